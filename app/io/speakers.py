@@ -1,0 +1,113 @@
+"""Speaker labels and roles.
+
+Transcribers write the same roles many ways (T, Th, Therapist, Counsellor; C, P, Client,
+Patient; I, Interviewer). The importer keeps the label exactly as written and derives a role,
+which the user can override with `--speakers T=therapist,C=client` (or in the import dialog).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+ROLES = ("therapist", "client", "interviewer", "other")
+
+_DEFAULT_ROLES: dict[str, str] = {
+    "t": "therapist",
+    "th": "therapist",
+    "ther": "therapist",
+    "therapist": "therapist",
+    "counsellor": "therapist",
+    "counselor": "therapist",
+    "clinician": "therapist",
+    "psychotherapist": "therapist",
+    "c": "client",
+    "p": "client",
+    "cl": "client",
+    "client": "client",
+    "patient": "client",
+    "i": "interviewer",
+    "int": "interviewer",
+    "interviewer": "interviewer",
+    "r": "interviewer",
+    "researcher": "interviewer",
+}
+
+_PREFIX = re.compile(r"^(?P<label>[^\s:\[\]{}#¤<>()\d][^:\[\]{}#¤<>]{0,31}?)\s*:\s+(?P<rest>.*)$")
+_PREFIX_EMPTY = re.compile(r"^(?P<label>[^\s:\[\]{}#¤<>()\d][^:\[\]{}#¤<>]{0,31}?)\s*:\s*$")
+
+
+class SpeakerMapError(ValueError):
+    """A `--speakers` value that is not `LABEL=role,...`."""
+
+
+def parse_speaker_map(spec: str | None) -> dict[str, str]:
+    """`T=therapist,C=client` -> {'t': 'therapist', 'c': 'client'} (keys case-folded)."""
+    if not spec:
+        return {}
+    result: dict[str, str] = {}
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise SpeakerMapError(f"--speakers: '{part}' is not LABEL=ROLE")
+        label, role = (p.strip() for p in part.split("=", 1))
+        role = role.lower()
+        if not label or role not in ROLES:
+            raise SpeakerMapError(f"--speakers: '{part}': role must be one of {', '.join(ROLES)}")
+        result[label.casefold()] = role
+    return result
+
+
+def default_role(label: str) -> str | None:
+    """The role a label conventionally means, or None when it names nobody we know."""
+    key = normalise_label(label).casefold().rstrip(".")
+    if key in _DEFAULT_ROLES:
+        return _DEFAULT_ROLES[key]
+    # "T1", "Therapist 2", "Client (Anna)"
+    head = re.split(r"[\s\d(]", key, maxsplit=1)[0]
+    return _DEFAULT_ROLES.get(head) if len(head) > 1 else None
+
+
+def role_for(label: str, speaker_map: dict[str, str]) -> str:
+    """Role of a label: the user's map first, then the conventions, else 'other'."""
+    key = normalise_label(label).casefold()
+    if key in speaker_map:
+        return speaker_map[key]
+    return default_role(label) or "other"
+
+
+def normalise_label(label: str) -> str:
+    """Trim and collapse internal whitespace; keep the case the transcriber used."""
+    return " ".join(label.split())
+
+
+def split_prefix(line: str) -> tuple[str, str] | None:
+    """`Label: text` -> (label, text) when the line has that shape (label unchecked)."""
+    m = _PREFIX.match(line) or _PREFIX_EMPTY.match(line)
+    if m is None:
+        return None
+    label = normalise_label(m.group("label"))
+    if len(label.split()) > 4 or label.lower().startswith(("http", "www")):
+        return None
+    return label, (m.groupdict().get("rest") or "").strip()
+
+
+def accepted_labels(lines: Iterable[str], speaker_map: dict[str, str]) -> set[str]:
+    """Prefix labels that really are speakers: known roles, mapped, or used at least twice.
+
+    A single "He said: yes" inside a turn must stay text, while "Anna: ..." used on many lines
+    is a speaker even though no convention names her.
+    """
+    counts: Counter[str] = Counter()
+    for line in lines:
+        split = split_prefix(line.strip())
+        if split is not None:
+            counts[split[0]] += 1
+    accepted = set()
+    for label, n in counts.items():
+        if n >= 2 or default_role(label) is not None or label.casefold() in speaker_map:
+            accepted.add(label)
+    return accepted
