@@ -1,0 +1,389 @@
+"""The Word codebook: the document a team puts in the methods appendix of a paper.
+
+Layout, chosen to read like a published coding manual rather than a data dump:
+
+1. Title, version and source citation, then a short paragraph saying how large the codebook is,
+   which unit coders work in (e.g. 5-minute windows for 3RS) and how to read the entries.
+2. An overview table: the whole hierarchy on one or two pages with colour swatches, shortcut keys
+   and rating scales, so a reader sees the structure before the detail.
+3. Rating scales, each printed once with its anchor labels (3RS attaches the same 1-5 significance
+   scale to 24 codes; repeating it 24 times would bury the definitions).
+4. One entry per code in tree order, headed by its name at a heading level that follows its depth.
+   A coloured stripe runs down the left of the entry (a shaded table cell, so it survives printing
+   and PDF conversion), beside definition, inclusion and exclusion criteria and examples.
+
+Category nodes (``codable: false``) get their definition and a list of what they group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+
+from app.core.dto import CodeSpec, RatingScale, SchemeSpec
+from app.io import docx_fields as fx
+from app.io.atomic import atomic_path
+
+_GREY = RGBColor(0x5F, 0x5F, 0x5F)
+_INK = RGBColor(0x1F, 0x2A, 0x37)
+_RULE = "BFBFBF"
+_LABEL_FILL = "F3F4F6"
+_PATH_SEP = "/"
+_MAX_HEADING = 4
+
+
+def write_codebook_docx(project: Any, path: str | Path) -> None:
+    """Write the project's codebook as a Word document at ``path`` (atomically)."""
+    from app.core.codebook import codebook_spec
+
+    scheme = codebook_spec(project)
+    write_scheme_docx(scheme, path, project_name=project.display_name)
+
+
+def write_scheme_docx(scheme: SchemeSpec, path: str | Path, project_name: str = "") -> None:
+    """Write a codebook given as a spec tree (a project's, or a scheme file's) to ``path``."""
+    doc = Document()
+    _setup(doc)
+    _title(doc, scheme, project_name)
+    _overview(doc, scheme)
+    scales = _distinct_scales(scheme.codes)
+    if scales:
+        _scales(doc, scales)
+    doc.add_heading("Code definitions", level=1).paragraph_format.page_break_before = True
+    for code, trail in _walk(scheme.codes, ()):
+        _entry(doc, code, trail, scales)
+    _footer(doc, scheme)
+    with atomic_path(path) as tmp:
+        doc.save(str(tmp))
+
+
+# ---------------------------------------------------------------- structure helpers
+
+
+def _walk(codes: tuple[CodeSpec, ...], trail: tuple[str, ...]) -> Iterator[tuple[CodeSpec, tuple[str, ...]]]:
+    """Pre-order traversal yielding each code with the names of its ancestors."""
+    for code in codes:
+        yield code, trail
+        yield from _walk(code.children, (*trail, code.name))
+
+
+def _scale_key(scale: RatingScale) -> tuple[object, ...]:
+    return (scale.name, scale.min, scale.max, tuple(sorted(scale.labels.items())))
+
+
+def _distinct_scales(codes: tuple[CodeSpec, ...]) -> dict[tuple[object, ...], tuple[RatingScale, list[str]]]:
+    """Each distinct rating scale once, with a readable list of the codes that use it.
+
+    Where every codable child of a category uses the scale, the category is named instead of
+    its children ("all 7 in Withdrawal"), which keeps the 3RS list short enough to read.
+    """
+    users: dict[tuple[object, ...], tuple[RatingScale, list[tuple[tuple[str, ...], str]]]] = {}
+    codable_children: dict[tuple[str, ...], int] = {}
+    for code, trail in _walk(codes, ()):
+        if code.codable:
+            codable_children[trail] = codable_children.get(trail, 0) + 1
+        if code.rating is not None:
+            users.setdefault(_scale_key(code.rating), (code.rating, []))[1].append((trail, code.name))
+    out: dict[tuple[object, ...], tuple[RatingScale, list[str]]] = {}
+    for key, (scale, entries) in users.items():
+        names: list[str] = []
+        done: set[tuple[str, ...]] = set()
+        for trail, name in entries:
+            if trail in done:
+                continue
+            same = [n for t, n in entries if t == trail]
+            if trail and len(same) > 1 and len(same) == codable_children.get(trail, 0):
+                names.append(f"all {len(same)} codes in {trail[-1]}")
+                done.add(trail)
+            else:
+                names.append(name)
+        out[key] = (scale, names)
+    return out
+
+
+def _scale_title(scale: RatingScale) -> str:
+    return f"{scale.name} ({scale.min}-{scale.max})"
+
+
+def _count(codes: tuple[CodeSpec, ...]) -> tuple[int, int]:
+    codable = categories = 0
+    for code, _trail in _walk(codes, ()):
+        if code.codable:
+            codable += 1
+        else:
+            categories += 1
+    return codable, categories
+
+
+# ---------------------------------------------------------------- low-level formatting
+
+
+def _setup(doc: Any) -> None:
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.1
+    for level, size, before in ((1, 16, 18), (2, 13.5, 14), (3, 12, 12), (4, 11, 10)):
+        st = styles[f"Heading {level}"]
+        st.font.name = "Calibri"
+        st.font.size = Pt(size)
+        st.font.color.rgb = _INK
+        st.font.italic = False
+        st.paragraph_format.space_before = Pt(before)
+        st.paragraph_format.space_after = Pt(4)
+        st.paragraph_format.keep_with_next = True
+    title = styles["Title"]
+    title.font.name = "Calibri"
+    title.font.size = Pt(24)
+    title.font.color.rgb = _INK
+
+
+def _run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False,
+         size: float | None = None, color: RGBColor | None = None) -> None:
+    run = paragraph.add_run(text)
+    run.bold = bold
+    run.italic = italic
+    if size is not None:
+        run.font.size = Pt(size)
+    if color is not None:
+        run.font.color.rgb = color
+
+
+def _cell_text(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False,
+               size: float | None = None, color: RGBColor | None = None) -> Paragraph:
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.space_after = Pt(2)
+    _run(paragraph, text, bold=bold, italic=italic, size=size, color=color)
+    return paragraph
+
+
+def _borders(table: Table, color: str = _RULE, inside: bool = True) -> None:
+    """Thin horizontal rules only: the look of a journal table, not a spreadsheet grid."""
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    edges = ("top", "bottom", "insideH") if inside else ("top", "bottom")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        if edge in edges:
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), "4")
+            el.set(qn("w:color"), color)
+        else:
+            el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _widths(table: Table, widths_cm: tuple[float, ...]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=False):
+            cell.width = Cm(width)
+    for column, width in zip(table.columns, widths_cm, strict=False):
+        column.width = Cm(width)
+
+
+def _cant_split(table: Table, keep_together: bool = False) -> None:
+    """Keep each row on one page so a definition is never cut between pages mid-row.
+
+    With ``keep_together`` every row is also kept with the next one, so a whole code entry moves
+    to the next page rather than leaving its definition behind its examples.
+    """
+    last = len(table.rows) - 1
+    for i, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        el = OxmlElement("w:cantSplit")
+        el.set(qn("w:val"), "true")
+        tr_pr.append(el)
+        if keep_together and i < last:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _title(doc: Any, scheme: SchemeSpec, project_name: str) -> None:
+    doc.add_paragraph(scheme.name, style="Title")
+    sub = doc.add_paragraph()
+    parts = ["Codebook"]
+    if scheme.version:
+        parts.append(f"version {scheme.version}")
+    if project_name and project_name != scheme.name:
+        parts.append(f"project {project_name}")
+    parts.append(f"exported {date.today().isoformat()} from IPR Workbench")
+    _run(sub, " · ".join(parts), color=_GREY, size=10)
+    if scheme.citation:
+        cite = doc.add_paragraph()
+        cite.paragraph_format.space_before = Pt(8)
+        _run(cite, "Source. ", bold=True)
+        _run(cite, " ".join(scheme.citation.split()), italic=True)
+
+
+def _overview(doc: Any, scheme: SchemeSpec) -> None:
+    codable, categories = _count(scheme.codes)
+    doc.add_heading("Overview", level=1)
+    intro = doc.add_paragraph()
+    sentence = (
+        f"The codebook has {codable} code{'s' if codable != 1 else ''} that coders apply to data"
+    )
+    if categories:
+        sentence += (
+            f", grouped under {categories} categor{'ies' if categories != 1 else 'y'} that only"
+            " structure the tree"
+        )
+    intro.add_run(sentence + ".")
+    if scheme.window_seconds:
+        minutes, seconds = divmod(scheme.window_seconds, 60)
+        length = f"{minutes}-minute" if not seconds else f"{scheme.window_seconds}-second"
+        intro.add_run(
+            f" Coders work through each session in consecutive {length} windows of the session"
+            " clock and mark every code that occurs in a window."
+        )
+    intro.add_run(
+        " Each entry below gives the definition, when to apply the code (include), near misses"
+        " and where they belong instead (exclude), and example utterances (T: therapist,"
+        " C: client). The coloured stripe and the key match the highlight colour and keyboard"
+        " shortcut used in IPR Workbench."
+    )
+    rows = list(_walk(scheme.codes, ()))
+    table = doc.add_table(rows=1, cols=4)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header = table.rows[0].cells
+    for cell, text in zip(header, ("", "Code", "Key", "Rating"), strict=True):
+        _cell_text(cell, text, bold=True, size=9.5)
+    fx.repeat_header(table.rows[0])
+    for code, trail in rows:
+        cells = table.add_row().cells
+        fx.shade_cell(cells[0], code.color or "#808080")
+        name = cells[1].paragraphs[0]
+        name.paragraph_format.left_indent = Cm(0.5 * len(trail))
+        name.paragraph_format.space_after = Pt(1)
+        _run(name, code.name, bold=not code.codable, size=9.5)
+        if not code.codable:
+            _run(name, "  category", italic=True, size=8.5, color=_GREY)
+        _cell_text(cells[2], code.shortcut, size=9.5)
+        _cell_text(cells[3], _scale_title(code.rating) if code.rating else "", size=9.5)
+    _widths(table, (0.5, 10.6, 2.0, 3.5))
+    _borders(table)
+
+
+def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]) -> None:
+    doc.add_heading("Rating scales", level=1)
+    doc.add_paragraph(
+        "A coder who applies one of the codes below also gives a rating on its scale. Anchor"
+        " labels describe the points; intermediate points without a label lie between them."
+    )
+    for scale, users in scales.values():
+        doc.add_heading(_scale_title(scale), level=3)
+        used = doc.add_paragraph()
+        _run(used, "Used by: ", bold=True, size=9.5)
+        _run(used, ", ".join(users), size=9.5, color=_GREY)
+        table = doc.add_table(rows=0, cols=2)
+        for point in range(scale.min, scale.max + 1):
+            cells = table.add_row().cells
+            _cell_text(cells[0], str(point), bold=True).alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _cell_text(cells[1], scale.labels.get(point, ""))
+        _widths(table, (1.2, 15.4))
+        _borders(table)
+        _cant_split(table)
+
+
+def _meta_line(doc: Any, code: CodeSpec, trail: tuple[str, ...]) -> None:
+    meta = doc.add_paragraph()
+    meta.paragraph_format.space_after = Pt(3)
+    fx.keep_with_next(meta)
+    bits = [_PATH_SEP.join((*trail, code.name))]
+    if code.shortcut:
+        bits.append(f"key {code.shortcut}")
+    if code.color:
+        bits.append(code.color)
+    if not code.codable:
+        bits.append("category (not applied to data)")
+    _run(meta, "   ·   ".join(bits), size=9, color=_GREY)
+
+
+def _entry(doc: Any, code: CodeSpec, trail: tuple[str, ...],
+           scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]) -> None:
+    level = min(len(trail) + 2, _MAX_HEADING)
+    doc.add_heading(code.name, level=level)
+    _meta_line(doc, code, trail)
+    rows: list[tuple[str, str | list[str]]] = []
+    if code.definition:
+        rows.append(("Definition", code.definition))
+    if code.include:
+        rows.append(("Include", code.include))
+    if code.exclude:
+        rows.append(("Exclude", code.exclude))
+    if code.examples:
+        rows.append(("Examples", list(code.examples)))
+    if code.rating is not None:
+        rows.append(("Rating", _rating_text(code.rating, scales)))
+    if not code.codable and code.children:
+        rows.append(("Groups", ", ".join(c.name for c in code.children)))
+    if not rows:
+        note = doc.add_paragraph()
+        _run(note, "No definition has been written for this code yet.", italic=True, color=_GREY)
+        return
+    table = doc.add_table(rows=len(rows), cols=3)
+    stripe = table.cell(0, 0).merge(table.cell(len(rows) - 1, 0)) if len(rows) > 1 else table.cell(0, 0)
+    fx.shade_cell(stripe, code.color or "#808080")
+    for i, (label, value) in enumerate(rows):
+        label_cell, text_cell = table.cell(i, 1), table.cell(i, 2)
+        fx.shade_cell(label_cell, _LABEL_FILL)
+        _cell_text(label_cell, label, bold=True, size=9.5)
+        if isinstance(value, list):
+            _examples(text_cell, value)
+        else:
+            _cell_text(text_cell, " ".join(value.split()))
+    _widths(table, (0.35, 2.3, 13.95))
+    _borders(table, inside=True)
+    _cant_split(table, keep_together=True)
+    spacer = doc.add_paragraph()
+    spacer.paragraph_format.space_after = Pt(2)
+
+
+def _examples(cell: _Cell, examples: list[str]) -> None:
+    for i, text in enumerate(examples):
+        paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
+        paragraph.paragraph_format.space_after = Pt(2)
+        paragraph.paragraph_format.left_indent = Cm(0.35)
+        paragraph.paragraph_format.first_line_indent = Cm(-0.35)
+        _run(paragraph, "\u2013 ", color=_GREY)
+        _run(paragraph, " ".join(text.split()), italic=True)
+
+
+def _rating_text(scale: RatingScale, scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]) -> str:
+    users = scales.get(_scale_key(scale), (scale, []))[1]
+    if len(users) > 1 or any(u.startswith("all ") for u in users):
+        return f"{_scale_title(scale)}; anchors under Rating scales."
+    anchors = "; ".join(f"{k} = {v}" for k, v in sorted(scale.labels.items()))
+    return f"{_scale_title(scale)}" + (f": {anchors}." if anchors else ".")
+
+
+def _footer(doc: Any, scheme: SchemeSpec) -> None:
+    paragraph = doc.sections[0].footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(paragraph, f"{scheme.name} · codebook · page ", size=8.5, color=_GREY)
+    fx.simple_field(paragraph, "PAGE", "1")
+    for run in paragraph.runs:
+        run.font.size = Pt(8.5)
+        run.font.color.rgb = _GREY
