@@ -1,0 +1,216 @@
+"""Read a REFI-QDA ``.qdpx`` archive (or a bare ``.qde`` file) defensively.
+
+A ``.qdpx`` comes from another program, often by e-mail, so it is untrusted input: the zip may be
+broken, may be a zip bomb, or may hold huge members. Every read here is capped on the bytes
+actually decompressed (the sizes in the zip header can lie), and every failure becomes a
+``UserError`` naming the file, never a traceback.
+
+Tools disagree on the layout: the standard says ``project.qde`` at the root and a flat ``sources/``
+folder; NVivo writes ``Sources/``; some ATLAS.ti exports name the inner file ``Project.qde`` or
+after the project. Lookups are therefore case-insensitive and accept any single root ``.qde``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from app.core.errors import UserError
+
+#: Largest project.qde we parse (XML is parsed in memory).
+MAX_QDE_BYTES = 256 * 1024 * 1024
+#: Largest single source member we extract (a text transcript; media are never extracted).
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+#: Largest total we are prepared to decompress from one archive.
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+#: A member that claims to expand more than this ratio (and is larger than 1 MiB) is a bomb.
+MAX_RATIO = 200
+_CHUNK = 1024 * 1024
+
+
+@dataclass
+class QdpxArchive:
+    """The parts of a REFI-QDA project we need: the XML and a way to fetch ``internal://`` files."""
+
+    path: Path
+    qde_name: str
+    qde_bytes: bytes
+    _zip: zipfile.ZipFile | None = None
+    _sources: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+    _root_files: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
+    _source_dir: Path | None = None
+    _read_total: int = 0
+
+    def close(self) -> None:
+        """Release the zip file handle."""
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def __enter__(self) -> QdpxArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def has_source(self, internal_name: str) -> bool:
+        """True when the archive holds the file an ``internal://NAME`` path points to."""
+        key = internal_name.lower()
+        if self._zip is not None:
+            return key in self._sources
+        return self._loose_source(internal_name) is not None
+
+    def read_source(self, internal_name: str) -> bytes | None:
+        """The bytes of ``sources/NAME``, or None when the archive does not contain it."""
+        if self._zip is not None:
+            info = self._sources.get(internal_name.lower())
+            if info is None:
+                return None
+            data = _read_member(self._zip, info, self.path, MAX_MEMBER_BYTES)
+            self._read_total += len(data)
+            if self._read_total > MAX_TOTAL_BYTES:
+                raise UserError(
+                    f"{self.path}: the archive expands to more than "
+                    f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB; refusing to import it"
+                )
+            return data
+        loose = self._loose_source(internal_name)
+        if loose is None:
+            return None
+        if loose.stat().st_size > MAX_MEMBER_BYTES:
+            raise UserError(f"{loose}: source file is larger than the import limit")
+        return loose.read_bytes()
+
+    def read_root_file(self, name: str, limit: int = MAX_QDE_BYTES) -> bytes | None:
+        """A file at the archive root other than the .qde (our round-trip sidecar)."""
+        if self._zip is None:
+            return None
+        info = self._root_files.get(name.lower())
+        return None if info is None else _read_member(self._zip, info, self.path, limit)
+
+    def _loose_source(self, internal_name: str) -> Path | None:
+        """For a bare .qde: look in a sibling sources/ (or Sources/) folder."""
+        if self._source_dir is None:
+            return None
+        wanted = internal_name.lower()
+        for candidate in self._source_dir.iterdir():
+            if candidate.name.lower() == wanted and candidate.is_file():
+                return candidate
+        return None
+
+
+def open_project_file(path: Path) -> QdpxArchive:
+    """Open a ``.qdpx`` zip or a bare ``.qde`` XML file for reading.
+
+    Raises ``UserError`` for a missing file, a broken zip, a zip without a ``.qde``, or members
+    that are too large or compress suspiciously well.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    if path.suffix.lower() == ".qde" or not zipfile.is_zipfile(path):
+        return _open_bare_qde(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f"{path}: not a readable .qdpx (zip) archive: {exc}") from exc
+    try:
+        return _open_zip(path, zf)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _open_bare_qde(path: Path) -> QdpxArchive:
+    head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf").lstrip()
+    if path.suffix.lower() == ".qdpx" and not head.startswith(b"<"):
+        raise UserError(f"{path}: not a readable .qdpx archive (not a zip file)")
+    if path.stat().st_size > MAX_QDE_BYTES:
+        raise UserError(f"{path}: project XML is larger than the import limit")
+    source_dir = None
+    for name in ("sources", "Sources"):
+        candidate = path.parent / name
+        if candidate.is_dir():
+            source_dir = candidate
+            break
+    return QdpxArchive(path=path, qde_name=path.name, qde_bytes=path.read_bytes(),
+                       _source_dir=source_dir)
+
+
+def _open_zip(path: Path, zf: zipfile.ZipFile) -> QdpxArchive:
+    infos = zf.infolist()
+    total_claimed = 0
+    qdes: list[zipfile.ZipInfo] = []
+    sources: dict[str, zipfile.ZipInfo] = {}
+    root_files: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        if info.is_dir():
+            continue
+        _check_bomb(path, info)
+        total_claimed += info.file_size
+        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if len(parts) == 1 and parts[0].lower().endswith(".qde"):
+            qdes.append(info)
+        elif len(parts) == 1:
+            root_files[parts[0].lower()] = info
+        elif len(parts) == 2 and parts[0].lower() == "sources":
+            sources[parts[1].lower()] = info
+    if total_claimed > MAX_TOTAL_BYTES:
+        raise UserError(
+            f"{path}: the archive expands to {total_claimed // (1024 * 1024)} MiB, more than the "
+            f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB import limit"
+        )
+    if not qdes:
+        raise UserError(
+            f"{path}: no project.qde at the root of the archive; not a REFI-QDA project"
+        )
+    if len(qdes) > 1:
+        preferred = [i for i in qdes if i.filename.lower() == "project.qde"]
+        if len(preferred) != 1:
+            names = ", ".join(i.filename for i in qdes)
+            raise UserError(f"{path}: several project files at the root ({names}); expected one")
+        qdes = preferred
+    qde = _read_member(zf, qdes[0], path, MAX_QDE_BYTES)
+    return QdpxArchive(path=path, qde_name=qdes[0].filename, qde_bytes=qde, _zip=zf,
+                       _sources=sources, _root_files=root_files, _read_total=len(qde))
+
+
+def _check_bomb(path: Path, info: zipfile.ZipInfo) -> None:
+    if info.flag_bits & 0x1:
+        raise UserError(
+            f"{path}: member {info.filename} is encrypted; export it without a password"
+        )
+    if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise UserError(
+            f"{path}: member {info.filename} would expand "
+            f"{info.file_size // max(info.compress_size, 1)}-fold; refusing a likely zip bomb"
+        )
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: int) -> bytes:
+    """Decompress one member, stopping as soon as more than ``limit`` bytes come out."""
+    if info.file_size > limit:
+        raise UserError(
+            f"{path}: member {info.filename} is {info.file_size // (1024 * 1024)} MiB, more than "
+            f"the {limit // (1024 * 1024)} MiB import limit"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise UserError(
+                        f"{path}: member {info.filename} expands beyond the "
+                        f"{limit // (1024 * 1024)} MiB import limit; refusing a likely zip bomb"
+                    )
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise UserError(f"{path}: member {info.filename} is damaged: {exc}") from exc
+    return b"".join(chunks)

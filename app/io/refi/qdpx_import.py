@@ -1,0 +1,320 @@
+"""Import a REFI-QDA project (``.qdpx`` zip or bare ``.qde``) into an open project.
+
+What becomes what:
+- ``User`` -> coder (same name = same coder, so colleagues' files merge). ATLAS.ti writes a
+  pseudo-user "ATLAS.ti" into every export; it is not a person, so it does not become a coder and
+  anything it "created" is attributed to the project's creating user (``creatingUserGUID``) when
+  that is a real user, else to the ``coder`` argument, else to the project's default user.
+- ``Code`` tree -> codebook (merged by path; a category that the file nevertheless codes with is
+  made codable and reported).
+- ``TextSource`` -> a session (named after the source) holding one transcript with the text
+  verbatim; ``VideoSource``/``AudioSource`` -> a session with that media; a media ``Transcript``
+  that shares its text file with a ``TextSource`` (ATLAS.ti does this) ties the two together and
+  its ``SyncPoint``\\s time the utterances.
+- ``PlainTextSelection`` codings -> text segments, positions converted to our code points (NVivo's
+  UTF-16 units are detected from ``origin``); ``VideoSelection``/``AudioSelection`` codings ->
+  time segments on the session clock.
+Everything is written in one transaction; what cannot be imported is reported, not guessed.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as DbSession
+
+from app.core.codebook import PATH_SEP, add_codes_in, list_codes_in
+from app.core.coding import TextAnchor, TimeAnchor, new_segment_row
+from app.core.dto import RatingScale
+from app.core.errors import UserError
+from app.core.models import Code, Segment, Transcript
+from app.core.project import Project
+from app.core.sessions import ensure_coder_in
+from app.io.refi.archive import QdpxArchive, open_project_file
+from app.io.refi.import_sources import SourcePlan, plan_sources, write_source
+from app.io.refi.positions import units_for_origin
+from app.io.refi.qdc import specs_from_refi
+from app.io.refi.qde import RefiCoding, RefiProject, RefiSelection, parse_project
+from app.io.refi.sidecar import SIDECAR_NAME, Sidecar, parse_sidecar
+
+ATLAS_PSEUDO_USER = "atlas.ti"
+
+
+@dataclass
+class RefiImportReport:
+    """What an import did, for the CLI (``--json``) and the import dialog."""
+
+    file: str
+    origin: str
+    position_units: str
+    sessions: list[str] = field(default_factory=list)
+    transcripts: int = 0
+    utterances: int = 0
+    codes_created: int = 0
+    codes_kept: int = 0
+    coders: list[str] = field(default_factory=list)
+    text_segments: int = 0
+    time_segments: int = 0
+    duplicates_skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def segments(self) -> int:
+        return self.text_segments + self.time_segments
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": "qdpx",
+            "origin": self.origin,
+            "position_units": self.position_units,
+            "sessions": self.sessions,
+            "transcripts": self.transcripts,
+            "utterances": self.utterances,
+            "codes_created": self.codes_created,
+            "codes_kept": self.codes_kept,
+            "coders": self.coders,
+            "segments": self.segments,
+            "text_segments": self.text_segments,
+            "time_segments": self.time_segments,
+            "duplicates_skipped": self.duplicates_skipped,
+            "problems": self.problems,
+        }
+
+
+def import_qdpx(
+    project: Project,
+    path: Path | str,
+    coder: str | None = None,
+    session: str | None = None,
+    kind: str = "session",
+) -> RefiImportReport:
+    """Import ``path`` into ``project`` in one transaction and say what happened.
+
+    ``coder`` receives codings whose creator is unknown (or ATLAS.ti's pseudo-user); ``session``
+    puts every text source into that one session; ``kind`` is the transcript kind for sources
+    whose kind the file does not record (only our own exports record it).
+    """
+    if kind not in ("session", "recall"):
+        raise UserError(f"transcript kind '{kind}': expected session or recall")
+    path = Path(path)
+    with open_project_file(path) as archive:
+        where = path.name if archive.qde_name == path.name else f"{path.name}:{archive.qde_name}"
+        refi = parse_project(archive.qde_bytes, where)
+        sidecar = parse_sidecar(archive.read_root_file(SIDECAR_NAME))
+        units = units_for_origin(refi.origin)
+        report = RefiImportReport(str(path), refi.origin, units.value)
+        plan = plan_sources(project, refi, archive, units, sidecar, session, kind, report.problems)
+        _report_not_imported(refi, report)
+        with project.transaction() as s:
+            _Importer(s, refi, sidecar, report, path, archive).run(plan, coder)
+    return report
+
+
+def _report_not_imported(refi: RefiProject, report: RefiImportReport) -> None:
+    if not refi.has_codebook:
+        report.problems.append("the file has no CodeBook (an empty project export); no codes")
+    for tag, n in sorted(refi.not_imported.items()):
+        report.problems.append(f"{n} {tag} element(s) not imported (not part of IPR Workbench)")
+
+
+class _Importer:
+    """One import's state inside its transaction."""
+
+    def __init__(
+        self,
+        s: DbSession,
+        refi: RefiProject,
+        sidecar: Sidecar | None,
+        report: RefiImportReport,
+        path: Path,
+        archive: QdpxArchive,
+    ) -> None:
+        self.s = s
+        self.refi = refi
+        self.sidecar = sidecar
+        self.report = report
+        self.path = path
+        self.archive = archive
+        self.coder_ids: dict[str, int] = {}
+        self.fallback_coder_id = 0
+        self.code_ids: dict[str, int] = {}
+        self.used_segment_guids: set[str] = set(s.scalars(select(Segment.guid)))
+        self.seen: set[tuple[Any, ...]] = set()
+
+    def run(self, plan: list[SourcePlan], coder: str | None) -> None:
+        self._coders(coder)
+        self._codes()
+        for item in plan:
+            self._source(item)
+        self.report.coders = sorted(
+            {name for name, cid in self._coder_names.items() if cid in self._used_coders}
+            | set(self._named_users)
+        )
+
+    # --- coders -------------------------------------------------------------------------------
+
+    def _coders(self, coder: str | None) -> None:
+        self._coder_names: dict[str, int] = {}
+        self._used_coders: set[int] = set()
+        self._named_users: list[str] = []
+        atlas = "atlas" in self.refi.origin.lower()
+        pseudo: set[str] = set()
+        for user in self.refi.users:
+            is_pseudo = user.name.strip().casefold() == ATLAS_PSEUDO_USER
+            if is_pseudo and (atlas or len(self.refi.users) > 1):
+                pseudo.add(user.guid)
+                continue
+            name = user.name.strip() or f"user {user.guid[:8]}"
+            row = ensure_coder_in(self.s, name)
+            self.coder_ids[user.guid] = row.id
+            self._coder_names[name] = row.id
+            self._named_users.append(name)
+        creator = self.refi.creator_guid or ""
+        if coder:
+            fallback = ensure_coder_in(self.s, coder)
+            self.fallback_coder_id = fallback.id
+            self._coder_names[fallback.name] = fallback.id
+        elif creator in self.coder_ids:
+            self.fallback_coder_id = self.coder_ids[creator]
+        else:
+            name = getpass.getuser() or "imported"
+            row = ensure_coder_in(self.s, name)
+            self.fallback_coder_id = row.id
+            self._coder_names[name] = row.id
+        for guid in pseudo:
+            self.coder_ids[guid] = self.fallback_coder_id
+
+    def coder_for(self, coding: RefiCoding, selection: RefiSelection | None) -> int:
+        guid = coding.user_guid or (selection.user_guid if selection else None)
+        cid = self.coder_ids.get(guid or "", self.fallback_coder_id)
+        self._used_coders.add(cid)
+        return cid
+
+    # --- codes --------------------------------------------------------------------------------
+
+    def _codes(self) -> None:
+        used = {c.code_guid for src in self.refi.text_sources for sel in src.selections
+                for c in sel.codings}
+        used |= {c.code_guid for src in self.refi.text_sources for c in src.whole_codings}
+        used |= {c.code_guid for m in self.refi.media_sources for sel in m.selections
+                 for c in sel.codings}
+        used |= {c.code_guid for m in self.refi.media_sources for t in m.transcripts
+                 for sel, _, _ in t.selections for c in sel.codings}
+        for code in self.refi.iter_codes():
+            if not code.codable and code.guid in used:
+                code.codable = True
+                self.report.problems.append(
+                    f"code '{code.name}' is marked not codable but the file codes with it; "
+                    f"imported as codable"
+                )
+        taken = set(self.s.scalars(select(Code.guid)))
+        specs = [_apply_code_extras(c, self.sidecar) for c in specs_from_refi(self.refi.codes)]
+        specs = [_drop_taken_guids(spec, taken) for spec in specs]
+        _, created, kept = add_codes_in(self.s, specs)
+        self.report.codes_created, self.report.codes_kept = created, kept
+        by_path = {c.path.casefold(): c for c in list_codes_in(self.s)}
+        spec_paths: dict[str, str] = {}
+        _walk_paths(self.refi.codes, specs, "", spec_paths)
+        codable = dict(self.s.execute(select(Code.id, Code.codable)).tuples().all())
+        for guid, code_path in spec_paths.items():
+            info = by_path.get(code_path.casefold())
+            if info is None:
+                continue
+            if guid in used and not codable.get(info.id, True):
+                self.report.problems.append(
+                    f"code '{info.path}' is a category in this project; codings with it skipped"
+                )
+                continue
+            self.code_ids[guid] = info.id
+
+    # --- sources ------------------------------------------------------------------------------
+
+    def _source(self, item: SourcePlan) -> None:
+        write_source(self, item)
+
+    def add_segment(
+        self, coding: RefiCoding, selection: RefiSelection | None, anchor: TextAnchor | TimeAnchor,
+        memo: str, where: str,
+    ) -> None:
+        code_id = self.code_ids.get(coding.code_guid)
+        if code_id is None:
+            self.report.problems.append(
+                f"{where}: coding {coding.guid} refers to code {coding.code_guid}, which is not "
+                f"in the codebook; skipped"
+            )
+            return
+        coder_id = self.coder_for(coding, selection)
+        if isinstance(anchor, TextAnchor):
+            key: tuple[Any, ...] = ("t", anchor.transcript_id, anchor.start_char, anchor.end_char)
+        else:
+            key = ("m", anchor.session_id, anchor.start_ms, anchor.end_ms)
+        key = (*key, code_id, coder_id)
+        if key in self.seen:
+            self.report.duplicates_skipped += 1
+            return
+        self.seen.add(key)
+        extras = self.sidecar.segments.get(coding.guid, {}) if self.sidecar else {}
+        guid = coding.guid if coding.guid not in self.used_segment_guids else None
+        try:
+            with self.s.no_autoflush:
+                new_segment_row(
+                    self.s, coder_id=coder_id, code_id=code_id, anchor=anchor, memo=memo,
+                    rating=extras.get("rating"), perspective=extras.get("perspective"),
+                    origin="import", guid=guid,
+                )
+        except UserError as exc:
+            self.report.problems.append(f"{where}: coding {coding.guid} not imported: {exc}")
+            return
+        if guid:
+            self.used_segment_guids.add(guid)
+        if isinstance(anchor, TextAnchor):
+            self.report.text_segments += 1
+        else:
+            self.report.time_segments += 1
+
+    def existing_segment_keys(self, transcript_id: int) -> None:
+        """Remember segments already in a reused transcript so a re-import adds no duplicates."""
+        rows = self.s.execute(
+            select(Segment.start_char, Segment.end_char, Segment.code_id, Segment.coder_id).where(
+                Segment.transcript_id == transcript_id
+            )
+        ).tuples()
+        for a, b, code_id, coder_id in rows:
+            self.seen.add(("t", transcript_id, a, b, code_id, coder_id))
+
+    def transcript_by_name(self, session_id: int, name: str) -> Transcript | None:
+        return self.s.scalar(
+            select(Transcript).where(Transcript.session_id == session_id, Transcript.name == name)
+        )
+
+
+def _walk_paths(codes: list[Any], specs: list[Any], prefix: str, out: dict[str, str]) -> None:
+    """REFI code GUID -> our code path, following the cleaned spec names."""
+    for code, spec in zip(codes, specs, strict=True):
+        path = f"{prefix}{spec.name}"
+        out[code.guid] = path
+        _walk_paths(code.children, list(spec.children), path + PATH_SEP, out)
+
+
+def _drop_taken_guids(spec: Any, taken: set[str]) -> Any:
+    guid = spec.guid if spec.guid and spec.guid not in taken else None
+    children = tuple(_drop_taken_guids(c, taken) for c in spec.children)
+    return replace(spec, guid=guid, children=children)
+
+
+def _apply_code_extras(spec: Any, sidecar: Sidecar | None) -> Any:
+    """Shortcut, rating scale and patterns that only our own exports carry (in the sidecar)."""
+    children = tuple(_apply_code_extras(c, sidecar) for c in spec.children)
+    extras = sidecar.codes.get((spec.guid or "").lower(), {}) if sidecar else {}
+    return replace(
+        spec,
+        children=children,
+        shortcut=str(extras.get("shortcut") or spec.shortcut),
+        rating=RatingScale.from_json(extras.get("rating")) or spec.rating,
+        patterns=tuple(extras.get("patterns") or spec.patterns),
+    )
