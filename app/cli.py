@@ -1,0 +1,246 @@
+"""The ``ipr-workbench`` command line (spec §4): a thin layer over the core services.
+
+Every subcommand and flag of the contract is declared here; each handler lives in a module under
+``app/cli_commands`` and is imported only when its command runs, so ``--version`` and ``info``
+start fast and never load Qt or spaCy. Bad input gives one line on stderr and exit 1; usage
+errors exit 2; never a traceback unless ``IPRW_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from app import __version__
+from app.core.errors import UserError
+
+Handler = Callable[[argparse.Namespace], int]
+
+COMMANDS = {
+    "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
+    "agreement", "suggest", "export", "merge", "copy",
+}  # fmt: skip
+
+
+def _csv_list(value: str) -> list[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("expected a comma-separated list")
+    return items
+
+
+def _handler(parser: argparse.ArgumentParser, target: str) -> None:
+    parser.set_defaults(handler=target)
+
+
+def _add_project(p: argparse.ArgumentParser) -> None:
+    p.add_argument("project", metavar="PROJECT", help="a .iprw file or a database URL")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ipr-workbench",
+        description="Code IPR transcripts and session videos for alliance rupture and repair.",
+        epilog="Run 'ipr-workbench PROJECT' (or no arguments) to open the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"ipr-workbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="create the demo project (and open it)")
+    p.add_argument("--dir", help="folder for demo.iprw (default: your data folder)")
+    p.add_argument("--no-gui", action="store_true", help="only build it; print its path")
+    _handler(p, "app.cli_commands.demo:cmd_demo")
+
+    p = sub.add_parser("init", help="create a new project")
+    _add_project(p)
+    p.add_argument(
+        "--scheme",
+        action="append",
+        default=[],
+        metavar="NAME|FILE",
+        help="bundled scheme name or YAML file (repeatable)",
+    )
+    _handler(p, "app.cli_commands.project:cmd_init")
+
+    p = sub.add_parser("info", help="counts of what the project holds")
+    _add_project(p)
+    p.add_argument("--json", action="store_true")
+    _handler(p, "app.cli_commands.project:cmd_info")
+
+    p = sub.add_parser("check", help="integrity: database, foreign keys, spans in range")
+    _add_project(p)
+    p.add_argument("--json", action="store_true")
+    _handler(p, "app.cli_commands.project:cmd_check")
+
+    p = sub.add_parser("import", help="import transcripts (and coding) from files")
+    _add_project(p)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--session", metavar="NAME")
+    p.add_argument("--kind", choices=["session", "recall"])
+    p.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "txt", "srt", "vtt", "docx", "csv", "eaf", "qdpx"],
+    )
+    p.add_argument("--video", metavar="FILE")
+    p.add_argument("--speakers", metavar="T=therapist,C=client")
+    p.add_argument("--map", metavar="COLUMN=FIELD,...")
+    p.add_argument("--code-columns", type=_csv_list, metavar="COL,...")
+    p.add_argument("--coder", metavar="NAME")
+    p.add_argument("--coder-column", metavar="COL")
+    _handler(p, "app.cli_commands.importing:cmd_import")
+
+    p = sub.add_parser("video", help="attach a session video")
+    _add_project(p)
+    p.add_argument("--session", required=True, metavar="NAME")
+    p.add_argument("file", metavar="FILE")
+    _handler(p, "app.cli_commands.importing:cmd_video")
+
+    p = sub.add_parser("utterances", help="the transcript(s) as data, both clocks")
+    _add_project(p)
+    p.add_argument("--session", metavar="NAME")
+    p.add_argument("--json", action="store_true")
+    _handler(p, "app.cli_commands.importing:cmd_utterances")
+
+    p = sub.add_parser("codebook", help="bundled schemes; import and export codebooks")
+    csub = p.add_subparsers(dest="codebook_command", metavar="ACTION", required=True)
+    c = csub.add_parser("list", help="list the bundled schemes")
+    _handler(c, "app.cli_commands.codebook:cmd_codebook_list")
+    c = csub.add_parser("import", help="add codes from .yaml/.yml/.json/.qdc")
+    _add_project(c)
+    c.add_argument("file", metavar="FILE")
+    _handler(c, "app.cli_commands.codebook:cmd_codebook_import")
+    c = csub.add_parser("export", help="write the codebook to .yaml/.qdc/.docx")
+    _add_project(c)
+    c.add_argument("out", metavar="OUT")
+    _handler(c, "app.cli_commands.codebook:cmd_codebook_export")
+
+    p = sub.add_parser("code", help="apply a code to an utterance or a time range")
+    _add_project(p)
+    p.add_argument("--coder", required=True, metavar="NAME")
+    p.add_argument("--code", required=True, metavar="PATH")
+    p.add_argument("--session", required=True, metavar="NAME")
+    p.add_argument(
+        "--transcript",
+        metavar="NAME",
+        help="which transcript of the session (default: its session transcript)",
+    )
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--utterance", type=int, metavar="N")
+    where.add_argument("--from", dest="from_time", metavar="TIME")
+    p.add_argument("--to", dest="to_time", metavar="TIME")
+    p.add_argument("--memo", default="", metavar="TEXT")
+    p.add_argument("--rating", type=int, metavar="N")
+    _handler(p, "app.cli_commands.project:cmd_code")
+
+    p = sub.add_parser("agreement", help="inter-rater reliability")
+    _add_project(p)
+    p.add_argument("--coders", required=True, metavar="A,B[,...]|all")
+    p.add_argument("--unit", default="char", metavar="char|utterance|window:SECONDS|session")
+    p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    p.add_argument("--group", metavar="PATH")
+    p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
+    p.add_argument("--json", action="store_true")
+    _handler(p, "app.cli_commands.agreement:cmd_agreement")
+
+    p = sub.add_parser("suggest", help="suggested passages (rules + a trained model)")
+    ssub = p.add_subparsers(dest="suggest_command", metavar="ACTION", required=True)
+    c = ssub.add_parser("train", help="train the model from a coder's segments")
+    _add_project(c)
+    c.add_argument("--coder", required=True, metavar="NAME")
+    c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    c.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
+    _handler(c, "app.cli_commands.suggest:cmd_suggest_train")
+    c = ssub.add_parser("run", help="write pending suggestions")
+    _add_project(c)
+    c.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
+    c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    c.add_argument("--min-score", type=float, default=None, metavar="X")
+    _handler(c, "app.cli_commands.suggest:cmd_suggest_run")
+    c = ssub.add_parser("evaluate", help="k-fold evaluation split by session")
+    _add_project(c)
+    c.add_argument("--coder", required=True, metavar="NAME")
+    c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    c.add_argument("--folds", type=int, default=5, metavar="K")
+    c.add_argument("--json", action="store_true")
+    _handler(c, "app.cli_commands.suggest:cmd_suggest_evaluate")
+
+    p = sub.add_parser("export", help="export segments: .csv .docx .xlsx .qdpx .qdc")
+    _add_project(p)
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--coders", type=_csv_list, metavar="NAME,...")
+    p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
+    p.add_argument("--suggestions", action="store_true", help="include suggestions (CSV)")
+    _handler(p, "app.cli_commands.export:cmd_export")
+
+    p = sub.add_parser("merge", help="bring coders' work from copies of the same project")
+    p.add_argument("target", metavar="TARGET")
+    p.add_argument("sources", nargs="+", metavar="SOURCE")
+    _handler(p, "app.cli_commands.project:cmd_merge")
+
+    p = sub.add_parser("copy", help="copy a project between SQLite and PostgreSQL")
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("dst", metavar="DST")
+    _handler(p, "app.cli_commands.project:cmd_copy")
+    return parser
+
+
+def _resolve(target: str) -> Handler:
+    module_name, func_name = target.split(":")
+    module = importlib.import_module(module_name)
+    handler: Handler = getattr(module, func_name)
+    return handler
+
+
+def _open_gui(argv: Sequence[str]) -> int:
+    from app.ui.app import run_app
+
+    return run_app(argv[0] if argv else None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (
+        len(args_list) == 1 and args_list[0] not in COMMANDS and not args_list[0].startswith("-")
+    ):
+        try:
+            return _open_gui(args_list)
+        except UserError as exc:
+            print(f"ipr-workbench: {exc}", file=sys.stderr)
+            return 1
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if getattr(args, "to_time", None) and getattr(args, "from_time", None) is None:
+        parser.error("--to needs --from")
+    if getattr(args, "from_time", None) is not None and getattr(args, "to_time", None) is None:
+        parser.error("--from needs --to")
+    try:
+        return _resolve(args.handler)(args)
+    except UserError as exc:
+        print(f"ipr-workbench: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ipr-workbench: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("IPRW_DEBUG"):
+            raise
+        print(
+            f"ipr-workbench: internal error ({type(exc).__name__}: {exc}); "
+            "run again with IPRW_DEBUG=1 for details and report it",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Handlers of the ``ipr-workbench`` subcommands (declared in ``app/cli.py``)."""

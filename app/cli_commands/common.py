@@ -1,0 +1,23 @@
+"""Small helpers shared by the command handlers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from app.core.project import Project, open_project
+
+
+def open_existing(target: str) -> Project:
+    """Open a project named on the command line (never creates one)."""
+    return open_project(target, create=False)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def warn(message: str) -> None:
+    print(message, file=sys.stderr)

@@ -1,0 +1,131 @@
+"""``init``, ``info``, ``check``, ``code``, ``merge`` and ``copy``."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli_commands.common import open_existing, print_json
+from app.core.codebook import add_scheme, find_code_by_path
+from app.core.coding import ApplyCode, TextAnchor, TimeAnchor
+from app.core.commands import UndoStack
+from app.core.errors import NotFoundError, UserError
+from app.core.integrity import check_project, project_info
+from app.core.project import create_project
+from app.core.sessions import ensure_coder, get_session, list_transcripts, list_utterances
+from app.core.timeutil import format_ms, parse_time
+from app.io.codebook_yaml import resolve_scheme
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    schemes = [resolve_scheme(name) for name in args.scheme]
+    with create_project(args.project) as project:
+        for scheme in schemes:
+            created, _kept = add_scheme(project, scheme)
+            print(f"added scheme '{scheme.name}' ({created} codes)")
+        print(f"created {project.location}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    with open_existing(args.project) as project:
+        info = project_info(project)
+        if args.json:
+            print_json(info)
+            return 0
+        print(f"project        {project.location}")
+        for key in (
+            "schema_version",
+            "app_version",
+            "sessions",
+            "transcripts",
+            "utterances",
+            "codes",
+            "segments",
+            "suggestions",
+            "videos",
+        ):
+            print(f"{key:<15}{info[key]}")
+        coders = info["coders"]
+        assert isinstance(coders, list)
+        for coder in coders:
+            print(f"coder          {coder['name']}: {coder['segments']} segments")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    with open_existing(args.project) as project:
+        report = check_project(project)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        for name, result in report.checks.items():
+            print(f"{name:<14}{result}")
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        print("healthy" if report.ok else f"{len(report.problems)} problem(s) found")
+    return 0 if report.ok else 1
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    with open_existing(args.project) as project:
+        session = get_session(project, args.session)
+        code = find_code_by_path(project, args.code)
+        coder = ensure_coder(project, args.coder)
+        if args.utterance is not None:
+            transcripts = list_transcripts(project, session.id)
+            if args.transcript:
+                chosen = [t for t in transcripts if t.name == args.transcript]
+                if not chosen:
+                    raise NotFoundError(
+                        f"transcript '{args.transcript}' is not in session '{session.name}'"
+                    )
+            else:
+                chosen = [t for t in transcripts if t.kind == "session"] or transcripts
+            if not chosen:
+                raise NotFoundError(f"session '{session.name}' has no transcript")
+            transcript = chosen[0]
+            match = [
+                u for u in list_utterances(project, transcript.id) if u.ordinal == args.utterance
+            ]
+            if not match:
+                raise NotFoundError(
+                    f"utterance {args.utterance} is not in transcript '{transcript.name}'"
+                )
+            utt = match[0]
+            anchor: TextAnchor | TimeAnchor = TextAnchor(
+                transcript.id, utt.start_char, utt.end_char
+            )
+            where = f"utterance {utt.ordinal} of '{transcript.name}'"
+        else:
+            start, end = parse_time(args.from_time), parse_time(args.to_time)
+            if end <= start:
+                raise UserError(f"--to {args.to_time} must be after --from {args.from_time}")
+            anchor = TimeAnchor(session.id, start, end)
+            where = f"{format_ms(start)}-{format_ms(end)} of session '{session.name}'"
+        command = ApplyCode(coder.id, code.id, anchor, memo=args.memo, rating=args.rating)
+        UndoStack(project).push(command)
+        print(f"{coder.name}: applied '{code.path}' to {where} (segment #{command.segment_id})")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from app.core.merge import merge_projects
+
+    with open_existing(args.target) as target:
+        for source_path in args.sources:
+            with open_existing(source_path) as source:
+                result = merge_projects(target, source)
+            print(f"{source_path}: {result.summary()}")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from app.core.transfer import copy_project
+
+    counts = copy_project(args.src, args.dst)
+    total = sum(counts.values())
+    print(
+        f"copied {total} rows to {args.dst} "
+        + ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    )
+    return 0

@@ -1,0 +1,1 @@
+"""Qt-free domain layer: storage, services and undoable commands."""

@@ -1,0 +1,22 @@
+"""Errors that carry a message meant for the researcher, not a traceback."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Bad input or a refused operation; the message is one clear line naming what and where.
+
+    The CLI prints it on stderr and exits 1; the UI shows it in a message box.
+    """
+
+
+class ProjectError(UserError):
+    """The project file or database cannot be opened or is not usable."""
+
+
+class NewerSchemaError(ProjectError):
+    """The project was written by a newer version of IPR Workbench."""
+
+
+class NotFoundError(UserError):
+    """A session, code, coder or other named thing does not exist."""

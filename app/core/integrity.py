@@ -1,0 +1,135 @@
+"""Project health: what ``ipr-workbench check`` and ``info`` report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, text
+
+from app import __version__
+from app.core.models import (
+    Code,
+    Coder,
+    Segment,
+    Suggestion,
+    Transcript,
+    Utterance,
+)
+from app.core.models import Session as SessionRow
+from app.core.project import Project
+
+
+@dataclass
+class CheckReport:
+    problems: list[str] = field(default_factory=list)
+    checks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "problems": self.problems, "checks": self.checks}
+
+
+def _count(project: Project, model: type) -> int:
+    with project.reading() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def project_info(project: Project) -> dict[str, object]:
+    """The counts of ``info --json`` (spec §4), keys exactly as the contract names them."""
+    with project.reading() as s:
+        coders = s.execute(
+            select(Coder.name, func.count(Segment.id))
+            .outerjoin(Segment, Segment.coder_id == Coder.id)
+            .group_by(Coder.id)
+            .order_by(Coder.name)
+        ).tuples()
+        coder_list = [{"name": name, "segments": n} for name, n in coders]
+        videos = s.scalar(
+            select(func.count()).select_from(SessionRow).where(SessionRow.video_path.is_not(None))
+        )
+    return {
+        "schema_version": project.schema_version(),
+        "app_version": __version__,
+        "sessions": _count(project, SessionRow),
+        "transcripts": _count(project, Transcript),
+        "utterances": _count(project, Utterance),
+        "codes": _count(project, Code),
+        "segments": _count(project, Segment),
+        "suggestions": _count(project, Suggestion),
+        "coders": coder_list,
+        "videos": videos or 0,
+    }
+
+
+def check_project(project: Project) -> CheckReport:
+    """Database integrity, foreign keys, spans inside their text, a tree without cycles."""
+    report = CheckReport()
+    with project.engine.connect() as conn:
+        if project.is_sqlite:
+            result = [r[0] for r in conn.execute(text("PRAGMA integrity_check"))]
+            report.checks["database"] = "ok" if result == ["ok"] else "; ".join(result[:5])
+            if result != ["ok"]:
+                report.problems.append(f"database integrity: {'; '.join(result[:5])}")
+            fk = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
+            report.checks["foreign_keys"] = "ok" if not fk else f"{len(fk)} broken references"
+            for row in fk[:20]:
+                report.problems.append(
+                    f"broken reference in table {row[0]} row {row[1]} to {row[2]}"
+                )
+        else:
+            report.checks["database"] = "ok (server-managed)"
+            report.checks["foreign_keys"] = "ok (enforced by the server)"
+    with project.reading() as s:
+        lengths = dict(
+            s.execute(select(Transcript.id, func.length(Transcript.text))).tuples().all()
+        )
+        bad_utt = s.execute(
+            select(Utterance.transcript_id, Utterance.ordinal, Utterance.end_char)
+        ).tuples()
+        n_bad = 0
+        for tid, ordinal, end in bad_utt:
+            if end > lengths.get(tid, -1):
+                n_bad += 1
+                if n_bad <= 20:
+                    report.problems.append(
+                        f"utterance {ordinal} of transcript #{tid} ends at {end}, past the text"
+                    )
+        segs = s.execute(
+            select(Segment.id, Segment.transcript_id, Segment.end_char).where(
+                Segment.transcript_id.is_not(None)
+            )
+        ).tuples()
+        n_bad_seg = 0
+        for sid, tid, end in segs:
+            if end is None or tid is None or end > lengths.get(tid, -1):
+                n_bad_seg += 1
+                if n_bad_seg <= 20:
+                    report.problems.append(f"segment #{sid} ends at {end}, past its transcript")
+        report.checks["spans"] = (
+            "ok"
+            if not (n_bad or n_bad_seg)
+            else (f"{n_bad} utterances and {n_bad_seg} segments out of range")
+        )
+        parents = dict(s.execute(select(Code.id, Code.parent_id)).tuples().all())
+        cyclic = []
+        for start in parents:
+            seen = {start}
+            node = parents.get(start)
+            while node is not None:
+                if node in seen:
+                    cyclic.append(start)
+                    break
+                seen.add(node)
+                node = parents.get(node)
+        report.checks["codebook"] = "ok" if not cyclic else f"{len(cyclic)} codes in a cycle"
+        for code_id in cyclic[:20]:
+            report.problems.append(f"code #{code_id} is its own ancestor")
+        on_category = s.scalar(
+            select(func.count()).select_from(Segment).join(Code).where(Code.codable.is_(False))
+        )
+        if on_category:
+            report.checks["codebook"] += f"; {on_category} segments on category codes"
+    return report

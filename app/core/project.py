@@ -1,0 +1,301 @@
+"""Open, create and migrate a project: one ``.iprw`` SQLite file or a PostgreSQL URL.
+
+Opening is where data gets lost in other tools, so it is careful: a newer schema is refused, an
+older file is backed up next to itself before it is upgraded, and SQLite runs with foreign keys,
+WAL and a busy timeout so that a killed process never leaves a half-written project.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+
+from app import __version__
+from app.core.errors import NewerSchemaError, ProjectError
+from app.core.models import ProjectMeta
+from app.paths import migrations_dir
+
+log = logging.getLogger(__name__)
+
+PROJECT_SUFFIX = ".iprw"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+
+
+def is_url(target: str | Path) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return cfg
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+def head_revision() -> str:
+    head = _script().get_current_head()
+    if head is None:
+        raise ProjectError("this installation of IPR Workbench has no database migrations")
+    return head
+
+
+def revision_number(revision: str | None) -> int:
+    """Our revisions are named 0001, 0002, ...: the number is the schema version users see."""
+    if revision is None:
+        return 0
+    digits = revision.split("_", 1)[0]
+    return int(digits) if digits.isdigit() else -1
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: an acknowledged edit survives a power cut too, not only a killed process.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Project:
+    """An open project. Hand out short-lived DB sessions; never keep ORM objects across events."""
+
+    location: str
+    url: str
+    engine: Engine
+    path: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.stem
+        return make_url(self.url).database or self.location
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that media paths are relative to (the project file's folder)."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    @contextmanager
+    def transaction(self) -> Iterator[DbSession]:
+        """One unit of work: committed on success, rolled back whole on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[DbSession]:
+        with self._sessions() as session:
+            yield session
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def schema_version(self) -> int:
+        return revision_number(self.schema_revision())
+
+    def get_meta(self, key: str, default: str = "") -> str:
+        with self.reading() as s:
+            value = s.scalar(select(ProjectMeta.value).where(ProjectMeta.key == key))
+        return default if value is None else value
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as s:
+            s.merge(ProjectMeta(key=key, value=value))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_sqlite_file(path: Path) -> bool:
+    """Return True when the file is empty (a new project); refuse files that are not SQLite."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot read the project file ({exc.strerror})") from exc
+    if not head:
+        return True
+    if head != SQLITE_MAGIC:
+        raise ProjectError(f"{path}: not an IPR Workbench project (not a SQLite database file)")
+    return False
+
+
+def backup_sqlite(path: Path, revision: str | None) -> Path:
+    """Write a consistent copy next to the project before it is migrated."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.schema{revision_number(revision)}-{stamp}.bak")
+    src = sqlite3.connect(str(path))
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def _migrate(project: Project, conn: Connection, current: str | None) -> None:
+    cfg = _alembic_config()
+    cfg.attributes["connection"] = conn
+    head = head_revision()
+    if current == head:
+        return
+    if current is not None and project.path is not None:
+        backup = backup_sqlite(project.path, current)
+        log.info("backed up %s to %s before upgrading its schema", project.path, backup)
+    command.upgrade(cfg, "head")
+
+
+def _prepare(project: Project, create: bool) -> None:
+    script = _script()
+    known = {rev.revision for rev in script.walk_revisions()}
+    with project.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is None:
+            tables = set(inspect(conn).get_table_names())
+            if tables and not create:
+                raise ProjectError(
+                    f"{project.location}: not an IPR Workbench project "
+                    f"(a database with tables {', '.join(sorted(tables)[:5])}, no schema version)"
+                )
+        elif current not in known:
+            raise NewerSchemaError(
+                f"{project.location}: made by a newer version of IPR Workbench (schema "
+                f"{revision_number(current)}; this version {__version__} reads up to schema "
+                f"{revision_number(head_revision())}); update IPR Workbench to open it"
+            )
+    with project.engine.begin() as conn:
+        _migrate(project, conn, current)
+        if project.is_sqlite and current is not None and current != head_revision():
+            result = conn.execute(text("PRAGMA quick_check")).scalar()
+            if result != "ok":
+                raise ProjectError(f"{project.location}: integrity check failed after upgrade")
+
+
+def open_project(target: str | Path, create: bool = False) -> Project:
+    """Open (or with ``create`` make) a project at a ``.iprw`` path or a database URL."""
+    if is_url(target):
+        url = str(target)
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ProjectError(f"{target}: not a valid database URL") from exc
+        path = (
+            Path(parsed.database)
+            if parsed.get_backend_name() == "sqlite" and parsed.database
+            else None
+        )
+        location = url if path is None else str(path)
+    else:
+        path = Path(target).expanduser().resolve()
+        location = str(path)
+        url = f"sqlite+pysqlite:///{path}"
+    if path is not None:
+        if path.exists():
+            if path.is_dir():
+                raise ProjectError(f"{path}: is a folder, not a project file")
+            empty = _check_sqlite_file(path)
+            if create and not empty:
+                raise ProjectError(f"{path}: a file with this name exists already")
+        elif not create:
+            raise ProjectError(f"{path}: no project file here")
+        elif not path.parent.is_dir():
+            raise ProjectError(f"{path.parent}: folder does not exist")
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise ProjectError(f"{location}: cannot use this database ({exc})") from exc
+    project = Project(location=location, url=url, engine=engine, path=path)
+    try:
+        _prepare(project, create)
+        if create:
+            now = datetime.now().isoformat(timespec="seconds")
+            with project.transaction() as s:
+                s.merge(ProjectMeta(key="created_with", value=__version__))
+                s.merge(ProjectMeta(key="created_at", value=now))
+        project.set_meta("last_opened_with", __version__)
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        reason = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
+        raise ProjectError(f"{location}: cannot open the database ({reason})") from exc
+    except Exception:
+        engine.dispose()
+        raise
+    return project
+
+
+def create_project(target: str | Path) -> Project:
+    return open_project(target, create=True)
+
+
+def new_revision(message: str) -> None:
+    """Developer helper: autogenerate the next numbered migration against a fresh database."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = create_project(Path(tmp) / "rev.iprw")
+        cfg = _alembic_config()
+        number = revision_number(head_revision()) + 1
+        slug = "_".join(message.lower().split())[:40]
+        with project.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.revision(cfg, message=message, autogenerate=True, rev_id=f"{number:04d}_{slug}")
+        project.close()
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "revision":
+        new_revision(sys.argv[2])
+    else:
+        print("usage: python -m app.core.project revision MESSAGE", file=sys.stderr)
+        raise SystemExit(2)
