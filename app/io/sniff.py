@@ -108,6 +108,14 @@ def detect_format(path: Path, data: bytes | None = None) -> str:
     return "txt"
 
 
+def is_codebook(data: bytes) -> bool:
+    """A REFI-QDA codebook (.qdc: XML whose root is CodeBook) rather than a project."""
+    head = data[:4096].lstrip(codecs.BOM_UTF8).lstrip()
+    if not head.startswith(b"<"):
+        return False
+    return b"<CodeBook" in head and b"<Project" not in head
+
+
 def _zip_format(path: Path, data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
