@@ -63,7 +63,9 @@ def bootstrap_intervals(
     while done < resamples:
         b = min(chunk, resamples - done)
         draws = rng.multinomial(n_clusters, probs, size=b).astype(np.float64)
-        res = coefficients_from_sums(draws @ distinct, features.q, features.two_coder)
+        res = coefficients_from_sums(
+            draws @ distinct, features.q, features.two_coder, features.q_chance
+        )
         for k, v in res.items():
             parts.setdefault(k, []).append(v)
         done += b

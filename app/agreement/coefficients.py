@@ -68,6 +68,7 @@ class Features:
     matrix: FloatArray
     q: int
     two_coder: bool
+    q_chance: int | None = None  # categories defined (AC1, Brennan-Prediger); default q
 
     @property
     def n_cols(self) -> int:
@@ -104,8 +105,12 @@ def category_counts(values: IntArray, q: int) -> FloatArray:
     return np.bincount(flat, minlength=n_units * q).reshape(n_units, q).astype(np.float64)
 
 
-def unit_features(values: IntArray, q: int) -> Features:
-    """Turn a unit x coder matrix into per-unit additive statistics (see module docstring)."""
+def unit_features(values: IntArray, q: int, q_chance: int | None = None) -> Features:
+    """Turn a unit x coder matrix into per-unit additive statistics (see module docstring).
+
+    ``q_chance`` is the number of categories the codebook defines, when it differs from the
+    ``q`` columns laid out (e.g. a "(none)" column that nobody used).
+    """
     values = np.asarray(values, dtype=np.int64)
     if values.ndim != 2:
         raise ValueError("values must be a 2-D unit x coder matrix")
@@ -140,7 +145,7 @@ def unit_features(values: IntArray, q: int) -> Features:
         second[idx, b[idx]] = 1.0
         out[:, layout["first"]] = first
         out[:, layout["second"]] = second
-    return Features(out, q, two)
+    return Features(out, q, two, q_chance)
 
 
 def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -154,8 +159,15 @@ def _chance_corrected(po: FloatArray, pe: FloatArray) -> FloatArray:
     return _ratio(po - pe, 1.0 - pe)
 
 
-def coefficients_from_sums(sums: FloatArray, q: int, two_coder: bool) -> dict[str, FloatArray]:
-    """Coefficients from ``weights @ features``; ``sums`` may be ``(f,)`` or ``(B, f)``."""
+def coefficients_from_sums(
+    sums: FloatArray, q: int, two_coder: bool, q_chance: int | None = None
+) -> dict[str, FloatArray]:
+    """Coefficients from ``weights @ features``; ``sums`` may be ``(f,)`` or ``(B, f)``.
+
+    ``q`` is the feature layout; ``q_chance`` (default ``q``) the number of categories defined,
+    used by the chance terms of AC1 and Brennan-Prediger.
+    """
+    qc = q if q_chance is None else q_chance
     s = np.atleast_2d(np.asarray(sums, dtype=np.float64))
     lay = _layout(q)
     rated1 = s[:, lay["rated1"]][:, 0]
@@ -163,8 +175,8 @@ def coefficients_from_sums(sums: FloatArray, q: int, two_coder: bool) -> dict[st
     pa = _ratio(s[:, lay["agree"]][:, 0], rated2)
     pi = s[:, lay["share"]] / np.where(rated1 > 0, rated1, 1.0)[:, None]
     pe_fleiss = (pi**2).sum(axis=1)
-    pe_ac1 = (pi * (1.0 - pi)).sum(axis=1) / (q - 1) if q > 1 else np.full_like(pa, np.nan)
-    pe_bp = np.full_like(pa, 1.0 / q if q > 0 else np.nan)
+    pe_ac1 = (pi * (1.0 - pi)).sum(axis=1) / (qc - 1) if qc > 1 else np.full_like(pa, np.nan)
+    pe_bp = np.full_like(pa, 1.0 / qc if qc > 0 else np.nan)
     n_c = s[:, lay["pair_counts"]]
     n = n_c.sum(axis=1)
     diag = s[:, lay["coinc_diag"]][:, 0]
@@ -192,13 +204,13 @@ def coefficients_from_sums(sums: FloatArray, q: int, two_coder: bool) -> dict[st
 
 
 def nominal_coefficients(
-    values: IntArray, q: int, weights: FloatArray | None = None
+    values: IntArray, q: int, weights: FloatArray | None = None, q_chance: int | None = None
 ) -> dict[str, float]:
     """All nominal coefficients of a unit x coder matrix (``weights`` = unit multiplicities)."""
-    feats = unit_features(values, q)
+    feats = unit_features(values, q, q_chance)
     w = np.ones(values.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
     sums = w @ feats.matrix
-    res = coefficients_from_sums(sums, q, feats.two_coder)
+    res = coefficients_from_sums(sums, q, feats.two_coder, q_chance)
     return {k: float(v[0]) for k, v in res.items()}
 
 

@@ -138,8 +138,8 @@ def confusion_matrix(
     index = {c: i for i, c in enumerate(labels)}
     table = [[0] * len(labels) for _ in labels]
     for m in matches:
-        row = index.get(m.a.code, None) if m.a is not None else index[NONE_LABEL]
-        col = index.get(m.b.code, None) if m.b is not None else index[NONE_LABEL]
+        row = index.get(m.a.code) if m.a is not None else index[NONE_LABEL]
+        col = index.get(m.b.code) if m.b is not None else index[NONE_LABEL]
         if row is not None and col is not None:
             table[row][col] += 1
     return labels, table

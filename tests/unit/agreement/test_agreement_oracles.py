@@ -27,7 +27,7 @@ from app.agreement.krippendorff import alpha, alpha_from_lists, encode
 from app.agreement.unitizing import alpha_u_1995, unitizing_alphas
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def oracles(shared_data: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((shared_data / "agreement-oracles.json").read_text())
     return data

@@ -1,0 +1,388 @@
+"""From a project's segments to unit x coder matrices (characters, utterances, windows, sessions).
+
+This is the only agreement module that reads the project, and it does so through the core's
+services, so the statistics stay pure NumPy.  For every unit and coder it records how much of
+the unit each *value* covers (a code, or with ``--group`` a child of the group), then:
+
+* a coder's value for a unit is the value covering most of it (ties: codebook order);
+  ``(none)`` when the coder coded that transcript/session but applied no value here;
+  missing when the coder never coded that transcript/session (blind coders split work);
+* units where no chosen coder applied any value are left out of the overall statistics
+  (spec §4), but stay in the per-code tables as "neither";
+* character units are stored as runs of identical coding with the run length as weight, and
+  grouped into their utterance for the cluster bootstrap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.core.codebook import find_code, list_codes, resolve_codes
+from app.core.coding import list_segments
+from app.core.dto import CodeInfo, SegmentInfo, UtteranceInfo
+from app.core.errors import UserError
+from app.core.project import Project
+from app.core.sessions import (
+    UtteranceIndex,
+    get_coder,
+    list_coders,
+    list_transcripts,
+    list_utterances,
+    resolve_sessions,
+    transcript_text,
+)
+
+NONE_LABEL = "(none)"
+UNIT_KINDS = ("char", "utterance", "window", "session")
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    kind: str
+    window_ms: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind == "window" and self.window_ms is not None:
+            seconds = self.window_ms / 1000
+            return f"window:{int(seconds) if seconds.is_integer() else seconds}"
+        return self.kind
+
+
+def parse_unit(text: str) -> UnitSpec:
+    """``char|utterance|window:SECONDS|session`` -> UnitSpec; a clear error otherwise."""
+    raw = (text or "char").strip().lower()
+    if raw in ("char", "utterance", "session"):
+        return UnitSpec(raw)
+    if raw.startswith("window:"):
+        try:
+            seconds = float(raw.split(":", 1)[1])
+        except ValueError:
+            seconds = -1.0
+        if seconds > 0 and math.isfinite(seconds):
+            return UnitSpec("window", round(seconds * 1000))
+    raise UserError(
+        f"--unit '{text}': expected char, utterance, window:SECONDS (e.g. window:300) or session"
+    )
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """Where a unit is, for the comparison view (not built for character runs)."""
+
+    session: str
+    transcript_id: int | None
+    start: int
+    end: int
+    label: str
+
+
+@dataclass
+class UnitMatrix:
+    """Coverage of every value by every coder in every unit, plus what the statistics need."""
+
+    unit: UnitSpec
+    coders: list[str]
+    values: list[str]
+    value_parents: list[str]
+    coverage: NDArray[np.float64]  # (n_units, n_coders, n_values)
+    coded: NDArray[np.bool_]  # (n_units, n_coders): coder coded this unit's transcript/session
+    weights: NDArray[np.float64]
+    clusters: NDArray[np.int64]
+    refs: list[UnitRef] = field(default_factory=list)
+    continuum: tuple[int, dict[str, list[tuple[int, int, str]]]] | None = None
+    n_defined_values: int = 0
+
+    @property
+    def n_units(self) -> int:
+        return int(self.coverage.shape[0])
+
+    def applied(self) -> NDArray[np.bool_]:
+        """(n_units, n_coders, n_values): the coder applied the value somewhere in the unit."""
+        return self.coverage > 0
+
+    def overall(self) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Nominal value index per unit and coder (NONE = len(values), -1 missing), kept mask."""
+        n_values = len(self.values)
+        any_value = self.coverage.max(axis=2) > 0
+        best = np.argmax(self.coverage, axis=2)
+        vals = np.where(any_value, best, n_values)
+        vals = np.where(self.coded, vals, -1).astype(np.int64)
+        keep = (any_value & self.coded).any(axis=1)
+        return vals, keep
+
+    def presence(self, v: int) -> NDArray[np.int64]:
+        """0/1 per unit and coder for value ``v``; -1 where the coder did not code the unit."""
+        return np.where(self.coded, (self.coverage[:, :, v] > 0).astype(np.int64), -1)
+
+
+def resolve_coders(project: Project, coders: str | list[str]) -> list[str]:
+    """``all`` = every human coder with segments; otherwise the named coders (all must exist)."""
+    if isinstance(coders, str):
+        names = [c.strip() for c in coders.split(",") if c.strip()]
+    else:
+        names = list(coders)
+    if names == ["all"]:
+        counts: dict[int, int] = defaultdict(int)
+        for seg in list_segments(project):
+            counts[seg.coder_id] += 1
+        names = [c.name for c in list_coders(project) if c.kind == "human" and counts[c.id]]
+    else:
+        for name in names:
+            get_coder(project, name)
+    if len(set(names)) < 2:
+        raise UserError(f"--coders '{','.join(names)}': agreement needs at least two coders")
+    return names
+
+
+def resolve_values(
+    project: Project, codes: list[str] | None, group: str | None
+) -> tuple[list[str], list[str], dict[int, int]]:
+    """Value labels, their parent paths, and code id -> value index."""
+    all_codes = list_codes(project)
+    if group:
+        root = find_code(all_codes, group)
+        children = [c for c in all_codes if c.parent_id == root.id]
+        if not children:
+            raise UserError(f"--group '{group}': the code has no children to compare")
+        mapping: dict[int, int] = {}
+        for i, child in enumerate(children):
+            prefix = child.path + "/"
+            for c in all_codes:
+                if c.id == child.id or c.path.startswith(prefix):
+                    mapping[c.id] = i
+        return [c.name for c in children], [root.path] * len(children), mapping
+    chosen: list[CodeInfo] = resolve_codes(project, codes)
+    if not chosen:
+        raise UserError("no codable codes to compare (check --codes)")
+    parents = [c.path.rsplit("/", 1)[0] if "/" in c.path else "" for c in chosen]
+    return [c.path for c in chosen], parents, {c.id: i for i, c in enumerate(chosen)}
+
+
+def build_units(
+    project: Project,
+    coders: str | list[str],
+    unit: str | UnitSpec,
+    codes: list[str] | None = None,
+    group: str | None = None,
+    sessions: list[str] | None = None,
+) -> UnitMatrix:
+    spec = parse_unit(unit) if isinstance(unit, str) else unit
+    coder_names = resolve_coders(project, coders)
+    values, parents, value_of = resolve_values(project, codes, group)
+    session_infos = resolve_sessions(project, sessions)
+    coder_ids = {get_coder(project, n).id: j for j, n in enumerate(coder_names)}
+    segs = list_segments(
+        project, session_ids=[s.id for s in session_infos], coder_ids=list(coder_ids)
+    )
+    builder = _Builder(spec, coder_names, len(values), coder_ids, value_of, segs)
+    for sess in session_infos:
+        transcripts = list_transcripts(project, sess.id)
+        utts = {t.id: list_utterances(project, t.id) for t in transcripts}
+        if spec.kind == "char":
+            for t in transcripts:
+                text = transcript_text(project, t.id)
+                builder.add_char_transcript(sess.name, t.id, text, utts[t.id])
+        elif spec.kind == "utterance":
+            for t in transcripts:
+                builder.add_utterances(sess.name, sess.id, t.id, utts[t.id])
+        else:
+            builder.add_session_clock(sess.name, sess.id, sess.duration_ms, utts)
+    matrix = builder.finish(spec, coder_names, values, parents)
+    matrix.n_defined_values = len(values)
+    return matrix
+
+
+class _Builder:
+    """Accumulates units transcript by transcript (kept small so build_units reads as a plan)."""
+
+    def __init__(
+        self,
+        spec: UnitSpec,
+        coders: list[str],
+        n_values: int,
+        coder_ids: dict[int, int],
+        value_of: dict[int, int],
+        segs: list[SegmentInfo],
+    ) -> None:
+        self.m = len(coders)
+        self.v = n_values
+        self.spec_window = spec.window_ms if spec.kind == "window" else None
+        self.coder_ids = coder_ids
+        self.value_of = value_of
+        self.by_transcript: dict[int, list[SegmentInfo]] = defaultdict(list)
+        self.by_session: dict[int, list[SegmentInfo]] = defaultdict(list)
+        self.coded_t: set[tuple[int, int]] = set()
+        self.coded_s: set[tuple[int, int]] = set()
+        for s in segs:
+            j = coder_ids[s.coder_id]
+            self.coded_s.add((s.session_id, j))
+            if s.transcript_id is not None:
+                self.coded_t.add((s.transcript_id, j))
+            if s.code_id in value_of:
+                self.by_session[s.session_id].append(s)
+                if s.transcript_id is not None:
+                    self.by_transcript[s.transcript_id].append(s)
+        self.cov: list[NDArray[np.float64]] = []
+        self.coded: list[NDArray[np.bool_]] = []
+        self.weights: list[NDArray[np.float64]] = []
+        self.clusters: list[NDArray[np.int64]] = []
+        self.refs: list[UnitRef] = []
+        self.next_cluster = 0
+        self.offset = 0
+        self.spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+
+    def _coded_row(self, key: set[tuple[int, int]], ident: int) -> NDArray[np.bool_]:
+        return np.array([(ident, j) in key for j in range(self.m)], dtype=bool)
+
+    def add_char_transcript(
+        self, session: str, tid: int, text: str, utts: list[UtteranceInfo]
+    ) -> None:
+        length = len(text)
+        if length == 0:
+            return
+        segs = self.by_transcript.get(tid, [])
+        cuts = {0, length}
+        for s in segs:
+            cuts.update((s.start_char or 0, s.end_char or 0))
+        for u in utts:
+            cuts.update((u.start_char, u.end_char))
+        bounds = np.array(sorted(c for c in cuts if 0 <= c <= length), dtype=np.int64)
+        n = len(bounds) - 1
+        diff = np.zeros((n + 1, self.m, self.v))
+        for s in segs:
+            a = int(np.searchsorted(bounds, s.start_char or 0))
+            b = int(np.searchsorted(bounds, s.end_char or 0))
+            j, v = self.coder_ids[s.coder_id], self.value_of[s.code_id]
+            diff[a, j, v] += 1.0
+            diff[b, j, v] -= 1.0
+        cov = (np.cumsum(diff, axis=0)[:n] > 0).astype(np.float64)
+        self.cov.append(cov)
+        self.coded.append(np.repeat(self._coded_row(self.coded_t, tid)[None, :], n, axis=0))
+        self.weights.append(np.diff(bounds).astype(np.float64))
+        starts = np.array([u.start_char for u in utts], dtype=np.int64)
+        ends = np.array([u.end_char for u in utts], dtype=np.int64)
+        order = np.argsort(starts)
+        starts, ends = starts[order], ends[order]
+        idx = np.searchsorted(starts, bounds[:-1], side="right") - 1
+        inside = (idx >= 0) & (bounds[:-1] < np.where(idx >= 0, ends[np.maximum(idx, 0)], 0))
+        cl = np.where(inside, idx, len(utts))  # text outside any utterance: one extra cluster
+        self.clusters.append(cl + self.next_cluster)
+        self.next_cluster += len(utts) + 1
+        if all((tid, j) in self.coded_t for j in range(self.m)):
+            for s in segs:
+                j = self.coder_ids[s.coder_id]
+                start, end = s.start_char or 0, s.end_char or 0
+                self.spans[j].append((start + self.offset, end + self.offset, s.code_id))
+            self.offset += length
+
+    def add_utterances(self, session: str, sid: int, tid: int, utts: list[UtteranceInfo]) -> None:
+        if not utts:
+            return
+        cov = np.zeros((len(utts), self.m, self.v))
+        index = UtteranceIndex(utts)
+        pos = {u.id: i for i, u in enumerate(utts)}
+        for s in self.by_transcript.get(tid, []):
+            a, b = s.start_char or 0, s.end_char or 0
+            for u in index.overlapping(a, b):
+                width = max(1, u.end_char - u.start_char)
+                share = (min(b, u.end_char) - max(a, u.start_char)) / width
+                if share > 0:
+                    cov[pos[u.id], self.coder_ids[s.coder_id], self.value_of[s.code_id]] += share
+        for s in self.by_session.get(sid, []):
+            if s.transcript_id is not None or s.start_ms is None or s.end_ms is None:
+                continue
+            for i, u in enumerate(utts):
+                if u.session_start_ms is None or u.session_end_ms is None:
+                    continue
+                width = u.session_end_ms - u.session_start_ms
+                inter = min(s.end_ms, u.session_end_ms) - max(s.start_ms, u.session_start_ms)
+                if width > 0 and inter > 0:
+                    cov[i, self.coder_ids[s.coder_id], self.value_of[s.code_id]] += inter / width
+        coded = self._coded_row(self.coded_t, tid) | self._coded_row(self.coded_s, sid)
+        refs = [UnitRef(session, tid, u.start_char, u.end_char, f"{u.ordinal} {u.speaker}")
+                for u in utts]  # fmt: skip
+        self._append(cov, coded, refs)
+
+    def add_session_clock(
+        self,
+        session: str,
+        sid: int,
+        duration: int | None,
+        utts: dict[int, list[UtteranceInfo]],
+    ) -> None:
+        """Windows or the whole session, from time segments and text mapped to the clock."""
+        indexes = {tid: UtteranceIndex(us) for tid, us in utts.items()}
+        ranges: list[tuple[int, int, int, int]] = []  # start_ms, end_ms, coder, value
+        for s in self.by_session.get(sid, []):
+            j, v = self.coder_ids[s.coder_id], self.value_of[s.code_id]
+            if s.transcript_id is None and s.start_ms is not None and s.end_ms is not None:
+                ranges.append((s.start_ms, s.end_ms, j, v))
+            elif s.transcript_id in indexes:
+                t = indexes[s.transcript_id].span_times(s.start_char or 0, s.end_char or 0)
+                if t.session_start_ms is not None:
+                    end = t.session_end_ms if t.session_end_ms is not None else t.session_start_ms
+                    ranges.append((t.session_start_ms, max(end, t.session_start_ms + 1), j, v))
+        ends = [r[1] for r in ranges] + [duration or 0]
+        ends += [u.session_end_ms or u.session_start_ms or 0 for us in utts.values() for u in us]
+        total = max(ends) if ends else 0
+        coded = self._coded_row(self.coded_s, sid)
+        if self.spec_window is None:
+            cov = np.zeros((1, self.m, self.v))
+            for a, b, j, v in ranges:
+                cov[0, j, v] += b - a
+            self._append(cov, coded, [UnitRef(session, None, 0, total, session)])
+            return
+        w = self.spec_window
+        n = max(1, math.ceil(total / w)) if total > 0 else 0
+        if n == 0:
+            return
+        cov = np.zeros((n, self.m, self.v))
+        for a, b, j, v in ranges:
+            for k in range(a // w, min(n - 1, (b - 1) // w) + 1):
+                cov[k, j, v] += min(b, (k + 1) * w) - max(a, k * w)
+        refs = [UnitRef(session, None, k * w, (k + 1) * w, f"{session} #{k + 1}") for k in range(n)]
+        self._append(cov, coded, refs)
+
+    def _append(
+        self, cov: NDArray[np.float64], coded: NDArray[np.bool_], refs: list[UnitRef]
+    ) -> None:
+        n = cov.shape[0]
+        self.cov.append(cov)
+        self.coded.append(np.repeat(coded[None, :], n, axis=0))
+        self.weights.append(np.ones(n))
+        self.clusters.append(np.arange(n, dtype=np.int64) + self.next_cluster)
+        self.next_cluster += n
+        self.refs.extend(refs)
+
+    def finish(
+        self, spec: UnitSpec, coders: list[str], values: list[str], parents: list[str]
+    ) -> UnitMatrix:
+        if self.cov:
+            cov = np.concatenate(self.cov)
+            coded = np.concatenate(self.coded)
+            weights = np.concatenate(self.weights)
+            clusters = np.concatenate(self.clusters)
+        else:
+            cov = np.zeros((0, self.m, self.v))
+            coded = np.zeros((0, self.m), dtype=bool)
+            weights = np.zeros(0)
+            clusters = np.zeros(0, dtype=np.int64)
+        continuum = None
+        if spec.kind == "char" and self.offset > 0:
+            code_value = self.value_of
+            continuum = (
+                self.offset,
+                {
+                    coders[j]: [(a, b, values[code_value[c]]) for a, b, c in self.spans[j]]
+                    for j in range(self.m)
+                },
+            )
+        return UnitMatrix(
+            spec, coders, values, parents, cov, coded, weights, clusters, self.refs, continuum
+        )
