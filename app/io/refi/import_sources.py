@@ -259,6 +259,7 @@ def write_source(importer: Any, plan: SourcePlan) -> None:
     s = importer.s
     report = importer.report
     row = get_or_create_session(s, plan.session)
+    importer.existing_time_keys(row.id)
     if plan.media_path and not row.video_path:
         row.video_path = plan.media_path
     if plan.session not in report.sessions:
@@ -313,7 +314,7 @@ def _utterance_rows(transcript_id: int, tplan: TranscriptPlan) -> list[dict[str,
             if not 0 <= a <= b <= length:
                 continue
             rows.append(dict(
-                transcript_id=transcript_id, ordinal=int(u.get("ordinal") or len(rows) + 1),
+                transcript_id=transcript_id, ordinal=int(u["ordinal"] if u.get("ordinal") is not None else len(rows)),
                 speaker=str(u.get("speaker") or ""), role=str(u.get("role") or "other"),
                 start_char=a, end_char=b, start_ms=u.get("start_ms"), end_ms=u.get("end_ms"),
                 session_start_ms=u.get("session_start_ms"),
@@ -322,7 +323,7 @@ def _utterance_rows(transcript_id: int, tplan: TranscriptPlan) -> list[dict[str,
         return rows
     turns = split_turns(tplan.text, tplan.sync or None)
     rows.clear()
-    for i, turn in enumerate(turns, start=1):
+    for i, turn in enumerate(turns):
         start_ms, end_ms = turn.start_ms, turn.end_ms
         rows.append(dict(
             transcript_id=transcript_id, ordinal=i, speaker=turn.speaker, role=turn.role,

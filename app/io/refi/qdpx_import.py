@@ -19,7 +19,6 @@ Everything is written in one transaction; what cannot be imported is reported, n
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from app.core.codebook import PATH_SEP, add_codes_in, list_codes_in
 from app.core.coding import TextAnchor, TimeAnchor, new_segment_row
 from app.core.dto import RatingScale
 from app.core.errors import UserError
+from app.core.importing import default_user
 from app.core.models import Code, Segment, Transcript
 from app.core.project import Project
 from app.core.sessions import ensure_coder_in
@@ -111,7 +111,9 @@ def import_qdpx(
         plan = plan_sources(project, refi, archive, units, sidecar, session, kind, report.problems)
         _report_not_imported(refi, report)
         with project.transaction() as s:
-            _Importer(s, refi, sidecar, report, path, archive).run(plan, coder)
+            _Importer(s, refi, sidecar, report, path, archive).run(
+                plan, coder, default_user(project)
+            )
     return report
 
 
@@ -146,8 +148,8 @@ class _Importer:
         self.used_segment_guids: set[str] = set(s.scalars(select(Segment.guid)))
         self.seen: set[tuple[Any, ...]] = set()
 
-    def run(self, plan: list[SourcePlan], coder: str | None) -> None:
-        self._coders(coder)
+    def run(self, plan: list[SourcePlan], coder: str | None, default_coder: str) -> None:
+        self._coders(coder, default_coder)
         self._codes()
         for item in plan:
             self._source(item)
@@ -158,7 +160,7 @@ class _Importer:
 
     # --- coders -------------------------------------------------------------------------------
 
-    def _coders(self, coder: str | None) -> None:
+    def _coders(self, coder: str | None, default_coder: str) -> None:
         self._coder_names: dict[str, int] = {}
         self._used_coders: set[int] = set()
         self._named_users: list[str] = []
@@ -182,10 +184,9 @@ class _Importer:
         elif creator in self.coder_ids:
             self.fallback_coder_id = self.coder_ids[creator]
         else:
-            name = getpass.getuser() or "imported"
-            row = ensure_coder_in(self.s, name)
+            row = ensure_coder_in(self.s, default_coder)
             self.fallback_coder_id = row.id
-            self._coder_names[name] = row.id
+            self._coder_names[row.name] = row.id
         for guid in pseudo:
             self.coder_ids[guid] = self.fallback_coder_id
 
@@ -220,7 +221,7 @@ class _Importer:
         by_path = {c.path.casefold(): c for c in list_codes_in(self.s)}
         spec_paths: dict[str, str] = {}
         _walk_paths(self.refi.codes, specs, "", spec_paths)
-        codable = dict(self.s.execute(select(Code.id, Code.codable)).tuples().all())
+        codable = dict(self.s.execute(select(Code.id, Code.codable)).all())
         for guid, code_path in spec_paths.items():
             info = by_path.get(code_path.casefold())
             if info is None:
@@ -283,9 +284,19 @@ class _Importer:
             select(Segment.start_char, Segment.end_char, Segment.code_id, Segment.coder_id).where(
                 Segment.transcript_id == transcript_id
             )
-        ).tuples()
+        ).all()
         for a, b, code_id, coder_id in rows:
             self.seen.add(("t", transcript_id, a, b, code_id, coder_id))
+
+    def existing_time_keys(self, session_id: int) -> None:
+        """Same as ``existing_segment_keys`` for the time segments of a reused session."""
+        rows = self.s.execute(
+            select(Segment.start_ms, Segment.end_ms, Segment.code_id, Segment.coder_id).where(
+                Segment.session_id == session_id, Segment.transcript_id.is_(None)
+            )
+        ).all()
+        for a, b, code_id, coder_id in rows:
+            self.seen.add(("m", session_id, a, b, code_id, coder_id))
 
     def transcript_by_name(self, session_id: int, name: str) -> Transcript | None:
         return self.s.scalar(

@@ -1,0 +1,311 @@
+"""Export a project (or a selection of it) as a REFI-QDA ``.qdpx`` archive.
+
+Layout (REFI-QDA 1.5, valid against Project.xsd):
+- coders -> ``Users/User`` (our coder GUIDs);
+- the whole codebook -> ``CodeBook`` (criteria and examples folded into ``Description``);
+- each transcript -> ``TextSource`` whose text is ``sources/<guid>.txt`` (UTF-8, LF, no BOM), with
+  one ``PlainTextSelection`` per text segment, positions in code points, memo as ``Description``;
+- each session that has a video or time segments -> ``VideoSource`` (``relative:///`` path
+  against ``basePath`` = the project folder) with a ``Transcript`` per session transcript that
+  points at the same text file and carries ``SyncPoint``\\s at utterance boundaries, and one
+  ``VideoSelection`` per time segment (milliseconds).
+A ``Coding`` keeps the segment's GUID, so importing the file again finds the same segments; what
+REFI cannot express goes into the ``ipr-workbench.json`` sidecar (see ``sidecar.py``).
+"""
+
+from __future__ import annotations
+
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from lxml import etree
+
+from app import __version__
+from app.core.codebook import build_tree, list_codes, resolve_codes
+from app.core.coding import list_segments
+from app.core.dto import CodeInfo, CodeSpec, SegmentInfo, SessionInfo, TranscriptInfo
+from app.core.errors import UserError
+from app.core.project import Project
+from app.core.sessions import (
+    list_coders,
+    list_transcripts,
+    list_utterances,
+    resolve_sessions,
+    transcript_text,
+)
+from app.io.refi.qdc import code_element, refi_guid
+from app.io.refi.qde import PROJECT_NS
+from app.io.refi.sidecar import SIDECAR_NAME, Sidecar, SidecarTranscript
+
+_NS = f"{{{PROJECT_NS}}}"
+#: Namespace for GUIDs we derive (selection GUIDs from segment GUIDs, etc.): stable re-exports.
+_GUID_NS = uuid.UUID("6f0c6c1e-5a55-4c1b-9d0e-1f2a3b4c5d6e")
+
+
+@dataclass
+class RefiExportReport:
+    file: str
+    sessions: int = 0
+    transcripts: int = 0
+    codes: int = 0
+    coders: list[str] = field(default_factory=list)
+    text_segments: int = 0
+    time_segments: int = 0
+
+    @property
+    def segments(self) -> int:
+        return self.text_segments + self.time_segments
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "format": "qdpx", "sessions": self.sessions,
+            "transcripts": self.transcripts, "codes": self.codes, "coders": self.coders,
+            "segments": self.segments, "text_segments": self.text_segments,
+            "time_segments": self.time_segments,
+        }  # fmt: skip
+
+
+def _derived(guid: str, what: str) -> str:
+    return str(uuid.uuid5(_GUID_NS, f"{what}:{guid.lower()}"))
+
+
+def _stamp(value: datetime | None) -> str:
+    value = value or datetime.now(UTC)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _el(parent: etree._Element, tag: str, **attrs: str | None) -> etree._Element:
+    el = etree.SubElement(parent, _NS + tag)
+    for key, value in attrs.items():
+        if value is not None:
+            el.set(key, value)
+    return el
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    """A selection's ``name``: the selected words, on one line (QualCoder and ATLAS.ti do this)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class _Exporter:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.sidecar = Sidecar()
+        self.files: dict[str, bytes] = {}
+        self.code_guid: dict[int, str] = {}
+        self.coder_guid: dict[int, str] = {}
+
+    def codebook(self, root: etree._Element, codes: list[CodeInfo]) -> None:
+        used: set[str] = set()
+        for code in codes:
+            guid = refi_guid(code.guid)
+            if guid is None or guid.lower() in used:
+                guid = str(uuid.uuid4())
+            used.add(guid.lower())
+            self.code_guid[code.id] = guid
+            extras: dict[str, Any] = {}
+            if code.shortcut:
+                extras["shortcut"] = code.shortcut
+            if code.rating is not None:
+                extras["rating"] = code.rating.to_json()
+            if code.patterns:
+                extras["patterns"] = list(code.patterns)
+            if extras:
+                self.sidecar.codes[guid.lower()] = extras
+        if not codes:
+            return
+        children = build_tree(codes)
+        guid_for: dict[int, str] = {}
+
+        def spec(code: CodeInfo) -> CodeSpec:
+            out = code.to_spec(tuple(spec(c) for c in children.get(code.id, [])))
+            guid_for[id(out)] = self.code_guid[code.id]
+            return out
+
+        codes_el = _el(_el(root, "CodeBook"), "Codes")
+        for top in children.get(None, []):
+            codes_el.append(code_element("Code", spec(top), guid_for, PROJECT_NS))
+
+    def text_source(
+        self, parent: etree._Element, tr: TranscriptInfo, text: str, segments: list[SegmentInfo]
+    ) -> None:
+        name = f"{tr.guid.lower()}.txt"
+        self.files[f"sources/{name}"] = text.encode("utf-8")
+        src = _el(parent, "TextSource", guid=tr.guid, name=tr.name,
+                  plainTextPath=f"internal://{name}")
+        for seg in segments:
+            assert seg.start_char is not None and seg.end_char is not None
+            coder = self.coder_guid[seg.coder_id]
+            sel = _el(src, "PlainTextSelection", guid=_derived(seg.guid, "selection"),
+                      name=_excerpt(text[seg.start_char : seg.end_char]),
+                      startPosition=str(seg.start_char), endPosition=str(seg.end_char),
+                      creatingUser=coder, creationDateTime=_stamp(seg.created_at))
+            self._coding(sel, seg, coder)
+
+    def _coding(self, parent: etree._Element, seg: SegmentInfo, coder: str) -> None:
+        if seg.memo:
+            _el(parent, "Description").text = seg.memo
+        coding = _el(parent, "Coding", guid=seg.guid, creatingUser=coder,
+                     creationDateTime=_stamp(seg.created_at))
+        _el(coding, "CodeRef", targetGUID=self.code_guid[seg.code_id])
+        extras = {k: v for k, v in (("rating", seg.rating), ("perspective", seg.perspective))
+                  if v is not None}
+        if extras:
+            self.sidecar.segments[seg.guid.lower()] = extras
+
+    def video_source(
+        self, parent: etree._Element, session: SessionInfo, transcripts: list[TranscriptInfo],
+        segments: list[SegmentInfo],
+    ) -> None:
+        src = _el(parent, "VideoSource", guid=session.guid, name=session.name,
+                  path=media_uri(session.video_path))
+        for tr in transcripts:
+            if tr.kind != "session":
+                continue
+            points: dict[int, int] = {}
+            for u in list_utterances(self.project, tr.id):
+                for pos, ms in ((u.start_char, u.session_start_ms), (u.end_char, u.session_end_ms)):
+                    if ms is not None and pos not in points:
+                        points[pos] = ms
+            transcript = _el(src, "Transcript", guid=_derived(tr.guid, "transcript"),
+                             name=tr.name, plainTextPath=f"internal://{tr.guid.lower()}.txt")
+            for pos in sorted(points):
+                _el(transcript, "SyncPoint", guid=_derived(tr.guid, f"sync:{pos}"),
+                    timeStamp=str(points[pos]), position=str(pos))
+        for seg in segments:
+            assert seg.start_ms is not None and seg.end_ms is not None
+            coder = self.coder_guid[seg.coder_id]
+            sel = _el(src, "VideoSelection", guid=_derived(seg.guid, "selection"),
+                      name=f"{_clock(seg.start_ms)} – {_clock(seg.end_ms)}",
+                      begin=str(seg.start_ms), end=str(seg.end_ms), creatingUser=coder,
+                      creationDateTime=_stamp(seg.created_at))
+            self._coding(sel, seg, coder)
+
+
+def _clock(ms: int) -> str:
+    h, rest = divmod(ms // 1000, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def media_uri(stored: str | None) -> str | None:
+    """Our stored media path as a REFI URI: relative to the project folder, or absolute."""
+    if not stored:
+        return None
+    posix = PurePosixPath(Path(stored).as_posix())
+    if Path(stored).is_absolute() or posix.is_absolute():
+        text = posix.as_posix()
+        return "absolute://" + (text if text.startswith("/") else "/" + text)
+    return "relative:///" + posix.as_posix()
+
+
+def export_qdpx(
+    project: Project,
+    out: Path | str,
+    coders: list[str] | None = None,
+    codes: list[str] | None = None,
+    sessions: list[str] | None = None,
+) -> RefiExportReport:
+    """Write ``out`` (.qdpx) with the chosen coders', codes' and sessions' segments.
+
+    ``None`` means all. Code paths may name parents (every codable code below them).
+    """
+    out = Path(out)
+    exporter = _Exporter(project)
+    all_coders = list_coders(project)
+    if coders is not None:
+        by_name = {c.name: c for c in all_coders}
+        missing = [n for n in coders if n not in by_name]
+        if missing:
+            raise UserError(f"coder(s) not in the project: {', '.join(missing)}")
+        chosen = [by_name[n] for n in coders]
+    else:
+        chosen = all_coders
+    chosen_sessions = resolve_sessions(project, sessions)
+    code_ids = [c.id for c in resolve_codes(project, codes)] if codes is not None else None
+    segments = list_segments(project, session_ids=[s.id for s in chosen_sessions],
+                             coder_ids=[c.id for c in chosen], code_ids=code_ids)
+    report = RefiExportReport(str(out))
+
+    root = etree.Element(_NS + "Project", nsmap={None: PROJECT_NS})  # type: ignore[dict-item]
+    root.set("name", project.display_name)
+    root.set("origin", f"IPR Workbench {__version__}")
+    if chosen:
+        root.set("creatingUserGUID", chosen[0].guid)
+    root.set("creationDateTime", _stamp(None))
+    root.set("basePath", str(project.base_dir.resolve()))
+    if chosen:
+        users = _el(root, "Users")
+        for coder in chosen:
+            exporter.coder_guid[coder.id] = coder.guid
+            _el(users, "User", guid=coder.guid, name=coder.name)
+    all_codes = list_codes(project)
+    exporter.codebook(root, all_codes)
+    report.codes = len(all_codes)
+    report.coders = [c.name for c in chosen]
+
+    sources = etree.Element(_NS + "Sources")
+    by_transcript: dict[int, list[SegmentInfo]] = {}
+    by_session_time: dict[int, list[SegmentInfo]] = {}
+    for seg in segments:
+        if seg.transcript_id is not None:
+            by_transcript.setdefault(seg.transcript_id, []).append(seg)
+        else:
+            by_session_time.setdefault(seg.session_id, []).append(seg)
+    for session in chosen_sessions:
+        transcripts = list_transcripts(project, session.id)
+        report.sessions += 1
+        exporter.sidecar.sessions[session.guid.lower()] = {
+            "name": session.name, "case_id": session.case_id, "date": session.date,
+            "duration_ms": session.duration_ms,
+        }  # fmt: skip
+        for tr in transcripts:
+            text = transcript_text(project, tr.id)
+            segs = by_transcript.get(tr.id, [])
+            exporter.text_source(sources, tr, text, segs)
+            report.transcripts += 1
+            report.text_segments += len(segs)
+            exporter.sidecar.transcripts[tr.guid.lower()] = SidecarTranscript(
+                session=session.name, name=tr.name, kind=tr.kind,
+                utterances=[_utterance_dict(u) for u in list_utterances(project, tr.id)],
+            )
+        timed = by_session_time.get(session.id, [])
+        if session.video_path or timed:
+            exporter.video_source(sources, session, transcripts, timed)
+            report.time_segments += len(timed)
+    if len(sources):
+        root.append(sources)
+    xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    _write_zip(out, xml, exporter.files, exporter.sidecar.to_bytes())
+    return report
+
+
+def _utterance_dict(u: Any) -> dict[str, Any]:
+    return {
+        "ordinal": u.ordinal, "speaker": u.speaker, "role": u.role, "start_char": u.start_char,
+        "end_char": u.end_char, "start_ms": u.start_ms, "end_ms": u.end_ms,
+        "session_start_ms": u.session_start_ms, "session_end_ms": u.session_end_ms,
+    }  # fmt: skip
+
+
+def _write_zip(out: Path, xml: bytes, files: dict[str, bytes], sidecar: bytes) -> None:
+    """Write the archive next to ``out`` and move it into place, so a crash leaves no half file."""
+    tmp = out.with_name(out.name + ".part")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("project.qde", xml)
+            zf.writestr(zipfile.ZipInfo("sources/"), b"")
+            for name, data in files.items():
+                zf.writestr(name, data)
+            zf.writestr(SIDECAR_NAME, sidecar)
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{out}: cannot write the .qdpx file: {exc.strerror or exc}") from exc
