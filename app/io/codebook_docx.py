@@ -71,7 +71,9 @@ def write_scheme_docx(scheme: SchemeSpec, path: str | Path, project_name: str = 
 # ---------------------------------------------------------------- structure helpers
 
 
-def _walk(codes: tuple[CodeSpec, ...], trail: tuple[str, ...]) -> Iterator[tuple[CodeSpec, tuple[str, ...]]]:
+def _walk(
+    codes: tuple[CodeSpec, ...], trail: tuple[str, ...]
+) -> Iterator[tuple[CodeSpec, tuple[str, ...]]]:
     """Pre-order traversal yielding each code with the names of its ancestors."""
     for code in codes:
         yield code, trail
@@ -82,7 +84,9 @@ def _scale_key(scale: RatingScale) -> tuple[object, ...]:
     return (scale.name, scale.min, scale.max, tuple(sorted(scale.labels.items())))
 
 
-def _distinct_scales(codes: tuple[CodeSpec, ...]) -> dict[tuple[object, ...], tuple[RatingScale, list[str]]]:
+def _distinct_scales(
+    codes: tuple[CodeSpec, ...],
+) -> dict[tuple[object, ...], tuple[RatingScale, list[str]]]:
     """Each distinct rating scale once, with a readable list of the codes that use it.
 
     Where every codable child of a category uses the scale, the category is named instead of
@@ -94,7 +98,9 @@ def _distinct_scales(codes: tuple[CodeSpec, ...]) -> dict[tuple[object, ...], tu
         if code.codable:
             codable_children[trail] = codable_children.get(trail, 0) + 1
         if code.rating is not None:
-            users.setdefault(_scale_key(code.rating), (code.rating, []))[1].append((trail, code.name))
+            users.setdefault(_scale_key(code.rating), (code.rating, []))[1].append(
+                (trail, code.name)
+            )
     out: dict[tuple[object, ...], tuple[RatingScale, list[str]]] = {}
     for key, (scale, entries) in users.items():
         names: list[str] = []
@@ -155,8 +161,15 @@ def _setup(doc: Any) -> None:
     title.font.color.rgb = _INK
 
 
-def _run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False,
-         size: float | None = None, color: RGBColor | None = None) -> None:
+def _run(
+    paragraph: Paragraph,
+    text: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    color: RGBColor | None = None,
+) -> None:
     run = paragraph.add_run(text)
     run.bold = bold
     run.italic = italic
@@ -166,8 +179,15 @@ def _run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = 
         run.font.color.rgb = color
 
 
-def _cell_text(cell: _Cell, text: str, *, bold: bool = False, italic: bool = False,
-               size: float | None = None, color: RGBColor | None = None) -> Paragraph:
+def _cell_text(
+    cell: _Cell,
+    text: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    color: RGBColor | None = None,
+) -> Paragraph:
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.space_after = Pt(2)
     _run(paragraph, text, bold=bold, italic=italic, size=size, color=color)
@@ -321,8 +341,12 @@ def _meta_line(doc: Any, code: CodeSpec, trail: tuple[str, ...]) -> None:
     _run(meta, "   ·   ".join(bits), size=9, color=_GREY)
 
 
-def _entry(doc: Any, code: CodeSpec, trail: tuple[str, ...],
-           scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]) -> None:
+def _entry(
+    doc: Any,
+    code: CodeSpec,
+    trail: tuple[str, ...],
+    scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]],
+) -> None:
     level = min(len(trail) + 2, _MAX_HEADING)
     doc.add_heading(code.name, level=level)
     _meta_line(doc, code, trail)
@@ -344,7 +368,9 @@ def _entry(doc: Any, code: CodeSpec, trail: tuple[str, ...],
         _run(note, "No definition has been written for this code yet.", italic=True, color=_GREY)
         return
     table = doc.add_table(rows=len(rows), cols=3)
-    stripe = table.cell(0, 0).merge(table.cell(len(rows) - 1, 0)) if len(rows) > 1 else table.cell(0, 0)
+    stripe = (
+        table.cell(0, 0).merge(table.cell(len(rows) - 1, 0)) if len(rows) > 1 else table.cell(0, 0)
+    )
     fx.shade_cell(stripe, code.color or "#808080")
     for i, (label, value) in enumerate(rows):
         label_cell, text_cell = table.cell(i, 1), table.cell(i, 2)
@@ -371,7 +397,9 @@ def _examples(cell: _Cell, examples: list[str]) -> None:
         _run(paragraph, " ".join(text.split()), italic=True)
 
 
-def _rating_text(scale: RatingScale, scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]) -> str:
+def _rating_text(
+    scale: RatingScale, scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]
+) -> str:
     users = scales.get(_scale_key(scale), (scale, []))[1]
     if len(users) > 1 or any(u.startswith("all ") for u in users):
         return f"{_scale_title(scale)}; anchors under Rating scales."
