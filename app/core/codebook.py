@@ -40,7 +40,7 @@ def build_tree(codes: Iterable[CodeInfo]) -> dict[int | None, list[CodeInfo]]:
 def list_codes_in(s: DbSession) -> list[CodeInfo]:
     rows = _code_rows(s)
     counts = dict(
-        s.execute(select(Segment.code_id, func.count()).group_by(Segment.code_id)).tuples().all()
+        s.execute(select(Segment.code_id, func.count()).group_by(Segment.code_id)).all()
     )
     by_parent: dict[int | None, list[Code]] = {}
     for row in rows:

@@ -79,7 +79,7 @@ def list_segments(
             Segment.start_ms,
             Segment.id,
         )
-        return [segment_info(row, coder, paths) for row, coder in s.execute(stmt).tuples()]
+        return [segment_info(row, coder, paths) for row, coder in s.execute(stmt)]
 
 
 def segment_info(row: Segment, coder_name: str, paths: dict[int, str]) -> SegmentInfo:
@@ -303,20 +303,29 @@ class EditSegment(Command):
                 raise NotFoundError(f"segment #{self.segment_id} does not exist")
             self.old = {k: getattr(row, k) for k in self.changes}
             self.old["updated_at"] = row.updated_at
+            merged = {k: getattr(row, k) for k in self.FIELDS} | self.changes
+            with s.no_autoflush:
+                # Validate before anything is written: a refused edit changes nothing.
+                if "rating" in self.changes:
+                    code = s.get(Code, row.code_id)
+                    assert code is not None
+                    _check_rating(code, merged["rating"])
+                if merged["perspective"] not in (None, *PERSPECTIVES):
+                    raise UserError(f"perspective '{merged['perspective']}' is not known")
+                if row.transcript_id is not None:
+                    validate_anchor(
+                        s,
+                        TextAnchor(
+                            row.transcript_id, merged["start_char"] or 0, merged["end_char"] or 0
+                        ),
+                    )
+                else:
+                    validate_anchor(
+                        s,
+                        TimeAnchor(row.session_id, merged["start_ms"] or 0, merged["end_ms"] or 0),
+                    )
             for key, value in self.changes.items():
                 setattr(row, key, value)
-            if "rating" in self.changes:
-                code = s.get(Code, row.code_id)
-                assert code is not None
-                _check_rating(code, row.rating)
-            if "perspective" in self.changes and row.perspective not in (None, *PERSPECTIVES):
-                raise UserError(f"perspective '{row.perspective}' is not known")
-            if row.transcript_id is not None:
-                validate_anchor(
-                    s, TextAnchor(row.transcript_id, row.start_char or 0, row.end_char or 0)
-                )
-            else:
-                validate_anchor(s, TimeAnchor(row.session_id, row.start_ms or 0, row.end_ms or 0))
             row.updated_at = utcnow()
 
     def undo(self, project: Project) -> None:

@@ -45,7 +45,7 @@ def project_info(project: Project) -> dict[str, object]:
             .outerjoin(Segment, Segment.coder_id == Coder.id)
             .group_by(Coder.id)
             .order_by(Coder.name)
-        ).tuples()
+        )
         coder_list = [{"name": name, "segments": n} for name, n in coders]
         videos = s.scalar(
             select(func.count()).select_from(SessionRow).where(SessionRow.video_path.is_not(None))
@@ -84,11 +84,11 @@ def check_project(project: Project) -> CheckReport:
             report.checks["foreign_keys"] = "ok (enforced by the server)"
     with project.reading() as s:
         lengths = dict(
-            s.execute(select(Transcript.id, func.length(Transcript.text))).tuples().all()
+            s.execute(select(Transcript.id, func.length(Transcript.text))).all()
         )
         bad_utt = s.execute(
             select(Utterance.transcript_id, Utterance.ordinal, Utterance.end_char)
-        ).tuples()
+        )
         n_bad = 0
         for tid, ordinal, end in bad_utt:
             if end > lengths.get(tid, -1):
@@ -101,7 +101,7 @@ def check_project(project: Project) -> CheckReport:
             select(Segment.id, Segment.transcript_id, Segment.end_char).where(
                 Segment.transcript_id.is_not(None)
             )
-        ).tuples()
+        )
         n_bad_seg = 0
         for sid, tid, end in segs:
             if end is None or tid is None or end > lengths.get(tid, -1):
@@ -113,7 +113,7 @@ def check_project(project: Project) -> CheckReport:
             if not (n_bad or n_bad_seg)
             else (f"{n_bad} utterances and {n_bad_seg} segments out of range")
         )
-        parents = dict(s.execute(select(Code.id, Code.parent_id)).tuples().all())
+        parents = dict(s.execute(select(Code.id, Code.parent_id)).all())
         cyclic = []
         for start in parents:
             seen = {start}

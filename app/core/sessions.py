@@ -68,7 +68,7 @@ def list_sessions(project: Project) -> list[SessionInfo]:
     with project.reading() as s:
         n_t = dict(
             s.execute(select(Transcript.session_id, func.count()).group_by(Transcript.session_id))
-            .tuples()
+            
             .all()
         )
         n_u = dict(
@@ -77,12 +77,12 @@ def list_sessions(project: Project) -> list[SessionInfo]:
                 .join(Utterance, Utterance.transcript_id == Transcript.id)
                 .group_by(Transcript.session_id)
             )
-            .tuples()
+            
             .all()
         )
         n_s = dict(
             s.execute(select(Segment.session_id, func.count()).group_by(Segment.session_id))
-            .tuples()
+            
             .all()
         )
         rows = s.scalars(select(SessionRow).order_by(SessionRow.name)).all()
@@ -129,12 +129,12 @@ def list_transcripts(project: Project, session_id: int | None = None) -> list[Tr
             s.execute(
                 select(Utterance.transcript_id, func.count()).group_by(Utterance.transcript_id)
             )
-            .tuples()
+            
             .all()
         )
         n_s = dict(
             s.execute(select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id))
-            .tuples()
+            
             .all()
         )
         stmt = (
@@ -157,7 +157,7 @@ def list_transcripts(project: Project, session_id: int | None = None) -> list[Tr
                 source_file=t.source_file,
                 source_format=t.source_format,
             )
-            for t, session_name in s.execute(stmt).tuples()
+            for t, session_name in s.execute(stmt)
         ]
 
 
@@ -270,7 +270,7 @@ def coder_segment_counts(project: Project) -> dict[str, int]:
             .outerjoin(Segment, Segment.coder_id == Coder.id)
             .group_by(Coder.id)
             .order_by(Coder.name)
-        ).tuples()
+        )
         return dict(rows.all())
 
 
@@ -308,7 +308,7 @@ def get_coder(project: Project, name: str) -> CoderInfo:
 def speaker_map(project: Project) -> dict[str, str]:
     with project.reading() as s:
         return dict(
-            s.execute(select(Speaker.label, Speaker.role).order_by(Speaker.label)).tuples().all()
+            s.execute(select(Speaker.label, Speaker.role).order_by(Speaker.label)).all()
         )
 
 
