@@ -65,6 +65,11 @@ class SourcePlan:
     transcripts: list[TranscriptPlan] = field(default_factory=list)
 
 
+def _at(where: str, line: int) -> str:
+    """``project.qde:42`` inside an archive, ``line 42`` for a bare .qde."""
+    return f"{where}:{line}" if where else f"line {line}"
+
+
 def _internal_name(text_path: str | None) -> str | None:
     if text_path and text_path.lower().startswith("internal://"):
         return text_path[len("internal://") :].strip("/")
@@ -108,7 +113,7 @@ def _convert(
         if not sel.codings:
             continue
         start, end, clamped = text.to_codepoints(sel.start, sel.end)
-        sel_where = f"{where}:{sel.line}"
+        sel_where = _at(where, sel.line)
         if clamped:
             problems.append(
                 f"{sel_where}: selection {sel.start}-{sel.end} in '{label}' lies outside its text "
@@ -126,11 +131,9 @@ def plan_sources(
     sidecar: Sidecar | None, session: str | None, kind: str, problems: list[str],
 ) -> list[SourcePlan]:
     """Where every source goes; sources that cannot be read are reported and left out."""
-    where = (
-        archive.path.name
-        if archive.qde_name == archive.path.name
-        else f"{archive.path.name}:{archive.qde_name}"
-    )
+    # Problems are reported under the archive's name by the caller; they name the inner file and
+    # its line so the user can find the element (a bare .qde is the file itself: "line N").
+    where = "" if archive.qde_name == archive.path.name else archive.qde_name
     plans: list[SourcePlan] = []
     used_names: dict[str, int] = {}
 
@@ -151,7 +154,7 @@ def plan_sources(
             session=session_name
             or unique(_session_name(media.name, f"{media.kind} {media.guid[:8]}")),
             media_path=resolve_media(media.path, refi.base_path, project, archive.path),
-            media_where=f"{where}:{media.line}",
+            media_where=where,
             media_selections=[s for s in media.selections if s.codings],
         )
         media_plans[media.guid] = plan
@@ -165,17 +168,17 @@ def plan_sources(
                 continue
             n_sel = sum(1 for sel, _, _ in tr.selections if sel.codings)
             text = _load_text(archive, units, tr.content, tr.text_path, tr.name or media.name,
-                              f"{where}:{media.line}", n_sel, problems)
+                              _at(where, media.line), n_sel, problems)
             if text is None:
                 continue
-            tplan = TranscriptPlan(tr.name or media.name, kind, text.text, f"{where}:{media.line}")
+            tplan = TranscriptPlan(tr.name or media.name, kind, text.text, _at(where, media.line))
             tplan.sync = _sync_cp(text, points)
             by_guid = {p.guid: p.position for p in tr.sync_points}
             for sel, a, b in tr.selections:
                 pa, pb = by_guid.get(a or ""), by_guid.get(b or "")
                 if pa is None or pb is None:
-                    problems.append(f"{where}:{sel.line}: transcript selection without positioned "
-                                    f"sync points; skipped")
+                    problems.append(f"{_at(where, sel.line)}: transcript selection without "
+                                    f"positioned sync points; skipped")
                     continue
                 sel.start, sel.end = pa, pb
                 tplan.selections += _convert(text, [sel], tplan.name, where, problems)
@@ -184,7 +187,7 @@ def plan_sources(
     for src in refi.text_sources:
         n_sel = sum(1 for s in src.selections if s.codings) + (1 if src.whole_codings else 0)
         text = _load_text(archive, units, src.content, src.text_path, src.name,
-                          f"{where}:{src.line}", n_sel, problems)
+                          _at(where, src.line), n_sel, problems)
         if text is None:
             continue
         extra = sidecar.transcripts.get(src.guid) if sidecar else None
@@ -203,7 +206,7 @@ def plan_sources(
             plans.append(plan)
         name = extra.name if extra else (src.name or f"source {src.guid[:8]}")
         tplan = TranscriptPlan(
-            name, extra.kind if extra else kind, text.text, f"{where}:{src.line}"
+            name, extra.kind if extra else kind, text.text, _at(where, src.line)
         )
         tplan.utterances = extra.utterances if extra else None
         if key in sync_for:
@@ -211,7 +214,7 @@ def plan_sources(
         tplan.selections = _convert(text, src.selections, src.name, where, problems)
         if src.whole_codings and text.text:
             tplan.selections.append(TextSelection(None, src.whole_codings, 0, len(text.text), "",
-                                                  f"{where}:{src.line}"))
+                                                  _at(where, src.line)))
         plan.transcripts.append(tplan)
     return plans
 
@@ -276,7 +279,7 @@ def write_source(importer: Any, plan: SourcePlan) -> None:
         begin, end = msel.start, msel.end
         for coding in msel.codings:
             importer.add_segment(coding, msel, TimeAnchor(row.id, begin, end), msel.memo,
-                                 f"{plan.media_where.rsplit(':', 1)[0]}:{msel.line}")
+                                 _at(plan.media_where, msel.line))
 
 
 def _write_transcript(importer: Any, session: SessionRow, tplan: TranscriptPlan) -> int:
@@ -310,11 +313,13 @@ def _utterance_rows(transcript_id: int, tplan: TranscriptPlan) -> list[dict[str,
     rows: list[dict[str, Any]] = []
     if tplan.utterances is not None:
         for u in tplan.utterances:
+            ordinal = u.get("ordinal")
+            ordinal = int(ordinal) if ordinal is not None else len(rows)
             a, b = int(u.get("start_char") or 0), int(u.get("end_char") or 0)
             if not 0 <= a <= b <= length:
                 continue
             rows.append(dict(
-                transcript_id=transcript_id, ordinal=int(u["ordinal"] if u.get("ordinal") is not None else len(rows)),
+                transcript_id=transcript_id, ordinal=ordinal,
                 speaker=str(u.get("speaker") or ""), role=str(u.get("role") or "other"),
                 start_char=a, end_char=b, start_ms=u.get("start_ms"), end_ms=u.get("end_ms"),
                 session_start_ms=u.get("session_start_ms"),

@@ -91,6 +91,11 @@ def segment_facts(project: Project) -> set[tuple[Any, ...]]:
     }
 
 
+def _turns(project: Project, transcript_id: int) -> list[tuple[Any, ...]]:
+    return [(u.ordinal, u.speaker, u.role, u.start_char, u.end_char, u.start_ms, u.end_ms,
+             u.session_start_ms, u.session_end_ms) for u in list_utterances(project, transcript_id)]
+
+
 @pytest.fixture
 def source_project(tmp_path: Path, mini_scheme_path: Path) -> Any:
     project = build_project(tmp_path / "src.iprw", mini_scheme_path)
@@ -122,11 +127,7 @@ def test_round_trip_keeps_segments_codes_coders(tmp_path: Path, source_project: 
                                 strict=True):
             assert (src_t.name, src_t.kind, src_t.session_name) == (
                 dst_t.name, dst_t.kind, dst_t.session_name)
-            strip = [(u.ordinal, u.speaker, u.role, u.start_char, u.end_char, u.start_ms, u.end_ms,
-                      u.session_start_ms, u.session_end_ms) for u in list_utterances(target, dst_t.id)]
-            assert strip == [(u.ordinal, u.speaker, u.role, u.start_char, u.end_char, u.start_ms,
-                              u.end_ms, u.session_start_ms, u.session_end_ms)
-                             for u in list_utterances(source_project, src_t.id)]
+            assert _turns(target, dst_t.id) == _turns(source_project, src_t.id)
         assert list_sessions(target)[0].video_path == "videos/dyad01_s3.mp4"
     finally:
         target.close()
