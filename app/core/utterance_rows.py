@@ -57,8 +57,7 @@ def utterance_rows(project: Project, session: str | None = None) -> list[Utteran
         if session is not None:
             t_stmt = t_stmt.where(SessionRow.name == session)
         transcripts = {
-            tid: (sname, tname, kind, text)
-            for tid, sname, tname, kind, text in s.execute(t_stmt).tuples()
+            tid: (sname, tname, kind, text) for tid, sname, tname, kind, text in s.execute(t_stmt)
         }
         u_stmt = select(
             Utterance.transcript_id,
@@ -73,7 +72,7 @@ def utterance_rows(project: Project, session: str | None = None) -> list[Utteran
             Utterance.session_end_ms,
         ).where(Utterance.transcript_id.in_(list(transcripts)))
         rows = []
-        for tid, ordinal, speaker, role, sc, ec, sms, ems, ssms, sems in s.execute(u_stmt).tuples():
+        for tid, ordinal, speaker, role, sc, ec, sms, ems, ssms, sems in s.execute(u_stmt):
             sname, tname, kind, text = transcripts[tid]
             rows.append(
                 UtteranceRow(

@@ -102,12 +102,31 @@ def accepted_labels(lines: Iterable[str], speaker_map: dict[str, str]) -> set[st
     is a speaker even though no convention names her.
     """
     counts: Counter[str] = Counter()
+    n_lines = 0
     for line in lines:
-        split = split_prefix(line.strip())
+        line = line.strip()
+        if not line:
+            continue
+        n_lines += 1
+        split = split_prefix(line)
         if split is not None:
             counts[split[0]] += 1
+    # When most lines carry a prefix, a name-like label used once is a speaker too
+    # (the guest who says one sentence in a Zoom caption file).
+    mostly_prefixed = n_lines > 0 and sum(counts.values()) * 2 >= n_lines
     accepted = set()
     for label, n in counts.items():
-        if n >= 2 or default_role(label) is not None or label.casefold() in speaker_map:
+        if (
+            n >= 2
+            or default_role(label) is not None
+            or label.casefold() in speaker_map
+            or (mostly_prefixed and _name_like(label))
+        ):
             accepted.add(label)
     return accepted
+
+
+def _name_like(label: str) -> bool:
+    """`Alex Chen`, `Dr. Lee`, `P3`: every word starts with a capital or a digit."""
+    words = label.split()
+    return 0 < len(words) <= 3 and all(w[0].isupper() or w[0].isdigit() for w in words)

@@ -115,6 +115,7 @@ def parse_subtitles(text: str, fmt: str, speaker_map: dict[str, str] | None = No
             ParsedUtterance(speaker=speaker, text=cleaned, start_ms=start, end_ms=end, line=line)
         )
     report_backwards(utterances, problems)
+    problems.sort(key=lambda p: p.line)
     return ParsedFile(
         format=fmt, transcripts=[ParsedTranscript(utterances=utterances)], problems=problems
     )

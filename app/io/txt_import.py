@@ -311,7 +311,8 @@ def parse_text(
     for i, line in enumerate(lines, start=1):
         parser.feed(i, line)
     transcript = parser.finish()
-    return ParsedFile(format="txt", transcripts=[transcript], problems=parser.problems)
+    problems = sorted(parser.problems, key=lambda p: p.line)
+    return ParsedFile(format="txt", transcripts=[transcript], problems=problems)
 
 
 def _has_headers(lines: list[str]) -> bool:
