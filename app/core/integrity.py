@@ -83,12 +83,10 @@ def check_project(project: Project) -> CheckReport:
             report.checks["database"] = "ok (server-managed)"
             report.checks["foreign_keys"] = "ok (enforced by the server)"
     with project.reading() as s:
-        lengths = dict(
-            s.execute(select(Transcript.id, func.length(Transcript.text))).all()
-        )
-        bad_utt = s.execute(
-            select(Utterance.transcript_id, Utterance.ordinal, Utterance.end_char)
-        )
+        lengths: dict[int, int] = {
+            tid: n for tid, n in s.execute(select(Transcript.id, func.length(Transcript.text)))
+        }
+        bad_utt = s.execute(select(Utterance.transcript_id, Utterance.ordinal, Utterance.end_char))
         n_bad = 0
         for tid, ordinal, end in bad_utt:
             if end > lengths.get(tid, -1):
@@ -103,11 +101,11 @@ def check_project(project: Project) -> CheckReport:
             )
         )
         n_bad_seg = 0
-        for sid, tid, end in segs:
-            if end is None or tid is None or end > lengths.get(tid, -1):
+        for sid, seg_tid, seg_end in segs:
+            if seg_end is None or seg_tid is None or seg_end > lengths.get(seg_tid, -1):
                 n_bad_seg += 1
                 if n_bad_seg <= 20:
-                    report.problems.append(f"segment #{sid} ends at {end}, past its transcript")
+                    report.problems.append(f"segment #{sid} ends at {seg_end}, past its transcript")
         report.checks["spans"] = (
             "ok"
             if not (n_bad or n_bad_seg)
