@@ -1,0 +1,396 @@
+"""The codebook panel docked in the main window.
+
+A researcher keeps it open while coding: the tree shows each code's colour, key and how often it
+was applied; the pane below shows the selected code's definition, criteria and examples, so the
+codebook is in view at the moment of decision. Editing the codebook (add, rename inline with F2,
+move by drag and drop, merge, delete, the full form) happens here too, and every edit is an
+undoable command on the window's shared QUndoStack. The panel reloads whenever that stack moves,
+so undo from the Edit menu, or coding elsewhere in the window, shows up in the counts at once.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTextBrowser,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.codebook import list_codes
+from app.core.codebook_commands import CreateCode, DeleteCode, MergeCodes, MoveCode, UpdateCode
+from app.core.commands import Command
+from app.core.dto import CodeInfo, CodeSpec
+from app.core.errors import UserError
+from app.core.project import Project
+from app.ui.codebook.edit_dialog import CodeEditDialog, focus_first
+from app.ui.codebook.model import (
+    CODE_ID_ROLE,
+    COL_COUNT,
+    COL_KEY,
+    COL_NAME,
+    SEARCH_ROLE,
+    CodebookModel,
+)
+from app.ui.codebook.undo_bridge import push_core
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+
+
+class _SearchProxy(QSortFilterProxyModel):
+    """Keeps codes whose name, key, definition or inclusion text contains every typed word,
+    and their ancestors (so a hit is shown in its place in the tree)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.words: list[str] = []
+        self.setRecursiveFilteringEnabled(True)
+
+    def set_query(self, text: str) -> None:
+        self.words = text.casefold().split()
+        # Setting the (otherwise unused) fixed-string filter re-runs filterAcceptsRow; the
+        # direct invalidateFilter() call is deprecated in Qt 6.10.
+        self.setFilterFixedString(" ".join(self.words))
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # type: ignore[override]
+        if not self.words:
+            return True
+        index = self.sourceModel().index(source_row, COL_NAME, source_parent)
+        haystack = str(index.data(SEARCH_ROLE) or "")
+        return all(word in haystack for word in self.words)
+
+
+class CodebookPanel(QWidget):
+    codeActivated = Signal(int)
+    currentCodeChanged = Signal(int)
+
+    def __init__(
+        self, project: Project, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.undo_stack = undo_stack
+        self.model = CodebookModel(self)
+        self.model.request_rename = self._rename
+        self.model.request_move = self._move
+        self.proxy = _SearchProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search codes, keys, definitions…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+
+        self.tree = QTreeView()
+        self.tree.setModel(self.proxy)
+        self.tree.setHeaderHidden(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.setDropIndicatorShown(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.activated.connect(self._activate)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_COUNT, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+
+        self.details = QTextBrowser()
+        self.details.setOpenLinks(False)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #b00020;")
+        self.status.hide()
+
+        self.actions_by_name: dict[str, QAction] = {}
+        toolbar = QHBoxLayout()
+        toolbar.setContentsMargins(0, 0, 0, 0)
+        for key, text, slot, shortcut in (
+            ("add", "Add code", self.add_code, "Ctrl+Shift+N"),
+            ("add_child", "Add child code", self.add_child_code, ""),
+            ("rename", "Rename", self.rename_current, "F2"),
+            ("edit", "Edit…", self.edit_current, ""),
+            ("merge", "Merge into…", self.merge_current, ""),
+            ("delete", "Delete", self.delete_current, "Del"),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)
+            self.actions_by_name[key] = action
+        for key in ("add", "add_child", "edit", "delete"):
+            button = QToolButton()
+            button.setDefaultAction(self.actions_by_name[key])
+            toolbar.addWidget(button)
+        toolbar.addStretch(1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addLayout(toolbar)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+        self.undo_stack.indexChanged.connect(self.refresh)
+        self.refresh()
+
+    # ------------------------------------------------------------------ public API
+
+    def refresh(self) -> None:
+        """Reload the codebook from the project, keeping the current code and expanded nodes."""
+        current = self.current_code_id()
+        expanded = {c.id for c in self.model.codes() if self._is_expanded(c.id)}
+        first_load = not self.model.codes()
+        self.model.set_codes(list_codes(self.project))
+        if first_load or self.search.text():
+            self.tree.expandAll()
+        else:
+            for code_id in expanded:
+                self.tree.expand(self.proxy.mapFromSource(self.model.index_of(code_id)))
+        if current is not None and self.model.code(current) is not None:
+            self.select_code(current)
+        self._show_details(self.model.code(current) if current is not None else None)
+
+    def current_code_id(self) -> int | None:
+        index = self.tree.currentIndex()
+        return int(index.data(CODE_ID_ROLE)) if index.isValid() else None
+
+    def select_code(self, code_id: int) -> None:
+        index = self.proxy.mapFromSource(self.model.index_of(code_id))
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+
+    # ------------------------------------------------------------------ commands
+
+    def _run(self, command: Command) -> bool:
+        try:
+            push_core(self.undo_stack, self.project, command, self._report)
+        except UserError as exc:
+            self._report(str(exc))
+            return False
+        self.status.hide()
+        return True
+
+    def _report(self, message: str) -> None:
+        self.status.setText(message)
+        self.status.show()
+
+    def _rename(self, code_id: int, name: str) -> bool:
+        return self._run(UpdateCode(code_id, name=name))
+
+    def _move(self, code_id: int, new_parent: int | None, position: int) -> bool:
+        return self._run(MoveCode(code_id, new_parent, position))
+
+    def _new_name(self, parent_id: int | None) -> str:
+        taken = {c.name.casefold() for c in self.model.codes() if c.parent_id == parent_id}
+        name, n = "New code", 2
+        while name.casefold() in taken:
+            name, n = f"New code {n}", n + 1
+        return name
+
+    def _create(self, parent_id: int | None) -> int | None:
+        color = PALETTE[len(self.model.codes()) % len(PALETTE)]
+        command = CreateCode(CodeSpec(name=self._new_name(parent_id), color=color), parent_id)
+        if not self._run(command) or command.code_id is None:
+            return None
+        self.search.clear()
+        self.select_code(command.code_id)
+        self.tree.edit(self.tree.currentIndex())
+        return command.code_id
+
+    def add_code(self) -> int | None:
+        """A new code next to the current one (at the top level when nothing is selected)."""
+        code = self._current()
+        return self._create(code.parent_id if code is not None else None)
+
+    def add_child_code(self) -> int | None:
+        code = self._current()
+        return self._create(code.id if code is not None else None)
+
+    def rename_current(self) -> None:
+        if self._current() is not None:
+            self.tree.edit(self.tree.currentIndex().siblingAtColumn(COL_NAME))
+
+    def edit_current(self) -> bool:
+        code = self._current()
+        if code is None:
+            return False
+        taken = {
+            c.shortcut.casefold(): c.path
+            for c in self.model.codes()
+            if c.shortcut and c.id != code.id
+        }
+        dialog = CodeEditDialog(code, taken, self)
+        focus_first(dialog)
+        if self._exec(dialog) != QDialog.DialogCode.Accepted or dialog.result_form is None:
+            return False
+        changes = dialog.result_form.changes_from(code)
+        return bool(changes) and self._run(UpdateCode(code.id, **changes))
+
+    def merge_current(self) -> bool:
+        code = self._current()
+        if code is None:
+            return False
+        below = f"{code.path}/"
+        choices = [
+            c for c in self.model.codes() if c.id != code.id and not c.path.startswith(below)
+        ]
+        if not choices:
+            return False
+        paths = [c.path for c in choices]
+        path = self._choose_target(code, paths)
+        if path is None:
+            return False
+        target = choices[paths.index(path)]
+        if code.n_segments and not self._confirm(
+            "Merge codes",
+            f"Move the {code.n_segments} segment(s) of '{code.path}' to '{target.path}' and remove "
+            f"'{code.name}'? You can undo this.",
+        ):
+            return False
+        return self._run(MergeCodes(code.id, target.id))
+
+    def delete_current(self) -> bool:
+        code = self._current()
+        if code is None:
+            return False
+        segments = self.model.subtree_total(code.id)
+        n_below = sum(1 for c in self.model.codes() if c.path.startswith(f"{code.path}/"))
+        if segments or n_below:
+            parts = []
+            if n_below:
+                parts.append(f"{n_below} code(s) below it")
+            if segments:
+                parts.append(f"{segments} coded segment(s)")
+            if not self._confirm(
+                "Delete code",
+                f"Delete '{code.path}' with {' and '.join(parts)}? You can undo this.",
+            ):
+                return False
+        return self._run(DeleteCode(code.id))
+
+    # ------------------------------------------------------------ dialogs (tests override)
+
+    def _exec(self, dialog: QDialog) -> int:
+        return dialog.exec()
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _choose_target(self, code: CodeInfo, paths: list[str]) -> str | None:
+        path, ok = QInputDialog.getItem(
+            self, "Merge code", f"Merge '{code.path}' into:", paths, 0, False
+        )
+        return str(path) if ok else None
+
+    # ------------------------------------------------------------------ view plumbing
+
+    def _current(self) -> CodeInfo | None:
+        code_id = self.current_code_id()
+        return self.model.code(code_id) if code_id is not None else None
+
+    def _is_expanded(self, code_id: int) -> bool:
+        return self.tree.isExpanded(self.proxy.mapFromSource(self.model.index_of(code_id)))
+
+    def _filter(self, text: str) -> None:
+        self.proxy.set_query(text)
+        self.tree.expandAll()
+
+    def _activate(self, index: QModelIndex) -> None:
+        code = self.model.code(int(index.data(CODE_ID_ROLE)))
+        if code is not None and code.codable:
+            self.codeActivated.emit(code.id)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        code = self.model.code(int(current.data(CODE_ID_ROLE))) if current.isValid() else None
+        self._show_details(code)
+        if code is not None:
+            self.currentCodeChanged.emit(code.id)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        code = self._current()
+        menu = QMenu(self)
+        if code is not None and code.codable:
+            apply = menu.addAction(f"Apply '{code.name}'")
+            apply.triggered.connect(lambda: self.codeActivated.emit(code.id))
+            menu.addSeparator()
+        for key in ("add", "add_child", "rename", "edit", "merge", "delete"):
+            action = self.actions_by_name[key]
+            action.setEnabled(code is not None or key == "add")
+            menu.addAction(action)
+        menu.exec(self.tree.viewport().mapToGlobal(pos))
+        for action in self.actions_by_name.values():
+            action.setEnabled(True)
+
+    def _show_details(self, code: CodeInfo | None) -> None:
+        self.details.setHtml(
+            details_html(code)
+            if code is not None
+            else "<p style='color:#777'>Select a code to see its definition.</p>"
+        )
+
+
+def details_html(code: CodeInfo) -> str:
+    """The definition pane: what a coder needs at the moment of deciding whether a code applies."""
+    e = html.escape
+    swatch = f"<span style='background:{e(code.color)}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
+    meta = [e(code.path)]
+    if code.shortcut:
+        meta.append(f"key <b>{e(code.shortcut)}</b>")
+    meta.append(
+        f"{code.n_segments} segment(s)" if code.codable else "category (not applied to data)"
+    )
+    parts = [
+        f"<h3 style='margin:0'>{swatch} {e(code.name)}</h3>",
+        f"<p style='color:#666;margin-top:2px'>{' · '.join(meta)}</p>",
+    ]
+    for label, text in (
+        ("Definition", code.definition),
+        ("Include", code.include),
+        ("Exclude", code.exclude),
+    ):
+        if text:
+            parts.append(f"<p><b>{label}.</b> {e(text)}</p>")
+    if code.examples:
+        items = "".join(f"<li><i>{e(x)}</i></li>" for x in code.examples)
+        parts.append(f"<p><b>Examples</b></p><ul style='margin-top:0'>{items}</ul>")
+    if code.rating is not None:
+        scale = code.rating
+        anchors = "; ".join(f"{k} = {e(v)}" for k, v in sorted(scale.labels.items()))
+        parts.append(
+            f"<p><b>Rating.</b> {e(scale.name)} {scale.min}-{scale.max}"
+            + (f": {anchors}" if anchors else "")
+            + "</p>"
+        )
+    if not (code.definition or code.include or code.exclude or code.examples):
+        parts.append("<p style='color:#777'>No definition yet: Edit… to write one.</p>")
+    return "".join(parts)

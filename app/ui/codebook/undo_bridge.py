@@ -1,0 +1,54 @@
+"""Run core codebook commands through the window's shared QUndoStack.
+
+The core command does its work in ``do``/``undo`` (one transaction each); this wrapper only lets
+Qt's stack order them. The first ``do`` runs *before* the push, so a refused edit (duplicate name,
+moving a code into its own child) raises ``UserError`` to the caller and never lands on the stack.
+A later undo or redo that the database refuses is reported through ``on_error`` instead of
+escaping into Qt's C++ frames, where a Python exception would be lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from app.core.commands import Command
+from app.core.errors import UserError
+from app.core.project import Project
+
+ErrorHandler = Callable[[str], None]
+
+
+class CoreUndoCommand(QUndoCommand):
+    """A QUndoCommand whose redo/undo call a core ``Command`` on ``project``."""
+
+    def __init__(self, project: Project, command: Command, on_error: ErrorHandler) -> None:
+        super().__init__(command.text)
+        self.project = project
+        self.command = command
+        self.on_error = on_error
+        self._skip_first_redo = True
+
+    def redo(self) -> None:
+        if self._skip_first_redo:
+            self._skip_first_redo = False
+            return
+        try:
+            self.command.do(self.project)
+        except UserError as exc:
+            self.on_error(f"Redo failed: {exc}")
+
+    def undo(self) -> None:
+        try:
+            self.command.undo(self.project)
+        except UserError as exc:
+            self.on_error(f"Undo failed: {exc}")
+
+
+def push_core(
+    stack: QUndoStack, project: Project, command: Command, on_error: ErrorHandler
+) -> None:
+    """Do ``command`` now and put it on ``stack``; raises ``UserError`` if the core refuses it."""
+    command.do(project)
+    stack.push(CoreUndoCommand(project, command, on_error))
