@@ -76,13 +76,22 @@ def _specs(codes: list[RefiCode]) -> list[CodeSpec]:
                 include=include,
                 exclude=exclude,
                 examples=examples,
-                color=code.color if _RGB.match(code.color) else "",
+                color=_six_digit(code.color),
                 codable=code.codable,
                 guid=code.guid,
                 children=tuple(_specs(code.children)),
             )
         )
     return out
+
+
+def _six_digit(color: str) -> str:
+    """``#RGB`` -> ``#RRGGBB``; anything that is not a REFI colour -> '' (default colour)."""
+    if not _RGB.match(color):
+        return ""
+    if len(color) == 4:
+        return "#" + "".join(ch * 2 for ch in color[1:]).upper()
+    return color.upper()
 
 
 def clean_code_name(name: str) -> str:

@@ -137,7 +137,13 @@ def safe_parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes, where: str) -> etree._Element:
-    """Parse bytes (BOM tolerated) into a root element or raise a one-line ``UserError``."""
+    """Parse bytes (BOM tolerated) into a root element or raise a one-line ``UserError``.
+
+    REFI-QDA documents never declare entities; one that does is refused before parsing, so an
+    entity-expansion ("billion laughs") file cannot blow up memory.
+    """
+    if b"<!ENTITY" in data or b"<\x00!\x00E\x00N\x00T\x00I\x00T\x00Y" in data:
+        raise UserError(f"{where}: declares XML entities; REFI-QDA files never do, refusing it")
     try:
         root = etree.fromstring(data.lstrip(b"\xef\xbb\xbf"), parser=safe_parser())
     except etree.XMLSyntaxError as exc:

@@ -55,7 +55,12 @@ def split_turns(
         label = _bracket_label(ln)
         if label is not None:
             bracket_counts[label] = bracket_counts.get(label, 0) + 1
-    bracket_ok = {lb for lb, n in bracket_counts.items() if n >= 2 or default_role(lb)}
+    # "[id1] text" is a speaker convention when most lines use it; otherwise only labels that recur
+    bracketed = sum(bracket_counts.values())
+    if bracketed >= 2 and bracketed * 2 >= len(lines):
+        bracket_ok = set(bracket_counts)
+    else:
+        bracket_ok = {lb for lb, n in bracket_counts.items() if n >= 2 or default_role(lb)}
 
     sync_pos = [p for p, _ in sync] if sync else []
     turns: list[Turn] = []
