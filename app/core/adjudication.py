@@ -1,0 +1,214 @@
+"""Adjudication: turning coders' disagreements into a consensus coding, one undoable decision
+at a time.
+
+The consensus is an ordinary coder of kind ``consensus``, so everything that reads segments
+(exports, agreement against the consensus, the transcript view) works on it unchanged.  A
+decision replaces whatever the consensus already had on that item, so deciding twice is safe and
+undo brings the earlier decision back.  "Code nothing here" is a decision too: it is recorded in
+the project's meta table so progress counts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from app.agreement.matching import DEFAULT_THRESHOLD, Item, Seg, disagreement_items
+from app.core.coding import Anchor, ApplyCode, RemoveSegment, TextAnchor, TimeAnchor, list_segments
+from app.core.commands import Command, CompositeCommand
+from app.core.dto import CoderInfo, SegmentInfo
+from app.core.errors import UserError
+from app.core.models import ProjectMeta
+from app.core.project import Project
+from app.core.sessions import ensure_coder, get_coder
+
+CONSENSUS_NAME = "Consensus"
+_NONE_KEY = "adjudication.none"
+
+
+def consensus_coder(project: Project, name: str = CONSENSUS_NAME) -> CoderInfo:
+    """The consensus coder ``name``, created on first use; a human coder's name is refused."""
+    try:
+        existing = get_coder(project, name)
+    except UserError:
+        return ensure_coder(project, name, kind="consensus")
+    if existing.kind != "consensus":
+        raise UserError(f"coder '{name}' is a {existing.kind} coder, not a consensus layer")
+    return existing
+
+
+def anchor_key(seg: SegmentInfo) -> tuple[str, int]:
+    """The continuum a segment lives on: a transcript's text or a session's clock."""
+    if seg.transcript_id is not None:
+        return ("text", seg.transcript_id)
+    return ("time", seg.session_id)
+
+
+def to_seg(seg: SegmentInfo) -> Seg:
+    if seg.transcript_id is not None:
+        return Seg(seg.id, seg.coder_name, anchor_key(seg), seg.start_char or 0,
+                   seg.end_char or 0, seg.code_path)  # fmt: skip
+    return Seg(seg.id, seg.coder_name, anchor_key(seg), seg.start_ms or 0, seg.end_ms or 0,
+               seg.code_path)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One consensus segment to write."""
+
+    code_id: int
+    anchor: Anchor
+    memo: str = ""
+    rating: int | None = None
+
+
+@dataclass
+class Workspace:
+    """Segments of the compared coders and the consensus, and the decision items between them."""
+
+    coders: list[str]
+    consensus: CoderInfo
+    segments: dict[int, SegmentInfo]
+    consensus_segments: list[SegmentInfo]
+    items: list[Item]
+    decided_none: set[str]
+
+
+def _anchor(key: Hashable, start: int, end: int) -> Anchor:
+    assert isinstance(key, tuple)
+    kind, ident = key
+    return TextAnchor(ident, start, end) if kind == "text" else TimeAnchor(ident, start, end)
+
+
+def item_key(item: Item) -> str:
+    assert isinstance(item.anchor, tuple)
+    kind, ident = item.anchor
+    return f"{_NONE_KEY}:{kind}:{ident}:{item.start}:{item.end}"
+
+
+def load_workspace(
+    project: Project,
+    coders: Sequence[str],
+    code_ids: Iterable[int] | None = None,
+    session_ids: Iterable[int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    consensus_name: str = CONSENSUS_NAME,
+) -> Workspace:
+    consensus = consensus_coder(project, consensus_name)
+    ids = [get_coder(project, c).id for c in coders]
+    codes = list(code_ids) if code_ids is not None else None
+    sessions = list(session_ids) if session_ids is not None else None
+    segs = list_segments(project, coder_ids=ids, code_ids=codes, session_ids=sessions)
+    cons = list_segments(project, coder_ids=[consensus.id], code_ids=codes, session_ids=sessions)
+    items = disagreement_items([to_seg(s) for s in segs], list(coders), threshold)
+    with project.reading() as s:
+        keys = s.scalars(select(ProjectMeta.key).where(ProjectMeta.key.like(f"{_NONE_KEY}:%")))
+        decided = set(keys)
+    return Workspace(list(coders), consensus, {s.id: s for s in segs}, cons, items, decided)
+
+
+def consensus_in(ws: Workspace, item: Item) -> list[SegmentInfo]:
+    """Consensus segments already on this item (overlapping it on the same continuum)."""
+    return [
+        c for c in ws.consensus_segments
+        if anchor_key(c) == item.anchor and _start(c) < item.end and _end(c) > item.start
+    ]  # fmt: skip
+
+
+def _start(s: SegmentInfo) -> int:
+    return (s.start_char if s.transcript_id is not None else s.start_ms) or 0
+
+
+def _end(s: SegmentInfo) -> int:
+    return (s.end_char if s.transcript_id is not None else s.end_ms) or 0
+
+
+def is_decided(ws: Workspace, item: Item) -> bool:
+    return bool(consensus_in(ws, item)) or item_key(item) in ws.decided_none
+
+
+def progress(ws: Workspace, include_agreed: bool = False) -> tuple[int, int]:
+    """(decided, total) over the disagreement items (and agreed ones when asked)."""
+    items = [i for i in ws.items if include_agreed or i.kind != "agreed"]
+    return sum(1 for i in items if is_decided(ws, i)), len(items)
+
+
+def take_coder(ws: Workspace, item: Item, coder: str) -> list[Proposal]:
+    """Coder's version of the item, as it stands (nothing, if the coder has no segment here)."""
+    out = []
+    for seg in item.by_coder.get(coder, ()):
+        info = ws.segments[seg.id]
+        out.append(Proposal(info.code_id, _anchor(item.anchor, seg.start, seg.end), info.memo,
+                            info.rating))  # fmt: skip
+    return out
+
+
+def merge_all(ws: Workspace, item: Item) -> list[Proposal]:
+    """Every code any coder applied, each over the union of its spans; memos joined."""
+    by_code: dict[int, list[SegmentInfo]] = {}
+    for seg in item.segments:
+        info = ws.segments[seg.id]
+        by_code.setdefault(info.code_id, []).append(info)
+    out = []
+    for code_id, infos in by_code.items():
+        start = min(_start(i) for i in infos)
+        end = max(_end(i) for i in infos)
+        memo = "\n".join(dict.fromkeys(i.memo for i in infos if i.memo))
+        ratings = [i.rating for i in infos if i.rating is not None]
+        rating = round(sum(ratings) / len(ratings)) if ratings else None
+        out.append(Proposal(code_id, _anchor(item.anchor, start, end), memo, rating))
+    return out
+
+
+class _MarkNone(Command):
+    """Record (or un-record) that the consensus codes nothing on an item."""
+
+    def __init__(self, key: str, mark: bool) -> None:
+        self.key = key
+        self.mark = mark
+        self.text = "Decide: nothing here"
+
+    def _set(self, project: Project, on: bool) -> None:
+        with project.transaction() as s:
+            if on:
+                s.merge(ProjectMeta(key=self.key, value="none"))
+            else:
+                s.execute(delete(ProjectMeta).where(ProjectMeta.key == self.key))
+
+    def do(self, project: Project) -> None:
+        self._set(project, self.mark)
+
+    def undo(self, project: Project) -> None:
+        self._set(project, not self.mark)
+
+
+def decide(ws: Workspace, item: Item, proposals: Sequence[Proposal], label: str) -> Command:
+    """A command that replaces the consensus on ``item`` with ``proposals`` (empty = nothing)."""
+    children: list[Command] = [RemoveSegment(c.id) for c in consensus_in(ws, item)]
+    key = item_key(item)
+    if key in ws.decided_none and proposals:
+        children.append(_MarkNone(key, mark=False))
+    if not proposals and key not in ws.decided_none:
+        children.append(_MarkNone(key, mark=True))
+    for p in proposals:
+        children.append(ApplyCode(ws.consensus.id, p.code_id, p.anchor, memo=p.memo,
+                                  rating=p.rating, origin="adjudication"))  # fmt: skip
+    if not children:
+        raise UserError("nothing to change: the consensus already says so")
+    return CompositeCommand(label, children)
+
+
+def accept_agreed(ws: Workspace) -> Command | None:
+    """One command copying every agreed, undecided item into the consensus (None if none)."""
+    children: list[Command] = []
+    for item in ws.items:
+        if item.kind == "agreed" and not is_decided(ws, item):
+            first = ws.coders[0]
+            for p in take_coder(ws, item, first):
+                children.append(ApplyCode(ws.consensus.id, p.code_id, p.anchor, memo=p.memo,
+                                          rating=p.rating, origin="adjudication"))  # fmt: skip
+    if not children:
+        return None
+    return CompositeCommand(f"Accept {len(children)} agreed segments", children)
