@@ -139,13 +139,18 @@ def session_last_ms(project: Project, session_id: int) -> int | None:
 
 
 class AttachVideo(Command):
-    """Set (or replace) a session's video and duration; undo restores the previous one."""
+    """Set (or replace) a session's video and duration; undo restores the previous one.
+
+    A session transcript whose last turn had no end (start-only formats) gets its end at the
+    video's end, as spec §5 asks once the duration is known.
+    """
 
     def __init__(self, session_name: str, stored_path: str, duration_ms: int | None) -> None:
         self.session_name = session_name
         self.stored_path = stored_path
         self.duration_ms = duration_ms
         self.old: tuple[str | None, int | None] | None = None
+        self.extended: dict[int, tuple[int | None, int | None]] = {}
         self.text = f"Attach video to '{session_name}'"
 
     def _row(self, s: DbSession) -> SessionRow:
@@ -160,6 +165,32 @@ class AttachVideo(Command):
             self.old = (row.video_path, row.duration_ms)
             row.video_path = self.stored_path
             row.duration_ms = self.duration_ms
+            self.extended = {}
+            if self.duration_ms is not None:
+                self._extend_last_turns(s, row.id, self.duration_ms)
+
+    def _extend_last_turns(self, s: DbSession, session_id: int, duration: int) -> None:
+        transcript_ids = s.scalars(
+            select(Transcript.id).where(
+                Transcript.session_id == session_id, Transcript.kind == "session"
+            )
+        ).all()
+        for tid in transcript_ids:
+            last = s.scalar(
+                select(Utterance)
+                .where(Utterance.transcript_id == tid)
+                .order_by(Utterance.ordinal.desc())
+                .limit(1)
+            )
+            if (
+                last is not None
+                and last.start_ms is not None
+                and last.end_ms == last.start_ms
+                and duration > last.start_ms
+            ):
+                self.extended[last.id] = (last.end_ms, last.session_end_ms)
+                last.end_ms = duration
+                last.session_end_ms = duration
 
     def undo(self, project: Project) -> None:
         if self.old is None:
@@ -167,6 +198,10 @@ class AttachVideo(Command):
         with project.transaction() as s:
             row = self._row(s)
             row.video_path, row.duration_ms = self.old
+            for uid, (end_ms, session_end_ms) in self.extended.items():
+                utt = s.get(Utterance, uid)
+                if utt is not None:
+                    utt.end_ms, utt.session_end_ms = end_ms, session_end_ms
 
 
 def attach_video(project: Project, session_name: str, video: Path) -> VideoReport:

@@ -67,7 +67,12 @@ class ColumnMapError(ValueError):
 
 
 def parse_column_map(spec: str | None) -> dict[str, str]:
-    """`transcript_id=session,utterance_text=text` -> {column: field}."""
+    """`transcript_id=session,utterance_text=text` -> {column: field}.
+
+    The spec writes COLUMN=FIELD; people (and the issue that asked for this) also write
+    FIELD=COLUMN. When the right side is a field name it is COLUMN=FIELD, else when the left side
+    is one it is FIELD=COLUMN.
+    """
     if not spec:
         return {}
     result: dict[str, str] = {}
@@ -77,9 +82,18 @@ def parse_column_map(spec: str | None) -> dict[str, str]:
             continue
         if "=" not in part:
             raise ColumnMapError(f"--map: '{part}' is not COLUMN=FIELD")
-        column, fld = (p.strip() for p in part.split("=", 1))
-        if fld not in FIELDS:
-            raise ColumnMapError(f"--map: '{fld}' is not a field; use one of {', '.join(FIELDS)}")
+        left, right = (p.strip() for p in part.split("=", 1))
+        if right in FIELDS:
+            column, fld = left, right
+        elif left in FIELDS:
+            column, fld = right, left
+        else:
+            raise ColumnMapError(
+                f"--map: '{part}' names no field; use COLUMN=FIELD with a field among "
+                f"{', '.join(FIELDS)}"
+            )
+        if not column:
+            raise ColumnMapError(f"--map: '{part}' has an empty column name")
         result[column] = fld
     return result
 

@@ -63,3 +63,20 @@ def test_attach_checks_the_duration_against_the_transcript(project: Any, tmp_pat
     assert len(report.warnings) == 1 and "lasts 00:01:00" in report.warnings[0]
     with pytest.raises(UserError, match="not in the project"):
         attach_video(project, "nope", video)
+
+
+def test_attach_extends_an_open_last_turn_and_undo_restores_it(project: Any, tmp_path: Path) -> None:
+    from app.core.importing import ImportOptions, import_parsed
+    from app.core.media import AttachVideo
+    from app.core.utterance_rows import utterance_rows
+    from app.io.txt_import import parse_text
+
+    parsed = parse_text("[00:00:05] T: Hello.\n[00:00:30] C: Last words.\n")
+    import_parsed(project, parsed, tmp_path / "s.txt", ImportOptions(session="S"))
+    command = AttachVideo("S", "s.mp4", 45_000)
+    command.do(project)
+    last = utterance_rows(project, "S")[-1]
+    assert (last.start_ms, last.end_ms, last.session_end_ms) == (30_000, 45_000, 45_000)
+    command.undo(project)
+    last = utterance_rows(project, "S")[-1]
+    assert (last.start_ms, last.end_ms, last.session_end_ms) == (30_000, 30_000, 30_000)
