@@ -65,7 +65,9 @@ def test_attach_checks_the_duration_against_the_transcript(project: Any, tmp_pat
         attach_video(project, "nope", video)
 
 
-def test_attach_extends_an_open_last_turn_and_undo_restores_it(project: Any, tmp_path: Path) -> None:
+def test_attach_extends_an_open_last_turn_and_undo_restores_it(
+    project: Any, tmp_path: Path
+) -> None:
     from app.core.importing import ImportOptions, import_parsed
     from app.core.media import AttachVideo
     from app.core.utterance_rows import utterance_rows
