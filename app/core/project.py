@@ -206,6 +206,8 @@ def _prepare(project: Project, create: bool) -> None:
                     f"{project.location}: not an IPR Workbench project "
                     f"(a database with tables {', '.join(sorted(tables)[:5])}, no schema version)"
                 )
+        elif create and project.path is None:
+            raise ProjectError(f"{project.location}: this database holds a project already")
         elif current not in known:
             raise NewerSchemaError(
                 f"{project.location}: made by a newer version of IPR Workbench (schema "
@@ -233,7 +235,8 @@ def open_project(target: str | Path, create: bool = False) -> Project:
             if parsed.get_backend_name() == "sqlite" and parsed.database
             else None
         )
-        location = url if path is None else str(path)
+        # Never echo a password into messages or window titles.
+        location = parsed.render_as_string(hide_password=True) if path is None else str(path)
     else:
         path = Path(target).expanduser().resolve()
         location = str(path)
