@@ -10,13 +10,14 @@ so undo from the Edit menu, or coding elsewhere in the window, shows up in the c
 
 from __future__ import annotations
 
-import html
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -34,10 +35,12 @@ from PySide6.QtWidgets import (
 
 from app.core.codebook import list_codes
 from app.core.codebook_commands import CreateCode, DeleteCode, MergeCodes, MoveCode, UpdateCode
+from app.core.codebook_import import ImportScheme
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CodeSpec
 from app.core.errors import UserError
 from app.core.project import Project
+from app.ui.codebook.details import details_html
 from app.ui.codebook.edit_dialog import CodeEditDialog, focus_first
 from app.ui.codebook.model import (
     CODE_ID_ROLE,
@@ -46,6 +49,13 @@ from app.ui.codebook.model import (
     COL_NAME,
     SEARCH_ROLE,
     CodebookModel,
+)
+from app.ui.codebook.transfer import (
+    EXPORT_FILTERS,
+    IMPORT_FILTER,
+    read_codebook_file,
+    with_suffix_for,
+    write_codebook_file,
 )
 from app.ui.codebook.undo_bridge import push_core
 
@@ -132,6 +142,8 @@ class CodebookPanel(QWidget):
             ("edit", "Edit…", self.edit_current, ""),
             ("merge", "Merge into…", self.merge_current, ""),
             ("delete", "Delete", self.delete_current, "Del"),
+            ("import", "Import codebook…", self.import_codebook, ""),
+            ("export", "Export codebook…", self.export_codebook, ""),
         ):
             action = QAction(text, self)
             action.triggered.connect(slot)
@@ -144,6 +156,14 @@ class CodebookPanel(QWidget):
             button = QToolButton()
             button.setDefaultAction(self.actions_by_name[key])
             toolbar.addWidget(button)
+        more = QToolButton()
+        more.setText("More")
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more_menu = QMenu(more)
+        for key in ("rename", "merge", "import", "export"):
+            more_menu.addAction(self.actions_by_name[key])
+        more.setMenu(more_menu)
+        toolbar.addWidget(more)
         toolbar.addStretch(1)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -299,6 +319,39 @@ class CodebookPanel(QWidget):
 
     # ------------------------------------------------------------ dialogs (tests override)
 
+    def import_codebook(self, path: Path | None = None) -> bool:
+        """Add a YAML/JSON/.qdc codebook's codes; codes already present are kept, not moved."""
+        path = path or self._ask_open_path()
+        if path is None:
+            return False
+        try:
+            scheme = read_codebook_file(path)
+        except UserError as exc:
+            self._report(str(exc))
+            return False
+        return self._run(ImportScheme(scheme))
+
+    def export_codebook(self, path: Path | None = None) -> bool:
+        path = path or self._ask_save_path()
+        if path is None:
+            return False
+        try:
+            write_codebook_file(self.project, path)
+        except UserError as exc:
+            self._report(str(exc))
+            return False
+        self.status.hide()
+        return True
+
+    def _ask_open_path(self) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import codebook", "", IMPORT_FILTER)
+        return Path(name) if name else None
+
+    def _ask_save_path(self) -> Path | None:
+        filters = ";;".join(EXPORT_FILTERS)
+        name, chosen = QFileDialog.getSaveFileName(self, "Export codebook", "codebook", filters)
+        return with_suffix_for(Path(name), chosen) if name else None
+
     def _exec(self, dialog: QDialog) -> int:
         return dialog.exec()
 
@@ -357,40 +410,3 @@ class CodebookPanel(QWidget):
             if code is not None
             else "<p style='color:#777'>Select a code to see its definition.</p>"
         )
-
-
-def details_html(code: CodeInfo) -> str:
-    """The definition pane: what a coder needs at the moment of deciding whether a code applies."""
-    e = html.escape
-    swatch = f"<span style='background:{e(code.color)}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
-    meta = [e(code.path)]
-    if code.shortcut:
-        meta.append(f"key <b>{e(code.shortcut)}</b>")
-    meta.append(
-        f"{code.n_segments} segment(s)" if code.codable else "category (not applied to data)"
-    )
-    parts = [
-        f"<h3 style='margin:0'>{swatch} {e(code.name)}</h3>",
-        f"<p style='color:#666;margin-top:2px'>{' · '.join(meta)}</p>",
-    ]
-    for label, text in (
-        ("Definition", code.definition),
-        ("Include", code.include),
-        ("Exclude", code.exclude),
-    ):
-        if text:
-            parts.append(f"<p><b>{label}.</b> {e(text)}</p>")
-    if code.examples:
-        items = "".join(f"<li><i>{e(x)}</i></li>" for x in code.examples)
-        parts.append(f"<p><b>Examples</b></p><ul style='margin-top:0'>{items}</ul>")
-    if code.rating is not None:
-        scale = code.rating
-        anchors = "; ".join(f"{k} = {e(v)}" for k, v in sorted(scale.labels.items()))
-        parts.append(
-            f"<p><b>Rating.</b> {e(scale.name)} {scale.min}-{scale.max}"
-            + (f": {anchors}" if anchors else "")
-            + "</p>"
-        )
-    if not (code.definition or code.include or code.exclude or code.examples):
-        parts.append("<p style='color:#777'>No definition yet: Edit… to write one.</p>")
-    return "".join(parts)

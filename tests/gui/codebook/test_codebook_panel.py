@@ -3,6 +3,7 @@ shared QUndoStack, with segments never orphaned."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -315,3 +316,36 @@ def test_panel_with_3rs_looks_right(qtbot: Any, tmp_path: Any) -> None:
         )
     finally:
         proj.close()
+
+
+def test_import_and_export_from_the_panel(
+    panel: CodebookPanel, project: Any, tmp_path: Any
+) -> None:
+    before = paths(project)
+    assert panel.import_codebook(Path(resolve_scheme_path("ipr-recall")))
+    assert "Inner experience/Thoughts" in paths(project)
+    assert panel.model.index_of(code_id(project, "Inner experience/Thoughts")).isValid()
+    panel.undo_stack.undo()
+    assert paths(project) == before
+    panel.undo_stack.redo()
+    for suffix in (".docx", ".yaml", ".qdc"):
+        out = tmp_path / f"book{suffix}"
+        assert panel.export_codebook(out)
+        assert out.stat().st_size > 200
+    bad = tmp_path / "notes.txt"
+    bad.write_text("x", encoding="utf-8")
+    assert not panel.import_codebook(bad)
+    assert "notes.txt" in panel.status.text()
+
+
+def test_export_dialog_adds_the_chosen_suffix() -> None:
+    from app.ui.codebook.transfer import with_suffix_for
+
+    assert with_suffix_for(Path("/x/book"), "YAML scheme (*.yaml)") == Path("/x/book.yaml")
+    assert with_suffix_for(Path("/x/book.qdc"), "Word codebook (*.docx)") == Path("/x/book.qdc")
+
+
+def resolve_scheme_path(name: str) -> Path:
+    from app.io.codebook_yaml import bundled_schemes
+
+    return bundled_schemes()[name]
