@@ -83,6 +83,40 @@ class QdpxArchive:
             raise UserError(f"{loose}: source file is larger than the import limit")
         return loose.read_bytes()
 
+    def extract_source(self, internal_name: str, dest: Path) -> bool:
+        """Stream ``sources/NAME`` (an embedded video) to ``dest``; False when absent.
+
+        Media are too large to hold in memory and compress poorly, so the ratio check at open
+        time does not catch a lying header; instead the copy stops as soon as more bytes come
+        out than the member declared.
+        """
+        if self._zip is None:
+            return False
+        info = self._sources.get(internal_name.lower())
+        if info is None:
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        written = 0
+        try:
+            with self._zip.open(info) as fh, part.open("wb") as out:
+                while chunk := fh.read(_CHUNK):
+                    written += len(chunk)
+                    if written > info.file_size:
+                        raise UserError(
+                            f"{self.path}: member {info.filename} is larger than its header "
+                            f"says; refusing a likely zip bomb"
+                        )
+                    out.write(chunk)
+            part.replace(dest)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            part.unlink(missing_ok=True)
+            raise UserError(f"{self.path}: cannot extract {info.filename}: {exc}") from exc
+        except UserError:
+            part.unlink(missing_ok=True)
+            raise
+        return True
+
     def read_root_file(self, name: str, limit: int = MAX_QDE_BYTES) -> bytes | None:
         """A file at the archive root other than the .qde (our round-trip sidecar)."""
         if self._zip is None:

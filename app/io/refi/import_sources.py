@@ -153,7 +153,7 @@ def plan_sources(
         plan = SourcePlan(
             session=session_name
             or unique(_session_name(media.name, f"{media.kind} {media.guid[:8]}")),
-            media_path=resolve_media(media.path, refi.base_path, project, archive.path),
+            media_path=_media_path(media, refi.base_path, project, archive, where, problems),
             media_where=where,
             media_selections=[s for s in media.selections if s.codings],
         )
@@ -228,6 +228,30 @@ def _sync_cp(
             continue
         out.append((text.to_codepoints(pos, pos)[0], ms))
     return sorted(out)
+
+
+def _media_path(
+    media: RefiMediaSource, base_path: str, project: Project, archive: QdpxArchive, where: str,
+    problems: list[str],
+) -> str | None:
+    """Where the session's media is: a path outside the archive, or an embedded file that we
+    extract next to the project (media are never stored in the database)."""
+    internal = _internal_name(media.path)
+    if internal is None:
+        return resolve_media(media.path, base_path, project, archive.path)
+    if project.path is None or not archive.has_source(internal):
+        problems.append(
+            f"{_at(where, media.line)}: {media.kind} '{media.name}' is embedded in the archive "
+            f"and could not be extracted; attach it with `ipr-workbench video`"
+        )
+        return None
+    suffix = PurePosixPath(internal).suffix
+    stem = _EXT.sub("", media.name) or PurePosixPath(internal).stem
+    folder = project.base_dir / f"{project.display_name} media"
+    dest = folder / re.sub(r'[\\/:*?"<>|]', "_", f"{stem}{suffix}")
+    if not dest.exists():
+        archive.extract_source(internal, dest)
+    return str(dest.relative_to(project.base_dir).as_posix())
 
 
 def resolve_media(

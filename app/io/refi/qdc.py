@@ -148,6 +148,15 @@ def refi_guid(guid: str | None) -> str | None:
     return None
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (control characters pasted from Word, lone
+    surrogates); lxml would refuse the whole document otherwise."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def code_element(tag: str, spec: CodeSpec, guid_for: dict[int, str], ns: str) -> etree._Element:
     """A ``<Code>`` element for ``spec`` and its children (shared by .qdc and .qde writers).
 
@@ -155,14 +164,14 @@ def code_element(tag: str, spec: CodeSpec, guid_for: dict[int, str], ns: str) ->
     """
     el = etree.Element(f"{{{ns}}}{tag}")
     el.set("guid", guid_for[id(spec)])
-    el.set("name", spec.name)
+    el.set("name", xml_safe(spec.name))
     el.set("isCodable", "true" if spec.codable else "false")
     color = refi_color(spec.color)
     if color:
         el.set("color", color)
     description = join_description(spec)
     if description:
-        etree.SubElement(el, f"{{{ns}}}Description").text = description
+        etree.SubElement(el, f"{{{ns}}}Description").text = xml_safe(description)
     for child in spec.children:
         el.append(code_element(tag, child, guid_for, ns))
     return el

@@ -37,7 +37,7 @@ from app.core.sessions import (
     resolve_sessions,
     transcript_text,
 )
-from app.io.refi.qdc import code_element, refi_guid
+from app.io.refi.qdc import code_element, refi_guid, xml_safe
 from app.io.refi.qde import PROJECT_NS
 from app.io.refi.sidecar import SIDECAR_NAME, Sidecar, SidecarTranscript
 
@@ -84,8 +84,13 @@ def _el(parent: etree._Element, tag: str, **attrs: str | None) -> etree._Element
     el = etree.SubElement(parent, _NS + tag)
     for key, value in attrs.items():
         if value is not None:
-            el.set(key, value)
+            el.set(key, xml_safe(value))
     return el
+
+
+def _g(guid: str) -> str:
+    """Our GUID in the schema's 8-4-4-4-12 form (imported ones may be odd: derive a stable one)."""
+    return refi_guid(guid) or _derived(guid, "id")
 
 
 def _excerpt(text: str, limit: int = 200) -> str:
@@ -136,9 +141,9 @@ class _Exporter:
     def text_source(
         self, parent: etree._Element, tr: TranscriptInfo, text: str, segments: list[SegmentInfo]
     ) -> None:
-        name = f"{tr.guid.lower()}.txt"
+        name = f"{_g(tr.guid).lower()}.txt"
         self.files[f"sources/{name}"] = text.encode("utf-8")
-        src = _el(parent, "TextSource", guid=tr.guid, name=tr.name,
+        src = _el(parent, "TextSource", guid=_g(tr.guid), name=tr.name,
                   plainTextPath=f"internal://{name}")
         for seg in segments:
             assert seg.start_char is not None and seg.end_char is not None
@@ -151,20 +156,20 @@ class _Exporter:
 
     def _coding(self, parent: etree._Element, seg: SegmentInfo, coder: str) -> None:
         if seg.memo:
-            _el(parent, "Description").text = seg.memo
-        coding = _el(parent, "Coding", guid=seg.guid, creatingUser=coder,
+            _el(parent, "Description").text = xml_safe(seg.memo)
+        coding = _el(parent, "Coding", guid=_g(seg.guid), creatingUser=coder,
                      creationDateTime=_stamp(seg.created_at))
         _el(coding, "CodeRef", targetGUID=self.code_guid[seg.code_id])
         extras = {k: v for k, v in (("rating", seg.rating), ("perspective", seg.perspective))
                   if v is not None}
         if extras:
-            self.sidecar.segments[seg.guid.lower()] = extras
+            self.sidecar.segments[_g(seg.guid).lower()] = extras
 
     def video_source(
         self, parent: etree._Element, session: SessionInfo, transcripts: list[TranscriptInfo],
         segments: list[SegmentInfo],
     ) -> None:
-        src = _el(parent, "VideoSource", guid=session.guid, name=session.name,
+        src = _el(parent, "VideoSource", guid=_g(session.guid), name=session.name,
                   path=media_uri(session.video_path))
         for tr in transcripts:
             if tr.kind != "session":
@@ -175,7 +180,7 @@ class _Exporter:
                     if ms is not None and pos not in points:
                         points[pos] = ms
             transcript = _el(src, "Transcript", guid=_derived(tr.guid, "transcript"),
-                             name=tr.name, plainTextPath=f"internal://{tr.guid.lower()}.txt")
+                             name=tr.name, plainTextPath=f"internal://{_g(tr.guid).lower()}.txt")
             for pos in sorted(points):
                 _el(transcript, "SyncPoint", guid=_derived(tr.guid, f"sync:{pos}"),
                     timeStamp=str(points[pos]), position=str(pos))
@@ -238,14 +243,14 @@ def export_qdpx(
     root.set("name", project.display_name)
     root.set("origin", f"IPR Workbench {__version__}")
     if chosen:
-        root.set("creatingUserGUID", chosen[0].guid)
+        root.set("creatingUserGUID", _g(chosen[0].guid))
     root.set("creationDateTime", _stamp(None))
     root.set("basePath", str(project.base_dir.resolve()))
     if chosen:
         users = _el(root, "Users")
         for coder in chosen:
-            exporter.coder_guid[coder.id] = coder.guid
-            _el(users, "User", guid=coder.guid, name=coder.name)
+            exporter.coder_guid[coder.id] = _g(coder.guid)
+            _el(users, "User", guid=_g(coder.guid), name=coder.name)
     all_codes = list_codes(project)
     exporter.codebook(root, all_codes)
     report.codes = len(all_codes)
@@ -262,7 +267,7 @@ def export_qdpx(
     for session in chosen_sessions:
         transcripts = list_transcripts(project, session.id)
         report.sessions += 1
-        exporter.sidecar.sessions[session.guid.lower()] = {
+        exporter.sidecar.sessions[_g(session.guid).lower()] = {
             "name": session.name, "case_id": session.case_id, "date": session.date,
             "duration_ms": session.duration_ms,
         }  # fmt: skip
@@ -272,7 +277,7 @@ def export_qdpx(
             exporter.text_source(sources, tr, text, segs)
             report.transcripts += 1
             report.text_segments += len(segs)
-            exporter.sidecar.transcripts[tr.guid.lower()] = SidecarTranscript(
+            exporter.sidecar.transcripts[_g(tr.guid).lower()] = SidecarTranscript(
                 session=session.name, name=tr.name, kind=tr.kind,
                 utterances=[_utterance_dict(u) for u in list_utterances(project, tr.id)],
             )

@@ -167,3 +167,27 @@ def test_cli_refuses_broken_qdpx_without_traceback(tmp_path: Path, cli: Any) -> 
     result = cli("import", str(target), str(bad), "--format", "qdpx")
     assert result.returncode == 1
     assert "broken.qdpx" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_embedded_video_is_extracted_next_to_the_project(tmp_path: Path) -> None:
+    qde = b"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="v" origin="Test">
+  <Sources>
+    <VideoSource guid="00000000-0000-4000-8000-000000000001" name="Session 4.mp4"
+                 path="internal://00000000-0000-4000-8000-000000000009.mp4"/>
+  </Sources>
+</Project>"""
+    fake_video = bytes(range(256)) * 64
+    path = tmp_path / "embedded.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+        zf.writestr("sources/00000000-0000-4000-8000-000000000009.mp4", fake_video)
+    project = create_project(tmp_path / "study.iprw")
+    try:
+        report = import_qdpx(project, path)
+        assert not [p for p in report.problems if "extract" in p]
+        [session] = list_sessions(project)
+        assert (session.name, session.video_path) == ("Session 4", "study media/Session 4.mp4")
+        assert (tmp_path / "study media" / "Session 4.mp4").read_bytes() == fake_video
+    finally:
+        project.close()
