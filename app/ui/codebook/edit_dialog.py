@@ -198,11 +198,11 @@ class CodeEditDialog(QDialog):
         color_row.addWidget(self.swatch)
         color_row.addWidget(self.color)
         color_row.addWidget(self.color_button)
-        look_form.addRow("&Colour", color_row)
+        look_form.addRow(_buddy("&Colour", self.color), color_row)
         key_row = QHBoxLayout()
         key_row.addWidget(self.shortcut)
         key_row.addWidget(clear)
-        look_form.addRow("&Shortcut", key_row)
+        look_form.addRow(_buddy("&Shortcut", self.shortcut), key_row)
         look_form.addRow("", self.codable)
         look_form.addRow(self.rating_box)
         tabs.addTab(look, "Colour, key, rating")
@@ -256,6 +256,11 @@ class CodeEditDialog(QDialog):
             raise ValueError(
                 f"Shortcut: {shortcut} is used by {self.taken[shortcut.casefold()]} already"
             )
+        if not self.codable.isChecked() and self.code.n_segments:
+            raise ValueError(
+                f"Codable: {self.code.n_segments} segment(s) use this code; merge or delete them "
+                "before making it a category"
+            )
         rating: RatingScale | None = None
         if self.rating_box.isChecked():
             lo, hi = self.rating_min.value(), self.rating_max.value()
@@ -284,6 +289,14 @@ class CodeEditDialog(QDialog):
             self.error.setText(str(exc))
             return
         super().accept()
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    """A form label whose mnemonic (Alt+letter) focuses ``widget`` even when the field is a row
+    of several widgets (QFormLayout only sets buddies for single-widget fields)."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
 
 
 def focus_first(dialog: CodeEditDialog) -> None:

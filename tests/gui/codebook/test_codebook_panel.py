@@ -271,6 +271,19 @@ def test_edit_form_refuses_bad_values_and_stays_open(qtbot: Any, project: Any) -
     assert dialog.result_form is not None and dialog.result() == QDialog.DialogCode.Accepted
 
 
+def test_a_code_with_segments_cannot_become_a_category(qtbot: Any, project: Any) -> None:
+    add_segment(project, "Rupture/Withdrawal/Denial")
+    code = find_code_by_path(project, "Rupture/Withdrawal/Denial")
+    dialog = CodeEditDialog(code, {})
+    qtbot.addWidget(dialog)
+    dialog.codable.setChecked(False)
+    dialog.accept()
+    assert dialog.result_form is None and "1 segment(s) use this code" in dialog.error.text()
+    dialog.codable.setChecked(True)
+    dialog.accept()
+    assert dialog.result_form is not None and dialog.result() == QDialog.DialogCode.Accepted
+
+
 def test_panel_follows_undo_of_coding_done_elsewhere(
     panel: CodebookPanel, project: Any, qtbot: Any
 ) -> None:
