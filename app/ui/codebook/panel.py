@@ -50,6 +50,7 @@ from app.ui.codebook.model import (
     SEARCH_ROLE,
     CodebookModel,
 )
+from app.ui.codebook.shortcuts import CodeShortcuts
 from app.ui.codebook.transfer import (
     EXPORT_FILTERS,
     IMPORT_FILTER,
@@ -178,6 +179,7 @@ class CodebookPanel(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
 
+        self.shortcuts: CodeShortcuts | None = None
         self.undo_stack.indexChanged.connect(self.refresh)
         self.refresh()
 
@@ -197,6 +199,14 @@ class CodebookPanel(QWidget):
         if current is not None and self.model.code(current) is not None:
             self.select_code(current)
         self._show_details(self.model.code(current) if current is not None else None)
+        if self.shortcuts is not None:
+            self.shortcuts.update(self.model.codes())
+
+    def install_code_shortcuts(self, host: QWidget) -> CodeShortcuts:
+        """Make each code's key apply it anywhere in ``host`` (emits ``codeActivated``)."""
+        self.shortcuts = CodeShortcuts(host, self.codeActivated.emit)
+        self.shortcuts.update(self.model.codes())
+        return self.shortcuts
 
     def current_code_id(self) -> int | None:
         index = self.tree.currentIndex()

@@ -12,6 +12,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QDialog
 
 from app.core.codebook import find_code_by_path, list_codes
+from app.core.codebook_commands import UpdateCode
 from app.core.coding import ApplyCode, TimeAnchor, list_segments
 from app.core.commands import UndoStack
 from app.core.sessions import ensure_coder, get_or_create_session
@@ -362,3 +363,21 @@ def resolve_scheme_path(name: str) -> Path:
     from app.io.codebook_yaml import bundled_schemes
 
     return bundled_schemes()[name]
+
+
+def test_code_keys_apply_codes_and_follow_edits(
+    panel: CodebookPanel, project: Any, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    shortcuts = panel.install_code_shortcuts(window)
+    minimal = code_id(project, "Rupture/Withdrawal/Minimal response")
+    assert shortcuts.key_for(minimal) == "1"
+    assert code_id(project, "Rupture") not in shortcuts.actions  # categories have no key action
+    with qtbot.waitSignal(panel.codeActivated) as blocker:
+        shortcuts.actions[minimal].trigger()
+    assert blocker.args == [minimal]
+    panel._run(UpdateCode(minimal, shortcut="Ctrl+M"))
+    assert shortcuts.key_for(minimal) == "Ctrl+M"
