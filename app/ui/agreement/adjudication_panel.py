@@ -1,0 +1,359 @@
+"""The disagreement queue and the adjudication keys.
+
+Keys (shown on the buttons): N / P next and previous item, 1-9 take that coder's version,
+M merge every coder's codes, E edit, 0 "code nothing here", A accept every agreed item.
+Each decision is one undoable command on the window's undo stack (Ctrl+Z / Ctrl+Shift+Z).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from html import escape
+from typing import cast
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.agreement.matching import Item
+from app.core.adjudication import (
+    Proposal,
+    Workspace,
+    accept_agreed,
+    consensus_in,
+    decide,
+    is_decided,
+    load_workspace,
+    merge_all,
+    progress,
+    take_coder,
+)
+from app.core.codebook import list_codes
+from app.core.coding import TextAnchor, TimeAnchor
+from app.core.commands import Command
+from app.core.dto import SegmentInfo
+from app.core.errors import UserError
+from app.core.project import Project
+from app.core.sessions import transcript_text
+from app.core.timeutil import format_ms
+from app.ui.agreement.models import KIND_LABELS, QueueModel, QueueRow
+from app.ui.codebook.undo_bridge import push_core
+
+CONTEXT = 60
+
+
+class EditDialog(QDialog):
+    """Write a consensus segment by hand: code, boundaries, memo."""
+
+    def __init__(self, parent: QWidget, codes: Sequence[tuple[int, str]], proposal: Proposal,
+                 limit: int) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setWindowTitle("Edit consensus segment")
+        self.anchor = proposal.anchor
+        form = QFormLayout(self)
+        self.code = QComboBox()
+        for code_id, path in codes:
+            self.code.addItem(path, code_id)
+        self.code.setCurrentIndex(max(0, self.code.findData(proposal.code_id)))
+        start, end = _bounds(proposal.anchor)
+        self.start = QSpinBox(maximum=max(limit, end))
+        self.start.setValue(start)
+        self.end = QSpinBox(maximum=max(limit, end))
+        self.end.setValue(end)
+        self.memo = QLineEdit(proposal.memo)
+        unit = "character" if isinstance(proposal.anchor, TextAnchor) else "ms"
+        form.addRow("Code", self.code)
+        form.addRow(f"Start ({unit})", self.start)
+        form.addRow(f"End ({unit})", self.end)
+        form.addRow("Memo", self.memo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def proposal(self) -> Proposal:
+        a, b = self.start.value(), self.end.value()
+        if isinstance(self.anchor, TextAnchor):
+            anchor: TextAnchor | TimeAnchor = TextAnchor(self.anchor.transcript_id, a, b)
+        else:
+            anchor = TimeAnchor(self.anchor.session_id, a, b)
+        return Proposal(int(self.code.currentData()), anchor, self.memo.text())
+
+
+def _bounds(anchor: TextAnchor | TimeAnchor) -> tuple[int, int]:
+    if isinstance(anchor, TextAnchor):
+        return anchor.start_char, anchor.end_char
+    return anchor.start_ms, anchor.end_ms
+
+
+class AdjudicationPanel(QWidget):
+    """Queue on the left, the item's evidence and the decision buttons on the right."""
+
+    decided = Signal()
+
+    def __init__(self, project: Project, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.project = project
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self.ws: Workspace | None = None
+        self.coders: list[str] = []
+        self.code_ids: list[int] | None = None
+        self.session_ids: list[int] | None = None
+        self.threshold = 0.5
+        self._texts: dict[int, str] = {}
+        self.model = QueueModel()
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
+        self.show_agreed = QCheckBox("Show agreed items")
+        self.show_agreed.toggled.connect(lambda _on: self.refresh())
+        self.detail = QTextBrowser()
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v of %m disagreements decided")
+        self.buttons = QHBoxLayout()
+        self.coder_buttons: list[QPushButton] = []
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.show_agreed)
+        lv.addWidget(self.view)
+        lv.addWidget(self.progress)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.detail)
+        rv.addLayout(self.buttons)
+        rv.addWidget(QLabel("Keys: N/P next/previous, 1-9 take coder, M merge, E edit, "
+                            "0 nothing here, A accept all agreed, Ctrl+Z undo"))  # fmt: skip
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([520, 480])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.merge_button = self._button("Merge (M)", "M", self.merge)
+        self.edit_button = self._button("Edit… (E)", "E", self.edit)
+        self.none_button = self._button("Nothing here (0)", "0", self.nothing)
+        self.agreed_button = self._button("Accept agreed (A)", "A", self.accept_all_agreed)
+        for key, fn in (("N", self.next_item), ("P", self.previous_item)):
+            QShortcut(QKeySequence(key), self, fn,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        for i in range(9):
+            QShortcut(QKeySequence(str(i + 1)), self, lambda i=i: self.take(i),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        self.undo_stack.indexChanged.connect(self._stack_changed)
+
+    def _button(self, text: str, key: str, fn: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(fn)
+        QShortcut(QKeySequence(key), self, fn,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        self.buttons.addWidget(button)
+        return button
+
+    def _stack_changed(self, _index: int) -> None:
+        """Undo/redo anywhere may change the consensus: re-read the items.
+
+        The stack belongs to the main window and outlives this panel; once Qt has deleted the
+        panel's C++ side the signal must be ignored.
+        """
+        if shiboken6.isValid(self) and shiboken6.isValid(self.model):
+            self.refresh()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def load(self, coders: list[str], code_ids: list[int] | None, session_ids: list[int] | None,
+             threshold: float) -> None:  # fmt: skip
+        self.coders, self.code_ids, self.session_ids = list(coders), code_ids, session_ids
+        self.threshold = threshold
+        for b in self.coder_buttons:
+            self.buttons.removeWidget(b)
+            b.deleteLater()
+        self.coder_buttons = []
+        for i, name in enumerate(coders[:9]):
+            b = QPushButton(f"Take {name} ({i + 1})")
+            b.clicked.connect(lambda _c=False, i=i: self.take(i))
+            self.buttons.insertWidget(i, b)
+            self.coder_buttons.append(b)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self.coders:
+            return
+        row = max(0, self.view.currentIndex().row())
+        self.ws = load_workspace(self.project, self.coders, self.code_ids, self.session_ids,
+                                 self.threshold)  # fmt: skip
+        items = [i for i in self.ws.items if self.show_agreed.isChecked() or i.kind != "agreed"]
+        self.model.set_entries(self.coders, [self._entry(i) for i in items])
+        done, total = progress(self.ws)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        if self.model.rowCount():
+            self.view.selectRow(min(row, self.model.rowCount() - 1))
+        self._show_current()
+
+    def _entry(self, item: Item) -> QueueRow:
+        assert self.ws is not None
+        by_coder = {c: ", ".join(s.code.rsplit("/", 1)[-1] for s in segs)
+                    for c, segs in item.by_coder.items()}  # fmt: skip
+        return QueueRow(item, self._where(item), self._snippet(item, 0)[:80].replace("\n", " "),
+                        by_coder, is_decided(self.ws, item))  # fmt: skip
+
+    def _where(self, item: Item) -> str:
+        kind, _ident = _split(item)
+        if kind == "text":
+            return f"chars {item.start}-{item.end}"
+        return f"{format_ms(item.start)}-{format_ms(item.end)}"
+
+    def text_of(self, transcript_id: int) -> str:
+        """A transcript's text, read once per panel."""
+        if transcript_id not in self._texts:
+            self._texts[transcript_id] = transcript_text(self.project, transcript_id)
+        return self._texts[transcript_id]
+
+    def _snippet(self, item: Item, context: int) -> str:
+        kind, ident = _split(item)
+        if kind != "text":
+            return ""
+        return self.text_of(ident)[max(0, item.start - context): item.end + context]
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def current_item(self) -> Item | None:
+        row = self.view.currentIndex().row()
+        return self.model.entries[row].item if 0 <= row < len(self.model.entries) else None
+
+    def next_item(self) -> None:
+        row = self.view.currentIndex().row()
+        if row + 1 < self.model.rowCount():
+            self.view.selectRow(row + 1)
+
+    def previous_item(self) -> None:
+        row = self.view.currentIndex().row()
+        if row > 0:
+            self.view.selectRow(row - 1)
+
+    def _show_current(self) -> None:
+        item = self.current_item()
+        if item is None or self.ws is None:
+            self.detail.setHtml("<p>No disagreements to decide.</p>")
+            return
+        parts = [f"<h3>{escape(KIND_LABELS.get(item.kind, item.kind))} - "
+                 f"{escape(self._where(item))}</h3>"]  # fmt: skip
+        kind, ident = _split(item)
+        if kind == "text":
+            text = self._texts.get(ident, "")
+            lo = max(0, item.start - CONTEXT)
+            parts.append("<p style='white-space:pre-wrap'>" + escape(text[lo:item.start])
+                         + "<b>" + escape(text[item.start:item.end]) + "</b>"
+                         + escape(text[item.end:item.end + CONTEXT]) + "</p>")  # fmt: skip
+        for coder in self.coders:
+            segs = item.by_coder.get(coder, ())
+            desc = "; ".join(f"{escape(s.code)} [{s.start}-{s.end}]"
+                             + (f" <i>{escape(self.ws.segments[s.id].memo)}</i>"
+                                if self.ws.segments[s.id].memo else "")
+                             for s in segs) or "<i>nothing</i>"  # fmt: skip
+            parts.append(f"<p><b>{escape(coder)}</b>: {desc}</p>")
+        cons = consensus_in(self.ws, item)
+        now = "; ".join(f"{escape(c.code_path)} [{_start_end(c)}]" for c in cons)
+        if not now and is_decided(self.ws, item):
+            now = "<i>nothing (decided)</i>"
+        parts.append(f"<p><b>Consensus</b>: {now or '<i>not decided yet</i>'}</p>")
+        self.detail.setHtml("".join(parts))
+
+    # --- decisions ------------------------------------------------------------------------
+
+    def _push(self, command: Command) -> None:
+        try:
+            push_core(self.undo_stack, self.project, command, self._error)
+        except UserError as exc:
+            self._error(str(exc))
+            return
+        self.refresh()
+        self.decided.emit()
+
+    def _error(self, message: str) -> None:
+        QMessageBox.warning(self, "Adjudication", message)
+
+    def _decide(self, proposals: list[Proposal], label: str) -> None:
+        item = self.current_item()
+        if item is None or self.ws is None:
+            return
+        self._push(decide(self.ws, item, proposals, label))
+        self.next_item()
+
+    def take(self, i: int) -> None:
+        item = self.current_item()
+        if item is None or self.ws is None or i >= len(self.coders):
+            return
+        coder = self.coders[i]
+        self._decide(take_coder(self.ws, item, coder), f"Take {coder}")
+
+    def merge(self) -> None:
+        item = self.current_item()
+        if item is not None and self.ws is not None:
+            self._decide(merge_all(self.ws, item), "Merge")
+
+    def nothing(self) -> None:
+        self._decide([], "Nothing here")
+
+    def edit(self) -> None:
+        item = self.current_item()
+        if item is None or self.ws is None:
+            return
+        first = merge_all(self.ws, item)[0]
+        codes = [(c.id, c.path) for c in list_codes(self.project) if c.codable]
+        if self.code_ids is not None:
+            codes = [c for c in codes if c[0] in self.code_ids]
+        kind, ident = _split(item)
+        limit = len(self._texts.get(ident, "")) if kind == "text" else 10**9
+        dialog = EditDialog(self, codes, first, limit)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._decide([dialog.proposal()], "Edit consensus")
+
+    def accept_all_agreed(self) -> None:
+        if self.ws is None:
+            return
+        command = accept_agreed(self.ws)
+        if command is not None:
+            self._push(command)
+
+
+def _split(item: Item) -> tuple[str, int]:
+    """An item's continuum: ("text", transcript id) or ("time", session id)."""
+    kind, ident = cast(tuple[str, int], item.anchor)
+    return kind, ident
+
+
+def _start_end(seg: SegmentInfo) -> str:
+    if seg.transcript_id is not None:
+        return f"{seg.start_char}-{seg.end_char}"
+    return f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}"
+

@@ -1,0 +1,329 @@
+"""Analysis > Compare coders: statistics with intervals, the transcript side by side, and the
+adjudication queue, in one window.
+
+The report is computed in a worker thread (big projects take seconds); the services it calls
+return plain dataclasses, so nothing from the database crosses threads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.agreement.report import AgreementReport, agreement_report, write_agreement_csv
+from app.core.codebook import list_codes, resolve_codes
+from app.core.coding import list_segments
+from app.core.errors import UserError
+from app.core.project import Project
+from app.core.sessions import list_coders, list_sessions, list_transcripts, list_utterances
+from app.ui.agreement.adjudication_panel import AdjudicationPanel
+from app.ui.agreement.models import ConfusionModel, PerCodeModel, SideBySideModel, StatsModel
+
+UNITS = [("Characters", "char"), ("Utterances", "utterance"), ("Time windows", "window"),
+         ("Sessions", "session")]  # fmt: skip
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class _ReportJob(QRunnable):
+    def __init__(self, project: Project, kwargs: dict[str, Any], relay: _Relay) -> None:
+        super().__init__()
+        self.project, self.kwargs, self.relay = project, kwargs, relay
+
+    def run(self) -> None:
+        try:
+            report = agreement_report(self.project, **self.kwargs)
+        except UserError as exc:
+            self.relay.failed.emit(str(exc))
+            return
+        self.relay.done.emit(report)
+
+
+def _table(model: Any, stretch_last: bool = False) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(stretch_last)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setWordWrap(True)
+    return view
+
+
+class ComparisonWindow(QWidget):
+    """Choose coders, unit and codes; read the statistics; step through and decide."""
+
+    computed = Signal()
+    failed = Signal(str)
+
+    def __init__(self, project: Project, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent, Qt.WindowType.Window)
+        self.project = project
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self.report: AgreementReport | None = None
+        self.setWindowTitle(f"Compare coders — {project.display_name}")
+        self.resize(1150, 760)
+        self.pool = QThreadPool(self)
+        self.relay = _Relay(self)
+        self.relay.done.connect(self._show_report)
+        self.relay.failed.connect(self._show_error)
+
+        self.coders = QListWidget()
+        self.coders.setMaximumSize(220, 96)
+        for c in list_coders(project):
+            if c.kind == "consensus":
+                continue
+            item = QListWidgetItem(c.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            human = c.kind == "human"
+            item.setCheckState(Qt.CheckState.Checked if human else Qt.CheckState.Unchecked)
+            self.coders.addItem(item)
+        self.unit = QComboBox()
+        for label, key in UNITS:
+            self.unit.addItem(label, key)
+        self.unit.setCurrentIndex(1)
+        self.seconds = QSpinBox(minimum=1, maximum=24 * 3600, value=300, suffix=" s windows")
+        self.seconds.setEnabled(False)
+        self.unit.currentIndexChanged.connect(
+            lambda _i: self.seconds.setEnabled(self.unit.currentData() == "window")
+        )
+        self.codes = QComboBox()
+        self.codes.addItem("All codes", None)
+        for code in list_codes(project):
+            if any(c.parent_id == code.id for c in list_codes(project)):
+                self.codes.addItem(code.path, code.path)
+        self.group = QCheckBox("Children are one variable (group)")
+        self.sessions = QComboBox()
+        self.sessions.addItem("All sessions", None)
+        for s in list_sessions(project):
+            self.sessions.addItem(s.name, s.name)
+        self.threshold = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, value=0.5)
+        self.threshold.setToolTip("Overlap (intersection / union) at which two segments count as "
+                                  "the same place when matching segments")  # fmt: skip
+        self.compute_button = QPushButton("Compute")
+        self.compute_button.setDefault(True)
+        self.compute_button.clicked.connect(self.compute)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._export)
+        self.status = QLabel("Choose coders, a unit and codes, then Compute.")
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        unit_row = QHBoxLayout()
+        unit_row.addWidget(self.unit, 1)
+        unit_row.addWidget(self.seconds)
+        form.addRow("Unit", unit_row)
+        codes_row = QHBoxLayout()
+        codes_row.addWidget(self.codes, 1)
+        codes_row.addWidget(self.group)
+        form.addRow("Codes", codes_row)
+        sessions_row = QHBoxLayout()
+        sessions_row.addWidget(self.sessions, 1)
+        sessions_row.addWidget(QLabel("Segment overlap"))
+        sessions_row.addWidget(self.threshold)
+        form.addRow("Sessions", sessions_row)
+        coders_box = QVBoxLayout()
+        coders_box.addWidget(QLabel("Coders"))
+        coders_box.addWidget(self.coders)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.compute_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        top = QHBoxLayout()
+        top.addLayout(coders_box)
+        top.addLayout(form, 1)
+        top.addLayout(buttons)
+
+        self.stats_model = StatsModel()
+        self.per_code_model = PerCodeModel()
+        self.confusion_model = ConfusionModel()
+        self.unitized = QLabel()
+        self.unitized.setWordWrap(True)
+        stats = QWidget()
+        sv = QVBoxLayout(stats)
+        sv.addWidget(_table(self.stats_model, stretch_last=True), 4)
+        sv.addWidget(self.unitized)
+        sv.addWidget(QLabel("Per code (applied / not applied in each unit):"))
+        sv.addWidget(_table(self.per_code_model), 3)
+        sv.addWidget(QLabel("Confusion between codes (rows: first coder):"))
+        sv.addWidget(_table(self.confusion_model), 2)
+
+        self.side_model = SideBySideModel()
+        self.transcript = QComboBox()
+        for t in list_transcripts(project):
+            self.transcript.addItem(f"{t.session_name} / {t.name}", t.id)
+        self.transcript.currentIndexChanged.connect(lambda _i: self._fill_side_by_side())
+        side = QWidget()
+        sbs = QVBoxLayout(side)
+        sbs.addWidget(self.transcript)
+        self.side_view = _table(self.side_model, stretch_last=True)
+        self.side_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.side_view.setColumnWidth(1, 460)
+        sbs.addWidget(self.side_view)
+
+        self.adjudication = AdjudicationPanel(project, self.undo_stack)
+        self.adjudication.decided.connect(self._fill_side_by_side)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(stats, "Statistics")
+        self.tabs.addTab(side, "Side by side")
+        self.tabs.addTab(self.adjudication, "Disagreements")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self.tabs, 1)
+
+    # --- choices ---------------------------------------------------------------------------
+
+    def chosen_coders(self) -> list[str]:
+        return [self.coders.item(i).text() for i in range(self.coders.count())
+                if self.coders.item(i).checkState() == Qt.CheckState.Checked]  # fmt: skip
+
+    def set_coders(self, names: list[str]) -> None:
+        for i in range(self.coders.count()):
+            item = self.coders.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.text() in names
+                               else Qt.CheckState.Unchecked)  # fmt: skip
+
+    def choices(self) -> dict[str, Any]:
+        unit = str(self.unit.currentData())
+        if unit == "window":
+            unit = f"window:{self.seconds.value()}"
+        path = self.codes.currentData()
+        session = self.sessions.currentData()
+        return {
+            "coders": self.chosen_coders(),
+            "unit": unit,
+            "codes": [path] if path and not self.group.isChecked() else None,
+            "group": path if path and self.group.isChecked() else None,
+            "sessions": [session] if session else None,
+        }
+
+    # --- computing -------------------------------------------------------------------------
+
+    def compute(self) -> None:
+        kwargs = self.choices()
+        if len(kwargs["coders"]) < 2:
+            self._show_error("Tick at least two coders to compare.")
+            return
+        self.compute_button.setEnabled(False)
+        self.status.setText("Computing agreement and bootstrap intervals…")
+        self.pool.start(_ReportJob(self.project, kwargs, self.relay))
+
+    def _show_error(self, message: str) -> None:
+        self.compute_button.setEnabled(True)
+        self.status.setText(message)
+        self.failed.emit(message)
+
+    def _show_report(self, report: AgreementReport) -> None:
+        self.report = report
+        self.compute_button.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self.stats_model.set_report(report)
+        self.per_code_model.set_report(report)
+        self.confusion_model.set_report(report)
+        scope = f"group {report.group}" if report.group else "the chosen codes"
+        self.status.setText(
+            f"{len(report.coders)} coders, unit {report.unit}: {report.n_units:,.0f} units in "
+            f"scope for {scope}; intervals from {report.resamples} bootstrap resamples of "
+            f"{report.cluster}s."
+        )
+        u = report.unitized
+        if u:
+            def f(key: str) -> str:
+                value = u.get(key)
+                return "n/a" if value is None else f"{value:.3f}"
+
+            self.unitized.setText(
+                f"Unitizing on {u['length']:,} characters: u-alpha {f('u_alpha')}, "
+                f"|u-alpha {f('bar_u_alpha')}, cu-alpha {f('cu_alpha')}, "
+                f"Cu-alpha {f('Cu_alpha')}, alpha_U (1995) {f('alpha_U_1995')}. {u['how']}"
+            )
+        else:
+            self.unitized.setText("")
+        self._load_adjudication()
+        self._fill_side_by_side()
+        self.computed.emit()
+
+    def _code_ids(self) -> list[int] | None:
+        choice = self.choices()
+        paths = choice["codes"] or ([choice["group"]] if choice["group"] else None)
+        if paths is None:
+            return None
+        return [c.id for c in resolve_codes(self.project, paths)]
+
+    def _session_ids(self) -> list[int] | None:
+        name = self.sessions.currentData()
+        return None if not name else [s.id for s in list_sessions(self.project) if s.name == name]
+
+    def _load_adjudication(self) -> None:
+        self.adjudication.load(self.chosen_coders(), self._code_ids(), self._session_ids(),
+                               self.threshold.value())  # fmt: skip
+
+    def _fill_side_by_side(self) -> None:
+        tid = self.transcript.currentData()
+        coders = self.chosen_coders()
+        if tid is None or not coders:
+            self.side_model.set_rows(coders, [])
+            return
+        code_ids = self._code_ids()
+        names = [*coders, self.adjudication.ws.consensus.name] if self.adjudication.ws else coders
+        segs = [s for s in list_segments(self.project, transcript_id=int(tid), code_ids=code_ids)
+                if s.coder_name in names]  # fmt: skip
+        rows = []
+        for u in list_utterances(self.project, int(tid)):
+            cells = []
+            for name in names:
+                hits = [s.code_path.rsplit("/", 1)[-1] for s in segs if s.coder_name == name
+                        and (s.start_char or 0) < u.end_char and (s.end_char or 0) > u.start_char]
+                cells.append(", ".join(dict.fromkeys(hits)))
+            text = self.adjudication.text_of(int(tid))[u.start_char:u.end_char]
+            rows.append((f"{u.ordinal} {u.speaker}", text, cells))
+        self.side_model.set_rows(names, rows, compared=len(coders))
+
+    def _export(self) -> None:
+        if self.report is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export agreement report", "agreement.csv",
+                                              "CSV (*.csv)")  # fmt: skip
+        if path:
+            try:
+                write_agreement_csv(self.report, path)
+            except OSError as exc:
+                QMessageBox.critical(self, "Export failed", f"{path}: {exc.strerror}")
+
+
+def open_comparison_view(parent: QWidget | None, project: Project,
+                         undo_stack: QUndoStack | None = None) -> ComparisonWindow:  # fmt: skip
+    """Open (and return) the comparison window; the main window's Analysis menu calls this."""
+    window = ComparisonWindow(project, undo_stack, parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    return window
