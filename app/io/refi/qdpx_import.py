@@ -35,6 +35,7 @@ from app.core.models import Code, Segment, Transcript
 from app.core.project import Project
 from app.core.sessions import ensure_coder_in
 from app.io.refi.archive import QdpxArchive, open_project_file
+from app.io.refi.detect_units import detect_units
 from app.io.refi.import_sources import SourcePlan, plan_sources, write_source
 from app.io.refi.positions import units_for_origin
 from app.io.refi.qdc import specs_from_refi
@@ -106,8 +107,10 @@ def import_qdpx(
         where = path.name if archive.qde_name == path.name else f"{path.name}:{archive.qde_name}"
         refi = parse_project(archive.qde_bytes, where)
         sidecar = parse_sidecar(archive.read_root_file(SIDECAR_NAME))
-        units = units_for_origin(refi.origin)
+        units, why = detect_units(refi, archive, units_for_origin(refi.origin))
         report = RefiImportReport(str(path), refi.origin, units.value)
+        if why:
+            report.problems.append(why)
         plan = plan_sources(project, refi, archive, units, sidecar, session, kind, report.problems)
         _report_not_imported(refi, report)
         with project.transaction() as s:
