@@ -55,7 +55,13 @@ from app.core.commands import Command
 from app.core.dto import SegmentInfo
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.sessions import transcript_text
+from app.core.sessions import (
+    UtteranceIndex,
+    list_sessions,
+    list_transcripts,
+    list_utterances,
+    transcript_text,
+)
 from app.core.timeutil import format_ms
 from app.ui.agreement.models import KIND_LABELS, QueueModel, QueueRow
 from app.ui.codebook.undo_bridge import push_core
@@ -124,6 +130,10 @@ class AdjudicationPanel(QWidget):
         self.session_ids: list[int] | None = None
         self.threshold = 0.5
         self._texts: dict[int, str] = {}
+        self._utterances: dict[int, UtteranceIndex] = {}
+        self._transcript_names = {t.id: f"{t.session_name} / {t.name}"
+                                  for t in list_transcripts(project)}  # fmt: skip
+        self._session_names = {s.id: s.name for s in list_sessions(project)}
         self.model = QueueModel()
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -227,10 +237,22 @@ class AdjudicationPanel(QWidget):
                         by_coder, is_decided(self.ws, item))  # fmt: skip
 
     def _where(self, item: Item) -> str:
-        kind, _ident = _split(item)
-        if kind == "text":
-            return f"chars {item.start}-{item.end}"
-        return f"{format_ms(item.start)}-{format_ms(item.end)}"
+        """Session, transcript and turns (text) or session and clock range (time)."""
+        kind, ident = _split(item)
+        if kind != "text":
+            name = self._session_names.get(ident, f"session #{ident}")
+            return f"{name} {format_ms(item.start)}-{format_ms(item.end)}"
+        if ident not in self._utterances:
+            self._utterances[ident] = UtteranceIndex(list_utterances(self.project, ident))
+        turns = self._utterances[ident].overlapping(item.start, item.end)
+        label = self._transcript_names.get(ident, f"transcript #{ident}")
+        if not turns:
+            return f"{label}, chars {item.start}-{item.end}"
+        first, last = turns[0], turns[-1]
+        span = f"turn {first.ordinal} {first.speaker}"
+        if last.ordinal != first.ordinal:
+            span = f"turns {first.ordinal}-{last.ordinal}"
+        return f"{label}, {span}"
 
     def text_of(self, transcript_id: int) -> str:
         """A transcript's text, read once per panel."""

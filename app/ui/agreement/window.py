@@ -183,9 +183,7 @@ class ComparisonWindow(QWidget):
         side = QWidget()
         sbs = QVBoxLayout(side)
         sbs.addWidget(self.transcript)
-        self.side_view = _table(self.side_model, stretch_last=True)
-        self.side_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.side_view.setColumnWidth(1, 460)
+        self.side_view = _table(self.side_model)
         sbs.addWidget(self.side_view)
 
         self.adjudication = AdjudicationPanel(project, self.undo_stack)
@@ -307,6 +305,10 @@ class ComparisonWindow(QWidget):
             text = self.adjudication.text_of(int(tid))[u.start_char:u.end_char]
             rows.append((f"{u.ordinal} {u.speaker}", text, cells))
         self.side_model.set_rows(names, rows, compared=len(coders))
+        header = self.side_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        if self.side_model.columnCount() > 1:
+            header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     def _export(self) -> None:
         if self.report is None:

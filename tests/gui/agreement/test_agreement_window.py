@@ -75,11 +75,12 @@ def test_statistics_tab(qtbot: Any, qtmodeltester: Any, coded: Project, tmp_path
         qtmodeltester.check(model)
     assert win.side_model.rowCount() == 4
     assert win.side_model.rows[3][1].endswith("😶 Ça va.")  # code points, not UTF-16 units
-    shot = tmp_path / "agreement_window.png"
-    assert win.grab().save(str(shot))
+    assert win.grab().save(str(tmp_path / "agreement_window.png"))
+    win.tabs.setCurrentIndex(1)
+    assert win.grab().save(str(tmp_path / "side_by_side.png"))
 
 
-def test_keyboard_adjudication_with_undo(qtbot: Any, coded: Project) -> None:
+def test_keyboard_adjudication_with_undo(qtbot: Any, coded: Project, tmp_path: Path) -> None:
     stack = QUndoStack()
     win = computed_window(qtbot, coded, stack)
     panel = win.adjudication
@@ -93,6 +94,7 @@ def test_keyboard_adjudication_with_undo(qtbot: Any, coded: Project) -> None:
     assert [s.code_path for s in cons] == [DENIAL]
     assert panel.progress.value() == 1
     assert panel.view.currentIndex().row() == 1  # moved on to the next item
+    assert win.grab().save(str(tmp_path / "adjudication.png"))
     with qtbot.waitSignal(panel.decided):
         qtbot.keyClick(panel.view, Qt.Key.Key_0)  # nothing here
     assert panel.progress.value() == 2
