@@ -1,0 +1,229 @@
+"""Import of a 2,000-page transcript corpus (spec §8: at least half the speed of raw executemany).
+
+Run:  python benchmarks/bench_import.py [--sessions 40] [--turns 2500] [--write]
+
+A generated corpus of `[hh:mm:ss] T:/C:` text transcripts (~50 turns a page, so 40 x 2,500 =
+10^5 utterances ~ 2,000 pages) is imported three ways in the same process, each into a fresh
+SQLite file, best of 3:
+* ``raw executemany``: the baseline - plain sqlite3 inserts of the same session, transcript and
+  utterance rows into the same schema (an empty project made before the clock starts), with
+  the same pragmas, one executemany per transcript and one commit;
+* ``service write``: `import_parsed` on already-parsed files into the same kind of empty
+  project (opening it, sessions, transcripts, speaker map, utterances with both clocks, one
+  transaction per file);
+* ``parse + write``: what `ipr-workbench import` does per file: decode, sniff, parse, write.
+The bar compares ``service write`` with the baseline: both write the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.core.importing import ImportOptions, import_parsed
+from app.core.project import create_project, open_project
+from app.io.parsed import ParsedFile
+from app.io.transcript_reader import ReadOptions, read_transcript_file
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SECTION = "## importers"
+WORDS = [
+    "I",
+    "think",
+    "you",
+    "said",
+    "that",
+    "we",
+    "would",
+    "talk",
+    "about",
+    "it",
+    "and",
+    "I",
+    "just",
+    "felt",
+    "like",
+    "nobody",
+    "was",
+    "listening",
+    "to",
+    "me",
+    "when",
+    "the",
+    "session",
+    "started",
+    "so",
+    "I",
+    "kept",
+    "quiet",
+    "for",
+    "a",
+    "while",
+    "maybe",
+    "it",
+    "was",
+    "the",
+    "tiredness",
+]
+
+
+def make_corpus(folder: Path, sessions: int, turns: int, seed: int = 7) -> list[Path]:
+    rng = random.Random(seed)
+    paths = []
+    for i in range(sessions):
+        t = 0
+        lines = []
+        for k in range(turns):
+            t += rng.randint(2, 20)
+            speaker = "T" if k % 2 == 0 else "C"
+            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 30)))
+            lines.append(f"[{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}] {speaker}: {words}.")
+        path = folder / f"session{i:03d}.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def fresh_project(db: Path) -> None:
+    """An empty project file with the real schema (created before the clock starts)."""
+    create_project(db).close()
+
+
+def raw_baseline(db: Path, parsed: list[ParsedFile]) -> None:
+    """The same rows into the same tables with plain sqlite3: one executemany per transcript."""
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    for sid, pf in enumerate(parsed, start=1):
+        utts = pf.transcripts[0].utterances
+        con.execute(
+            "INSERT INTO session (id, guid, name, notes, created_at) VALUES (?, ?, ?, '', ?)",
+            (sid, f"g{sid}", f"s{sid}", "2026-01-01 00:00:00.000000"),
+        )
+        con.execute(
+            "INSERT INTO transcript (id, guid, session_id, name, kind, text, created_at)"
+            " VALUES (?, ?, ?, 't', 'session', ?, '2026-01-01 00:00:00.000000')",
+            (sid, f"t{sid}", sid, "\n".join(u.text for u in utts)),
+        )
+        rows = []
+        pos = 0
+        for n, u in enumerate(utts):
+            rows.append(
+                (sid, n, u.speaker, "other", pos, pos + len(u.text), u.start_ms, u.end_ms,
+                 u.start_ms, u.end_ms, None)
+            )  # fmt: skip
+            pos += len(u.text) + 1
+        con.executemany(
+            "INSERT INTO utterance (transcript_id, ordinal, speaker, role, start_char, end_char,"
+            " start_ms, end_ms, session_start_ms, session_end_ms, source_ref)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    con.commit()
+    con.close()
+
+
+def service_write(db: Path, paths: list[Path], parsed: list[ParsedFile]) -> None:
+    project = open_project(db)
+    for path, pf in zip(paths, parsed, strict=True):
+        import_parsed(project, pf, path, ImportOptions())
+    project.close()
+
+
+def parse_and_write(db: Path, paths: list[Path]) -> None:
+    project = open_project(db)
+    for path in paths:
+        import_parsed(project, read_transcript_file(path, ReadOptions()), path, ImportOptions())
+    project.close()
+
+
+def best_of(fn: Callable[[Path], None], tmp: Path, runs: int = 3) -> float:
+    best = float("inf")
+    for i in range(runs):
+        db = tmp / f"run-{fn.__name__}-{i}-{time.monotonic_ns()}.iprw"
+        fresh_project(db)
+        start = time.perf_counter()
+        fn(db)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--sessions", type=int, default=40)
+    ap.add_argument("--turns", type=int, default=2500)
+    ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        paths = make_corpus(corpus, args.sessions, args.turns)
+        parsed = [read_transcript_file(p, ReadOptions()) for p in paths]
+        n_utts = sum(pf.utterance_count for pf in parsed)
+        n_chars = sum(len(u.text) for pf in parsed for u in pf.transcripts[0].utterances)
+
+        def raw(db: Path) -> None:
+            raw_baseline(db, parsed)
+
+        def service(db: Path) -> None:
+            service_write(db, paths, parsed)
+
+        def full(db: Path) -> None:
+            parse_and_write(db, paths)
+
+        t_raw = best_of(raw, tmp)
+        t_service = best_of(service, tmp)
+        t_full = best_of(full, tmp)
+    ratio = t_raw / t_service
+    pages = n_chars / 3000  # ~3,000 characters to a transcript page
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        f"{SECTION}\n\n"
+        f"`python benchmarks/bench_import.py --write` on {now}; machine: {os.cpu_count()} CPUs "
+        f"(nproc), {cpu_model()}; Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}.\n\n"
+        f"{args.sessions} generated text transcripts, {n_utts:,} utterances, "
+        f"{n_chars:,} characters (~{pages:,.0f} pages); best of 3 runs, each into a fresh "
+        "SQLite file; the machine is shared, so expect noise.\n\n"
+        "| what | seconds | utterances/s | vs raw executemany |\n|---|---:|---:|---:|\n"
+        f"| raw sqlite3 executemany of the same rows (baseline) | {t_raw:.2f} | "
+        f"{n_utts / t_raw:,.0f} | 1.00 |\n"
+        f"| service write: `import_parsed` (spec bar: >= 0.50) | {t_service:.2f} | "
+        f"{n_utts / t_service:,.0f} | {ratio:.2f} |\n"
+        f"| parse + write: decode, sniff, parse, write (the CLI's path) | {t_full:.2f} | "
+        f"{n_utts / t_full:,.0f} | {t_raw / t_full:.2f} |\n"
+    )
+    print(text)
+    if args.write:
+        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+        new = pattern.sub(text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
+        RESULTS.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
