@@ -11,6 +11,7 @@ Each index carries the code id as its internal id (ids start at 1; 0 is the invi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -61,6 +62,36 @@ class CodebookModel(QAbstractItemModel):
             total = code.n_segments + sum(self._totals[c] for c in self._children[code.id])
             self._totals[code.id] = total
         self.endResetModel()
+
+    def update_counts(self, codes: list[CodeInfo]) -> bool:
+        """Take new segment counts without a reset when nothing else changed (the common case:
+        a code was applied or un-applied). Returns False if the tree itself changed."""
+        if len(codes) != len(self._codes) or any(
+            replace(c, n_segments=0) != replace(self._codes.get(c.id, c), n_segments=0)
+            or c.id not in self._codes
+            for c in codes
+        ):
+            return False
+        old_totals = self._totals
+        self._codes = {c.id: c for c in codes}
+        self._totals = {}
+        for code in reversed(codes):
+            total = code.n_segments + sum(self._totals[c] for c in self._children[code.id])
+            self._totals[code.id] = total
+        changed_parents = {
+            code.parent_id or 0
+            for code in codes
+            if old_totals.get(code.id) != self._totals[code.id]
+        }
+        for parent_id in changed_parents:
+            siblings = self._children[parent_id]
+            parent = self.index_of(parent_id) if parent_id else QModelIndex()
+            self.dataChanged.emit(
+                self.index(0, COL_COUNT, parent),
+                self.index(len(siblings) - 1, COL_COUNT, parent),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+        return True
 
     def code(self, code_id: int) -> CodeInfo | None:
         return self._codes.get(code_id)

@@ -188,9 +188,14 @@ class CodebookPanel(QWidget):
     def refresh(self) -> None:
         """Reload the codebook from the project, keeping the current code and expanded nodes."""
         current = self.current_code_id()
+        codes = list_codes(self.project)
+        if self.model.codes() and self.model.update_counts(codes):
+            if current is not None:
+                self._show_details(self.model.code(current))
+            return
         expanded = {c.id for c in self.model.codes() if self._is_expanded(c.id)}
         first_load = not self.model.codes()
-        self.model.set_codes(list_codes(self.project))
+        self.model.set_codes(codes)
         if first_load or self.search.text():
             self.tree.expandAll()
         else:

@@ -3,6 +3,7 @@ shared QUndoStack, with segments never orphaned."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,22 @@ def test_model_passes_qt_model_tester(qtmodeltester: Any, project: Any) -> None:
     model = CodebookModel()
     model.set_codes(list_codes(project))
     qtmodeltester.check(model)
+
+
+def test_count_updates_without_reset_pass_the_model_tester(
+    qtmodeltester: Any, project: Any, qtbot: Any
+) -> None:
+    model = CodebookModel()
+    model.set_codes(list_codes(project))
+    qtmodeltester.check(model)
+    add_segment(project, "Rupture/Withdrawal/Denial")
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.dataChanged):
+        assert model.update_counts(list_codes(project))
+    qtmodeltester.check(model)
+    denial = model.index_of(code_id(project, "Rupture/Withdrawal/Denial"))
+    assert denial.siblingAtColumn(2).data() == "1"
+    renamed = [replace(c, name=c.name + "!") if c.depth == 0 else c for c in list_codes(project)]
+    assert not model.update_counts(renamed)  # a tree change needs a full reload
 
 
 def test_tree_shows_codes_colours_and_keys(panel: CodebookPanel, project: Any) -> None:
