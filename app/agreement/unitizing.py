@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from app.agreement.krippendorff import coincidence_matrix
+from app.agreement.coefficients import category_counts
 
 FloatArray = NDArray[np.float64]
 Span = tuple[int, int, str]  # start, end (exclusive), value
@@ -53,9 +53,14 @@ class _Partition:
 
 
 def _partition(
-    length: int, spans_by_coder: Sequence[Sequence[tuple[int, int, int]]]
+    length: int, spans_by_coder: Sequence[Sequence[tuple[int, int, int]]], fill_gaps: bool = True
 ) -> _Partition:
-    """Cut the continuum at every boundary of every coder (units and the gaps between them)."""
+    """Cut the continuum at every boundary of every coder (units and the gaps between them).
+
+    With ``fill_gaps`` the stretches between a coder's units become gap sections (value 0);
+    without it the caller lists gap sections explicitly and anything left out is unobserved
+    (value -1, section -1).
+    """
     cuts = {0, length}
     for spans in spans_by_coder:
         for s, e, _ in spans:
@@ -73,11 +78,11 @@ def _partition(
         ordered = sorted((max(0, s), min(length, e), v) for s, e, v in spans if e > s)
         pos = 0
         col_sec = np.full(len(starts), -1, dtype=np.int64)
-        col_val = np.zeros(len(starts), dtype=np.int64)
+        col_val = np.full(len(starts), 0 if fill_gaps else -1, dtype=np.int64)
         for s, e, v in ordered:
             if s < pos:
                 raise ValueError("a coder's units overlap; unitizing needs a partition")
-            if s > pos:
+            if s > pos and fill_gaps:
                 _assign(starts, pos, s, len(sec_len), 0, col_sec, col_val)
                 sec_len.append(float(s - pos))
                 sec_val.append(0)
@@ -85,7 +90,7 @@ def _partition(
             sec_len.append(float(e - s))
             sec_val.append(v)
             pos = e
-        if pos < length:
+        if pos < length and fill_gaps:
             _assign(starts, pos, length, len(sec_len), 0, col_sec, col_val)
             sec_len.append(float(length - pos))
             sec_val.append(0)
@@ -110,20 +115,48 @@ def _assign(
 
 
 def unitizing_alphas(length: int, spans: Mapping[str, Sequence[Span]]) -> UnitizingResult:
-    """u-alpha, |u-alpha, cu-alpha and (k)u-alpha (nominal) for coders' spans on [0, length)."""
-    coders = list(spans)
-    m = len(coders)
+    """u-alpha, |u-alpha, cu-alpha and (k)u-alpha (nominal) for coders' spans on [0, length).
+
+    ``spans`` holds each coder's valued units; the stretches between them are that coder's gaps.
+    """
     labels = sorted({v for cs in spans.values() for _, _, v in cs})
     index = {v: i + 1 for i, v in enumerate(labels)}
-    q = len(labels) + 1
-    nan = float("nan")
-    if m < 2 or length <= 0:
+    coded = [[(s, e, index[v]) for s, e, v in spans[c]] for c in spans]
+    if len(coded) < 2 or length <= 0:
+        nan = float("nan")
         return UnitizingResult(nan, nan, nan, 0.0, {})
-    coded = [[(s, e, index[v]) for s, e, v in spans[c]] for c in coders]
-    part = _partition(length, coded)
-    obs = coincidence_matrix(part.values, q, part.lengths)
+    return _alphas(_partition(length, coded), labels)
+
+
+def unitizing_alphas_sections(
+    sections: Mapping[str, Sequence[tuple[int, int, str | None]]],
+) -> UnitizingResult:
+    """The same coefficients from explicit sections: ``None`` marks a gap section.
+
+    The 2016 equations assume every coder partitions the whole continuum; a position a coder
+    leaves out of every section is simply not observed for that coder, and the equations are
+    applied as printed (coincidences divided by m - 1, l.. the observed total).
+    """
+    labels = sorted({v for cs in sections.values() for _, _, v in cs if v is not None})
+    index = {v: i + 1 for i, v in enumerate(labels)}
+    coded = [[(s, e, 0 if v is None else index[v]) for s, e, v in sections[c]] for c in sections]
+    length = max((e for cs in coded for _, e, _ in cs), default=0)
+    if len(coded) < 2 or length <= 0:
+        nan = float("nan")
+        return UnitizingResult(nan, nan, nan, 0.0, {})
+    return _alphas(_partition(length, coded, fill_gaps=False), labels)
+
+
+def _alphas(part: _Partition, labels: list[str]) -> UnitizingResult:
+    nan = float("nan")
+    m = part.values.shape[1]
+    q = len(labels) + 1
+    counts = category_counts(part.values, q)
+    scaled = counts * (part.lengths / (m - 1))[:, None]
+    obs = scaled.T @ counts
+    obs[np.diag_indices(q)] -= scaled.sum(axis=0)
     n_c = obs.sum(axis=1)
-    l_all = float(m * length)
+    l_all = float(n_c.sum())
     unit = part.section_value > 0
     sq = np.where(unit, part.section_len**2, part.section_len)
     s_c = np.bincount(part.section_value, weights=sq, minlength=q)

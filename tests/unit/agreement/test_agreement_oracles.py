@@ -24,7 +24,7 @@ from app.agreement.coefficients import (
     weighted_kappa,
 )
 from app.agreement.krippendorff import alpha, alpha_from_lists, encode
-from app.agreement.unitizing import alpha_u_1995, unitizing_alphas
+from app.agreement.unitizing import alpha_u_1995, unitizing_alphas, unitizing_alphas_sections
 
 
 @pytest.fixture
@@ -382,3 +382,36 @@ def test_nvivo_character_level(oracles: dict[str, Any]) -> None:
         if key.endswith("75_75"):
             # The product-of-yes-and-no-rates formula would give this; we must not.
             assert abs(c["cohen_kappa"] - o["qualcoder_formula_same_data_split_75_75"]) > 0.05
+
+
+def test_unitizing_2016_explicit_sections_readme(oracles: dict[str, Any]) -> None:
+    o = oracles["unitizing_2016_cross_impl"]["impl1_readme_example"]
+    sections = {
+        coder: [(s, e, None if tag == "_empty" else tag) for tag, s, e in o[coder]]
+        for coder in ("coder1", "coder2", "coder3")
+    }
+    res = unitizing_alphas_sections(sections)
+    assert res.u_alpha == pytest.approx(o["expected_printed"]["u_alpha"], abs=1e-12)
+    assert res.u_alpha == pytest.approx(o["reproduced"]["u_alpha"], abs=1e-12)
+
+
+def test_explicit_sections_agree_with_spans_on_full_partitions(oracles: dict[str, Any]) -> None:
+    o = oracles["unitizing_2016_cross_impl"]["impl2_main_example"]
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    for who, label, s, e in o["spans_annotator_label_start_end_halfopen"]:
+        spans.setdefault(who, []).append((s, e, label))
+    sections: dict[str, list[tuple[int, int, str | None]]] = {}
+    for who, units in spans.items():
+        pos, out = 0, []
+        for s, e, label in sorted(units):
+            if s > pos:
+                out.append((pos, s, None))
+            out.append((s, e, label))
+            pos = e
+        if pos < o["L"]:
+            out.append((pos, o["L"], None))
+        sections[who] = out
+    a, b = unitizing_alphas(o["L"], spans), unitizing_alphas_sections(sections)
+    assert (a.u_alpha, a.bar_u_alpha, a.cu_alpha) == pytest.approx(
+        (b.u_alpha, b.bar_u_alpha, b.cu_alpha), abs=1e-12
+    )
