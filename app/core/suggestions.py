@@ -1,0 +1,474 @@
+"""Suggestions: candidate passages for codes, their decisions, and the stored suggester model.
+
+Qt-free and spaCy-free: ``app/nlp`` computes suggestions and trains the model, this module stores
+them. A suggestion never counts as coding until accepted; accepting creates a segment for the
+accepting coder (origin ``suggestion``), rejecting keeps the suggestion as a negative example for
+the next training. Both are undoable commands. Re-running the suggester replaces pending
+suggestions only: decided ones are the researcher's work and are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session as DbSession
+
+from app.core.codebook import list_codes_in
+from app.core.coding import TextAnchor, new_segment_row
+from app.core.commands import Command, CompositeCommand, delete_rows
+from app.core.dto import SuggestionInfo
+from app.core.errors import NotFoundError, UserError
+from app.core.models import (
+    Coder,
+    Segment,
+    SuggesterModel,
+    Suggestion,
+    Transcript,
+    Utterance,
+    new_guid,
+    utcnow,
+)
+from app.core.models import Session as SessionRow
+from app.core.project import Project
+from app.core.sessions import ensure_coder_in
+
+SUGGESTER_CODER = "suggester"
+DEFAULT_MODEL = "default"
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    """A suggestion computed by ``app.nlp``, not yet stored."""
+
+    transcript_id: int
+    code_id: int
+    start_char: int
+    end_char: int
+    score: float
+    origin: str
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """One utterance as a training/suggestion unit, with its context and the coder's labels."""
+
+    session_id: int
+    session_name: str
+    transcript_id: int
+    utterance_id: int
+    ordinal: int
+    role: str
+    start_char: int
+    end_char: int
+    text: str
+    prev_text: str
+    prev_role: str | None
+    codes: frozenset[int]
+    spans: tuple[tuple[int, int, int], ...]
+    rejected: tuple[tuple[int, int, int], ...]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: int
+    name: str
+    coder_name: str | None
+    trained_at: datetime
+    n_examples: int
+    meta: dict[str, Any]
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def _info(row: Suggestion, paths: dict[int, str]) -> SuggestionInfo:
+    return SuggestionInfo(
+        id=row.id,
+        transcript_id=row.transcript_id,
+        code_id=row.code_id,
+        code_path=paths.get(row.code_id, ""),
+        start_char=row.start_char,
+        end_char=row.end_char,
+        score=row.score,
+        origin=row.origin,
+        status=row.status,
+        segment_id=row.segment_id,
+    )
+
+
+def list_suggestions(
+    project: Project,
+    *,
+    transcript_id: int | None = None,
+    session_ids: Iterable[int] | None = None,
+    code_ids: Iterable[int] | None = None,
+    statuses: Iterable[str] | None = None,
+    min_score: float | None = None,
+) -> list[SuggestionInfo]:
+    """Suggestions matching every filter, by transcript and position (best score first on ties)."""
+    with project.reading() as s:
+        paths = {c.id: c.path for c in list_codes_in(s)}
+        stmt = select(Suggestion)
+        if transcript_id is not None:
+            stmt = stmt.where(Suggestion.transcript_id == transcript_id)
+        if session_ids is not None:
+            stmt = stmt.join(Transcript, Transcript.id == Suggestion.transcript_id).where(
+                Transcript.session_id.in_(list(session_ids))
+            )
+        if code_ids is not None:
+            stmt = stmt.where(Suggestion.code_id.in_(list(code_ids)))
+        if statuses is not None:
+            stmt = stmt.where(Suggestion.status.in_(list(statuses)))
+        if min_score is not None:
+            stmt = stmt.where(Suggestion.score >= min_score)
+        stmt = stmt.order_by(
+            Suggestion.transcript_id, Suggestion.start_char, Suggestion.score.desc(), Suggestion.id
+        )
+        return [_info(row, paths) for row in s.scalars(stmt)]
+
+
+def get_suggestion(project: Project, suggestion_id: int) -> SuggestionInfo:
+    with project.reading() as s:
+        row = s.get(Suggestion, suggestion_id)
+        if row is None:
+            raise NotFoundError(f"suggestion #{suggestion_id} does not exist")
+        return _info(row, {c.id: c.path for c in list_codes_in(s)})
+
+
+def load_units(
+    project: Project,
+    *,
+    session_ids: Iterable[int] | None = None,
+    coder_id: int | None = None,
+    code_ids: Iterable[int] | None = None,
+) -> list[UnitRecord]:
+    """Every utterance of the chosen sessions with the previous turn and the coder's labels.
+
+    An utterance carries a code when that coder's segments of the code cover at least half of
+    it (the same rule as agreement at utterance level); ``spans`` keeps the raw segment spans so
+    that sentence-level examples can be made from shorter segments. ``rejected`` lists the
+    suggestions this coder rejected inside the utterance: negative examples.
+    """
+    wanted_codes = None if code_ids is None else set(code_ids)
+    with project.reading() as s:
+        stmt = (
+            select(Utterance, Transcript.text, Transcript.session_id, SessionRow.name)
+            .join(Transcript, Transcript.id == Utterance.transcript_id)
+            .join(SessionRow, SessionRow.id == Transcript.session_id)
+            .order_by(SessionRow.name, Transcript.id, Utterance.ordinal)
+        )
+        sids = None if session_ids is None else list(session_ids)
+        if sids is not None:
+            stmt = stmt.where(Transcript.session_id.in_(sids))
+        seg_by_t: dict[int, list[tuple[int, int, int]]] = {}
+        rej_by_t: dict[int, list[tuple[int, int, int]]] = {}
+        if coder_id is not None:
+            seg_stmt = select(
+                Segment.transcript_id, Segment.code_id, Segment.start_char, Segment.end_char
+            ).where(Segment.coder_id == coder_id, Segment.transcript_id.is_not(None))
+            for tid, cid, a, b in s.execute(seg_stmt):
+                if tid is None or a is None or b is None:
+                    continue
+                if wanted_codes is None or cid in wanted_codes:
+                    seg_by_t.setdefault(tid, []).append((cid, a, b))
+            rej_stmt = select(
+                Suggestion.transcript_id,
+                Suggestion.code_id,
+                Suggestion.start_char,
+                Suggestion.end_char,
+            ).where(Suggestion.status == "rejected", Suggestion.decided_by_id == coder_id)
+            for tid, cid, a, b in s.execute(rej_stmt):
+                if wanted_codes is None or cid in wanted_codes:
+                    rej_by_t.setdefault(tid, []).append((cid, a, b))
+        units: list[UnitRecord] = []
+        prev: tuple[int, str, str] | None = None
+        for utt, text, session_id, session_name in s.execute(stmt):
+            if prev is not None and prev[0] != utt.transcript_id:
+                prev = None
+            body = text[utt.start_char : utt.end_char]
+            segs = _inside(seg_by_t.get(utt.transcript_id, ()), utt.start_char, utt.end_char)
+            rejs = _inside(rej_by_t.get(utt.transcript_id, ()), utt.start_char, utt.end_char)
+            units.append(
+                UnitRecord(
+                    session_id=session_id,
+                    session_name=session_name,
+                    transcript_id=utt.transcript_id,
+                    utterance_id=utt.id,
+                    ordinal=utt.ordinal,
+                    role=utt.role,
+                    start_char=utt.start_char,
+                    end_char=utt.end_char,
+                    text=body,
+                    prev_text=prev[2] if prev else "",
+                    prev_role=prev[1] if prev else None,
+                    codes=frozenset(majority_codes(segs, utt.start_char, utt.end_char)),
+                    spans=tuple(segs),
+                    rejected=tuple(rejs),
+                )
+            )
+            prev = (utt.transcript_id, utt.role, body)
+        return units
+
+
+def _inside(
+    spans: Iterable[tuple[int, int, int]], start: int, end: int
+) -> list[tuple[int, int, int]]:
+    return [(c, a, b) for c, a, b in spans if a < end and b > start]
+
+
+def majority_codes(spans: Iterable[tuple[int, int, int]], start: int, end: int) -> set[int]:
+    """Codes whose spans (merged per code) cover at least half of ``start..end``."""
+    length = max(1, end - start)
+    by_code: dict[int, list[tuple[int, int]]] = {}
+    for code, a, b in spans:
+        by_code.setdefault(code, []).append((max(a, start), min(b, end)))
+    out = set()
+    for code, parts in by_code.items():
+        covered, reach = 0, start
+        for a, b in sorted(parts):
+            a = max(a, reach)
+            if b > a:
+                covered += b - a
+                reach = b
+        if covered * 2 >= length:
+            out.add(code)
+    return out
+
+
+# --- storing suggestions --------------------------------------------------------------------
+
+
+def replace_pending(
+    project: Project,
+    transcript_ids: Iterable[int],
+    code_ids: Iterable[int],
+    suggestions: Sequence[NewSuggestion],
+) -> int:
+    """Drop pending suggestions of these transcripts x codes and store the new ones.
+
+    Decided suggestions stay; a new one that repeats a decided one (same code and span) is not
+    stored again, so a rejected passage does not come back. Returns how many were stored.
+    """
+    tids, cids = list(transcript_ids), list(code_ids)
+    with project.transaction() as s:
+        if tids and cids:
+            s.execute(
+                delete(Suggestion).where(
+                    Suggestion.status == "pending",
+                    Suggestion.transcript_id.in_(tids),
+                    Suggestion.code_id.in_(cids),
+                )
+            )
+        decided = {
+            (t, c, a, b)
+            for t, c, a, b in s.execute(
+                select(
+                    Suggestion.transcript_id,
+                    Suggestion.code_id,
+                    Suggestion.start_char,
+                    Suggestion.end_char,
+                ).where(Suggestion.transcript_id.in_(tids))
+            )
+        }
+        rows = []
+        for sug in suggestions:
+            key = (sug.transcript_id, sug.code_id, sug.start_char, sug.end_char)
+            if key in decided or sug.start_char >= sug.end_char:
+                continue
+            decided.add(key)
+            rows.append(
+                {
+                    "transcript_id": sug.transcript_id,
+                    "code_id": sug.code_id,
+                    "start_char": sug.start_char,
+                    "end_char": sug.end_char,
+                    "score": round(float(sug.score), 4),
+                    "origin": sug.origin,
+                    "status": "pending",
+                    "created_at": utcnow(),
+                }
+            )
+        if rows:
+            s.execute(insert(Suggestion), rows)
+        return len(rows)
+
+
+def mirror_as_coder(project: Project, coder_name: str = SUGGESTER_CODER) -> int:
+    """Copy every pending or accepted suggestion into segments of a coder of kind ``suggester``.
+
+    The agreement view then compares the suggester with people like any other coder. The
+    coder's previous segments are replaced (they are derived data, not anyone's work).
+    """
+    with project.transaction() as s:
+        coder = ensure_coder_in(s, coder_name, kind="suggester")
+        if coder.kind != "suggester":
+            raise UserError(f"coder '{coder_name}' is a person, not the suggester")
+        stmt = (
+            select(Suggestion, Transcript.session_id)
+            .join(Transcript, Transcript.id == Suggestion.transcript_id)
+            .where(Suggestion.status.in_(("pending", "accepted")))
+            .order_by(Suggestion.id)
+        )
+        now = utcnow()
+        rows: list[dict[str, Any]] = [
+            {
+                "code_id": sug.code_id,
+                "coder_id": coder.id,
+                "session_id": session_id,
+                "transcript_id": sug.transcript_id,
+                "start_char": sug.start_char,
+                "end_char": sug.end_char,
+                "start_ms": None,
+                "end_ms": None,
+                "memo": f"{sug.origin} score {sug.score:.2f}",
+                "origin": "suggestion",
+                "updated_at": now,
+            }
+            for sug, session_id in s.execute(stmt)
+        ]
+        # Rewrite the coder's rows in place rather than delete-and-insert: deleting a segment
+        # makes SQLite scan every suggestion for a reference to it (slow on large projects).
+        old_ids = list(
+            s.scalars(select(Segment.id).where(Segment.coder_id == coder.id).order_by(Segment.id))
+        )
+        reuse = list(zip(old_ids, rows, strict=False))
+        if reuse:
+            s.execute(update(Segment), [{"id": i} | row for i, row in reuse])
+        extra = [row | {"guid": new_guid(), "created_at": now} for row in rows[len(old_ids) :]]
+        if extra:
+            s.execute(insert(Segment), extra)
+        delete_rows(s, Segment, old_ids[len(rows) :])
+        return len(rows)
+
+
+# --- decisions (undoable) -----------------------------------------------------------------
+
+
+def _pending(s: DbSession, suggestion_id: int) -> Suggestion:
+    row = s.get(Suggestion, suggestion_id)
+    if row is None:
+        raise NotFoundError(f"suggestion #{suggestion_id} does not exist")
+    if row.status != "pending":
+        raise UserError(f"suggestion #{suggestion_id} is already {row.status}")
+    return row
+
+
+class AcceptSuggestion(Command):
+    """Accept: the passage becomes a segment of the accepting coder."""
+
+    def __init__(self, suggestion_id: int, coder_id: int) -> None:
+        self.suggestion_id = suggestion_id
+        self.coder_id = coder_id
+        self.segment_id: int | None = None
+        self.segment_guid: str | None = None
+        self.text = "Accept suggestion"
+
+    def do(self, project: Project) -> None:
+        with project.transaction() as s:
+            sug = _pending(s, self.suggestion_id)
+            seg = new_segment_row(
+                s,
+                coder_id=self.coder_id,
+                code_id=sug.code_id,
+                anchor=TextAnchor(sug.transcript_id, sug.start_char, sug.end_char),
+                origin="suggestion",
+                segment_id=self.segment_id,
+                guid=self.segment_guid,
+            )
+            s.flush()
+            self.segment_id, self.segment_guid = seg.id, seg.guid
+            sug.status, sug.decided_by_id, sug.segment_id = "accepted", self.coder_id, seg.id
+
+    def undo(self, project: Project) -> None:
+        with project.transaction() as s:
+            sug = s.get(Suggestion, self.suggestion_id)
+            if sug is not None:
+                sug.status, sug.decided_by_id, sug.segment_id = "pending", None, None
+            if self.segment_id is not None:
+                delete_rows(s, Segment, [self.segment_id])
+
+
+class RejectSuggestion(Command):
+    """Reject: the passage stays stored as a negative example for the next training."""
+
+    def __init__(self, suggestion_id: int, coder_id: int) -> None:
+        self.suggestion_id = suggestion_id
+        self.coder_id = coder_id
+        self.text = "Reject suggestion"
+
+    def do(self, project: Project) -> None:
+        with project.transaction() as s:
+            sug = _pending(s, self.suggestion_id)
+            sug.status, sug.decided_by_id = "rejected", self.coder_id
+
+    def undo(self, project: Project) -> None:
+        with project.transaction() as s:
+            sug = s.get(Suggestion, self.suggestion_id)
+            if sug is not None:
+                sug.status, sug.decided_by_id = "pending", None
+
+
+def accept_many(suggestion_ids: Sequence[int], coder_id: int) -> CompositeCommand:
+    """Batch accept (e.g. every pending suggestion above a score) as one undoable edit."""
+    children = [AcceptSuggestion(i, coder_id) for i in suggestion_ids]
+    return CompositeCommand(f"Accept {len(children)} suggestions", children)
+
+
+# --- the stored model -----------------------------------------------------------------------
+
+
+def save_model(
+    project: Project,
+    data: bytes,
+    *,
+    coder_id: int | None,
+    n_examples: int,
+    meta: dict[str, Any],
+    name: str = DEFAULT_MODEL,
+) -> ModelInfo:
+    """Store a trained model in the project (replacing the one of the same name)."""
+    with project.transaction() as s:
+        s.execute(delete(SuggesterModel).where(SuggesterModel.name == name))
+        row = SuggesterModel(
+            name=name,
+            coder_id=coder_id,
+            trained_at=utcnow(),
+            n_examples=n_examples,
+            meta=meta,
+            data=data,
+        )
+        s.add(row)
+        s.flush()
+        coder = s.get(Coder, coder_id) if coder_id is not None else None
+        return ModelInfo(
+            row.id, name, coder.name if coder else None, row.trained_at, n_examples, dict(meta)
+        )
+
+
+def model_info(project: Project, name: str = DEFAULT_MODEL) -> ModelInfo | None:
+    """When and from what the stored model was trained (None if never trained)."""
+    with project.reading() as s:
+        found = s.execute(
+            select(
+                SuggesterModel.id,
+                SuggesterModel.trained_at,
+                SuggesterModel.n_examples,
+                SuggesterModel.meta,
+                Coder.name,
+            )
+            .outerjoin(Coder, Coder.id == SuggesterModel.coder_id)
+            .where(SuggesterModel.name == name)
+        ).first()
+        if found is None:
+            return None
+        mid, trained_at, n, meta, coder_name = found
+        return ModelInfo(mid, name, coder_name, trained_at, n, dict(meta or {}))
+
+
+def load_model_data(project: Project, name: str = DEFAULT_MODEL) -> bytes | None:
+    with project.reading() as s:
+        return s.scalar(select(SuggesterModel.data).where(SuggesterModel.name == name))

@@ -1,0 +1,1 @@
+"""Suggested passages with spaCy (spec §7). Only this package imports spaCy, always lazily."""
