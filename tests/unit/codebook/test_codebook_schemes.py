@@ -167,3 +167,17 @@ def test_bad_files_are_refused_with_file_and_key_path(
     assert "bad-scheme.yaml" in message
     assert expected in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", SCHEMES)
+def test_the_suggester_compiles_every_pattern_and_finds_the_examples(name: str) -> None:
+    """Through the suggester's own rule matcher (mixed-case text, as in a transcript)."""
+    rules = pytest.importorskip("app.nlp.rules")
+    pipeline = pytest.importorskip("app.nlp.pipeline")
+    nlp = pipeline.blank_pipeline()
+    for path, code in walk(resolve_scheme(name).codes):
+        if not code.patterns:
+            continue
+        matcher = rules.RuleMatcher(nlp, {path: code.patterns})
+        assert not matcher.problems, matcher.problems
+        assert any(matcher.match(nlp(example)) for example in code.examples), path
