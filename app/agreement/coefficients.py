@@ -262,3 +262,32 @@ def weighted_kappa(table: NDArray[np.float64] | list[list[int]], distances: Floa
     d = np.asarray(distances, dtype=np.float64)
     den = float((d * expected).sum())
     return 1.0 - float((d * p).sum()) / den if den > 0 else float("nan")
+
+
+def conger_kappa(values: IntArray, q: int) -> float:
+    """Conger's (1980) kappa: Cohen's chance model generalised to any number of coders.
+
+    pe = sum_k (pbar_k^2 - s2_k / r), with p_gk coder g's share of category k among the units
+    g rated, pbar_k their mean over the r coders and s2_k their sample variance (Gwet 2014).
+    Observed agreement as for Fleiss' kappa.
+    """
+    v = np.asarray(values, dtype=np.int64)
+    r = v.shape[1]
+    feats = unit_features(v, q)
+    res = coefficients_from_sums(feats.matrix.sum(axis=0), q, feats.two_coder)
+    pa = float(res["percent_agreement"][0])
+    rated = (v >= 0).sum(axis=0).astype(np.float64)
+    p = np.stack([np.bincount(v[:, g][v[:, g] >= 0], minlength=q) for g in range(r)]) / np.where(
+        rated > 0, rated, 1.0
+    )[:, None]
+    pbar = p.mean(axis=0)
+    s2 = p.var(axis=0, ddof=1) if r > 1 else np.zeros(q)
+    pe = float((pbar**2 - s2 / r).sum())
+    return (pa - pe) / (1.0 - pe) if pe != 1.0 else float("nan")
+
+
+def bangdiwala_b(table: NDArray[np.float64] | list[list[int]]) -> float:
+    """Bangdiwala's B for a two-coder table: sum n_kk^2 / sum n_k. n_.k (agreement chart area)."""
+    t = np.asarray(table, dtype=np.float64)
+    den = float((t.sum(axis=1) * t.sum(axis=0)).sum())
+    return float((np.diag(t) ** 2).sum()) / den if den > 0 else float("nan")

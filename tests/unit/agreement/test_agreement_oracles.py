@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from app.agreement.coefficients import (
+    bangdiwala_b,
+    conger_kappa,
     counts_to_values,
     fleiss_category_kappas,
     nominal_coefficients,
@@ -415,3 +417,27 @@ def test_explicit_sections_agree_with_spans_on_full_partitions(oracles: dict[str
     assert (a.u_alpha, a.bar_u_alpha, a.cu_alpha) == pytest.approx(
         (b.u_alpha, b.bar_u_alpha, b.cu_alpha), abs=1e-12
     )
+
+
+def test_irrcac_chance_terms_conger_and_bangdiwala(oracles: dict[str, Any]) -> None:
+    o = oracles["krippendorff_4x12"]
+    exp = o["expected"]
+    mat = [list(o["coders_by_units"][c]) for c in "ABCD"]
+    mat[1][11], mat[2][11] = None, 3  # irrCAC puts unit 12's single value on rater C
+    values, _ = encode(mat)
+    published(conger_kappa(values, 5), exp["irrCAC_conger_kappa"])
+    c = nominal_coefficients(values, 5)
+    pa = c["percent_agreement"]
+    published((pa - c["gwet_ac1"]) / (1 - c["gwet_ac1"]), exp["irrCAC_ac1_pe"])
+    published((pa - c["fleiss_kappa"]) / (1 - c["fleiss_kappa"]), exp["irrCAC_fleiss_pe"])
+    dist = oracles["irrCAC_distrib_6raters"]
+    c6 = nominal_coefficients(counts_to_values(dist["rows_counts_per_category"]), 5)
+    published((c6["percent_agreement"] - c6["gwet_ac1"]) / (1 - c6["gwet_ac1"]),
+              dist["expected"]["ac1_pe"])  # fmt: skip
+    hand = oracles["gwet_paradox"]["hand_example"]
+    hv, hw = table_to_values(cells_table(hand["cells"], ["y", "n"]))
+    ch = nominal_coefficients(hv, 2, hw)
+    published((ch["percent_agreement"] - ch["gwet_ac1"]) / (1 - ch["gwet_ac1"]), hand["ac1_pe"])
+    cont = oracles["irrCAC_cont3x3abstractors"]
+    table = list(cont["table_rows_rater1"].values())
+    published(bangdiwala_b(table), cont["expected"]["bangdiwala_B"])
