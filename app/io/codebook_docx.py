@@ -60,7 +60,7 @@ def write_scheme_docx(scheme: SchemeSpec, path: str | Path, project_name: str = 
     scales = _distinct_scales(scheme.codes)
     if scales:
         _scales(doc, scales)
-    doc.add_heading("Code definitions", level=1).paragraph_format.page_break_before = True
+    doc.add_heading("Code definitions", level=1)
     for code, trail in _walk(scheme.codes, ()):
         _entry(doc, code, trail, scales)
     _footer(doc, scheme)
@@ -315,16 +315,21 @@ def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[s
     for scale, users in scales.values():
         doc.add_heading(_scale_title(scale), level=3)
         used = doc.add_paragraph()
+        fx.keep_with_next(used)
         _run(used, "Used by: ", bold=True, size=9.5)
         _run(used, ", ".join(users), size=9.5, color=_GREY)
-        table = doc.add_table(rows=0, cols=2)
-        for point in range(scale.min, scale.max + 1):
-            cells = table.add_row().cells
-            _cell_text(cells[0], str(point), bold=True).alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _cell_text(cells[1], scale.labels.get(point, ""))
-        _widths(table, (1.2, 15.4))
-        _borders(table)
-        _cant_split(table)
+        # Anchors as paragraphs, not a table: "keep with next" holds a scale together on one
+        # page in LibreOffice as well as Word (LibreOffice ignores it inside table rows).
+        points = range(scale.min, scale.max + 1)
+        for point in points:
+            line = doc.add_paragraph()
+            line.paragraph_format.left_indent = Cm(1.0)
+            line.paragraph_format.first_line_indent = Cm(-1.0)
+            line.paragraph_format.tab_stops.add_tab_stop(Cm(1.0))
+            line.paragraph_format.space_after = Pt(1)
+            line.paragraph_format.keep_with_next = point != points[-1]
+            _run(line, f"{point}\t", bold=True)
+            _run(line, scale.labels.get(point, ""))
 
 
 def _meta_line(doc: Any, code: CodeSpec, trail: tuple[str, ...]) -> None:
