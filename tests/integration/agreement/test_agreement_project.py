@@ -148,3 +148,34 @@ def test_cli_json_and_errors(coded: Project, cli: Any) -> None:
     assert one.returncode == 1 and "at least two coders" in one.stderr
     ghost = cli("agreement", path, "--coders", "A,Zed", "--unit", "utterance")
     assert ghost.returncode == 1 and "Zed" in ghost.stderr
+
+
+def test_time_segments_in_windows_and_sessions(project: Project, tmp_path: Path) -> None:
+    """3RS-style coding on the session clock: 5-minute windows, agreement per window."""
+    from app.core.coding import TimeAnchor
+    from app.core.sessions import list_sessions
+
+    _import(project, tmp_path, "S1")
+    sid = next(s.id for s in list_sessions(project) if s.name == "S1")
+    mr, de = find_code_by_path(project, MR).id, find_code_by_path(project, DENIAL).id
+    stack = UndoStack(project)
+    plan = {
+        "A": [(0, 200_000, mr), (300_000, 420_000, de)],
+        "B": [(10_000, 250_000, mr), (300_000, 330_000, mr), (330_000, 600_000, de)],
+    }
+    for coder, ranges in plan.items():
+        cid = ensure_coder(project, coder).id
+        for start, end, code in ranges:
+            stack.push(ApplyCode(cid, code, TimeAnchor(sid, start, end)))
+    win = build_units(project, "A,B", "window:300", group=GROUP)
+    values, keep = win.overall()
+    assert win.n_units == 2 and keep.all()
+    # window 1: both mostly MR; window 2: A only Denial, B Denial covers 270 of 300 s
+    assert values.tolist() == [[0, 0], [1, 1]]
+    rep = agreement_report(project, "A,B", "window:300", group=GROUP, resamples=50)
+    assert rep.overall["percent_agreement"] == pytest.approx(1.0)
+    mr_row = next(c for c in rep.per_code if c.code == "Minimal response")
+    assert (mr_row.both, mr_row.only) == (1, {"A": 0, "B": 1})  # B's MR in window 2
+    ses = build_units(project, "A,B", "session", group=GROUP)
+    # A: MR 200 s > Denial 120 s; B: MR 270 s = Denial 270 s, a tie goes to codebook order
+    assert ses.overall()[0].tolist() == [[0, 0]]
