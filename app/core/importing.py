@@ -147,6 +147,7 @@ def _speaker_roles(
     problems: list[ImportProblem],
 ) -> dict[str, str]:
     """Role per label: the user's --speakers, then the project's map, then the conventions."""
+    user_map = {label.casefold(): role for label, role in user_map.items()}
     existing = {label: role for label, role in s.execute(select(Speaker.label, Speaker.role))}
     first_line: dict[str, int] = {}
     for t in transcripts:

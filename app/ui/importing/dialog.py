@@ -1,0 +1,433 @@
+"""File > Import…: choose or drop files, check the preview, fix speakers, import with progress.
+
+The preview is produced by the same parser the import uses (`read_transcript_file`), so what the
+researcher sees (speakers, both clocks, problems with line numbers) is what will be stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.project import Project
+from app.core.sessions import speaker_map as project_speaker_map
+from app.io.parsed import ParsedFile, UnreadableFile
+from app.io.sniff import FORMATS
+from app.io.speakers import ROLES, default_role
+from app.io.table_import import ColumnMapError, parse_column_map
+from app.io.transcript_reader import (
+    REFI_FORMATS,
+    ReadOptions,
+    file_format,
+    read_bytes,
+    read_transcript_file,
+)
+from app.ui.importing.models import PreviewModel, SpeakerMapModel
+from app.ui.importing.worker import FileChoice, FileOutcome, ImportWorker
+
+FILE_FILTER = "Transcripts (*.txt *.md *.srt *.vtt *.docx *.csv *.tsv *.eaf *.qdpx);;All files (*)"
+
+
+class RoleDelegate(QStyledItemDelegate):
+    """A combo box of the four roles for the speaker map's role column."""
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        combo.addItems(list(ROLES))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
+
+    def setModelData(
+        self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
+
+
+class ImportDialog(QDialog):
+    """Import transcripts into `project`; emits `imported` after files were written."""
+
+    imported = Signal()
+
+    def __init__(
+        self, parent: QWidget | None, project: Project, files: list[Path] | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Import transcripts")
+        self.setAcceptDrops(True)
+        self.resize(1100, 720)
+        self._project = project
+        self._choices: dict[Path, FileChoice] = {}
+        self._parsed: ParsedFile | None = None
+        self._worker: ImportWorker | None = None
+        self._known_roles = project_speaker_map(project)
+        self._build()
+        for path in files or []:
+            self.add_file(path)
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        self.file_list = QListWidget()
+        self.file_list.currentRowChanged.connect(self._on_file_selected)
+        add = QPushButton("Add files…")
+        add.clicked.connect(self._ask_files)
+        remove = QPushButton("Remove")
+        remove.clicked.connect(self._remove_current)
+        files_box = QGroupBox("Files (drop files here)")
+        fl = QVBoxLayout(files_box)
+        fl.addWidget(self.file_list)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        fl.addLayout(row)
+
+        self.detected = QLabel("—")
+        self.format_combo = QComboBox()
+        self.format_combo.addItems(["auto", *FORMATS])
+        self.format_combo.currentTextChanged.connect(self._on_choice_edited)
+        self.session_edit = QLineEdit()
+        self.session_edit.setPlaceholderText("session name")
+        self.session_edit.editingFinished.connect(self._on_choice_edited)
+        self.kind_combo = QComboBox()
+        self.kind_combo.addItems(["auto", "session", "recall"])
+        self.kind_combo.currentTextChanged.connect(self._on_choice_edited)
+        self.video_edit = QLineEdit()
+        self.video_edit.setPlaceholderText("optional session video")
+        self.video_edit.editingFinished.connect(self._on_choice_edited)
+        video_button = QPushButton("Browse…")
+        video_button.clicked.connect(self._ask_video)
+        video_row = QHBoxLayout()
+        video_row.addWidget(self.video_edit)
+        video_row.addWidget(video_button)
+        choice_box = QGroupBox("Selected file")
+        form = QFormLayout(choice_box)
+        form.addRow("Detected format:", self.detected)
+        form.addRow("Read as:", self.format_combo)
+        form.addRow("Session:", self.session_edit)
+        form.addRow("Kind:", self.kind_combo)
+        form.addRow("Video:", video_row)
+
+        self.map_edit = QLineEdit()
+        self.map_edit.setPlaceholderText(
+            "COLUMN=FIELD,…  (fields: session, transcript, speaker, start, end, text, utterance)"
+        )
+        self.code_columns_edit = QLineEdit()
+        self.code_columns_edit.setPlaceholderText(
+            "columns whose values are codes, e.g. behaviour,talk_type"
+        )
+        self.coder_column_edit = QLineEdit()
+        self.coder_edit = QLineEdit()
+        self.coder_edit.setPlaceholderText("coder for coded tables without a coder column")
+        for edit in (
+            self.map_edit,
+            self.code_columns_edit,
+            self.coder_column_edit,
+            self.coder_edit,
+        ):
+            edit.editingFinished.connect(self._refresh_preview)
+        self.table_box = QGroupBox("Table columns (CSV/TSV)")
+        tform = QFormLayout(self.table_box)
+        tform.addRow("Map:", self.map_edit)
+        tform.addRow("Code columns:", self.code_columns_edit)
+        tform.addRow("Coder column:", self.coder_column_edit)
+        tform.addRow("Coder:", self.coder_edit)
+
+        top = QHBoxLayout()
+        top.addWidget(files_box, 2)
+        right = QVBoxLayout()
+        right.addWidget(choice_box)
+        right.addWidget(self.table_box)
+        top.addLayout(right, 3)
+
+        self.preview_model = PreviewModel(self)
+        self.preview = QTableView()
+        self.preview.setModel(self.preview_model)
+        self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.preview.horizontalHeader().setStretchLastSection(True)
+        self.preview.verticalHeader().setVisible(False)
+        self.speaker_model = SpeakerMapModel(self)
+        self.speaker_model.dataChanged.connect(self._on_roles_edited)
+        self.speakers = QTableView()
+        self.speakers.setModel(self.speaker_model)
+        self.speakers.setItemDelegateForColumn(2, RoleDelegate(self.speakers))
+        self.speakers.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.speakers.verticalHeader().setVisible(False)
+        splitter = QSplitter()
+        splitter.addWidget(self._titled("Preview (first utterances)", self.preview))
+        splitter.addWidget(self._titled("Speakers", self.speakers))
+        splitter.setSizes([760, 320])
+
+        self.messages = QPlainTextEdit(readOnly=True)
+        self.messages.setMaximumBlockCount(5000)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.import_button = QPushButton("Import")
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start_import)
+        self.cancel_button = QPushButton("Cancel import")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 3)
+        layout.addWidget(self._titled("Problems and results", self.messages), 1)
+        layout.addLayout(buttons)
+        self._update_enabled()
+
+    @staticmethod
+    def _titled(title: str, widget: QWidget) -> QWidget:
+        box = QGroupBox(title)
+        QVBoxLayout(box).addWidget(widget)
+        return box
+
+    # ------------------------------------------------------------------ files
+    def add_file(self, path: Path) -> None:
+        path = Path(path)
+        if path in self._choices or not path.is_file():
+            return
+        self._choices[path] = FileChoice(path=path, session=path.stem)
+        self.file_list.addItem(path.name)
+        self.file_list.setCurrentRow(self.file_list.count() - 1)
+        self._update_enabled()
+
+    def _ask_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Import transcripts", "", FILE_FILTER)
+        for name in names:
+            self.add_file(Path(name))
+
+    def _ask_video(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Session video", "", "Videos (*.mp4 *.mov *.m4v *.mkv *.avi);;All files (*)"
+        )
+        if name:
+            self.video_edit.setText(name)
+            self._on_choice_edited()
+
+    def _remove_current(self) -> None:
+        row = self.file_list.currentRow()
+        if row < 0:
+            return
+        path = list(self._choices)[row]
+        del self._choices[path]
+        self.file_list.takeItem(row)
+        self._update_enabled()
+        if not self._choices:
+            self._show_parsed(None, "")
+
+    def current_choice(self) -> FileChoice | None:
+        row = self.file_list.currentRow()
+        paths = list(self._choices)
+        return self._choices[paths[row]] if 0 <= row < len(paths) else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.add_file(Path(url.toLocalFile()))
+        event.acceptProposedAction()
+
+    # ------------------------------------------------------------------ choices and preview
+    def _on_file_selected(self, _row: int) -> None:
+        choice = self.current_choice()
+        if choice is None:
+            return
+        for widget in (self.format_combo, self.kind_combo, self.session_edit, self.video_edit):
+            widget.blockSignals(True)
+        self.format_combo.setCurrentText(choice.format)
+        self.kind_combo.setCurrentText(choice.kind or "auto")
+        self.session_edit.setText(choice.session)
+        self.video_edit.setText(str(choice.video) if choice.video else "")
+        for widget in (self.format_combo, self.kind_combo, self.session_edit, self.video_edit):
+            widget.blockSignals(False)
+        self._refresh_preview()
+
+    def _on_choice_edited(self, *_args: object) -> None:
+        choice = self.current_choice()
+        if choice is None:
+            return
+        old_format = choice.format
+        choice.format = self.format_combo.currentText()
+        kind = self.kind_combo.currentText()
+        choice.kind = None if kind == "auto" else kind
+        choice.session = self.session_edit.text().strip()
+        video = self.video_edit.text().strip()
+        choice.video = Path(video) if video else None
+        if choice.format != old_format:
+            self._refresh_preview()
+
+    def read_options(self) -> ReadOptions:
+        """The table contract and speaker map as typed in the dialog (raises on a bad --map)."""
+        columns = [c.strip() for c in self.code_columns_edit.text().split(",") if c.strip()]
+        coder = self.coder_edit.text().strip() or None
+        if columns and coder is None and not self.coder_column_edit.text().strip():
+            from app.core.importing import default_user
+
+            coder = default_user(self._project)
+        return ReadOptions(
+            column_map=parse_column_map(self.map_edit.text()),
+            code_columns=columns,
+            coder_column=self.coder_column_edit.text().strip() or None,
+            coder=coder,
+            speaker_map={k.casefold(): v for k, v in self.speaker_model.roles().items()},
+        )
+
+    def _refresh_preview(self) -> None:
+        choice = self.current_choice()
+        if choice is None:
+            return
+        try:
+            data = read_bytes(choice.path)
+            detected = file_format(choice.path, "auto", data)
+            fmt = file_format(choice.path, choice.format, data)
+        except UnreadableFile as exc:
+            self.detected.setText("cannot be read")
+            self._show_parsed(None, f"Will not be imported: {exc}")
+            return
+        self.detected.setText(detected)
+        self.table_box.setVisible(fmt == "csv")
+        if fmt in REFI_FORMATS:
+            self._show_parsed(
+                None,
+                f"{choice.path.name}: a REFI-QDA project; its sources, codes, coders and "
+                "codings are imported as they are (no preview).",
+            )
+            return
+        try:
+            options = self.read_options()
+            options.format = fmt
+            parsed = read_transcript_file(choice.path, options)
+        except (UnreadableFile, ColumnMapError) as exc:
+            self._show_parsed(None, f"Will not be imported: {exc}")
+            return
+        sessions = {t.session for t in parsed.transcripts if t.session}
+        if sessions:
+            self.session_edit.setPlaceholderText(f"from the file: {len(sessions)} session(s)")
+        lines = [p.format(choice.path.name) for p in parsed.problems]
+        head = (
+            f"{parsed.utterance_count} utterances read as {parsed.format}; {len(lines)} problem(s)"
+        )
+        self._show_parsed(parsed, "\n".join([head, *lines]))
+
+    def _show_parsed(self, parsed: ParsedFile | None, message: str) -> None:
+        self._parsed = parsed
+        utterances = [u for t in parsed.transcripts for u in t.utterances] if parsed else []
+        counts = Counter(u.speaker for u in utterances)
+        previous = self.speaker_model.roles()
+        roles = {
+            label: previous.get(label)
+            or self._known_roles.get(label)
+            or default_role(label)
+            or "other"
+            for label in counts
+        }
+        self.speaker_model.set_speakers(dict(counts), roles)
+        self.preview_model.set_utterances(utterances, roles)
+        self.preview.resizeColumnsToContents()
+        self.messages.setPlainText(message)
+
+    def _on_roles_edited(self, *_args: object) -> None:
+        self.preview_model.set_roles(self.speaker_model.roles())
+
+    # ------------------------------------------------------------------ import
+    def _update_enabled(self) -> None:
+        running = self._worker is not None
+        self.import_button.setEnabled(bool(self._choices) and not running)
+        self.cancel_button.setEnabled(running)
+        self.close_button.setEnabled(not running)
+
+    def start_import(self) -> None:
+        if not self._choices or self._worker is not None:
+            return
+        self._on_choice_edited()
+        try:
+            options = self.read_options()
+        except ColumnMapError as exc:
+            self.messages.setPlainText(str(exc))
+            return
+        self.messages.setPlainText("Importing…")
+        self.progress.setValue(0)
+        worker = ImportWorker(
+            self._project, list(self._choices.values()), options, self.speaker_model.roles()
+        )
+        worker.progress.connect(self._on_progress)
+        worker.file_done.connect(self._on_file_done)
+        worker.all_done.connect(self._on_all_done)
+        self._worker = worker
+        self._update_enabled()
+        worker.start()
+
+    def _cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.messages.appendPlainText("Cancelling… (the file being imported is rolled back)")
+
+    def _on_progress(self, permille: int, _index: int) -> None:
+        self.progress.setValue(permille)
+
+    def _on_file_done(self, outcome: FileOutcome) -> None:
+        mark = "✓" if outcome.ok else "✗ not imported:"
+        self.messages.appendPlainText(f"{mark} {outcome.summary}")
+        for problem in outcome.problems:
+            self.messages.appendPlainText(f"    {problem}")
+
+    def _on_all_done(self, cancelled: bool) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.wait()
+            worker.deleteLater()
+        self.messages.appendPlainText("Cancelled." if cancelled else "Done.")
+        if not cancelled:
+            self.progress.setValue(1000)
+        self._update_enabled()
+        self.imported.emit()
+
+    def reject(self) -> None:
+        if self._worker is not None:
+            return  # close only after the running import has finished or been cancelled
+        super().reject()

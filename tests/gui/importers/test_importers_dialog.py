@@ -1,0 +1,131 @@
+"""The import dialog: preview, speaker map, drop, worker-thread import with progress and cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app.core.utterance_rows import utterance_rows
+from app.ui.importing import ImportDialog
+from app.ui.importing.models import PreviewModel, SpeakerMapModel
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "import"
+
+
+def _dialog(qtbot: Any, project: Any, *names: str) -> ImportDialog:
+    dialog = ImportDialog(None, project, [DATA / n for n in names])
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_models_pass_the_model_tester(qtbot: Any, qtmodeltester: Any, project: Any) -> None:
+    dialog = _dialog(qtbot, project, "recall.txt")
+    qtmodeltester.check(dialog.preview_model)
+    qtmodeltester.check(dialog.speaker_model)
+    qtmodeltester.check(PreviewModel())
+    qtmodeltester.check(SpeakerMapModel())
+
+
+def test_preview_shows_format_speakers_and_both_clocks(qtbot: Any, project: Any) -> None:
+    dialog = _dialog(qtbot, project, "recall.txt")
+    assert dialog.detected.text() == "txt"
+    model = dialog.preview_model
+    assert model.rowCount() == 5
+    row = [model.index(1, c).data() for c in range(model.columnCount())]
+    assert row == [
+        "4",
+        "",
+        "",
+        "I",
+        "interviewer",
+        "00:23:41-00:23:41",
+        "What was going on for you here?",
+    ]
+    speakers = dialog.speaker_model
+    assert [speakers.index(r, 0).data() for r in range(speakers.rowCount())] == ["I", "C"]
+    assert "recall.txt:1: text without a speaker" in dialog.messages.toPlainText()
+
+
+def test_editing_a_role_updates_the_preview_and_the_import(qtbot: Any, project: Any) -> None:
+    dialog = _dialog(qtbot, project, "zoom.txt")
+    speakers = dialog.speaker_model
+    labels = [speakers.index(r, 0).data() for r in range(speakers.rowCount())]
+    assert labels == ["Dr. Lee", "Sam"]
+    assert speakers.setData(speakers.index(0, 2), "therapist")
+    assert not speakers.setData(speakers.index(1, 2), "boss")
+    assert speakers.setData(speakers.index(1, 2), "client")
+    assert dialog.preview_model.index(0, 4).data() == "therapist"
+    dialog.session_edit.setText("Z1")
+    dialog.session_edit.editingFinished.emit()
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.import_button.click()
+    rows = utterance_rows(project, "Z1")
+    assert [(r.speaker, r.role) for r in rows] == [
+        ("Dr. Lee", "therapist"),
+        ("Sam", "client"),
+        ("Sam", "client"),
+    ]
+    assert dialog.progress.value() == 1000
+    assert "✓ zoom.txt: 3 utterances into Z1 (txt)" in dialog.messages.toPlainText()
+
+
+def test_dropped_files_are_added_and_unreadable_ones_explained(
+    qtbot: Any, project: Any, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot, project)
+    bad = tmp_path / "bad.eaf"
+    bad.write_text("<ANNOTATION_DOCUMENT><TIER>", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "captions.srt")), QUrl.fromLocalFile(str(bad))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    dialog.dropEvent(event)
+    assert dialog.file_list.count() == 2
+    assert dialog.file_list.currentRow() == 1
+    assert "Will not be imported: bad.eaf:1: not well-formed XML" in dialog.messages.toPlainText()
+    dialog.file_list.setCurrentRow(0)
+    assert dialog.detected.text() == "srt"
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.import_button.click()
+    text = dialog.messages.toPlainText()
+    assert "✓ captions.srt: 3 utterances into captions (srt)" in text
+    assert "✗ not imported: bad.eaf:1: not well-formed XML" in text
+
+
+def test_coded_table_options_in_the_dialog(qtbot: Any, project: Any) -> None:
+    dialog = _dialog(qtbot, project, "coded.csv")
+    assert not dialog.table_box.isHidden()
+    dialog.map_edit.setText("dyad=session,utt=utterance,who=speaker,time=start,said=text")
+    dialog.code_columns_edit.setText("behaviour")
+    dialog.coder_column_edit.setText("coder")
+    dialog.map_edit.editingFinished.emit()
+    assert dialog.preview_model.rowCount() == 3
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.import_button.click()
+    assert "4 segments by 2 coder(s)" in dialog.messages.toPlainText()
+
+
+def test_cancel_leaves_nothing_half_imported(qtbot: Any, project: Any, tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text(
+        "".join(
+            f"[{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}] T: turn {i}\n" for i in range(20000)
+        )
+    )
+    dialog = ImportDialog(None, project, [big])
+    qtbot.addWidget(dialog)
+    dialog.import_button.click()
+    assert dialog.cancel_button.isEnabled()
+    with qtbot.waitSignal(dialog.imported, timeout=30000):
+        dialog._cancel()
+    rows = utterance_rows(project)
+    assert rows == [] or len(rows) == 20000  # the file is all or nothing
+    assert dialog.import_button.isEnabled()
