@@ -3,8 +3,10 @@
 The core command does its work in ``do``/``undo`` (one transaction each); this wrapper only lets
 Qt's stack order them. The first ``do`` runs *before* the push, so a refused edit (duplicate name,
 moving a code into its own child) raises ``UserError`` to the caller and never lands on the stack.
-A later undo or redo that the database refuses is reported through ``on_error`` instead of
-escaping into Qt's C++ frames, where a Python exception would be lost.
+A later undo or redo that the database refuses (undoing "Create code" after the code was used)
+is reported through ``on_error`` instead of escaping into Qt's C++ frames, where a Python
+exception would be lost; the command is then marked obsolete, so QUndoStack drops it and the
+stack keeps describing what the database really holds.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ class CoreUndoCommand(QUndoCommand):
         try:
             self.command.do(self.project)
         except UserError as exc:
+            self.setObsolete(True)
             self.on_error(f"Redo failed: {exc}")
 
     def undo(self) -> None:
         try:
             self.command.undo(self.project)
         except UserError as exc:
+            self.setObsolete(True)
             self.on_error(f"Undo failed: {exc}")
 
 

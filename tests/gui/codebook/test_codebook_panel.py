@@ -398,3 +398,15 @@ def test_code_keys_apply_codes_and_follow_edits(
     assert blocker.args == [minimal]
     panel._run(UpdateCode(minimal, shortcut="Ctrl+M"))
     assert shortcuts.key_for(minimal) == "Ctrl+M"
+
+
+def test_a_refused_undo_is_reported_and_dropped_from_the_stack(
+    panel: CodebookPanel, project: Any
+) -> None:
+    new_id = panel.add_code()
+    assert new_id is not None and panel.undo_stack.count() == 1
+    add_segment(project, "New code")  # coded elsewhere, outside this stack
+    panel.undo_stack.undo()  # undoing "Create code" would orphan that segment: refused
+    assert "New code" in paths(project)
+    assert "Undo failed" in panel.status.text() and "segments" in panel.status.text()
+    assert panel.undo_stack.count() == 0 and not panel.undo_stack.canRedo()
