@@ -68,7 +68,7 @@ def list_sessions(project: Project) -> list[SessionInfo]:
     with project.reading() as s:
         n_t = dict(
             s.execute(select(Transcript.session_id, func.count()).group_by(Transcript.session_id))
-            
+
             .all()
         )
         n_u = dict(
@@ -77,12 +77,12 @@ def list_sessions(project: Project) -> list[SessionInfo]:
                 .join(Utterance, Utterance.transcript_id == Transcript.id)
                 .group_by(Transcript.session_id)
             )
-            
+
             .all()
         )
         n_s = dict(
             s.execute(select(Segment.session_id, func.count()).group_by(Segment.session_id))
-            
+
             .all()
         )
         rows = s.scalars(select(SessionRow).order_by(SessionRow.name)).all()
@@ -129,12 +129,12 @@ def list_transcripts(project: Project, session_id: int | None = None) -> list[Tr
             s.execute(
                 select(Utterance.transcript_id, func.count()).group_by(Utterance.transcript_id)
             )
-            
+
             .all()
         )
         n_s = dict(
             s.execute(select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id))
-            
+
             .all()
         )
         stmt = (

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from app.core.models import Transcript, Utterance
 from app.core.models import Session as SessionRow
+from app.core.models import Transcript, Utterance
 from app.core.project import open_project
 
 INFO_KEYS = {

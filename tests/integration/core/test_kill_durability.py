@@ -13,8 +13,8 @@ import pytest
 
 from app.core.coding import list_segments
 from app.core.integrity import check_project
-from app.core.models import Transcript
 from app.core.models import Session as SessionRow
+from app.core.models import Transcript
 from app.core.project import open_project
 
 WORKER = textwrap.dedent(

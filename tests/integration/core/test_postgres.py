@@ -17,8 +17,8 @@ from app.core.coding import ApplyCode, TextAnchor, list_segments
 from app.core.commands import UndoStack
 from app.core.errors import ProjectError
 from app.core.integrity import check_project, project_info
-from app.core.models import Transcript, Utterance
 from app.core.models import Session as SessionRow
+from app.core.models import Transcript, Utterance
 from app.core.project import create_project, open_project
 from app.core.sessions import ensure_coder
 from app.core.transfer import copy_project

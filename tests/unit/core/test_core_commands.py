@@ -42,11 +42,15 @@ def add_transcript(project: Any) -> tuple[int, int]:
             speaker = line.split(":")[0]
             s.add(
                 Utterance(
-                    transcript_id=t.id, ordinal=i, speaker=speaker,
+                    transcript_id=t.id,
+                    ordinal=i,
+                    speaker=speaker,
                     role="therapist" if speaker == "T" else "client",
-                    start_char=offset, end_char=offset + len(line) - 1,
-                    start_ms=i * 1000, end_ms=i * 1000 + 900,
-                )  # fmt: skip
+                    start_char=offset,
+                    end_char=offset + len(line) - 1,
+                    start_ms=i * 1000,
+                    end_ms=i * 1000 + 900,
+                )
             )
             offset += len(line)
         return session.id, t.id
@@ -88,9 +92,10 @@ def test_move_code_and_refuse_cycles(project: Any) -> None:
     denial = find_code_by_path(project, "Rupture/Withdrawal/Denial")
     confrontation = find_code_by_path(project, "Rupture/Confrontation")
     stack.push(MoveCode(denial.id, confrontation.id, 0))
-    assert paths(project).index("Rupture/Confrontation/Denial") == paths(project).index(
-        "Rupture/Confrontation"
-    ) + 1
+    assert (
+        paths(project).index("Rupture/Confrontation/Denial")
+        == paths(project).index("Rupture/Confrontation") + 1
+    )
     stack.undo()
     assert "Rupture/Withdrawal/Denial" in paths(project)
     rupture = find_code_by_path(project, "Rupture")

@@ -49,7 +49,7 @@ def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     con.execute("UPDATE alembic_version SET version_num = '0999_from_the_future'")
     con.commit()
     con.close()
-    with pytest.raises(NewerSchemaError, match="newer version of IPR Workbench.*schema 999"):
+    with pytest.raises(NewerSchemaError, match=r"newer version of IPR Workbench.*schema 999"):
         open_project(path)
 
 
