@@ -68,7 +68,7 @@ def default_role(label: str) -> str | None:
         return _DEFAULT_ROLES[key]
     # "T1", "Therapist 2", "Client (Anna)"
     head = re.split(r"[\s\d(]", key, maxsplit=1)[0]
-    return _DEFAULT_ROLES.get(head) if len(head) > 1 else None
+    return _DEFAULT_ROLES.get(head) if head else None
 
 
 def role_for(label: str, speaker_map: dict[str, str]) -> str:
@@ -86,6 +86,9 @@ def normalise_label(label: str) -> str:
 
 def split_prefix(line: str) -> tuple[str, str] | None:
     """`Label: text` -> (label, text) when the line has that shape (label unchecked)."""
+    colon = line.find(":", 0, 40)
+    if colon <= 0:  # cheap test first: most continuation lines have no early colon
+        return None
     m = _PREFIX.match(line) or _PREFIX_EMPTY.match(line)
     if m is None:
         return None

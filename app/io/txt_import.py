@@ -50,6 +50,9 @@ _LOOSE_STAMP = re.compile(r"^(?:\[[\d:.,\- ]*\d[\d:.,\- ]*\]|\{[\d:.,\- ]+\}|#[\
 _LOOSE_BARE = re.compile(r"^\d{1,3}:\d{1,3}:\d{1,3}(?:[.,]\d+)?(?=\s|$)")
 
 
+_STAMP_FIRST = frozenset("[{#¤0123456789")
+
+
 @dataclass
 class _Turn:
     speaker: str
@@ -205,6 +208,8 @@ class TextParser:
 
     def _leading_stamp(self, lineno: int, line: str) -> tuple[int | None, str, bool]:
         """(start ms or None, rest of line, whether a stamp was there at all)."""
+        if not line or line[0] not in _STAMP_FIRST:
+            return None, line, False
         for kind, rx in _LEAD_STAMPS:
             m = rx.match(line)
             if m is None:
