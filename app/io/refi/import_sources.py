@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import insert
-
 from app.core.coding import TextAnchor, TimeAnchor
+from app.core.importing import bulk_insert
 from app.core.models import Session as SessionRow
-from app.core.models import Transcript, Utterance
+from app.core.models import Transcript
 from app.core.project import Project
 from app.core.sessions import get_or_create_session
 from app.io.refi.archive import QdpxArchive
@@ -26,6 +25,10 @@ from app.io.refi.qde import RefiCoding, RefiMediaSource, RefiProject, RefiSelect
 from app.io.refi.sidecar import Sidecar
 from app.io.refi.turns import split_turns
 
+_UTTERANCE_COLUMNS = (
+    "transcript_id", "ordinal", "speaker", "role", "start_char", "end_char", "start_ms",
+    "end_ms", "session_start_ms", "session_end_ms",
+)  # fmt: skip
 _EXT = re.compile(
     r"\.(txt|docx?|rtf|odt|pdf|html?|md|srt|vtt|mp4|m4v|mov|avi|mkv|webm|wmv|mpe?g|"
     r"mp3|m4a|wav|aac|ogg|flac|wma)$",
@@ -298,12 +301,12 @@ def write_source(importer: Any, plan: SourcePlan) -> None:
             for coding in sel.codings:
                 importer.add_segment(coding, sel.selection,
                                      TextAnchor(transcript_id, sel.start, sel.end), sel.memo,
-                                     sel.where)
+                                     sel.where, row.id)
     for msel in plan.media_selections:
         begin, end = msel.start, msel.end
         for coding in msel.codings:
             importer.add_segment(coding, msel, TimeAnchor(row.id, begin, end), msel.memo,
-                                 _at(plan.media_where, msel.line))
+                                 _at(plan.media_where, msel.line), row.id)
 
 
 def _write_transcript(importer: Any, session: SessionRow, tplan: TranscriptPlan) -> int:
@@ -316,6 +319,7 @@ def _write_transcript(importer: Any, session: SessionRow, tplan: TranscriptPlan)
             break
         if existing.text == tplan.text:
             importer.existing_segment_keys(existing.id)
+            importer.text_length[int(existing.id)] = len(tplan.text)
             return int(existing.id)
         n += 1
         name = f"{tplan.name} ({n})"
@@ -323,11 +327,12 @@ def _write_transcript(importer: Any, session: SessionRow, tplan: TranscriptPlan)
                      source_file=str(importer.path.name), source_format="qdpx")
     s.add(row)
     s.flush()
+    importer.text_length[int(row.id)] = len(tplan.text)
     importer.report.transcripts += 1
     utterances = _utterance_rows(row.id, tplan)
-    if utterances:
-        s.execute(insert(Utterance), utterances)
-        importer.report.utterances += len(utterances)
+    bulk_insert(s, "utterance", _UTTERANCE_COLUMNS,
+                [tuple(u[c] for c in _UTTERANCE_COLUMNS) for u in utterances])
+    importer.report.utterances += len(utterances)
     return int(row.id)
 
 

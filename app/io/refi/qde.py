@@ -42,6 +42,7 @@ class RefiCoding:
     guid: str
     code_guid: str
     user_guid: str | None
+    created: str | None = None
 
 
 @dataclass
@@ -239,6 +240,7 @@ def _parse_codings(el: etree._Element, where: str) -> list[RefiCoding]:
                 guid=_guid(coding, where),
                 code_guid=target,
                 user_guid=norm_guid(coding.get("creatingUser")),
+                created=coding.get("creationDateTime"),
             )
         )
     return out

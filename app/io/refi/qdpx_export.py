@@ -27,7 +27,14 @@ from lxml import etree
 from app import __version__
 from app.core.codebook import build_tree, list_codes, resolve_codes
 from app.core.coding import list_segments
-from app.core.dto import CodeInfo, CodeSpec, SegmentInfo, SessionInfo, TranscriptInfo
+from app.core.dto import (
+    CodeInfo,
+    CodeSpec,
+    SegmentInfo,
+    SessionInfo,
+    TranscriptInfo,
+    UtteranceInfo,
+)
 from app.core.errors import UserError
 from app.core.project import Project
 from app.core.sessions import (
@@ -167,7 +174,7 @@ class _Exporter:
 
     def video_source(
         self, parent: etree._Element, session: SessionInfo, transcripts: list[TranscriptInfo],
-        segments: list[SegmentInfo],
+        segments: list[SegmentInfo], utterances: dict[int, list[UtteranceInfo]],
     ) -> None:
         src = _el(parent, "VideoSource", guid=_g(session.guid), name=session.name,
                   path=media_uri(session.video_path))
@@ -175,7 +182,7 @@ class _Exporter:
             if tr.kind != "session":
                 continue
             points: dict[int, int] = {}
-            for u in list_utterances(self.project, tr.id):
+            for u in utterances.get(tr.id, []):
                 for pos, ms in ((u.start_char, u.session_start_ms), (u.end_char, u.session_end_ms)):
                     if ms is not None and pos not in points:
                         points[pos] = ms
@@ -271,19 +278,21 @@ def export_qdpx(
             "name": session.name, "case_id": session.case_id, "date": session.date,
             "duration_ms": session.duration_ms,
         }  # fmt: skip
+        turns: dict[int, list[UtteranceInfo]] = {}
         for tr in transcripts:
             text = transcript_text(project, tr.id)
+            turns[tr.id] = list_utterances(project, tr.id)
             segs = by_transcript.get(tr.id, [])
             exporter.text_source(sources, tr, text, segs)
             report.transcripts += 1
             report.text_segments += len(segs)
             exporter.sidecar.transcripts[_g(tr.guid).lower()] = SidecarTranscript(
                 session=session.name, name=tr.name, kind=tr.kind,
-                utterances=[_utterance_dict(u) for u in list_utterances(project, tr.id)],
+                utterances=[_utterance_dict(u) for u in turns[tr.id]],
             )
         timed = by_session_time.get(session.id, [])
         if session.video_path or timed:
-            exporter.video_source(sources, session, transcripts, timed)
+            exporter.video_source(sources, session, transcripts, timed, turns)
             report.time_segments += len(timed)
     if len(sources):
         root.append(sources)

@@ -20,6 +20,7 @@ Everything is written in one transaction; what cannot be imported is reported, n
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from app.core.codebook import PATH_SEP, add_codes_in, list_codes_in
-from app.core.coding import TextAnchor, TimeAnchor, new_segment_row
+from app.core.coding import TextAnchor, TimeAnchor
 from app.core.dto import RatingScale
 from app.core.errors import UserError
-from app.core.importing import default_user
-from app.core.models import Code, Segment, Transcript
+from app.core.importing import bulk_insert, db_timestamp, default_user
+from app.core.models import PERSPECTIVES, Code, Segment, Transcript, new_guid, utcnow
 from app.core.project import Project
 from app.core.sessions import ensure_coder_in
 from app.io.refi.archive import QdpxArchive, open_project_file
@@ -43,6 +44,24 @@ from app.io.refi.qde import RefiCoding, RefiProject, RefiSelection, parse_projec
 from app.io.refi.sidecar import SIDECAR_NAME, Sidecar, parse_sidecar
 
 ATLAS_PSEUDO_USER = "atlas.ti"
+_SEGMENT_COLUMNS = (
+    "guid", "code_id", "coder_id", "session_id", "transcript_id", "start_char", "end_char",
+    "start_ms", "end_ms", "memo", "rating", "perspective", "origin", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def parse_stamp(value: str | None) -> datetime:
+    """A REFI ``xsd:dateTime`` as our naive UTC time; now when absent or unreadable."""
+    if value:
+        try:
+            stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            stamp = None
+        if stamp is not None:
+            if stamp.tzinfo is not None:
+                stamp = stamp.astimezone(UTC).replace(tzinfo=None)
+            return stamp
+    return utcnow()
 
 
 @dataclass
@@ -150,12 +169,20 @@ class _Importer:
         self.code_ids: dict[str, int] = {}
         self.used_segment_guids: set[str] = set(s.scalars(select(Segment.guid)))
         self.seen: set[tuple[Any, ...]] = set()
+        self.text_length: dict[int, int] = {}
+        self.scales: dict[int, RatingScale | None] = {}
+        self.segment_rows: list[tuple[object, ...]] = []
 
     def run(self, plan: list[SourcePlan], coder: str | None, default_coder: str) -> None:
         self._coders(coder, default_coder)
         self._codes()
+        self.scales = {
+            cid: RatingScale.from_json(rating)
+            for cid, rating in self.s.execute(select(Code.id, Code.rating))
+        }
         for item in plan:
             self._source(item)
+        self.flush_segments()
         self.report.coders = sorted(
             {name for name, cid in self._coder_names.items() if cid in self._used_coders}
             | set(self._named_users)
@@ -243,8 +270,14 @@ class _Importer:
 
     def add_segment(
         self, coding: RefiCoding, selection: RefiSelection | None, anchor: TextAnchor | TimeAnchor,
-        memo: str, where: str,
+        memo: str, where: str, session_id: int,
     ) -> None:
+        """Validate one coding and queue its row; rows go in with one executemany (``flush``).
+
+        The checks are those of ``coding.new_segment_row`` (code codable, span inside the text,
+        time range non-empty, rating on the code's scale, known perspective) done from state we
+        already hold, because one query per segment makes a 10^4-segment import crawl.
+        """
         code_id = self.code_ids.get(coding.code_guid)
         if code_id is None:
             self.report.problems.append(
@@ -255,31 +288,56 @@ class _Importer:
         coder_id = self.coder_for(coding, selection)
         if isinstance(anchor, TextAnchor):
             key: tuple[Any, ...] = ("t", anchor.transcript_id, anchor.start_char, anchor.end_char)
+            length = self.text_length.get(anchor.transcript_id, 0)
+            if not 0 <= anchor.start_char < anchor.end_char <= length:
+                self.report.problems.append(
+                    f"{where}: coding {coding.guid} not imported: text span {anchor.start_char}-"
+                    f"{anchor.end_char} is empty or outside the text (0-{length})"
+                )
+                return
         else:
             key = ("m", anchor.session_id, anchor.start_ms, anchor.end_ms)
+            if not 0 <= anchor.start_ms < anchor.end_ms:
+                self.report.problems.append(
+                    f"{where}: coding {coding.guid} not imported: time range "
+                    f"{anchor.start_ms}-{anchor.end_ms} ms is empty or negative"
+                )
+                return
         key = (*key, code_id, coder_id)
         if key in self.seen:
             self.report.duplicates_skipped += 1
             return
         self.seen.add(key)
         extras = self.sidecar.segments.get(coding.guid, {}) if self.sidecar else {}
-        guid = coding.guid if coding.guid not in self.used_segment_guids else None
-        try:
-            with self.s.no_autoflush:
-                new_segment_row(
-                    self.s, coder_id=coder_id, code_id=code_id, anchor=anchor, memo=memo,
-                    rating=extras.get("rating"), perspective=extras.get("perspective"),
-                    origin="import", guid=guid,
-                )
-        except UserError as exc:
-            self.report.problems.append(f"{where}: coding {coding.guid} not imported: {exc}")
-            return
-        if guid:
-            self.used_segment_guids.add(guid)
+        rating = extras.get("rating")
+        scale = self.scales.get(code_id)
+        if rating is not None and (
+            not isinstance(rating, int) or scale is None or not scale.min <= rating <= scale.max
+        ):
+            self.report.problems.append(f"{where}: rating {rating!r} dropped (not on the scale)")
+            rating = None
+        perspective = extras.get("perspective")
+        if perspective is not None and perspective not in PERSPECTIVES:
+            perspective = None
+        guid = coding.guid if coding.guid not in self.used_segment_guids else new_guid()
+        self.used_segment_guids.add(guid)
+        created = db_timestamp(self.s, parse_stamp(coding.created))
         if isinstance(anchor, TextAnchor):
+            where_cols: tuple[int | None, ...] = (
+                anchor.transcript_id, anchor.start_char, anchor.end_char, None, None
+            )
             self.report.text_segments += 1
         else:
+            where_cols = (None, None, None, anchor.start_ms, anchor.end_ms)
             self.report.time_segments += 1
+        self.segment_rows.append((
+            guid, code_id, coder_id, session_id, *where_cols,
+            memo, rating, perspective, "import", created, created,
+        ))  # fmt: skip
+
+    def flush_segments(self) -> None:
+        bulk_insert(self.s, "segment", _SEGMENT_COLUMNS, self.segment_rows)
+        self.segment_rows = []
 
     def existing_segment_keys(self, transcript_id: int) -> None:
         """Remember segments already in a reused transcript so a re-import adds no duplicates."""

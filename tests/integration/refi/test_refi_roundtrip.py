@@ -113,6 +113,9 @@ def test_round_trip_keeps_segments_codes_coders(tmp_path: Path, source_project: 
         assert imported.segments == 6, imported.problems
         assert imported.problems == []
         assert segment_facts(target) == segment_facts(source_project)
+        # Coding@creationDateTime carries when each segment was made (to the second)
+        made = {g.guid: g.created_at.replace(microsecond=0) for g in list_segments(source_project)}
+        assert {g.guid: g.created_at for g in list_segments(target)} == made
         assert [c.path for c in list_codes(target)] == [c.path for c in list_codes(source_project)]
         src_codes = {c.path: c for c in list_codes(source_project)}
         for code in list_codes(target):
