@@ -56,6 +56,8 @@ HOW_COMPUTED: dict[str, str] = {
     "values, nominal metric; missing values allowed (Krippendorff 2011).",
     "gwet_ac1": "(pa - pe) / (1 - pe), pe = sum pi_k (1 - pi_k) / (q - 1) with q the number of "
     "codes in the group (Gwet 2008).",
+    "conger_kappa": "Cohen's chance model for any number of coders: pe from each coder's own "
+    "marginals, their mean and variance (Conger 1980); point estimate, no interval.",
     "brennan_prediger": "(pa - 1/q) / (1 - 1/q), q = number of codes defined in the group, not "
     "the number observed (Brennan & Prediger 1981).",
 }

@@ -21,6 +21,7 @@ from app.agreement.coefficients import (
     COEFFICIENTS,
     HOW_COMPUTED,
     coefficients_from_sums,
+    conger_kappa,
     unit_features,
 )
 from app.agreement.krippendorff import coincidence_matrix
@@ -29,6 +30,8 @@ from app.agreement.units import NONE_LABEL, UnitMatrix, build_units
 from app.core.project import Project
 
 PER_CODE_RESAMPLES = 500
+#: Overall coefficients in the order tables show them (Conger: point estimate only).
+REPORT_ORDER: tuple[str, ...] = (*COEFFICIENTS[:4], "conger_kappa", *COEFFICIENTS[4:])
 UNITIZED_HOW = (
     "Krippendorff's unitizing alphas on the character continuum of transcripts coded by every "
     "chosen coder (Krippendorff et al. 2016): u_alpha treats uncoded text as one more value, "
@@ -121,7 +124,9 @@ class AgreementReport:
         rows = [["section", "code", "statistic", "value", "ci95_low", "ci95_high", "n_units",
                  "note"]]  # fmt: skip
         n = _fmt(self.n_units)
-        for name in COEFFICIENTS:
+        for name in REPORT_ORDER:
+            if name not in self.overall:
+                continue
             lo, hi = self.ci95.get(name, (None, None))
             rows.append(["overall", "", name, _fmt(self.overall.get(name)), _fmt(lo), _fmt(hi),
                          n, self.how.get(name, "")])  # fmt: skip
@@ -205,6 +210,10 @@ def report_from_units(
     if m != 2:
         overall["cohen_kappa"] = None
         overall["scott_pi"] = None
+    if len(vals) and weights.min() == weights.max():
+        # Conger needs per-coder marginals, so it is computed on the unit rows directly
+        # (equal weights: utterances, windows, sessions; not character runs).
+        overall["conger_kappa"] = _num(conger_kappa(vals, cats))
     intervals = bootstrap_intervals(feats, weights, clusters, resamples=resamples)
     ci = {k: v for k, v in _ci(intervals).items() if overall.get(k) is not None}
     # With --group the children are values of one variable: judge each on the group's units.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.agreement.coefficients import COEFFICIENTS
-from app.agreement.report import AgreementReport, agreement_report
+from app.agreement.report import REPORT_ORDER, AgreementReport, agreement_report
 from app.cli_commands.common import open_existing, print_json
 
 LABELS = {
@@ -13,6 +12,7 @@ LABELS = {
     "cohen_kappa": "Cohen's kappa",
     "scott_pi": "Scott's pi",
     "fleiss_kappa": "Fleiss' kappa",
+    "conger_kappa": "Conger's kappa",
     "krippendorff_alpha": "Krippendorff's alpha",
     "gwet_ac1": "Gwet's AC1",
     "brennan_prediger": "Brennan-Prediger",
@@ -54,9 +54,9 @@ def format_report(report: AgreementReport) -> str:
         f"{'coefficient':<22}{'value':>8}   95% interval (bootstrap, {report.resamples} resamples "
         f"of {report.cluster}s)",
     ]
-    for name in COEFFICIENTS:
+    for name in REPORT_ORDER:
         value = report.overall.get(name)
-        if value is None and name in ("cohen_kappa", "scott_pi"):
+        if name not in report.overall or (value is None and name in ("cohen_kappa", "scott_pi")):
             continue
         lo, hi = report.ci95.get(name, (None, None))
         ci = "" if lo is None or hi is None else f"   [{lo:.4f}, {hi:.4f}]"

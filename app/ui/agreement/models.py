@@ -10,9 +10,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from app.agreement.coefficients import COEFFICIENTS
 from app.agreement.matching import Item
-from app.agreement.report import AgreementReport
+from app.agreement.report import REPORT_ORDER, AgreementReport
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -26,6 +25,7 @@ COEFFICIENT_LABELS = {
     "cohen_kappa": "Cohen's kappa",
     "scott_pi": "Scott's pi",
     "fleiss_kappa": "Fleiss' kappa",
+    "conger_kappa": "Conger's kappa",
     "krippendorff_alpha": "Krippendorff's alpha",
     "gwet_ac1": "Gwet's AC1",
     "brennan_prediger": "Brennan-Prediger",
@@ -101,9 +101,10 @@ class StatsModel(_Table):
     def set_report(self, report: AgreementReport | None) -> None:
         rows: list[list[str]] = []
         if report is not None:
-            for name in COEFFICIENTS:
+            for name in REPORT_ORDER:
                 value = report.overall.get(name)
-                if value is None and name in ("cohen_kappa", "scott_pi"):
+                skip = value is None and name in ("cohen_kappa", "scott_pi")
+                if name not in report.overall or skip:
                     continue
                 lo, hi = report.ci95.get(name, (None, None))
                 ci = "" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
