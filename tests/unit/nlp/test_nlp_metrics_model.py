@@ -1,0 +1,123 @@
+"""The suggester's pure parts: metrics, label choice, features, training and serialisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.nlp.metrics import cohen_kappa, macro_f1, prf
+from app.nlp.model import (
+    Candidate,
+    TrainConfig,
+    TrainedModel,
+    auto_epochs,
+    exclusive_groups_from,
+    feature_words,
+    train,
+)
+from app.nlp.suggester import choose
+
+
+def test_cohen_kappa_matches_hand_computation() -> None:
+    # 2x2 table: both yes 20, a-only 5, b-only 10, both no 15 (n=50).
+    a = ["y"] * 20 + ["y"] * 5 + ["n"] * 10 + ["n"] * 15
+    b = ["y"] * 20 + ["n"] * 5 + ["y"] * 10 + ["n"] * 15
+    po = 35 / 50
+    pe = (25 / 50) * (30 / 50) + (25 / 50) * (20 / 50)
+    assert cohen_kappa(a, b) == pytest.approx((po - pe) / (1 - pe))
+    assert cohen_kappa(["x", "x"], ["x", "x"]) is None
+    assert cohen_kappa([], []) is None
+
+
+def test_prf_and_macro_f1() -> None:
+    m = prf([True, True, False, False], [True, False, True, False])
+    assert (m.tp, m.fp, m.fn) == (1, 1, 1)
+    assert m.f1 == pytest.approx(0.5)
+    gold = ["a", "a", "b", "c"]
+    pred = ["a", "b", "b", "b"]
+    # a: P 1 R .5 F .667; b: P 1/3 R 1 F .5; c: 0
+    assert macro_f1(gold, pred, ["a", "b", "c"]) == pytest.approx((2 / 3 + 0.5 + 0) / 3)
+
+
+def test_choose_takes_the_best_of_an_exclusive_group_only() -> None:
+    scores = {"q": 0.6, "r": 0.55, "x": 0.7, "y": 0.2}
+    assert choose(scores, [["q", "r"]], 0.5) == {"q": 0.6, "x": 0.7}
+    assert choose(scores, [["q", "r"]], 0.65) == {"x": 0.7}
+
+
+def test_exclusive_groups_are_detected_from_the_data() -> None:
+    rows = [{"a": 1.0, "b": 0.0, "c": 1.0}, {"a": 0.0, "b": 1.0, "c": 1.0, "d": 1.0}]
+    assert exclusive_groups_from(rows, [["a", "b"], ["c", "d"]]) == [["a", "b"]]
+    rows.append({"a": 1.0, "b": 1.0})
+    assert exclusive_groups_from(rows, [["a", "b"]]) == []
+
+
+def test_auto_epochs_bounds() -> None:
+    assert auto_epochs(10_000) == 2
+    assert auto_epochs(50) == 12
+
+
+def test_features_carry_role_and_previous_turn() -> None:
+    import spacy
+
+    nlp = spacy.blank("en")
+    words = feature_words(nlp, Candidate("Why not?", "therapist", "I quit today", "client"))
+    assert words[:4] == ["__role_therapist", "why", "not", "?"]
+    assert words[4:] == ["__prev_client", "p_i", "p_quit", "p_today"]
+    first = feature_words(nlp, Candidate("Hello", "client"))
+    assert first == ["__role_client", "hello", "__first_turn"]
+
+
+def _toy_examples() -> list[tuple[Candidate, dict[str, float]]]:
+    out = []
+    for i in range(12):
+        q = Candidate(f"What do you think about item {i}?", "therapist", "I was fine", "client")
+        r = Candidate(f"It sounds like item {i} matters to you.", "therapist", "I care", "client")
+        c = Candidate(f"I want to stop drinking {i}.", "client", "What now?", "therapist")
+        out += [
+            (q, {"Q": 1.0, "R": 0.0, "C": 0.0}),
+            (r, {"Q": 0.0, "R": 1.0, "C": 0.0}),
+            (c, {"Q": 0.0, "R": 0.0, "C": 1.0}),
+        ]
+    return out
+
+
+def test_train_learns_a_toy_task_and_survives_serialisation() -> None:
+    progress: list[float] = []
+    model = train(
+        _toy_examples(),
+        ["Q", "R", "C"],
+        groups=[["Q", "R"]],
+        config=TrainConfig(seed=1),
+        progress=lambda f, _m: progress.append(f),
+    )
+    assert model.exclusive_groups == [["Q", "R"]]
+    assert progress and progress[-1] == 1.0
+    restored = TrainedModel.from_bytes(model.to_bytes())
+    probe = [
+        Candidate("What about tomorrow?", "therapist", "I slept", "client"),
+        Candidate("It sounds like tomorrow matters to you.", "therapist", "ok", "client"),
+        Candidate("I want to stop smoking.", "client", "Why?", "therapist"),
+    ]
+    scores = restored.predict(probe)
+    assert max(scores[0], key=scores[0].__getitem__) == "Q"
+    assert max(scores[1], key=scores[1].__getitem__) == "R"
+    assert max(scores[2], key=scores[2].__getitem__) == "C"
+    assert scores == model.predict(probe)
+
+
+def test_train_refuses_without_positives_and_can_be_cancelled() -> None:
+    from app.nlp.model import TrainingCancelled
+
+    empty = [(Candidate("x"), {"Q": 0.0})]
+    with pytest.raises(ValueError, match="no segments"):
+        train(empty, ["Q"])
+    with pytest.raises(TrainingCancelled):
+        train(_toy_examples(), ["Q", "R", "C"], cancelled=lambda: True)
+
+
+def test_rejected_example_names_only_the_rejected_code() -> None:
+    examples = _toy_examples()
+    # A rejection: only "C" is known (0.0); Q and R are unknown for this passage.
+    examples += [(Candidate("I want to stop drinking.", "client", "?", "therapist"), {"C": 0.0})]
+    model = train(examples, ["Q", "R", "C"], config=TrainConfig(epochs=3))
+    assert model.meta["n_examples"] == len(examples)
