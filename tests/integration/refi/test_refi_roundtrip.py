@@ -205,3 +205,49 @@ def test_reimport_into_same_project_adds_nothing(tmp_path: Path, source_project:
     report = import_qdpx(source_project, out)
     assert report.segments == 0 and report.duplicates_skipped == 6
     assert segment_facts(source_project) == before
+
+
+def test_empty_project_export_is_valid(tmp_path: Path, shared_data: Path) -> None:
+    import xmlschema
+
+    project = create_project(tmp_path / "empty.iprw")
+    try:
+        out = tmp_path / "empty.qdpx"
+        report = export_qdpx(project, out)
+        assert report.segments == 0 and report.sessions == 0
+        with zipfile.ZipFile(out) as zf:
+            xmlschema.XMLSchema(str(shared_data / "refi-qda" / "Project.xsd")).validate(
+                zf.read("project.qde").decode("utf-8")
+            )
+    finally:
+        project.close()
+
+
+def test_odd_values_still_validate(tmp_path: Path, source_project: Project,
+                                   shared_data: Path) -> None:
+    """Colours with alpha, control characters pasted from Word, non-standard GUIDs."""
+    import xmlschema
+
+    from app.core.models import Code, Coder
+
+    with source_project.transaction() as s:
+        code = s.query(Code).filter(Code.name == "Denial").one()
+        code.color = "#11223344"
+        code.definition = "Denies\x0b a feeling\x01."
+        s.query(Coder).filter(Coder.name == "bob").one().guid = "{BOB}"
+    out = tmp_path / "odd.qdpx"
+    export_qdpx(source_project, out)
+    with zipfile.ZipFile(out) as zf:
+        xml = zf.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(shared_data / "refi-qda" / "Project.xsd")).validate(xml)
+    assert 'color="#112233"' in xml and "Denies a feeling." in xml
+
+
+def test_export_refuses_unknown_names(tmp_path: Path, source_project: Project) -> None:
+    from app.core.errors import UserError
+
+    with pytest.raises(UserError, match="carol"):
+        export_qdpx(source_project, tmp_path / "x.qdpx", coders=["carol"])
+    with pytest.raises(UserError, match="Dyad 99"):
+        export_qdpx(source_project, tmp_path / "x.qdpx", sessions=["Dyad 99"])
+    assert not (tmp_path / "x.qdpx").exists()
