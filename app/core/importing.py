@@ -171,6 +171,14 @@ def _speaker_roles(
                         line, f"unknown speaker '{label}' (not in --speakers): role {role}"
                     )
                 )
+            elif default_role(label) is None:
+                problems.append(
+                    ImportProblem(
+                        line,
+                        f"unknown speaker '{label}': no known role, imported as other "
+                        "(set it with --speakers or in the speaker map)",
+                    )
+                )
         roles[label] = role
         if label not in existing:
             s.add(Speaker(label=label, role=role))

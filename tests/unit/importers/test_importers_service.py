@@ -143,3 +143,21 @@ def test_last_utterance_ends_at_the_video_duration_when_known(project: Any) -> N
     _import(project, "mmss.txt", session="V")
     rows = utterance_rows(project, "V")
     assert [(r.start_ms, r.end_ms) for r in rows] == [(3000, 7000), (7000, 75000), (75000, 80000)]
+
+
+def test_speakers_without_a_known_role_are_reported_once(project: Any) -> None:
+    report = _import(project, "zoom.txt", session="Z")
+    assert [(p.line, p.message.split(":")[0]) for p in report.problems] == [
+        (1, "unknown speaker 'Dr. Lee'"),
+        (4, "unknown speaker 'Sam'"),
+    ]
+    # once mapped in the project, later imports take the project's roles silently
+    from app.core.commands import UndoStack
+    from app.core.sessions import SetSpeakerRole
+
+    stack = UndoStack(project)
+    stack.push(SetSpeakerRole("Sam", "client"))
+    stack.push(SetSpeakerRole("Dr. Lee", "therapist"))
+    again = _import(project, "zoom.txt", session="Z2")
+    assert again.problems == ()
+    assert [r.role for r in utterance_rows(project, "Z2")] == ["therapist", "client", "client"]
