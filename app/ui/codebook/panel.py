@@ -10,6 +10,7 @@ so undo from the Edit menu, or coding elsewhere in the window, shows up in the c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.core.codebook import list_codes
 from app.core.codebook_commands import CreateCode, DeleteCode, MergeCodes, MoveCode, UpdateCode
 from app.core.codebook_import import ImportScheme
+from app.core.codebook_stats import segment_counts
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CodeSpec
 from app.core.errors import UserError
@@ -180,6 +182,7 @@ class CodebookPanel(QWidget):
         layout.addWidget(self.status)
 
         self.shortcuts: CodeShortcuts | None = None
+        self.coder_id: int | None = None
         self.undo_stack.indexChanged.connect(self.refresh)
         self.refresh()
 
@@ -189,6 +192,9 @@ class CodebookPanel(QWidget):
         """Reload the codebook from the project, keeping the current code and expanded nodes."""
         current = self.current_code_id()
         codes = list_codes(self.project)
+        if self.coder_id is not None:
+            mine = segment_counts(self.project, self.coder_id)
+            codes = [replace(c, n_segments=mine.get(c.id, 0)) for c in codes]
         if self.model.codes() and self.model.update_counts(codes):
             if current is not None:
                 self._show_details(self.model.code(current))
@@ -206,6 +212,11 @@ class CodebookPanel(QWidget):
         self._show_details(self.model.code(current) if current is not None else None)
         if self.shortcuts is not None:
             self.shortcuts.update(self.model.codes())
+
+    def set_coder(self, coder_id: int | None) -> None:
+        """Show only this coder's segment counts (blind coding); ``None`` shows every coder's."""
+        self.coder_id = coder_id
+        self.refresh()
 
     def install_code_shortcuts(self, host: QWidget) -> CodeShortcuts:
         """Make each code's key apply it anywhere in ``host`` (emits ``codeActivated``)."""
@@ -283,7 +294,8 @@ class CodebookPanel(QWidget):
             for c in self.model.codes()
             if c.shortcut and c.id != code.id
         }
-        dialog = CodeEditDialog(code, taken, self)
+        total = replace(code, n_segments=self._all_segments(code, subtree=False))
+        dialog = CodeEditDialog(total, taken, self)
         focus_first(dialog)
         if self._exec(dialog) != QDialog.DialogCode.Accepted or dialog.result_form is None:
             return False
@@ -305,10 +317,11 @@ class CodebookPanel(QWidget):
         if path is None:
             return False
         target = choices[paths.index(path)]
-        if code.n_segments and not self._confirm(
+        n_segments = self._all_segments(code, subtree=False)
+        if n_segments and not self._confirm(
             "Merge codes",
-            f"Move the {code.n_segments} segment(s) of '{code.path}' to '{target.path}' and remove "
-            f"'{code.name}'? You can undo this.",
+            f"Move the {n_segments} segment(s) of '{code.path}' (all coders) to '{target.path}' "
+            f"and remove '{code.name}'? You can undo this.",
         ):
             return False
         return self._run(MergeCodes(code.id, target.id))
@@ -317,14 +330,14 @@ class CodebookPanel(QWidget):
         code = self._current()
         if code is None:
             return False
-        segments = self.model.subtree_total(code.id)
+        segments = self._all_segments(code, subtree=True)
         n_below = sum(1 for c in self.model.codes() if c.path.startswith(f"{code.path}/"))
         if segments or n_below:
             parts = []
             if n_below:
                 parts.append(f"{n_below} code(s) below it")
             if segments:
-                parts.append(f"{segments} coded segment(s)")
+                parts.append(f"{segments} coded segment(s) of all coders")
             if not self._confirm(
                 "Delete code",
                 f"Delete '{code.path}' with {' and '.join(parts)}? You can undo this.",
@@ -332,7 +345,16 @@ class CodebookPanel(QWidget):
                 return False
         return self._run(DeleteCode(code.id))
 
-    # ------------------------------------------------------------ dialogs (tests override)
+    def _all_segments(self, code: CodeInfo, subtree: bool) -> int:
+        """Every coder's segments on ``code`` (and below it): what a delete or merge touches,
+        whatever the panel shows for the current coder."""
+        counts = segment_counts(self.project)
+        below = f"{code.path}/"
+        return sum(
+            counts.get(c.id, 0)
+            for c in self.model.codes()
+            if c.id == code.id or (subtree and c.path.startswith(below))
+        )
 
     def import_codebook(self, path: Path | None = None) -> bool:
         """Add a YAML/JSON/.qdc codebook's codes; codes already present are kept, not moved."""
@@ -366,6 +388,8 @@ class CodebookPanel(QWidget):
         filters = ";;".join(EXPORT_FILTERS)
         name, chosen = QFileDialog.getSaveFileName(self, "Export codebook", "codebook", filters)
         return with_suffix_for(Path(name), chosen) if name else None
+
+    # ------------------------------------------------------------ dialogs (tests override)
 
     def _exec(self, dialog: QDialog) -> int:
         return dialog.exec()

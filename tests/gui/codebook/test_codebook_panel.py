@@ -410,3 +410,26 @@ def test_a_refused_undo_is_reported_and_dropped_from_the_stack(
     assert "New code" in paths(project)
     assert "Undo failed" in panel.status.text() and "segments" in panel.status.text()
     assert panel.undo_stack.count() == 0 and not panel.undo_stack.canRedo()
+
+
+def test_blind_counts_show_only_the_current_coders_segments(
+    panel: CodebookPanel, project: Any
+) -> None:
+    add_segment(project, "Rupture/Withdrawal/Denial")  # by ana
+    with project.transaction() as s:
+        session_id = get_or_create_session(s, "S1").id
+    ben = ensure_coder(project, "ben")
+    denial_id = code_id(project, "Rupture/Withdrawal/Denial")
+    UndoStack(project).push(ApplyCode(ben.id, denial_id, TimeAnchor(session_id, 0, 5000)))
+    panel.refresh()
+    count = lambda: panel.model.index_of(denial_id).siblingAtColumn(2).data()  # noqa: E731
+    assert count() == "2"
+    panel.set_coder(ben.id)
+    assert count() == "1"
+    asked: list[str] = []
+    panel._confirm = lambda title, text: asked.append(text) or False  # type: ignore[method-assign]
+    panel.select_code(denial_id)
+    assert not panel.delete_current()
+    assert "2 coded segment(s) of all coders" in asked[0]
+    panel.set_coder(None)
+    assert count() == "2"
