@@ -27,6 +27,7 @@ from app.agreement.coefficients import (
 from app.agreement.krippendorff import coincidence_matrix
 from app.agreement.unitizing import alpha_u_1995, unitizing_alphas
 from app.agreement.units import NONE_LABEL, UnitMatrix, build_units
+from app.core.errors import UserError
 from app.core.project import Project
 
 PER_CODE_RESAMPLES = 500
@@ -179,6 +180,14 @@ def agreement_report(
 ) -> AgreementReport:
     """Build units from the project and compute every table of the report."""
     matrix = build_units(project, coders, unit, codes, group, sessions)
+    if matrix.n_units == 0:
+        hint = " (are the transcripts timed on the session clock?)" if unit != "char" else ""
+        raise UserError(f"--unit {unit}: the chosen sessions have no units to compare{hint}")
+    if not matrix.overall()[1].any():
+        raise UserError(
+            f"no {matrix.unit.kind} unit where any of {', '.join(matrix.coders)} applied "
+            + (f"a child of '{group}'" if group else "the chosen codes")
+        )
     return report_from_units(matrix, group=group, codes=codes, sessions=sessions,
                              resamples=resamples)  # fmt: skip
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableView,
@@ -46,22 +47,24 @@ UNITS = [("Characters", "char"), ("Utterances", "utterance"), ("Time windows", "
 
 
 class _Relay(QObject):
-    done = Signal(object)
-    failed = Signal(str)
+    """Carries a job's result back to the GUI thread, tagged with the job number."""
+
+    done = Signal(int, object)
+    failed = Signal(int, str)
 
 
 class _ReportJob(QRunnable):
-    def __init__(self, project: Project, kwargs: dict[str, Any], relay: _Relay) -> None:
+    def __init__(self, job: int, project: Project, kwargs: dict[str, Any], relay: _Relay) -> None:
         super().__init__()
-        self.project, self.kwargs, self.relay = project, kwargs, relay
+        self.job, self.project, self.kwargs, self.relay = job, project, kwargs, relay
 
     def run(self) -> None:
         try:
             report = agreement_report(self.project, **self.kwargs)
         except UserError as exc:
-            self.relay.failed.emit(str(exc))
+            self.relay.failed.emit(self.job, str(exc))
             return
-        self.relay.done.emit(report)
+        self.relay.done.emit(self.job, report)
 
 
 def _table(model: Any, stretch_last: bool = False) -> QTableView:
@@ -91,8 +94,9 @@ class ComparisonWindow(QWidget):
         self.resize(1150, 760)
         self.pool = QThreadPool(self)
         self.relay = _Relay(self)
-        self.relay.done.connect(self._show_report)
-        self.relay.failed.connect(self._show_error)
+        self.relay.done.connect(self._job_done)
+        self.relay.failed.connect(self._job_failed)
+        self._job = 0
 
         self.coders = QListWidget()
         self.coders.setMaximumSize(220, 96)
@@ -129,6 +133,12 @@ class ComparisonWindow(QWidget):
         self.compute_button = QPushButton("Compute")
         self.compute_button.setDefault(True)
         self.compute_button.clicked.connect(self.compute)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # indeterminate: the statistics have no meaningful steps
+        self.busy.setVisible(False)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._export)
@@ -154,6 +164,7 @@ class ComparisonWindow(QWidget):
         coders_box.addWidget(self.coders)
         buttons = QVBoxLayout()
         buttons.addWidget(self.compute_button)
+        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         top = QHBoxLayout()
@@ -195,7 +206,10 @@ class ComparisonWindow(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.status)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.busy)
+        layout.addLayout(status_row)
         layout.addWidget(self.tabs, 1)
 
     # --- choices ---------------------------------------------------------------------------
@@ -231,18 +245,38 @@ class ComparisonWindow(QWidget):
         if len(kwargs["coders"]) < 2:
             self._show_error("Tick at least two coders to compare.")
             return
-        self.compute_button.setEnabled(False)
+        self._job += 1
+        self._set_busy(True)
         self.status.setText("Computing agreement and bootstrap intervals…")
-        self.pool.start(_ReportJob(self.project, kwargs, self.relay))
+        self.pool.start(_ReportJob(self._job, self.project, kwargs, self.relay))
+
+    def cancel(self) -> None:
+        """Forget the running computation; its result is dropped when it arrives."""
+        self._job += 1
+        self._set_busy(False)
+        self.status.setText("Cancelled.")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.compute_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy)
+        self.busy.setVisible(busy)
+
+    def _job_done(self, job: int, report: AgreementReport) -> None:
+        if job == self._job:
+            self._show_report(report)
+
+    def _job_failed(self, job: int, message: str) -> None:
+        if job == self._job:
+            self._show_error(message)
 
     def _show_error(self, message: str) -> None:
-        self.compute_button.setEnabled(True)
+        self._set_busy(False)
         self.status.setText(message)
         self.failed.emit(message)
 
     def _show_report(self, report: AgreementReport) -> None:
         self.report = report
-        self.compute_button.setEnabled(True)
+        self._set_busy(False)
         self.export_button.setEnabled(True)
         self.stats_model.set_report(report)
         self.per_code_model.set_report(report)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication
 
 from app.core.codebook import find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, list_segments
@@ -115,5 +116,13 @@ def test_error_and_open_helper(qtbot: Any, coded: Project) -> None:
     with qtbot.waitSignal(win.failed):
         win.compute()
     assert "two coders" in win.status.text()
+    win.set_coders(["A", "B"])
+    win.compute()
+    assert win.cancel_button.isVisibleTo(win) and not win.compute_button.isEnabled()
+    win.cancel()
+    assert win.pool.waitForDone(20000)
+    QApplication.processEvents()  # deliver the finished job's queued signal
+    assert win.report is None and win.status.text() == "Cancelled."
+    assert win.compute_button.isEnabled()
     for model in (StatsModel(), PerCodeModel(), ConfusionModel(), QueueModel()):
         assert model.rowCount() == 0
