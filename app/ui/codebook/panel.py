@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -49,9 +49,9 @@ from app.ui.codebook.model import (
     COL_COUNT,
     COL_KEY,
     COL_NAME,
-    SEARCH_ROLE,
     CodebookModel,
 )
+from app.ui.codebook.search import SearchProxy
 from app.ui.codebook.shortcuts import CodeShortcuts
 from app.ui.codebook.transfer import (
     EXPORT_FILTERS,
@@ -63,29 +63,6 @@ from app.ui.codebook.transfer import (
 from app.ui.codebook.undo_bridge import push_core
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
-
-
-class _SearchProxy(QSortFilterProxyModel):
-    """Keeps codes whose name, key, definition or inclusion text contains every typed word,
-    and their ancestors (so a hit is shown in its place in the tree)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.words: list[str] = []
-        self.setRecursiveFilteringEnabled(True)
-
-    def set_query(self, text: str) -> None:
-        self.words = text.casefold().split()
-        # Setting the (otherwise unused) fixed-string filter re-runs filterAcceptsRow; the
-        # direct invalidateFilter() call is deprecated in Qt 6.10.
-        self.setFilterFixedString(" ".join(self.words))
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # type: ignore[override]
-        if not self.words:
-            return True
-        index = self.sourceModel().index(source_row, COL_NAME, source_parent)
-        haystack = str(index.data(SEARCH_ROLE) or "")
-        return all(word in haystack for word in self.words)
 
 
 class CodebookPanel(QWidget):
@@ -101,7 +78,7 @@ class CodebookPanel(QWidget):
         self.model = CodebookModel(self)
         self.model.request_rename = self._rename
         self.model.request_move = self._move
-        self.proxy = _SearchProxy(self)
+        self.proxy = SearchProxy(self)
         self.proxy.setSourceModel(self.model)
 
         self.search = QLineEdit()
