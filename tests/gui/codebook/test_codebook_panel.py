@@ -433,3 +433,9 @@ def test_blind_counts_show_only_the_current_coders_segments(
     assert "2 coded segment(s) of all coders" in asked[0]
     panel.set_coder(None)
     assert count() == "2"
+
+
+def test_search_proxy_passes_the_model_tester(panel: CodebookPanel, qtmodeltester: Any) -> None:
+    panel.search.setText("denial")
+    qtmodeltester.check(panel.proxy)
+    assert panel.proxy.rowCount(QModelIndex()) == 1
