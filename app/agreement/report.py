@@ -351,3 +351,23 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((a, b))
     return out
+
+
+def summary_for_export(
+    project: Project,
+    coders: list[str] | None = None,
+    codes: list[str] | None = None,
+    sessions: list[str] | None = None,
+    unit: str = "utterance",
+) -> dict[str, Any] | None:
+    """The agreement section of the Word report (spec §5: "when several coders"), or None.
+
+    ``coders`` None means every human coder with segments; fewer than two, or nothing coded
+    in scope, gives None rather than an error, because the export itself should still succeed.
+    """
+    try:
+        report = agreement_report(project, coders if coders else "all", unit, codes=codes,
+                                  sessions=sessions)  # fmt: skip
+    except UserError:
+        return None
+    return report.to_json_dict()

@@ -179,3 +179,11 @@ def test_time_segments_in_windows_and_sessions(project: Project, tmp_path: Path)
     ses = build_units(project, "A,B", "session", group=GROUP)
     # A: MR 200 s > Denial 120 s; B: MR 270 s = Denial 270 s, a tie goes to codebook order
     assert ses.overall()[0].tolist() == [[0, 0]]
+
+
+def test_summary_for_export(coded: Project) -> None:
+    from app.agreement.report import summary_for_export
+
+    doc = summary_for_export(coded, ["A", "B"], codes=[GROUP])
+    assert doc is not None and doc["coders"] == ["A", "B"] and doc["unit"] == "utterance"
+    assert summary_for_export(coded, ["A"]) is None  # one coder: no agreement section
