@@ -57,6 +57,7 @@ class RefiSelection:
     user_guid: str | None = None
     codings: list[RefiCoding] = field(default_factory=list)
     line: int = 0
+    created: str | None = None
 
 
 @dataclass
@@ -259,6 +260,7 @@ def _parse_selection(el: etree._Element, where: str, a: str, b: str) -> RefiSele
         user_guid=norm_guid(el.get("creatingUser")),
         codings=_parse_codings(el, where),
         line=_line(el),
+        created=el.get("creationDateTime"),
     )
 
 

@@ -172,6 +172,12 @@ class _Importer:
         self.text_length: dict[int, int] = {}
         self.scales: dict[int, RatingScale | None] = {}
         self.segment_rows: list[tuple[object, ...]] = []
+        self.trust_selections = _codings_are_synthetic(refi)
+        if self.trust_selections:
+            report.problems.append(
+                "every coding carries the same user and time (written by the exporting program, "
+                "as NVivo does); segments are attributed to the user who made each selection"
+            )
 
     def run(self, plan: list[SourcePlan], coder: str | None, default_coder: str) -> None:
         self._coders(coder, default_coder)
@@ -222,6 +228,8 @@ class _Importer:
 
     def coder_for(self, coding: RefiCoding, selection: RefiSelection | None) -> int:
         guid = coding.user_guid or (selection.user_guid if selection else None)
+        if self.trust_selections and selection is not None and selection.user_guid:
+            guid = selection.user_guid
         cid = self.coder_ids.get(guid or "", self.fallback_coder_id)
         self._used_coders.add(cid)
         return cid
@@ -321,7 +329,10 @@ class _Importer:
             perspective = None
         guid = coding.guid if coding.guid not in self.used_segment_guids else new_guid()
         self.used_segment_guids.add(guid)
-        created = db_timestamp(self.s, parse_stamp(coding.created))
+        stamp = coding.created
+        if self.trust_selections and selection is not None and selection.created:
+            stamp = selection.created
+        created = db_timestamp(self.s, parse_stamp(stamp))
         if isinstance(anchor, TextAnchor):
             where_cols: tuple[int | None, ...] = (
                 anchor.transcript_id, anchor.start_char, anchor.end_char, None, None
@@ -363,6 +374,21 @@ class _Importer:
         return self.s.scalar(
             select(Transcript).where(Transcript.session_id == session_id, Transcript.name == name)
         )
+
+
+def _codings_are_synthetic(refi: RefiProject) -> bool:
+    """True when the codings' creators say nothing (one user, one instant for all) while the
+    selections name several users: then the selections know who coded (NVivo 12 exports)."""
+    coding_marks: set[tuple[str | None, str | None]] = set()
+    selection_users: set[str | None] = set()
+    n = 0
+    for src in refi.text_sources:
+        for sel in src.selections:
+            for coding in sel.codings:
+                coding_marks.add((coding.user_guid, coding.created))
+                selection_users.add(sel.user_guid)
+                n += 1
+    return n > 1 and len(coding_marks) == 1 and len(selection_users - {None}) > 1
 
 
 def _walk_paths(codes: list[Any], specs: list[Any], prefix: str, out: dict[str, str]) -> None:

@@ -46,6 +46,13 @@ def test_nvivo_utf16_positions_land_on_the_text_nvivo_showed(tmp_path: Path, rea
         assert report.text_segments == 303
         assert sorted(report.coders) == ["Gergo", "floriansipos"]
         assert {c.name for c in list_coders(project)} >= {"Gergo", "floriansipos"}
+        # NVivo stamps every Coding with the exporting user and time; the selections say who
+        # coded: 297 by floriansipos, 6 by Gergo
+        by_coder: dict[str, int] = {}
+        for g in list_segments(project):
+            by_coder[g.coder_name] = by_coder.get(g.coder_name, 0) + 1
+        assert by_coder == {"floriansipos": 297, "Gergo": 6}
+        assert any("same user and time" in p for p in report.problems)
         assert len(list_codes(project)) == 152
         # Independent check: slice each selection out of the raw file in UTF-16 code units
         # (BOM stripped, CRLF = 2) and compare with what we stored in code points.
