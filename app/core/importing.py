@@ -83,7 +83,13 @@ class ImportOptions:
 
 def default_user(project: Project) -> str:
     """The project's user (meta `user`), else the login name: who codes when nobody is named."""
-    return project.get_meta("user") or getpass.getuser() or "coder"
+    configured = project.get_meta("user")
+    if configured:
+        return configured
+    try:
+        return getpass.getuser() or "coder"
+    except (OSError, KeyError):  # no login name (containers, services)
+        return "coder"
 
 
 def import_parsed(
