@@ -1,0 +1,126 @@
+"""Table model of one transcript's suggestions, ranked by score, filterable by code and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from app.core.dto import SuggestionInfo
+
+COLUMNS = ("Score", "Code", "Passage", "Origin", "Status")
+SUGGESTION_ROLE = Qt.ItemDataRole.UserRole + 1
+EXCERPT_CHARS = 160
+STATUS_COLORS = {"accepted": "#2e7d32", "rejected": "#9e9e9e"}
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SuggestionTableModel(QAbstractTableModel):
+    """Rows are ``SuggestionInfo`` records (plain data; no ORM object reaches the UI)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: list[SuggestionInfo] = []
+        self._rows: list[SuggestionInfo] = []
+        self._text = ""
+        self._colors: dict[int, str] = {}
+        self._code_filter: int | None = None
+        self._show_decided = False
+
+    # --- data in -----------------------------------------------------------------------------
+
+    def set_suggestions(
+        self, suggestions: Sequence[SuggestionInfo], text: str, colors: dict[int, str]
+    ) -> None:
+        self.beginResetModel()
+        self._all = sorted(suggestions, key=lambda s: (-s.score, s.start_char, s.id))
+        self._text = text
+        self._colors = dict(colors)
+        self._apply_filter()
+        self.endResetModel()
+
+    def set_code_filter(self, code_id: int | None) -> None:
+        self.beginResetModel()
+        self._code_filter = code_id
+        self._apply_filter()
+        self.endResetModel()
+
+    def set_show_decided(self, show: bool) -> None:
+        self.beginResetModel()
+        self._show_decided = show
+        self._apply_filter()
+        self.endResetModel()
+
+    def _apply_filter(self) -> None:
+        self._rows = [
+            s
+            for s in self._all
+            if (self._code_filter is None or s.code_id == self._code_filter)
+            and (self._show_decided or s.status == "pending")
+        ]
+
+    # --- data out ----------------------------------------------------------------------------
+
+    def suggestion(self, row: int) -> SuggestionInfo | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, suggestion_id: int) -> int:
+        for i, s in enumerate(self._rows):
+            if s.id == suggestion_id:
+                return i
+        return -1
+
+    def visible(self) -> list[SuggestionInfo]:
+        return list(self._rows)
+
+    def pending(self) -> list[SuggestionInfo]:
+        return [s for s in self._all if s.status == "pending"]
+
+    def excerpt(self, s: SuggestionInfo) -> str:
+        body = " ".join(self._text[s.start_char : s.end_char].split())
+        return body if len(body) <= EXCERPT_CHARS else body[: EXCERPT_CHARS - 1] + "…"
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        s = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return f"{s.score:.2f}"
+            if col == 1:
+                return s.code_path.rsplit("/", 1)[-1]
+            if col == 2:
+                return self.excerpt(s)
+            if col == 3:
+                return s.origin
+            if col == 4:
+                return s.status
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{s.code_path}\n{self._text[s.start_char : s.end_char]}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == 1 and s.code_id in self._colors:
+                return QBrush(QColor(self._colors[s.code_id]))
+            if s.status in STATUS_COLORS:
+                return QBrush(QColor(STATUS_COLORS[s.status]))
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == SUGGESTION_ROLE:
+            return s.id
+        return None
