@@ -346,12 +346,24 @@ class ImportDialog(QDialog):
             self._show_parsed(None, f"Will not be imported: {exc}")
             return
         sessions = {t.session for t in parsed.transcripts if t.session}
+        self.session_edit.setEnabled(not sessions)
         if sessions:
+            self.session_edit.clear()
             self.session_edit.setPlaceholderText(f"from the file: {len(sessions)} session(s)")
+            choice.session = ""
+        elif not self.session_edit.text():
+            self.session_edit.setText(choice.path.stem)
+            choice.session = choice.path.stem
+        kind = parsed.transcripts[0].kind if parsed.transcripts else None
+        self.detected.setText(f"{detected}, recall markers found" if kind == "recall" else detected)
         lines = [p.format(choice.path.name) for p in parsed.problems]
-        head = (
-            f"{parsed.utterance_count} utterances read as {parsed.format}; {len(lines)} problem(s)"
-        )
+        n_codings = sum(len(u.codings) for t in parsed.transcripts for u in t.utterances)
+        head = f"{parsed.utterance_count} utterances read as {parsed.format}"
+        if sessions:
+            head += f" in {len(sessions)} sessions"
+        if n_codings:
+            head += f", {n_codings} codings by {len(parsed.coders)} coder(s)"
+        head += f"; {len(lines)} problem(s)"
         self._show_parsed(parsed, "\n".join([head, *lines]))
 
     def _show_parsed(self, parsed: ParsedFile | None, message: str) -> None:

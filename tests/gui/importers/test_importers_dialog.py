@@ -31,7 +31,7 @@ def test_models_pass_the_model_tester(qtbot: Any, qtmodeltester: Any, project: A
 
 def test_preview_shows_format_speakers_and_both_clocks(qtbot: Any, project: Any) -> None:
     dialog = _dialog(qtbot, project, "recall.txt")
-    assert dialog.detected.text() == "txt"
+    assert dialog.detected.text() == "txt, recall markers found"
     model = dialog.preview_model
     assert model.rowCount() == 5
     row = [model.index(1, c).data() for c in range(model.columnCount())]
@@ -108,6 +108,10 @@ def test_coded_table_options_in_the_dialog(qtbot: Any, project: Any) -> None:
     dialog.coder_column_edit.setText("coder")
     dialog.map_edit.editingFinished.emit()
     assert dialog.preview_model.rowCount() == 3
+    assert not dialog.session_edit.isEnabled()  # sessions come from the file's column
+    assert "3 utterances read as csv in 1 sessions, 4 codings by 2 coder(s)" in (
+        dialog.messages.toPlainText()
+    )
     with qtbot.waitSignal(dialog.imported, timeout=20000):
         dialog.import_button.click()
     assert "4 segments by 2 coder(s)" in dialog.messages.toPlainText()
