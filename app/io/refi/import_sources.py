@@ -66,6 +66,8 @@ class SourcePlan:
     media_where: str = ""
     media_selections: list[RefiSelection] = field(default_factory=list)
     transcripts: list[TranscriptPlan] = field(default_factory=list)
+    #: session facts: case_id from a REFI Case; date and duration_ms from our sidecar
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 def _at(where: str, line: int) -> str:
@@ -160,6 +162,9 @@ def plan_sources(
             media_where=where,
             media_selections=[s for s in media.selections if s.codings],
         )
+        if media.guid in refi.case_of:
+            plan.facts["case_id"] = refi.case_of[media.guid]
+        plan.facts.update({k: v for k, v in extra_session.items() if k != "name" and v is not None})
         media_plans[media.guid] = plan
         plans.append(plan)
         for tr in media.transcripts:
@@ -207,6 +212,14 @@ def plan_sources(
         else:
             plan = SourcePlan(session=unique(_session_name(src.name, f"source {src.guid[:8]}")))
             plans.append(plan)
+        if src.guid in refi.case_of:
+            plan.facts.setdefault("case_id", refi.case_of[src.guid])
+        if extra is not None and sidecar is not None:
+            facts = next((v for v in sidecar.sessions.values() if v.get("name") == extra.session),
+                         {})
+            for key, value in facts.items():
+                if key != "name" and value is not None:
+                    plan.facts.setdefault(key, value)
         name = extra.name if extra else (src.name or f"source {src.guid[:8]}")
         tplan = TranscriptPlan(
             name, extra.kind if extra else kind, text.text, _at(where, src.line)
@@ -292,6 +305,10 @@ def write_source(importer: Any, plan: SourcePlan) -> None:
     importer.existing_time_keys(row.id)
     if plan.media_path and not row.video_path:
         row.video_path = plan.media_path
+    for key in ("case_id", "date", "duration_ms"):
+        value = plan.facts.get(key)
+        if value is not None and getattr(row, key) is None:
+            setattr(row, key, value)
     if plan.session not in report.sessions:
         report.sessions.append(plan.session)
     for tplan in plan.transcripts:

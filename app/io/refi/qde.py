@@ -118,6 +118,8 @@ class RefiProject:
     #: element kind -> how many were present but are not imported (PictureSource, Set, ...)
     not_imported: Counter[str] = field(default_factory=Counter)
     has_codebook: bool = True
+    #: source GUID -> name of the Case that holds it (our sessions' case/dyad id)
+    case_of: dict[str, str] = field(default_factory=dict)
 
     def iter_codes(self) -> list[RefiCode]:
         """Every code, depth first, parents before children."""
@@ -367,7 +369,17 @@ def parse_project(data: bytes, where: str) -> RefiProject:
                 project.media_sources.append(_parse_media_source(src, where, "audio"))
             elif tag:
                 project.not_imported[tag] += 1
-    for tag in ("Cases", "Variables", "Notes", "Links", "Sets", "Graphs"):
+    cases = _child(root, "Cases")
+    if cases is not None:
+        for case in _children(cases, "Case"):
+            refs = [norm_guid(r.get("targetGUID")) for r in _children(case, "SourceRef")]
+            name = (case.get("name") or "").strip()
+            if not refs or not name:
+                project.not_imported["Case without sources or name"] += 1
+            for ref in refs:
+                if ref:
+                    project.case_of.setdefault(ref, name)
+    for tag in ("Variables", "Notes", "Links", "Sets", "Graphs"):
         el = _child(root, tag)
         if el is not None and len(el):
             project.not_imported[tag] += len([c for c in el if local(c.tag)])

@@ -263,6 +263,7 @@ def export_qdpx(
     report.codes = len(all_codes)
     report.coders = [c.name for c in chosen]
 
+    cases: dict[str, list[str]] = {}
     sources = etree.Element(_NS + "Sources")
     by_transcript: dict[int, list[SegmentInfo]] = {}
     by_session_time: dict[int, list[SegmentInfo]] = {}
@@ -291,9 +292,21 @@ def export_qdpx(
                 utterances=[_utterance_dict(u) for u in turns[tr.id]],
             )
         timed = by_session_time.get(session.id, [])
+        members = [_g(tr.guid) for tr in transcripts]
         if session.video_path or timed:
             exporter.video_source(sources, session, transcripts, timed, turns)
             report.time_segments += len(timed)
+            members.append(_g(session.guid))
+        if session.case_id:
+            cases.setdefault(session.case_id, []).extend(members)
+    if cases:
+        # Cases come before Sources in the schema's sequence
+        cases_el = etree.Element(_NS + "Cases")
+        for case_id, refs in cases.items():
+            case = _el(cases_el, "Case", guid=_derived(case_id, "case"), name=case_id)
+            for ref in refs:
+                _el(case, "SourceRef", targetGUID=ref)
+        root.append(cases_el)
     if len(sources):
         root.append(sources)
     xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -78,6 +78,7 @@ def build_project(path: Path, scheme: Path) -> Project:
         row = s.get(SessionRow, session_id)
         assert row is not None
         row.video_path = "videos/dyad01_s3.mp4"
+        row.case_id, row.date, row.duration_ms = "Dyad 01", "2024-03-05", 3_000_000
     return project
 
 
@@ -131,7 +132,9 @@ def test_round_trip_keeps_segments_codes_coders(tmp_path: Path, source_project: 
             assert (src_t.name, src_t.kind, src_t.session_name) == (
                 dst_t.name, dst_t.kind, dst_t.session_name)
             assert _turns(target, dst_t.id) == _turns(source_project, src_t.id)
-        assert list_sessions(target)[0].video_path == "videos/dyad01_s3.mp4"
+        [session] = list_sessions(target)
+        assert (session.video_path, session.case_id, session.date, session.duration_ms) == (
+            "videos/dyad01_s3.mp4", "Dyad 01", "2024-03-05", 3_000_000)
     finally:
         target.close()
 
@@ -151,6 +154,8 @@ def test_round_trip_without_sidecar_keeps_segments(tmp_path: Path, source_projec
         facts = {(f[2], f[3], f[4], f[5], f[6], f[7], f[8]) for f in segment_facts(target)}
         assert facts == {(f[2], f[3], f[4], f[5], f[6], f[7], f[8])
                          for f in segment_facts(source_project)}
+        # the case travels as a REFI Case holding the session's sources
+        assert [s.case_id for s in list_sessions(target)] == ["Dyad 01", "Dyad 01"]
         # session utterances still get their times from the SyncPoints
         session_t = next(t for t in list_transcripts(target) if t.name == "session")
         starts = [u.start_ms for u in list_utterances(target, session_t.id)]
