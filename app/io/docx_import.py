@@ -10,7 +10,6 @@ table rows from the top of the document.
 from __future__ import annotations
 
 import io
-import zipfile
 
 from app.io.parsed import ImportProblem, ParsedFile, UnreadableFile
 from app.io.speakers import accepted_labels, normalise_label
@@ -33,8 +32,9 @@ def _blocks(data: bytes, filename: str) -> list[tuple[str, object]]:
         raise UnreadableFile(f"{filename}: python-docx is not installed") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableFile(f"{filename}: not a readable Word document ({exc})") from exc
+    except Exception as exc:  # python-docx raises zip, OPC, XML and key errors alike
+        reason = str(exc) or type(exc).__name__
+        raise UnreadableFile(f"{filename}: not a readable Word document ({reason})") from exc
     items: list[tuple[str, object]] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]

@@ -214,3 +214,14 @@ def test_unreadable_files_are_refused_whole(tmp_path: Path) -> None:
         zf.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(UnreadableFile, match="Excel workbook"):
         read_transcript_file(xlsx, ReadOptions())
+
+
+@pytest.mark.parametrize("forced", ["txt", "srt", "vtt", "docx", "csv", "eaf"])
+def test_any_forced_format_on_any_fixture_parses_or_refuses_cleanly(forced: str) -> None:
+    for path in sorted(DATA.iterdir()):
+        try:
+            parsed = read_transcript_file(path, ReadOptions(format=forced))
+        except UnreadableFile as exc:
+            assert path.name in str(exc)
+            continue
+        assert parsed.utterance_count > 0
