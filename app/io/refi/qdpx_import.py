@@ -12,31 +12,40 @@ What becomes what:
   that shares its text file with a ``TextSource`` (ATLAS.ti does this) ties the two together and
   its ``SyncPoint``\\s time the utterances.
 - ``PlainTextSelection`` codings -> text segments, positions converted to our code points (NVivo's
-  UTF-16 units are detected from ``origin``); ``VideoSelection``/``AudioSelection`` codings ->
-  time segments on the session clock.
+  UTF-16 units are detected from ``origin`` and checked against selection names); a coding's
+  coder is its ``creatingUser``, except when every Coding carries one user and one instant (NVivo
+  stamps them with the exporting user): then the selection's ``creatingUser`` is the coder.
+  ``VideoSelection``/``AudioSelection`` codings -> time segments on the session clock.
+- ``Case`` -> the case id of the sessions its ``SourceRef``\\s point to.
 Everything is written in one transaction; what cannot be imported is reported, not guessed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from app.core.codebook import PATH_SEP, add_codes_in, list_codes_in
+from app.core.codebook import add_codes_in, list_codes_in
 from app.core.coding import TextAnchor, TimeAnchor
 from app.core.dto import RatingScale
 from app.core.errors import UserError
 from app.core.importing import bulk_insert, db_timestamp, default_user
-from app.core.models import PERSPECTIVES, Code, Segment, Transcript, new_guid, utcnow
+from app.core.models import PERSPECTIVES, Code, Segment, Transcript, new_guid
 from app.core.project import Project
 from app.core.sessions import ensure_coder_in
 from app.io.refi.archive import QdpxArchive, open_project_file
 from app.io.refi.detect_units import detect_units
+from app.io.refi.import_helpers import (
+    apply_code_extras,
+    codings_are_synthetic,
+    drop_taken_guids,
+    parse_stamp,
+    walk_paths,
+)
 from app.io.refi.import_sources import SourcePlan, plan_sources, write_source
 from app.io.refi.positions import units_for_origin
 from app.io.refi.qdc import specs_from_refi
@@ -48,20 +57,6 @@ _SEGMENT_COLUMNS = (
     "guid", "code_id", "coder_id", "session_id", "transcript_id", "start_char", "end_char",
     "start_ms", "end_ms", "memo", "rating", "perspective", "origin", "created_at", "updated_at",
 )  # fmt: skip
-
-
-def parse_stamp(value: str | None) -> datetime:
-    """A REFI ``xsd:dateTime`` as our naive UTC time; now when absent or unreadable."""
-    if value:
-        try:
-            stamp = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            stamp = None
-        if stamp is not None:
-            if stamp.tzinfo is not None:
-                stamp = stamp.astimezone(UTC).replace(tzinfo=None)
-            return stamp
-    return utcnow()
 
 
 @dataclass
@@ -172,7 +167,7 @@ class _Importer:
         self.text_length: dict[int, int] = {}
         self.scales: dict[int, RatingScale | None] = {}
         self.segment_rows: list[tuple[object, ...]] = []
-        self.trust_selections = _codings_are_synthetic(refi)
+        self.trust_selections = codings_are_synthetic(refi)
         if self.trust_selections:
             report.problems.append(
                 "every coding carries the same user and time (written by the exporting program, "
@@ -252,13 +247,13 @@ class _Importer:
                     f"imported as codable"
                 )
         taken = set(self.s.scalars(select(Code.guid)))
-        specs = [_apply_code_extras(c, self.sidecar) for c in specs_from_refi(self.refi.codes)]
-        specs = [_drop_taken_guids(spec, taken) for spec in specs]
+        specs = [apply_code_extras(c, self.sidecar) for c in specs_from_refi(self.refi.codes)]
+        specs = [drop_taken_guids(spec, taken) for spec in specs]
         _, created, kept = add_codes_in(self.s, specs)
         self.report.codes_created, self.report.codes_kept = created, kept
         by_path = {c.path.casefold(): c for c in list_codes_in(self.s)}
         spec_paths: dict[str, str] = {}
-        _walk_paths(self.refi.codes, specs, "", spec_paths)
+        walk_paths(self.refi.codes, specs, "", spec_paths)
         codable = dict(self.s.execute(select(Code.id, Code.codable)).all())
         for guid, code_path in spec_paths.items():
             info = by_path.get(code_path.casefold())
@@ -374,45 +369,3 @@ class _Importer:
         return self.s.scalar(
             select(Transcript).where(Transcript.session_id == session_id, Transcript.name == name)
         )
-
-
-def _codings_are_synthetic(refi: RefiProject) -> bool:
-    """True when the codings' creators say nothing (one user, one instant for all) while the
-    selections name several users: then the selections know who coded (NVivo 12 exports)."""
-    coding_marks: set[tuple[str | None, str | None]] = set()
-    selection_users: set[str | None] = set()
-    n = 0
-    for src in refi.text_sources:
-        for sel in src.selections:
-            for coding in sel.codings:
-                coding_marks.add((coding.user_guid, coding.created))
-                selection_users.add(sel.user_guid)
-                n += 1
-    return n > 1 and len(coding_marks) == 1 and len(selection_users - {None}) > 1
-
-
-def _walk_paths(codes: list[Any], specs: list[Any], prefix: str, out: dict[str, str]) -> None:
-    """REFI code GUID -> our code path, following the cleaned spec names."""
-    for code, spec in zip(codes, specs, strict=True):
-        path = f"{prefix}{spec.name}"
-        out[code.guid] = path
-        _walk_paths(code.children, list(spec.children), path + PATH_SEP, out)
-
-
-def _drop_taken_guids(spec: Any, taken: set[str]) -> Any:
-    guid = spec.guid if spec.guid and spec.guid not in taken else None
-    children = tuple(_drop_taken_guids(c, taken) for c in spec.children)
-    return replace(spec, guid=guid, children=children)
-
-
-def _apply_code_extras(spec: Any, sidecar: Sidecar | None) -> Any:
-    """Shortcut, rating scale and patterns that only our own exports carry (in the sidecar)."""
-    children = tuple(_apply_code_extras(c, sidecar) for c in spec.children)
-    extras = sidecar.codes.get((spec.guid or "").lower(), {}) if sidecar else {}
-    return replace(
-        spec,
-        children=children,
-        shortcut=str(extras.get("shortcut") or spec.shortcut),
-        rating=RatingScale.from_json(extras.get("rating")) or spec.rating,
-        patterns=tuple(extras.get("patterns") or spec.patterns),
-    )
