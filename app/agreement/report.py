@@ -25,6 +25,16 @@ from app.agreement.coefficients import (
     unit_features,
 )
 from app.agreement.krippendorff import coincidence_matrix
+from app.agreement.matching import (
+    AGREED,
+    DEFAULT_THRESHOLD,
+    EXACT,
+    KINDS,
+    confusion_matrix,
+    disagreement_items,
+    match_counts,
+    match_pair,
+)
 from app.agreement.unitizing import alpha_u_1995, unitizing_alphas
 from app.agreement.units import NONE_LABEL, UnitMatrix, build_units
 from app.core.errors import UserError
@@ -78,6 +88,7 @@ class AgreementReport:
     resamples: int = DEFAULT_RESAMPLES
     cluster: str = "unit"
     how: dict[str, str] = field(default_factory=lambda: dict(HOW_COMPUTED))
+    matching: dict[str, Any] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         overall: dict[str, Any] = dict(self.overall)
@@ -118,6 +129,7 @@ class AgreementReport:
                 "interval": "percentile 95%",
             },
             "how": dict(self.how),
+            "matching": self.matching,
         }
 
     def to_csv_rows(self) -> list[list[str]]:
@@ -254,7 +266,31 @@ def report_from_units(
         sessions=sessions,
         resamples=resamples,
         cluster="utterance" if matrix.unit.kind == "char" else matrix.unit.kind,
+        matching=_matching(matrix),
     )
+
+
+def _matching(matrix: UnitMatrix, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
+    """Segment matching on the transcripts/sessions every coder coded: decision items for any
+    number of coders, one-to-one pairs for two."""
+    seen = [matrix.coded_anchors.get(c, set()) for c in matrix.coders]
+    shared = set.intersection(*seen) if seen else set()
+    segments = [s for s in matrix.segments if s.anchor in shared]  # continua all coders coded
+    if not segments:
+        return {}
+    items = disagreement_items(segments, matrix.coders, threshold)
+    kinds = {k: 0 for k in (AGREED, *KINDS) if k != EXACT}
+    for item in items:
+        kinds[item.kind] += 1
+    out: dict[str, Any] = {"threshold": threshold, "items": kinds}
+    if len(matrix.coders) == 2:
+        a, b = matrix.coders
+        pairs = match_pair([s for s in segments if s.coder == a],
+                           [s for s in segments if s.coder == b], threshold)  # fmt: skip
+        labels, table = confusion_matrix(pairs, matrix.values)
+        out["pairs"] = match_counts(pairs)
+        out["segment_confusion"] = {"labels": labels, "matrix": table}
+    return out
 
 
 def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:

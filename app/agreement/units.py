@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from app.agreement.matching import Seg
 from app.core.codebook import find_code, list_codes, resolve_codes
 from app.core.coding import list_segments
 from app.core.dto import CodeInfo, SegmentInfo, UtteranceInfo
@@ -97,6 +98,8 @@ class UnitMatrix:
     refs: list[UnitRef] = field(default_factory=list)
     continuum: tuple[int, dict[str, list[tuple[int, int, str]]]] | None = None
     n_defined_values: int = 0
+    segments: list[Seg] = field(default_factory=list)  # the compared segments, for matching
+    coded_anchors: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
 
     @property
     def n_units(self) -> int:
@@ -195,7 +198,22 @@ def build_units(
             builder.add_session_clock(sess.name, sess.id, sess.duration_ms, utts)
     matrix = builder.finish(spec, coder_names, values, parents)
     matrix.n_defined_values = len(values)
+    matrix.segments = [
+        Seg(s.id, coder_names[coder_ids[s.coder_id]], *_anchor_span(s), values[value_of[s.code_id]])
+        for s in segs
+        if s.code_id in value_of
+    ]
+    for s in segs:  # any code: a coder who coded a transcript saw all of it
+        matrix.coded_anchors.setdefault(coder_names[coder_ids[s.coder_id]], set()).add(
+            _anchor_span(s)[0]
+        )
     return matrix
+
+
+def _anchor_span(s: SegmentInfo) -> tuple[tuple[str, int], int, int]:
+    if s.transcript_id is not None:
+        return ("text", s.transcript_id), s.start_char or 0, s.end_char or 0
+    return ("time", s.session_id), s.start_ms or 0, s.end_ms or 0
 
 
 class _Builder:

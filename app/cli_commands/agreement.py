@@ -66,6 +66,10 @@ def format_report(report: AgreementReport) -> str:
         lines += ["", "unitizing (character continuum):"]
         for key in ("u_alpha", "bar_u_alpha", "cu_alpha", "Cu_alpha", "alpha_U_1995"):
             lines.append(f"  {key:<20}{_f(u.get(key))}")
+    if report.matching:
+        items = report.matching["items"]
+        lines += ["", f"segments (overlap >= {report.matching['threshold']:.2f}): "
+                  + ", ".join(f"{n} {kind}" for kind, n in items.items())]  # fmt: skip
     lines += ["", "per code (applied / not applied):"]
     two = len(report.coders) == 2
     head = f"  {'code':<40}{'units':>8}{'both':>8}{'neither':>9}"

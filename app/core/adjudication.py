@@ -100,7 +100,15 @@ def load_workspace(
     ids = [get_coder(project, c).id for c in coders]
     codes = list(code_ids) if code_ids is not None else None
     sessions = list(session_ids) if session_ids is not None else None
-    segs = list_segments(project, coder_ids=ids, code_ids=codes, session_ids=sessions)
+    everything = list_segments(project, coder_ids=ids, session_ids=sessions)
+    # Only transcripts/sessions every coder coded: elsewhere a missing segment is not a "no".
+    seen: dict[str, set[tuple[str, int]]] = {c: set() for c in coders}
+    for seg in everything:
+        seen[seg.coder_name].add(anchor_key(seg))
+    shared = set.intersection(*seen.values()) if seen else set()
+    wanted = set(codes) if codes is not None else None
+    segs = [s for s in everything
+            if anchor_key(s) in shared and (wanted is None or s.code_id in wanted)]  # fmt: skip
     cons = list_segments(project, coder_ids=[consensus.id], code_ids=codes, session_ids=sessions)
     items = disagreement_items([to_seg(s) for s in segs], list(coders), threshold)
     with project.reading() as s:

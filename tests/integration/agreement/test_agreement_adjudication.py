@@ -113,3 +113,11 @@ def test_edit_conflict_and_accept_agreed(project: Project, stack: UndoStack) -> 
 def test_human_coder_cannot_be_consensus(project: Project, stack: UndoStack) -> None:
     with pytest.raises(UserError, match="not a consensus"):
         consensus_coder(project, "A")
+
+
+def test_transcripts_a_coder_never_coded_are_not_disagreements(
+    project: Project, stack: UndoStack
+) -> None:
+    ensure_coder(project, "C")  # C has not coded S1 at all
+    ws = load_workspace(project, ["A", "C"])
+    assert ws.items == [] and progress(ws) == (0, 0)

@@ -129,6 +129,9 @@ def test_csv_and_json_contract(coded: Project, tmp_path: Path) -> None:
     assert set(doc["per_code"][0]) >= {"code", "n_units", "both", "only", "neither",
                                        "cohen_kappa", "krippendorff_alpha"}  # fmt: skip
     json.dumps(doc, allow_nan=False)  # NaN never leaks into the JSON
+    # turn 2 is a code conflict; turn 4 is nobody's; the other two turns match exactly
+    assert doc["matching"]["pairs"] == {"exact": 2, "boundary": 0, "conflict": 1, "unmatched": 0}
+    assert doc["matching"]["items"]["conflict"] == 1
 
 
 def test_cli_json_and_errors(coded: Project, cli: Any) -> None:
