@@ -131,13 +131,19 @@ class PerCodeModel(_Table):
                         "Cohen's kappa" if two else "Fleiss' kappa", "Krippendorff's alpha",
                         "AC1"]  # fmt: skip
         rows = []
+        tips = []
+        key = "cohen_kappa" if two else "fleiss_kappa"
         for c in report.per_code:
-            k = c.coefficients.get("cohen_kappa" if two else "fleiss_kappa")
+            k = c.coefficients.get(key)
             only_cells = [fmt_n(c.only.get(name, 0)) for name in report.coders] if only else []
             rows.append([c.code, fmt_n(c.n_units), fmt_n(c.both), *only_cells, fmt_n(c.neither),
                          fmt(k), fmt(c.coefficients.get("krippendorff_alpha")),
                          fmt(c.coefficients.get("gwet_ac1"))])  # fmt: skip
-        self._reset(rows)
+            tips.append("; ".join(
+                f"{COEFFICIENT_LABELS[name]} 95% interval [{lo:.3f}, {hi:.3f}]"
+                for name, (lo, hi) in c.ci95.items() if lo is not None and hi is not None
+            ))  # fmt: skip
+        self._reset(rows, tips)
 
 
 class ConfusionModel(_Table):

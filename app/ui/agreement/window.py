@@ -181,6 +181,8 @@ class ComparisonWindow(QWidget):
         sv = QVBoxLayout(stats)
         sv.addWidget(_table(self.stats_model, stretch_last=True), 4)
         sv.addWidget(self.unitized)
+        self.matching = QLabel()
+        sv.addWidget(self.matching)
         sv.addWidget(QLabel("Per code (applied / not applied in each unit):"))
         sv.addWidget(_table(self.per_code_model), 3)
         sv.addWidget(QLabel("Confusion between codes (rows: first coder):"))
@@ -293,13 +295,22 @@ class ComparisonWindow(QWidget):
                 value = u.get(key)
                 return "n/a" if value is None else f"{value:.3f}"
 
+            per_value = ", ".join(f"{k} {v:.3f}" for k, v in (u.get("k_u_alpha") or {}).items()
+                                  if v is not None)  # fmt: skip
             self.unitized.setText(
                 f"Unitizing on {u['length']:,} characters: u-alpha {f('u_alpha')}, "
                 f"|u-alpha {f('bar_u_alpha')}, cu-alpha {f('cu_alpha')}, "
-                f"Cu-alpha {f('Cu_alpha')}, alpha_U (1995) {f('alpha_U_1995')}. {u['how']}"
+                f"Cu-alpha {f('Cu_alpha')}, alpha_U (1995) {f('alpha_U_1995')}"
+                + (f"; (k)u-alpha: {per_value}" if per_value else "") + f". {u['how']}"
             )
         else:
             self.unitized.setText("")
+        match = report.matching
+        self.matching.setText(
+            f"Segments (overlap at least {match['threshold']:.2f}): "
+            + ", ".join(f"{n} {kind}" for kind, n in match["items"].items())
+            if match else ""
+        )
         self._load_adjudication()
         self._fill_side_by_side()
         self.computed.emit()
