@@ -35,6 +35,8 @@ _DEFAULT_ROLES: dict[str, str] = {
 }
 
 _PREFIX = re.compile(r"^(?P<label>[^\s:\[\]{}#¤<>()\d][^:\[\]{}#¤<>]{0,31}?)\s*:\s+(?P<rest>.*)$")
+#: Word transcripts often separate the speaker with a tab instead of a colon: "T<TAB>Hello"
+_TAB_PREFIX = re.compile(r"^(?P<label>[^\s:\[\]{}#¤<>()\d][^\t:\[\]{}#¤<>]{0,31}?)\t+(?P<rest>.*)$")
 _PREFIX_EMPTY = re.compile(r"^(?P<label>[^\s:\[\]{}#¤<>()\d][^:\[\]{}#¤<>]{0,31}?)\s*:\s*$")
 
 
@@ -85,11 +87,16 @@ def normalise_label(label: str) -> str:
 
 
 def split_prefix(line: str) -> tuple[str, str] | None:
-    """`Label: text` -> (label, text) when the line has that shape (label unchecked)."""
+    """`Label: text` (or `Label<TAB>text`) -> (label, text); the label is not checked here."""
+    # cheap tests first: most continuation lines have no early colon or tab
     colon = line.find(":", 0, 40)
-    if colon <= 0:  # cheap test first: most continuation lines have no early colon
+    tab = line.find("\t", 0, 34)
+    if tab > 0 and (colon <= 0 or tab < colon):
+        m = _TAB_PREFIX.match(line)
+    elif colon > 0:
+        m = _PREFIX.match(line) or _PREFIX_EMPTY.match(line)
+    else:
         return None
-    m = _PREFIX.match(line) or _PREFIX_EMPTY.match(line)
     if m is None:
         return None
     label = normalise_label(m.group("label"))

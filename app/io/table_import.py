@@ -126,6 +126,13 @@ def parse_table(
     header = [h.strip() for h in header]
     index = {h: i for i, h in enumerate(header)}
     mapping = _resolve_mapping(header, options.column_map, filename)
+    headerless = False
+    if "text" not in mapping and not options.column_map and _looks_like_data(header):
+        # "00:00:05<TAB>T<TAB>Hello": a transcript table without a header row
+        sample = [header, *list(csv.reader(io.StringIO(text), delimiter=delim))[1:50]]
+        mapping = _guess_mapping(sample)
+        headerless = True
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
     if "text" not in mapping:
         raise UnreadableFile(
             f"{filename}:1: no text column; name it with --map COLUMN=text "
@@ -144,7 +151,7 @@ def parse_table(
     transcripts: dict[tuple[str | None, str | None], ParsedTranscript] = {}
     by_id: dict[tuple[str | None, str | None, str], ParsedUtterance] = {}
     seen_codings: set[tuple[int, str, tuple[str, ...]]] = set()
-    prev_line = 1
+    prev_line = 0 if headerless else 1
     try:
         for row in reader:
             line = prev_line + 1
@@ -222,6 +229,32 @@ def _resolve_mapping(
         auto = _AUTO.get(h.casefold())
         if auto is not None and auto not in mapping:
             mapping[auto] = i
+    return mapping
+
+
+def _looks_like_data(row: list[str]) -> bool:
+    """A first row holding a clock value is data, not a header."""
+    return any(parse_clock(c) is not None or parse_range(c) is not None for c in row if c.strip())
+
+
+def _guess_mapping(rows: list[list[str]]) -> dict[str, int]:
+    """Headerless tables: a column of clocks (start), a short-label column, the longest text."""
+    width = max(len(r) for r in rows)
+    mapping: dict[str, int] = {}
+    for i in range(width):
+        values = [r[i].strip() for r in rows if i < len(r) and r[i].strip()]
+        if values and all(parse_clock(v) is not None for v in values):
+            mapping.setdefault("start", i)
+        elif values and all(parse_range(v) is not None for v in values):
+            mapping.setdefault("timespan", i)
+    free = [i for i in range(width) if i not in mapping.values()]
+    if not free:
+        return mapping
+    lengths = {i: sum(len(r[i]) for r in rows if i < len(r)) for i in free}
+    mapping["text"] = max(free, key=lambda i: lengths[i])
+    labels = [i for i in free if i != mapping["text"]]
+    if labels:
+        mapping["speaker"] = min(labels, key=lambda i: lengths[i])
     return mapping
 
 

@@ -225,3 +225,20 @@ def test_any_forced_format_on_any_fixture_parses_or_refuses_cleanly(forced: str)
             assert path.name in str(exc)
             continue
         assert parsed.utterance_count > 0
+
+
+def test_headerless_time_speaker_text_table(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text(
+        "00:00:05\tT\tHello there, how are you?\n00:00:09\tC\tFine, thanks.\n"
+        "00:00:15\tT\tGood to hear that.\n",
+        encoding="utf-8",
+    )
+    parsed = read_transcript_file(path, ReadOptions())
+    assert parsed.format == "csv"
+    assert rows(parsed) == [
+        ("T", 5000, 9000, "Hello there, how are you?"),
+        ("C", 9000, 15000, "Fine, thanks."),
+        ("T", 15000, 15000, "Good to hear that."),
+    ]
+    assert [u.line for u in parsed.transcripts[0].utterances] == [1, 2, 3]

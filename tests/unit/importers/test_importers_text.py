@@ -190,3 +190,12 @@ def test_malformed_recall_marker_is_reported() -> None:
     parsed = parse_text("[VIDEO 00:99:00]\nI: What now?\n")
     assert problems(parsed) == [(1, "malformed VIDEO marker '00:99:00' (expected hh:mm:ss)")]
     assert parsed.transcripts[0].utterances[0].session_start_ms is None
+
+
+def test_tab_separated_speaker_labels() -> None:
+    parsed = parse_text("T\tHello there\nC\tHi: yes\ncontinued\n[00:00:05]\tT\tstamped")
+    assert [(u.speaker, u.start_ms, u.text) for u in parsed.transcripts[0].utterances] == [
+        ("T", None, "Hello there"),
+        ("C", None, "Hi: yes\ncontinued"),
+        ("T", 5000, "stamped"),
+    ]
