@@ -217,9 +217,9 @@ def plan_sources(
         if extra is not None and sidecar is not None:
             facts = next((v for v in sidecar.sessions.values() if v.get("name") == extra.session),
                          {})
-            for key, value in facts.items():
-                if key != "name" and value is not None:
-                    plan.facts.setdefault(key, value)
+            for fact, value in facts.items():
+                if fact != "name" and value is not None:
+                    plan.facts.setdefault(fact, value)
         name = extra.name if extra else (src.name or f"source {src.guid[:8]}")
         tplan = TranscriptPlan(
             name, extra.kind if extra else kind, text.text, _at(where, src.line)

@@ -9,7 +9,7 @@ Layout (REFI-QDA 1.5, valid against Project.xsd):
   against ``basePath`` = the project folder) with a ``Transcript`` per session transcript that
   points at the same text file and carries ``SyncPoint``\\s at utterance boundaries, and one
   ``VideoSelection`` per time segment (milliseconds);
-- a session's case id -> a ``Case`` whose ``SourceRef``\s hold that session's sources.
+- a session's case id -> a ``Case`` whose ``SourceRef``\\s hold that session's sources.
 A ``Coding`` keeps the segment's GUID, so importing the file again finds the same segments; what
 REFI cannot express goes into the ``ipr-workbench.json`` sidecar (see ``sidecar.py``).
 """
