@@ -37,6 +37,7 @@ _LEAD_STAMPS = (
     ("inqscribe", re.compile(r"^\[(?P<t>\d{1,2}:\d{2}:\d{2}\.\d{2})\]\s*")),
     ("bracket", re.compile(r"^\[(?P<t>" + _CLOCK + r")\]\s*")),
     ("brace", re.compile(r"^\{(?P<t>" + _CLOCK + r")\}\s*")),
+    ("paren", re.compile(r"^\((?P<t>" + _CLOCK + r")\)\s*")),
     ("hash", re.compile(r"^#(?P<t>" + _CLOCK + r")#\s*")),
     ("transana", re.compile(r"^¤<(?P<ms>\d+)>\s*")),
     ("bare", re.compile(r"^(?P<t>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)(?:\s+|$)")),
@@ -50,7 +51,7 @@ _LOOSE_STAMP = re.compile(r"^(?:\[[\d:.,\- ]*\d[\d:.,\- ]*\]|\{[\d:.,\- ]+\}|#[\
 _LOOSE_BARE = re.compile(r"^\d{1,3}:\d{1,3}:\d{1,3}(?:[.,]\d+)?(?=\s|$)")
 
 
-_STAMP_FIRST = frozenset("[{#¤0123456789")
+_STAMP_FIRST = frozenset("[{(#¤0123456789")
 
 
 @dataclass

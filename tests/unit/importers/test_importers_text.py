@@ -199,3 +199,11 @@ def test_tab_separated_speaker_labels() -> None:
         ("C", None, "Hi: yes\ncontinued"),
         ("T", 5000, "stamped"),
     ]
+
+
+def test_parenthesised_stamps() -> None:
+    parsed = parse_text("(00:01:02) T: a\n(00:01:05) C: b")
+    assert [(u.speaker, u.start_ms) for u in parsed.transcripts[0].utterances] == [
+        ("T", 62000),
+        ("C", 65000),
+    ]
