@@ -190,3 +190,19 @@ def test_summary_for_export(coded: Project) -> None:
     doc = summary_for_export(coded, ["A", "B"], codes=[GROUP])
     assert doc is not None and doc["coders"] == ["A", "B"] and doc["unit"] == "utterance"
     assert summary_for_export(coded, ["A"]) is None  # one coder: no agreement section
+
+
+def test_summary_renders_in_word_report(coded: Project, tmp_path: Path) -> None:
+    """The Word exporter takes the report's JSON as its agreement section."""
+    from docx import Document
+
+    from app.agreement.report import summary_for_export
+    from app.io.report_docx import ReportData, write_report
+
+    summary = summary_for_export(coded, ["A", "B"], codes=[GROUP], sessions=["S1"])
+    out = tmp_path / "report.docx"
+    write_report(ReportData(project="test", date="2026-01-01", coders=[], codes=[], rows=[],
+                            agreement=summary), out)  # fmt: skip
+    cells = [c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells]
+    i = cells.index("Cohen's kappa")
+    assert cells[i + 1] == "0.400"
