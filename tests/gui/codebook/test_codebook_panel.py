@@ -439,3 +439,17 @@ def test_search_proxy_passes_the_model_tester(panel: CodebookPanel, qtmodelteste
     panel.search.setText("denial")
     qtmodeltester.check(panel.proxy)
     assert panel.proxy.rowCount(QModelIndex()) == 1
+
+
+def test_details_escape_what_researchers_type(project: Any) -> None:
+    from app.ui.codebook.details import details_html
+
+    code = replace(
+        find_code_by_path(project, "Rupture/Withdrawal/Denial"),
+        definition="Says <b>no</b> & means yes",
+        examples=("C: <i>fine</i>",),
+    )
+    text = details_html(code)
+    assert "&lt;b&gt;no&lt;/b&gt; &amp; means yes" in text
+    assert "&lt;i&gt;fine&lt;/i&gt;" in text
+    assert "<b>no</b>" not in text
