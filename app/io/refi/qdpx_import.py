@@ -324,7 +324,7 @@ class _Importer:
             perspective = None
         guid = coding.guid if coding.guid not in self.used_segment_guids else new_guid()
         self.used_segment_guids.add(guid)
-        stamp = coding.created
+        stamp = coding.created or (selection.created if selection is not None else None)
         if self.trust_selections and selection is not None and selection.created:
             stamp = selection.created
         created = db_timestamp(self.s, parse_stamp(stamp))
