@@ -99,9 +99,8 @@ def parse_docx(
     items = _blocks(data, filename)
     paragraphs = [str(text) for kind, text in items if kind == "p"]
     labels = accepted_labels(candidate_lines(paragraphs), speaker_map or {})
-    parser = TextParser(labels, fps=fps)
-    if not labels and any(kind == "t" for kind, _ in items):
-        parser._paragraph_mode = False
+    has_tables = any(kind == "t" for kind, _ in items)
+    parser = TextParser(labels, fps=fps, paragraph_mode=not labels and not has_tables)
     problems: list[ImportProblem] = []
     lineno = 0
     for kind, payload in items:

@@ -67,7 +67,11 @@ class _Turn:
 class TextParser:
     """Feed it lines (and, for DOCX tables, ready-made rows); `finish()` gives the transcript."""
 
-    def __init__(self, labels: set[str], fps: int = DEFAULT_FPS) -> None:
+    def __init__(
+        self, labels: set[str], fps: int = DEFAULT_FPS, paragraph_mode: bool | None = None
+    ) -> None:
+        """`labels`: accepted speaker prefixes; `paragraph_mode`: unmarked blank-separated
+        paragraphs are turns (default: when no speaker labels were found)."""
         self._labels = {label.casefold() for label in labels}
         self._fps = fps
         self.problems: list[ImportProblem] = []
@@ -77,7 +81,7 @@ class TextParser:
         self._session_ref: tuple[int, int] | None = None
         self._recall = False
         self._zoom_base: int | None = None
-        self._paragraph_mode = not labels
+        self._paragraph_mode = (not labels) if paragraph_mode is None else paragraph_mode
         self._blank_before = True
 
     # ----------------------------------------------------------------- public API
@@ -311,9 +315,7 @@ def parse_text(
     """Parse a normalised text transcript (see `app.io.sniff.decode_bytes`)."""
     lines = text.split("\n")
     labels = accepted_labels(candidate_lines(lines), speaker_map or {})
-    parser = TextParser(labels, fps=fps)
-    if not labels and _has_headers(lines):
-        parser._paragraph_mode = False
+    parser = TextParser(labels, fps=fps, paragraph_mode=not labels and not _has_headers(lines))
     for i, line in enumerate(lines, start=1):
         parser.feed(i, line)
     transcript = parser.finish()
