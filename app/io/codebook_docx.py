@@ -251,11 +251,14 @@ def _title(doc: Any, scheme: SchemeSpec, project_name: str) -> None:
         parts.append(f"project {project_name}")
     parts.append(f"exported {date.today().isoformat()} from IPR Workbench")
     _run(sub, " · ".join(parts), color=_GREY, size=10)
-    if scheme.citation:
+    # A project that loaded several schemes carries one citation per line.
+    sources = [" ".join(line.split()) for line in scheme.citation.splitlines() if line.strip()]
+    for i, source in enumerate(sources):
         cite = doc.add_paragraph()
-        cite.paragraph_format.space_before = Pt(8)
-        _run(cite, "Source. ", bold=True)
-        _run(cite, " ".join(scheme.citation.split()), italic=True)
+        cite.paragraph_format.space_before = Pt(8 if i == 0 else 2)
+        if i == 0:
+            _run(cite, "Sources. " if len(sources) > 1 else "Source. ", bold=True)
+        _run(cite, source, italic=True)
 
 
 def _overview(doc: Any, scheme: SchemeSpec) -> None:

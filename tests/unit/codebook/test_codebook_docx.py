@@ -77,3 +77,18 @@ def test_writing_replaces_the_file_atomically(tmp_path: Path) -> None:
     write_scheme_docx(resolve_scheme("ipr-recall"), out)
     assert out.read_bytes()[:2] == b"PK"
     assert [p.name for p in tmp_path.iterdir()] == ["book.docx"]
+
+
+def test_a_project_with_several_schemes_lists_each_source(tmp_path: Path) -> None:
+    from app.core.codebook import add_scheme
+    from app.core.project import create_project
+
+    with create_project(tmp_path / "two.iprw") as project:
+        add_scheme(project, resolve_scheme("3rs"))
+        add_scheme(project, resolve_scheme("ipr-recall"))
+        out = tmp_path / "two.docx"
+        write_codebook_docx(project, out)
+    doc = Document(str(out))
+    sources = [p.text for p in doc.paragraphs if "Eubanks" in p.text or "Kagan" in p.text]
+    assert len(sources) == 2 and sources[0].startswith("Sources. ")
+    assert doc.paragraphs[0].text == "two"  # the project names a multi-scheme codebook
