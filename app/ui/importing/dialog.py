@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,19 +27,18 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from app.core.importing import default_user
 from app.core.project import Project
 from app.core.sessions import speaker_map as project_speaker_map
 from app.io.parsed import ParsedFile, UnreadableFile
 from app.io.sniff import FORMATS
-from app.io.speakers import ROLES, default_role
-from app.io.table_import import ColumnMapError, parse_column_map
+from app.io.speakers import default_role
+from app.io.table_import import ColumnMapError
 from app.io.transcript_reader import (
     REFI_FORMATS,
     ReadOptions,
@@ -48,34 +46,11 @@ from app.io.transcript_reader import (
     read_bytes,
     read_transcript_file,
 )
-from app.ui.importing.models import PreviewModel, SpeakerMapModel
+from app.ui.importing.models import PreviewModel, RoleDelegate, SpeakerMapModel
+from app.ui.importing.table_options import TableOptionsBox
 from app.ui.importing.worker import FileChoice, FileOutcome, ImportWorker
 
 FILE_FILTER = "Transcripts (*.txt *.md *.srt *.vtt *.docx *.csv *.tsv *.eaf *.qdpx);;All files (*)"
-
-
-class RoleDelegate(QStyledItemDelegate):
-    """A combo box of the four roles for the speaker map's role column."""
-
-    def createEditor(
-        self,
-        parent: QWidget,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> QWidget:
-        combo = QComboBox(parent)
-        combo.addItems(list(ROLES))
-        return combo
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        assert isinstance(editor, QComboBox)
-        editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
-
-    def setModelData(
-        self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        assert isinstance(editor, QComboBox)
-        model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
 
 
 class ImportDialog(QDialog):
@@ -141,30 +116,13 @@ class ImportDialog(QDialog):
         form.addRow("Kind:", self.kind_combo)
         form.addRow("Video:", video_row)
 
-        self.map_edit = QLineEdit()
-        self.map_edit.setPlaceholderText(
-            "COLUMN=FIELD,…  (fields: session, transcript, speaker, start, end, text, utterance)"
-        )
-        self.code_columns_edit = QLineEdit()
-        self.code_columns_edit.setPlaceholderText(
-            "columns whose values are codes, e.g. behaviour,talk_type"
-        )
-        self.coder_column_edit = QLineEdit()
-        self.coder_edit = QLineEdit()
-        self.coder_edit.setPlaceholderText("coder for coded tables without a coder column")
-        for edit in (
-            self.map_edit,
-            self.code_columns_edit,
-            self.coder_column_edit,
-            self.coder_edit,
-        ):
-            edit.editingFinished.connect(self._refresh_preview)
-        self.table_box = QGroupBox("Table columns (CSV/TSV)")
-        tform = QFormLayout(self.table_box)
-        tform.addRow("Map:", self.map_edit)
-        tform.addRow("Code columns:", self.code_columns_edit)
-        tform.addRow("Coder column:", self.coder_column_edit)
-        tform.addRow("Coder:", self.coder_edit)
+        self.table_box = TableOptionsBox()
+        self.table_box.changed.connect(self._refresh_preview)
+        # the line edits, reachable from the dialog as in the CLI's flag names
+        self.map_edit = self.table_box.map_edit
+        self.code_columns_edit = self.table_box.code_columns_edit
+        self.coder_column_edit = self.table_box.coder_column_edit
+        self.coder_edit = self.table_box.coder_edit
 
         top = QHBoxLayout()
         top.addWidget(files_box, 2)
@@ -303,16 +261,15 @@ class ImportDialog(QDialog):
 
     def read_options(self) -> ReadOptions:
         """The table contract and speaker map as typed in the dialog (raises on a bad --map)."""
-        columns = [c.strip() for c in self.code_columns_edit.text().split(",") if c.strip()]
-        coder = self.coder_edit.text().strip() or None
-        if columns and coder is None and not self.coder_column_edit.text().strip():
-            from app.core.importing import default_user
-
+        box = self.table_box
+        columns = box.code_columns()
+        coder = box.coder()
+        if columns and coder is None and box.coder_column() is None:
             coder = default_user(self._project)
         return ReadOptions(
-            column_map=parse_column_map(self.map_edit.text()),
+            column_map=box.column_map(),
             code_columns=columns,
-            coder_column=self.coder_column_edit.text().strip() or None,
+            coder_column=box.coder_column(),
             coder=coder,
             speaker_map={k.casefold(): v for k, v in self.speaker_model.roles().items()},
         )
