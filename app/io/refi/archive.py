@@ -173,35 +173,58 @@ def _open_bare_qde(path: Path) -> QdpxArchive:
                        _source_dir=source_dir)
 
 
+_MEDIA = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".mpg", ".mpeg", ".mp3",
+          ".m4a", ".wav", ".aac", ".ogg", ".flac", ".wma", ".jpg", ".jpeg", ".png", ".pdf")
+
+
+def _parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
+    return PurePosixPath(info.filename.replace("\\", "/")).parts
+
+
+def _root_prefix(path: Path, files: list[zipfile.ZipInfo]) -> tuple[str, ...]:
+    """The folder that plays the archive root: '' normally; the single top folder when someone
+    zipped the project folder itself (``Study/project.qde``, ``Study/sources/...``)."""
+    if any(len(_parts(i)) == 1 and _parts(i)[0].lower().endswith(".qde") for i in files):
+        return ()
+    nested = {_parts(i)[0] for i in files
+              if len(_parts(i)) == 2 and _parts(i)[1].lower().endswith(".qde")}
+    if len(nested) == 1:
+        return (nested.pop(),)
+    raise UserError(
+        f"{path}: no project.qde at the root of the archive; not a REFI-QDA project"
+    )
+
+
 def _open_zip(path: Path, zf: zipfile.ZipFile) -> QdpxArchive:
-    infos = zf.infolist()
+    files = [i for i in zf.infolist() if not i.is_dir()]
     total_claimed = 0
     qdes: list[zipfile.ZipInfo] = []
     sources: dict[str, zipfile.ZipInfo] = {}
     root_files: dict[str, zipfile.ZipInfo] = {}
-    for info in infos:
-        if info.is_dir():
-            continue
+    for info in files:
         _check_bomb(path, info)
-        total_claimed += info.file_size
-        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if not info.filename.lower().endswith(_MEDIA):
+            # media are streamed to disk, never held in memory, so they do not count here
+            total_claimed += info.file_size
+    if total_claimed > MAX_TOTAL_BYTES:
+        raise UserError(
+            f"{path}: the archive expands to {total_claimed // (1024 * 1024)} MiB, more than the "
+            f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB import limit"
+        )
+    prefix = _root_prefix(path, files)
+    for info in files:
+        parts = _parts(info)
+        if parts[: len(prefix)] != prefix:
+            continue
+        parts = parts[len(prefix) :]
         if len(parts) == 1 and parts[0].lower().endswith(".qde"):
             qdes.append(info)
         elif len(parts) == 1:
             root_files[parts[0].lower()] = info
         elif len(parts) == 2 and parts[0].lower() == "sources":
             sources[parts[1].lower()] = info
-    if total_claimed > MAX_TOTAL_BYTES:
-        raise UserError(
-            f"{path}: the archive expands to {total_claimed // (1024 * 1024)} MiB, more than the "
-            f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB import limit"
-        )
-    if not qdes:
-        raise UserError(
-            f"{path}: no project.qde at the root of the archive; not a REFI-QDA project"
-        )
     if len(qdes) > 1:
-        preferred = [i for i in qdes if i.filename.lower() == "project.qde"]
+        preferred = [i for i in qdes if _parts(i)[-1].lower() == "project.qde"]
         if len(preferred) != 1:
             names = ", ".join(i.filename for i in qdes)
             raise UserError(f"{path}: several project files at the root ({names}); expected one")

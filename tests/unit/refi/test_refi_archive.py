@@ -102,3 +102,14 @@ def test_entities_are_not_expanded() -> None:
 <Project xmlns="urn:QDA-XML:project:1.0" name="&b;"/>"""
     with pytest.raises(UserError, match="declares XML entities"):
         parse_project(xml, "p.qde")
+
+
+def test_project_folder_zipped_as_a_whole(tmp_path: Path) -> None:
+    """Researchers re-zip the unpacked folder: ``Study/project.qde`` is accepted too."""
+    path = _zip(tmp_path / "s.qdpx", {"Study/project.qde": QDE, "Study/sources/a.txt": b"x"})
+    with open_project_file(path) as arc:
+        assert arc.qde_name == "Study/project.qde"
+        assert arc.read_source("a.txt") == b"x"
+    two = _zip(tmp_path / "two.qdpx", {"A/project.qde": QDE, "B/project.qde": QDE})
+    with pytest.raises(UserError, match=r"no project\.qde"):
+        open_project_file(two)
