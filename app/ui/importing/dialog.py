@@ -14,6 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.core.importing import default_user
 from app.core.project import Project
+from app.core.sessions import list_sessions
 from app.core.sessions import speaker_map as project_speaker_map
 from app.io.parsed import ParsedFile, UnreadableFile
 from app.io.sniff import FORMATS
@@ -96,6 +98,11 @@ class ImportDialog(QDialog):
         self.format_combo.currentTextChanged.connect(self._on_choice_edited)
         self.session_edit = QLineEdit()
         self.session_edit.setPlaceholderText("session name")
+        # a recall interview belongs to an existing session: offer the project's sessions
+        names = [s.name for s in list_sessions(self._project)]
+        completer = QCompleter(names, self.session_edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.session_edit.setCompleter(completer)
         self.session_edit.editingFinished.connect(self._on_choice_edited)
         self.kind_combo = QComboBox()
         self.kind_combo.addItems(["auto", "session", "recall"])
