@@ -133,3 +133,19 @@ def test_cancel_leaves_nothing_half_imported(qtbot: Any, project: Any, tmp_path:
     rows = utterance_rows(project)
     assert rows == [] or len(rows) == 20000  # the file is all or nothing
     assert dialog.import_button.isEnabled()
+
+
+def test_refi_project_is_handed_to_the_refi_importer(
+    qtbot: Any, project: Any, shared_data: Path
+) -> None:
+    dialog = ImportDialog(
+        None, project, [shared_data / "real-files" / "qcgen_interviews_demo.qdpx"]
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.detected.text() == "qdpx"
+    assert "a REFI-QDA project" in dialog.messages.toPlainText()
+    with qtbot.waitSignal(dialog.imported, timeout=30000):
+        dialog.import_button.click()
+    text = dialog.messages.toPlainText()
+    assert "✓ qcgen_interviews_demo.qdpx: 11 utterances, 10 segments (qdpx, QualCoder" in text
+    assert len(utterance_rows(project)) == 11
