@@ -1,10 +1,10 @@
 """The trainable suggester: a spaCy ``textcat_multilabel`` over utterances and sentences.
 
 Context matters for process codes (a reflection answers what the client just said; change talk
-often follows a question about change), so each candidate is turned into one token sequence:
-a role marker, the candidate's own words, then the previous turn's role and its last words with a
-``p_`` prefix. The bag-of-n-grams model then learns from "who speaks" and "what was just said" as
-well as from the words themselves, without any pretrained vectors (nothing to download).
+often follows a question about change), so the default architecture (``context_bow``, see
+``context_bow.py``) learns n-grams of the speaker role, the candidate's own words and the previous
+turn's words; it needs no pretrained vectors (nothing to download). ``plain_bow`` (spaCy's
+TextCatBOW on the candidate alone) is kept as the baseline the benchmark compares against.
 
 Codes that a coder never applies together (one ``--code-columns`` group, say) form an *exclusive
 group*; rare codes in such a group are oversampled so that the top code per utterance is not
@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-PREV_TOKENS = 30
 FORMAT_VERSION = 1
 Progress = Callable[[float, str], None]
 
@@ -35,25 +36,19 @@ class TrainingCancelled(Exception):
 
 @dataclass(frozen=True)
 class Candidate:
-    """A passage to score: its text, its speaker's role and the turn before it.
-
-    ``words``/``prev_words`` are lower-cased tokens when the caller has tokenised already (a
-    suggestion pass reuses the pipeline's docs rather than tokenising twice).
-    """
+    """A passage to score: its text, its speaker's role and the turn before it."""
 
     text: str
     role: str = "other"
     prev_text: str = ""
     prev_role: str | None = None
-    words: tuple[str, ...] | None = None
-    prev_words: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Choices that were tuned on AnnoMI (benchmarks/bench_suggest.py) to fit a 2-core laptop."""
 
-    architecture: str = "bow"
+    architecture: str = "context_bow"
     ngram_size: int = 2
     epochs: int | None = None  # None: enough passes for small projects, 2 for large ones
     learn_rate: float = 0.001
@@ -71,15 +66,39 @@ class TrainedModel:
     exclusive_groups: list[list[str]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def architecture(self) -> str:
+        return str(self.meta.get("architecture", "context_bow"))
+
+    @property
+    def ngram_size(self) -> int:
+        return int(self.meta.get("ngram_size", 2))
+
     def predict(
         self, candidates: Sequence[Candidate], batch_size: int = 512
     ) -> list[dict[str, float]]:
         """Scores in [0, 1] per label for each candidate, in order."""
-        docs = (feature_doc(self.nlp, c) for c in candidates)
+        if self.architecture == "context_bow":
+            return self.label_scores(
+                self.score_sequences([sequence_of(self.nlp, c) for c in candidates])
+            )
+        docs = (self.nlp.make_doc(c.text) for c in candidates)
         return [
             {label: float(doc.cats.get(label, 0.0)) for label in self.labels}
             for doc in self.nlp.pipe(docs, batch_size=batch_size)
         ]
+
+    def score_sequences(self, seqs: Sequence[np.ndarray]) -> np.ndarray:
+        """Fast path of a suggestion pass: feature arrays in, (n x labels) scores out."""
+        from app.nlp.context_bow import score_sequences
+
+        textcat = self.nlp.get_pipe("textcat_multilabel")
+        scores = score_sequences(textcat.model, seqs, self.ngram_size)  # type: ignore[attr-defined]
+        order = [list(textcat.labels).index(label) for label in self.labels]  # type: ignore[attr-defined]
+        return scores[:, order] if len(scores) else scores
+
+    def label_scores(self, matrix: np.ndarray) -> list[dict[str, float]]:
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in matrix]
 
     def to_bytes(self) -> bytes:
         import srsly
@@ -103,6 +122,9 @@ class TrainedModel:
         from spacy.util import load_model_from_config
         from thinc.api import Config
 
+        from app.nlp.context_bow import register
+
+        register()
         payload = srsly.msgpack_loads(data)
         if payload.get("format") != FORMAT_VERSION:
             raise ValueError(f"suggester model format {payload.get('format')} is not supported")
@@ -116,63 +138,40 @@ class TrainedModel:
         )
 
 
-def feature_words(nlp: Language, candidate: Candidate) -> list[str]:
-    """The token sequence the classifier sees (role, own words, previous turn)."""
-    words = [f"__role_{candidate.role}"]
-    words.extend(candidate.words if candidate.words is not None else tokens(nlp, candidate.text))
-    if candidate.prev_role is None:
-        words.append("__first_turn")
-    else:
-        words.append(f"__prev_{candidate.prev_role}")
-        prev = candidate.prev_words
-        if prev is None:
-            prev = tokens(nlp, candidate.prev_text)
-        words.extend("p_" + w for w in prev[-PREV_TOKENS:])
-    return words
+def sequence_of(nlp: Language, candidate: Candidate) -> np.ndarray:
+    """The context feature sequence of a candidate (tokenising its text and previous turn)."""
+    from app.nlp.context_bow import context_sequence, lower_array
+
+    own = lower_array(nlp.make_doc(candidate.text))
+    prev = lower_array(nlp.make_doc(candidate.prev_text)) if candidate.prev_role else None
+    return context_sequence(own, candidate.role, prev, candidate.prev_role)
 
 
-def tokens(nlp: Language, text: str) -> tuple[str, ...]:
-    """Lower-cased tokens without whitespace tokens (what the classifier's features are made of)."""
-    return tuple(t.lower_ for t in nlp.tokenizer(text) if not t.is_space)
+def example_doc(nlp: Language, candidate: Candidate, architecture: str) -> Doc:
+    """The Doc a training example is made of (context attached for ``context_bow``)."""
+    from app.nlp.context_bow import SEQ_KEY, context_sequence, lower_array
 
-
-def feature_doc(nlp: Language, candidate: Candidate) -> Doc:
-    from spacy.tokens import Doc
-
-    return Doc(nlp.vocab, words=feature_words(nlp, candidate))
+    doc = nlp.make_doc(candidate.text)
+    if architecture == "context_bow":
+        prev = lower_array(nlp.make_doc(candidate.prev_text)) if candidate.prev_role else None
+        doc.user_data[SEQ_KEY] = context_sequence(
+            lower_array(doc), candidate.role, prev, candidate.prev_role
+        )
+    return doc
 
 
 def _model_config(config: TrainConfig) -> dict[str, Any]:
-    bow = {
-        "@architectures": "spacy.TextCatBOW.v3",
-        "exclusive_classes": False,
-        "ngram_size": config.ngram_size,
-        "no_output_layer": False,
-        "length": 262144,
-    }
-    if config.architecture == "bow":
-        return bow
-    if config.architecture == "ensemble":
+    if config.architecture == "context_bow":
+        from app.nlp.context_bow import ARCHITECTURE, register
+
+        register()
+        return {"@architectures": ARCHITECTURE, "ngram_size": config.ngram_size}
+    if config.architecture == "plain_bow":
         return {
-            "@architectures": "spacy.TextCatEnsemble.v2",
-            "linear_model": bow,
-            "tok2vec": {
-                "@architectures": "spacy.Tok2Vec.v2",
-                "embed": {
-                    "@architectures": "spacy.MultiHashEmbed.v2",
-                    "width": 64,
-                    "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
-                    "rows": [5000, 1000, 2500, 2500],
-                    "include_static_vectors": False,
-                },
-                "encode": {
-                    "@architectures": "spacy.MaxoutWindowEncoder.v2",
-                    "width": 64,
-                    "window_size": 1,
-                    "maxout_pieces": 3,
-                    "depth": 2,
-                },
-            },
+            "@architectures": "spacy.TextCatBOW.v3",
+            "exclusive_classes": False,
+            "ngram_size": config.ngram_size,
+            "no_output_layer": False,
         }
     raise ValueError(f"unknown suggester architecture '{config.architecture}'")
 
@@ -247,7 +246,7 @@ def train(
     factors = _oversample_factors(cats_list, exclusive, config.max_oversample)
     train_set: list[Example] = []
     for (cand, cats), k in zip(examples, factors, strict=True):
-        eg = Example.from_dict(feature_doc(nlp, cand), {"cats": cats})
+        eg = Example.from_dict(example_doc(nlp, cand, config.architecture), {"cats": cats})
         train_set.extend([eg] * k)
     nlp.initialize(lambda: train_set[:2000])
     optimizer = Adam(learn_rate=config.learn_rate, use_averages=True, L2=0.01)

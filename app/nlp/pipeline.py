@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +84,12 @@ def get_pipeline(prefer_trained: bool = True) -> Language:
 
 def pipeline_name(nlp: Language) -> str:
     return str(nlp.meta.get("iprw_source", nlp.meta.get("name", "")))
+
+
+def with_sentences(nlp: Language, doc: Doc) -> Doc:
+    """Sentence boundaries for a doc that was only tokenised (done on demand: most need none)."""
+    if doc.has_annotation("SENT_START"):
+        return doc
+    if "sentencizer" in nlp.pipe_names:
+        return nlp.get_pipe("sentencizer")(doc)
+    return nlp(doc.text)

@@ -1,18 +1,25 @@
 """Rule suggestions from each code's ``patterns`` (spec §7), matched on lemmas.
 
 A pattern is either a phrase (``"I don't know"``) or a spaCy Matcher token pattern
-(``[{"LOWER": "one"}, {"LEMMA": {"IN": ["could", "might"]}}]``). Phrases are lemmatised with the
-same pipeline as the transcript and compared on lower-cased lemmas, so "I didn't care" matches
-"I don't care". The suggestion is the sentence that holds the match (a researcher codes passages,
-not keywords); several matches in one sentence raise its score.
+(``[{"LOWER": "one"}, {"LEMMA": {"IN": ["could", "might"]}}]``). Matching is on lemmas, so
+"I didn't care" matches "I don't care". It is done the cheap way round: instead of lemmatising
+every transcript token, each lemma in a pattern is expanded once into all the word forms that
+the lookup lemmatizer (``spacy-lookups-data``, the same table the pipeline uses) maps to it, and
+the Matcher compares lower-cased words against those sets. A suggestion pass then costs little
+more than tokenising. The suggestion is the sentence that holds the match (a researcher codes
+passages, not keywords); several matches in one sentence raise its score.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from app.nlp.pipeline import with_sentences
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -36,11 +43,53 @@ class RuleHit:
     score: float
 
 
-def lemma_norms(doc: Doc) -> Doc:
-    """Put the lower-cased lemma in ``NORM`` so phrases match whatever the casing or inflection."""
-    for token in doc:
-        token.norm_ = (token.lemma_ or token.text).lower()
-    return doc
+_forms_lock = threading.Lock()
+_tables: tuple[dict[str, str], dict[str, set[str]]] | None = None
+
+
+def lemma_tables() -> tuple[dict[str, str], dict[str, set[str]]]:
+    """(form -> lemma, lemma -> lower-cased forms) from the English lookup table (cached)."""
+    global _tables
+    with _forms_lock:
+        if _tables is None:
+            import spacy_lookups_data
+            import srsly
+
+            # The packaged JSON keeps the word forms (spaCy's Table keeps only their hashes).
+            path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+            lemma_of = {str(k): str(v) for k, v in srsly.read_gzip_json(path).items()}
+            forms: dict[str, set[str]] = {}
+            for form, lemma in lemma_of.items():
+                forms.setdefault(lemma.lower(), set()).add(form.lower())
+            _tables = (lemma_of, forms)
+        return _tables
+
+
+def lemma(word: str) -> str:
+    lemma_of, _ = lemma_tables()
+    return (lemma_of.get(word) or lemma_of.get(word.lower()) or word).lower()
+
+
+def forms_of(word: str) -> list[str]:
+    """Every lower-cased form whose lemma is the lemma of ``word`` (the word itself included)."""
+    _, forms = lemma_tables()
+    base = lemma(word)
+    return sorted(forms.get(base, set()) | {base, word.lower()})
+
+
+def _lemma_to_lower(token: dict[str, Any]) -> dict[str, Any]:
+    """``{"LEMMA": x}`` / ``{"LEMMA": {"IN": [...]}}`` become LOWER tests over all their forms."""
+    if "LEMMA" not in token:
+        return dict(token)
+    value = token["LEMMA"]
+    out = {k: v for k, v in token.items() if k != "LEMMA"}
+    if isinstance(value, str):
+        out["LOWER"] = {"IN": forms_of(value)}
+    elif isinstance(value, dict) and set(value) == {"IN"}:
+        out["LOWER"] = {"IN": sorted({f for v in value["IN"] for f in forms_of(str(v))})}
+    else:
+        out["LEMMA"] = value
+    return out
 
 
 class RuleMatcher:
@@ -62,22 +111,24 @@ class RuleMatcher:
 
     def _compile(self, key: str, item: Any) -> list[dict[str, Any]] | None:
         if isinstance(item, str):
-            doc = lemma_norms(self.nlp(item))
-            tokens = [{"NORM": t.norm_} for t in doc if not t.is_space]
-            return tokens or None
+            words = [t.text for t in self.nlp.make_doc(item) if not t.is_space]
+            return [{"LOWER": {"IN": forms_of(w)}} for w in words] or None
         if isinstance(item, list) and item and all(isinstance(t, dict) for t in item):
-            return [dict(t) for t in item]
+            return [_lemma_to_lower(t) for t in item]
         self.problems.append(f"code {key}: pattern {item!r} is neither a phrase nor a token list")
         return None
 
     def match(self, doc: Doc, offset: int = 0) -> list[RuleHit]:
-        """Hits in one processed document; ``offset`` shifts positions into the transcript."""
-        lemma_norms(doc)
+        """Hits in one tokenised document; ``offset`` shifts positions into the transcript."""
         try:
             matches = self.matcher(doc)
-        except ValueError as exc:  # a malformed token pattern surfaces only when matching
-            self.problems.append(str(exc))
+        except ValueError as exc:  # a pattern needing a tagger or parser fails only here
+            if str(exc) not in self.problems:
+                self.problems.append(str(exc))
             return []
+        if not matches:
+            return []
+        doc = with_sentences(self.nlp, doc)
         per_sentence: dict[tuple[str, int, int], float] = {}
         for match_id, start, end in matches:
             key = self.nlp.vocab.strings[match_id]

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from app.core.codebook import resolve_codes
 from app.core.dto import CodeInfo
 from app.core.errors import UserError
@@ -188,6 +190,31 @@ def load_trained(project: Project) -> TrainedModel | None:
     return TrainedModel.from_bytes(data) if data is not None else None
 
 
+def choose_matrix(
+    scores: np.ndarray, labels: Sequence[str], groups: Sequence[Sequence[str]], min_score: float
+) -> list[tuple[int, int, float]]:
+    """``choose`` for a whole score matrix at once: (row, label column, score) to suggest."""
+    col = {label: j for j, label in enumerate(labels)}
+    picked = np.zeros(scores.shape, dtype=bool)
+    grouped: set[int] = set()
+    for group in groups:
+        cols = [col[g] for g in group if g in col]
+        if not cols:
+            continue
+        grouped.update(cols)
+        sub = scores[:, cols]
+        best = sub.argmax(axis=1)
+        hit = np.nonzero(sub[np.arange(len(sub)), best] >= min_score)[0]
+        picked[hit, np.asarray(cols)[best[hit]]] = True
+    free = [j for j in range(len(labels)) if j not in grouped]
+    if free:
+        picked[:, free] = scores[:, free] >= min_score
+    where_rows, where_cols = np.nonzero(picked)
+    return [
+        (int(r), int(c), float(scores[r, c])) for r, c in zip(where_rows, where_cols, strict=True)
+    ]
+
+
 def suggest_units(
     units: Sequence[UnitRecord],
     codes: Sequence[CodeInfo],
@@ -197,68 +224,82 @@ def suggest_units(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> list[NewSuggestion]:
-    """Rule and model suggestions for these utterances (not stored)."""
-    from app.nlp.pipeline import get_pipeline
+    """Rule and model suggestions for these utterances (not stored).
+
+    The transcript is only tokenised; sentence boundaries are found on demand (for rule hits and,
+    when the coder codes below the utterance, sentence candidates), and the model scores arrays
+    of token hashes directly, so a pass costs little more than tokenising (spec §8).
+    """
+    from app.nlp.context_bow import context_sequence, lower_array
+    from app.nlp.pipeline import get_pipeline, with_sentences
     from app.nlp.rules import RuleMatcher, patterns_of
 
     nlp = get_pipeline()
     id_of = {c.guid: c.id for c in codes}
     matcher = RuleMatcher(nlp, patterns_of(codes))
     labels = [g for g in model.labels if g in id_of] if model is not None else []
+    fast = model is not None and model.architecture == "context_bow"
     sentence_level = bool(model is not None and model.meta.get("sentence_examples"))
-    groups = model.exclusive_groups if model is not None else []
     out: list[NewSuggestion] = []
-    pending: list[tuple[UnitRecord, int, int, Candidate]] = []
-    prev_words: tuple[str, ...] = ()
+    spans: list[tuple[UnitRecord, int, int]] = []
+    seqs: list[np.ndarray] = []
+    slow: list[Candidate] = []
+    prev: np.ndarray | None = None
     prev_tid = -1
     texts = (u.text for u in units)
-    for i, (unit, doc) in enumerate(zip(units, nlp.pipe(texts, batch_size=256), strict=True)):
-        if cancelled is not None and i % 200 == 0 and cancelled():
+    docs = nlp.tokenizer.pipe(texts, batch_size=1000)  # type: ignore[union-attr]
+    for i, (unit, doc) in enumerate(zip(units, docs, strict=True)):
+        if cancelled is not None and i % 500 == 0 and cancelled():
             raise TrainingCancelled()
         if unit.transcript_id != prev_tid:
-            prev_words = ()
+            prev = None
         prev_tid = unit.transcript_id
-        words = tuple(t.lower_ for t in doc if not t.is_space)
-        if matcher:
-            for hit in matcher.match(doc, unit.start_char):
-                out.append(
-                    NewSuggestion(
-                        unit.transcript_id,
-                        id_of[hit.code_key],
-                        hit.start_char,
-                        hit.end_char,
-                        hit.score,
-                        "rule",
-                    )
+        own = lower_array(doc)
+        for hit in matcher.match(doc, unit.start_char) if matcher else ():
+            code_id = id_of[hit.code_key]
+            out.append(
+                NewSuggestion(
+                    unit.transcript_id, code_id, hit.start_char, hit.end_char, hit.score, "rule"
                 )
-        if labels and words:
-            cand = Candidate(unit.text, unit.role, "", unit.prev_role, words, prev_words)
-            pending.append((unit, unit.start_char, unit.end_char, cand))
-            if sentence_level:
-                sents = list(doc.sents)
-                for sent in sents if len(sents) > 1 else ():
-                    sw = tuple(t.lower_ for t in sent if not t.is_space)
-                    if sw:
-                        s_cand = Candidate(sent.text, unit.role, "", unit.prev_role, sw, prev_words)
-                        a = unit.start_char + sent.start_char
-                        b = a + len(sent.text.rstrip())
-                        pending.append((unit, a, b, s_cand))
-        prev_words = words
-        if progress is not None and i % 500 == 0:
-            progress(0.6 * i / max(1, len(units)), "reading transcripts")
-    if model is not None and pending:
-        scores = model.predict([p[3] for p in pending])
-        best_utt: dict[tuple[int, str], float] = {}
-        for (unit, a, b, _c), sc in zip(pending, scores, strict=True):
-            chosen = choose({k: sc[k] for k in labels}, groups, min_score)
-            is_utt = (a, b) == (unit.start_char, unit.end_char)
-            for guid, score in chosen.items():
-                key = (unit.utterance_id, guid)
-                if is_utt:
-                    best_utt[key] = score
-                elif score <= best_utt.get(key, 0.0) + 0.1:
-                    continue  # a sentence is worth suggesting only if it beats its utterance
-                out.append(NewSuggestion(unit.transcript_id, id_of[guid], a, b, score, "model"))
+            )
+        if labels and len(doc) and unit.text.strip():
+            prev_role = unit.prev_role if prev is not None else None
+            spans.append((unit, unit.start_char, unit.end_char))
+            if fast:
+                seqs.append(context_sequence(own, unit.role, prev, prev_role))
+            else:
+                slow.append(unit_candidate(unit))
+            sents = list(with_sentences(nlp, doc).sents) if sentence_level else []
+            for sent in sents if len(sents) > 1 else ():
+                a = unit.start_char + sent.start_char
+                b = a + len(sent.text.rstrip())
+                spans.append((unit, a, b))
+                if fast:
+                    seqs.append(
+                        context_sequence(own[sent.start : sent.end], unit.role, prev, prev_role)
+                    )
+                else:
+                    slow.append(Candidate(sent.text, unit.role, unit.prev_text, unit.prev_role))
+        prev = own
+        if progress is not None and i % 1000 == 0:
+            progress(0.5 * i / max(1, len(units)), "reading transcripts")
+    if model is not None and spans:
+        if fast:
+            matrix = model.score_sequences(seqs)
+        else:
+            matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
+        keep = [model.labels.index(g) for g in labels]
+        matrix = matrix[:, keep]
+        best_utt: dict[tuple[int, int], float] = {}
+        for row, col, score in choose_matrix(matrix, labels, model.exclusive_groups, min_score):
+            unit, a, b = spans[row]
+            code_id = id_of[labels[col]]
+            key = (unit.utterance_id, code_id)
+            if (a, b) == (unit.start_char, unit.end_char):
+                best_utt[key] = score
+            elif score <= best_utt.get(key, 0.0) + 0.1:
+                continue  # a sentence is worth suggesting only if it beats its utterance
+            out.append(NewSuggestion(unit.transcript_id, code_id, a, b, round(score, 4), "model"))
     if progress is not None:
         progress(1.0, f"{len(out)} suggestions")
     return out

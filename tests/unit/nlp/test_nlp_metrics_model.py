@@ -11,10 +11,10 @@ from app.nlp.model import (
     TrainedModel,
     auto_epochs,
     exclusive_groups_from,
-    feature_words,
+    sequence_of,
     train,
 )
-from app.nlp.suggester import choose
+from app.nlp.suggester import choose, choose_matrix
 
 
 def test_cohen_kappa_matches_hand_computation() -> None:
@@ -56,15 +56,34 @@ def test_auto_epochs_bounds() -> None:
     assert auto_epochs(50) == 12
 
 
-def test_features_carry_role_and_previous_turn() -> None:
+def test_context_sequence_marks_role_and_previous_turn() -> None:
     import spacy
 
+    from app.nlp.context_bow import PREV_SALT, lower_array, marker
+
     nlp = spacy.blank("en")
-    words = feature_words(nlp, Candidate("Why not?", "therapist", "I quit today", "client"))
-    assert words[:4] == ["__role_therapist", "why", "not", "?"]
-    assert words[4:] == ["__prev_client", "p_i", "p_quit", "p_today"]
-    first = feature_words(nlp, Candidate("Hello", "client"))
-    assert first == ["__role_client", "hello", "__first_turn"]
+    seq = sequence_of(nlp, Candidate("Why not?", "therapist", "I quit today", "client"))
+    own = lower_array(nlp.make_doc("why NOT?"))
+    prev = lower_array(nlp.make_doc("i quit today"))
+    assert seq[0] == marker("__role_therapist")
+    assert list(seq[1:4]) == list(own)  # lower-cased: casing does not matter
+    assert seq[4] == marker("__prev_client")
+    assert list(seq[5:]) == list(prev ^ PREV_SALT)  # previous words live in their own space
+    first = sequence_of(nlp, Candidate("Hello", "client"))
+    hello = lower_array(nlp.make_doc("hello"))[0]
+    assert list(first) == [marker("__role_client"), hello, marker("__first_turn")]
+
+
+def test_choose_matrix_agrees_with_choose() -> None:
+    import numpy as np
+
+    labels = ["q", "r", "x", "y"]
+    rows = np.array([[0.6, 0.55, 0.7, 0.2], [0.1, 0.3, 0.1, 0.9], [0.2, 0.1, 0.0, 0.0]])
+    picked = choose_matrix(rows, labels, [["q", "r"]], 0.5)
+    for i, row in enumerate(rows):
+        expected = choose(dict(zip(labels, row, strict=True)), [["q", "r"]], 0.5)
+        got = {labels[c]: s for r, c, s in picked if r == i}
+        assert got == pytest.approx(expected)
 
 
 def _toy_examples() -> list[tuple[Candidate, dict[str, float]]]:
@@ -121,3 +140,13 @@ def test_rejected_example_names_only_the_rejected_code() -> None:
     examples += [(Candidate("I want to stop drinking.", "client", "?", "therapist"), {"C": 0.0})]
     model = train(examples, ["Q", "R", "C"], config=TrainConfig(epochs=3))
     assert model.meta["n_examples"] == len(examples)
+
+
+def test_plain_bow_baseline_trains_too() -> None:
+    model = train(_toy_examples(), ["Q", "R", "C"], config=TrainConfig(architecture="plain_bow"))
+    scores = TrainedModel.from_bytes(model.to_bytes()).predict(
+        [Candidate("I want to stop smoking.", "client")]
+    )
+    assert max(scores[0], key=scores[0].__getitem__) == "C"
+    with pytest.raises(ValueError, match="architecture"):
+        train(_toy_examples(), ["Q"], config=TrainConfig(architecture="nope"))

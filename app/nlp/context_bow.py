@@ -1,0 +1,152 @@
+"""A bag-of-n-grams text classifier whose features include the turn's context, built for speed.
+
+spaCy's ``TextCatBOW`` reads n-grams from the doc's own tokens. Giving it the speaker role and
+the previous turn would mean building a new ``Doc`` per candidate (string lookups for every
+context word), which costs several times the tokenisation itself. Instead each candidate's
+feature sequence is an array of 64-bit token hashes, assembled with NumPy from arrays that the
+tokeniser already made:
+
+    [role] + own lower-cased tokens + [previous role] + previous turn's last tokens (salted)
+
+The salt puts the previous turn's words in their own feature space ("quit" said now differs
+from "quit" said just before). Unigrams and bigrams of that sequence are hashed into the same
+sparse linear layer + logistic output that ``TextCatBOW`` uses, so the model is a normal spaCy
+``textcat_multilabel`` (trainable with ``nlp.update``, serialisable with ``to_bytes``) whose
+architecture is registered as ``iprw.ContextBOW.v1``. During a suggestion pass the scorer is
+called directly on the feature arrays, without per-candidate ``Doc`` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+    from thinc.api import Model
+
+ARCHITECTURE = "iprw.ContextBOW.v1"
+SEQ_KEY = "iprw_seq"
+PREV_TOKENS = 30
+PREV_SALT = np.uint64(0x9E3779B97F4A7C15)
+_registered = False
+
+
+def _hash(text: str) -> np.uint64:
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+    return np.uint64(hash_string(text))
+
+
+_KEYS: dict[str, np.uint64] = {}
+
+
+def marker(text: str) -> np.uint64:
+    """Hash of a context marker such as ``__role_client`` (cached)."""
+    key = _KEYS.get(text)
+    if key is None:
+        key = _KEYS[text] = _hash(text)
+    return key
+
+
+def lower_array(doc: Doc) -> np.ndarray:
+    from spacy.attrs import LOWER
+
+    return np.asarray(doc.to_array(LOWER), dtype=np.uint64)
+
+
+def context_sequence(
+    own: np.ndarray, role: str, prev: np.ndarray | None, prev_role: str | None
+) -> np.ndarray:
+    """The feature sequence of one candidate (see the module docstring)."""
+    head = np.array([marker(f"__role_{role}")], dtype=np.uint64)
+    if prev_role is None or prev is None:
+        tail = np.array([marker("__first_turn")], dtype=np.uint64)
+        return np.concatenate([head, own, tail])
+    mid = np.array([marker(f"__prev_{prev_role}")], dtype=np.uint64)
+    return np.concatenate([head, own, mid, prev[-PREV_TOKENS:] ^ PREV_SALT])
+
+
+def ngram_features(
+    seqs: Sequence[np.ndarray], ngram_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keys, counts, lengths) for thinc's SparseLinear, like spaCy's ``extract_ngrams``."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps()
+    keys_all, vals_all, lengths = [], [], []
+    for seq in seqs:
+        grams = [seq]
+        for n in range(2, ngram_size + 1):
+            if len(seq) >= n:
+                grams.append(ops.ngrams(n, seq))
+        keys, vals = np.unique(np.concatenate(grams), return_counts=True)
+        keys_all.append(keys)
+        vals_all.append(vals)
+        lengths.append(len(keys))
+    if not keys_all:
+        return (np.zeros(0, "uint64"), np.zeros(0, "f"), np.zeros(0, "int32"))
+    return (
+        np.concatenate(keys_all).astype(np.uint64),
+        np.concatenate(vals_all).astype("f"),
+        np.asarray(lengths, dtype="int32"),
+    )
+
+
+def _extract_forward(model: Model, docs: list[Doc], is_train: bool) -> Any:
+    # A doc without attached context (spaCy samples reference docs at initialisation) is read
+    # as a first turn of an unknown speaker.
+    seqs = [
+        doc.user_data[SEQ_KEY]
+        if SEQ_KEY in doc.user_data
+        else context_sequence(lower_array(doc), "other", None, None)
+        for doc in docs
+    ]
+    return ngram_features(seqs, model.attrs["ngram_size"]), lambda d_y: []
+
+
+def build_context_bow(ngram_size: int, length: int = 262144, nO: int | None = None) -> Model:
+    """Same layers as spaCy's TextCatBOW.v3 (multilabel), with the context feature extractor."""
+    from spacy.ml.models.textcat import NEG_VALUE, resize_and_set_ref
+    from thinc.api import Logistic, Model, SparseLinear_v2, chain
+    from thinc.layers.resizable import resizable, resize_linear_weighted
+
+    length = 2 ** (length - 1).bit_length()
+    extract: Model = Model("iprw_context_ngrams", _extract_forward)
+    extract.attrs["ngram_size"] = ngram_size
+    sparse = SparseLinear_v2(nO=nO, length=length)
+    resizable_layer: Model = resizable(
+        sparse,
+        resize_layer=partial(resize_linear_weighted, fill_defaults={"b": NEG_VALUE, "W": 0}),
+    )
+    scorer: Model = chain(resizable_layer, Logistic())
+    model: Model = chain(extract, scorer)
+    if nO is not None:
+        model.set_dim("nO", nO)
+    model.set_ref("output_layer", sparse)
+    model.set_ref("scorer", scorer)
+    model.attrs["multi_label"] = True
+    model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    return model
+
+
+def register() -> None:
+    """Make the architecture known to spaCy's registry (idempotent; before building/loading)."""
+    global _registered
+    if _registered:
+        return
+    from spacy.util import registry
+
+    registry.architectures.register(ARCHITECTURE, func=build_context_bow)
+    _registered = True
+
+
+def score_sequences(model: Model, seqs: Sequence[np.ndarray], ngram_size: int) -> np.ndarray:
+    """Scores (n x labels) for feature sequences, skipping the Doc-based extractor."""
+    if not seqs:
+        return np.zeros((0, model.get_dim("nO")), dtype="f")
+    scorer = model.get_ref("scorer")
+    return np.asarray(scorer.predict(ngram_features(seqs, ngram_size)))
