@@ -3,8 +3,9 @@
 What becomes what:
 - ``User`` -> coder (same name = same coder, so colleagues' files merge). ATLAS.ti writes a
   pseudo-user "ATLAS.ti" into every export; it is not a person, so it does not become a coder and
-  anything it "created" is attributed to the project's creating user (``creatingUserGUID``) when
-  that is a real user, else to the ``coder`` argument, else to the project's default user.
+  anything it "created" (and any unsigned coding) goes to the ``coder`` argument when given, else
+  to the project's creating user (``creatingUserGUID``) when that is a real user, else to the
+  project's default user; that fallback coder is only created when some coding needs it.
 - ``Code`` tree -> codebook (merged by path; a category that the file nevertheless codes with is
   made codable and reported).
 - ``TextSource`` -> a session (named after the source) holding one transcript with the text
@@ -208,24 +209,28 @@ class _Importer:
             self._coder_names[name] = row.id
             self._named_users.append(name)
         creator = self.refi.creator_guid or ""
+        # who gets codings nobody (or ATLAS.ti's pseudo-user) signed; created only when needed,
+        # so a file whose codings are all signed adds no stray coder
         if coder:
-            fallback = ensure_coder_in(self.s, coder)
-            self.fallback_coder_id = fallback.id
-            self._coder_names[fallback.name] = fallback.id
+            self._fallback_name: str | None = coder
         elif creator in self.coder_ids:
             self.fallback_coder_id = self.coder_ids[creator]
+            self._fallback_name = None
         else:
-            row = ensure_coder_in(self.s, default_coder)
+            self._fallback_name = default_coder
+
+    def _fallback(self) -> int:
+        if not self.fallback_coder_id and self._fallback_name:
+            row = ensure_coder_in(self.s, self._fallback_name)
             self.fallback_coder_id = row.id
             self._coder_names[row.name] = row.id
-        for guid in pseudo:
-            self.coder_ids[guid] = self.fallback_coder_id
+        return self.fallback_coder_id
 
     def coder_for(self, coding: RefiCoding, selection: RefiSelection | None) -> int:
         guid = coding.user_guid or (selection.user_guid if selection else None)
         if self.trust_selections and selection is not None and selection.user_guid:
             guid = selection.user_guid
-        cid = self.coder_ids.get(guid or "", self.fallback_coder_id)
+        cid = self.coder_ids.get(guid or "") or self._fallback()
         self._used_coders.add(cid)
         return cid
 

@@ -191,3 +191,44 @@ def test_embedded_video_is_extracted_next_to_the_project(tmp_path: Path) -> None
         assert (tmp_path / "study media" / "Session 4.mp4").read_bytes() == fake_video
     finally:
         project.close()
+
+
+def test_atlas_pseudo_user_codings_go_to_the_project_creator(tmp_path: Path) -> None:
+    qde = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="a" origin="ATLAS.ti 23.2"
+         creatingUserGUID="11111111-0000-4000-8000-000000000001">
+  <Users>
+    <User guid="11111111-0000-4000-8000-000000000001" name="Maya"/>
+    <User guid="C32A2BD5-537F-4838-8B17-DF9EFBAFDF4B" name="ATLAS.ti"/>
+  </Users>
+  <CodeBook><Codes>
+    <Code guid="22222222-0000-4000-8000-000000000001" name="Bond" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources>
+    <TextSource guid="33333333-0000-4000-8000-000000000001" name="s.txt">
+      <PlainTextContent>C: I trust you.</PlainTextContent>
+      <PlainTextSelection guid="44444444-0000-4000-8000-000000000001" startPosition="3"
+                          endPosition="15" creatingUser="C32A2BD5-537F-4838-8B17-DF9EFBAFDF4B">
+        <Coding guid="55555555-0000-4000-8000-000000000001"
+                creatingUser="C32A2BD5-537F-4838-8B17-DF9EFBAFDF4B">
+          <CodeRef targetGUID="22222222-0000-4000-8000-000000000001"/>
+        </Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>"""
+    path = tmp_path / "a.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+    project = create_project(tmp_path / "a.iprw")
+    try:
+        report = import_qdpx(project, path)
+        assert report.coders == ["Maya"]
+        assert [(g.coder_name, g.code_path) for g in list_segments(project)] == [("Maya", "Bond")]
+        # an explicit --coder takes them instead
+        other = create_project(tmp_path / "b.iprw")
+        import_qdpx(other, path, coder="Rater 2")
+        assert [g.coder_name for g in list_segments(other)] == ["Rater 2"]
+        other.close()
+    finally:
+        project.close()
