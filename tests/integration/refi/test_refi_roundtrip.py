@@ -256,3 +256,28 @@ def test_export_refuses_unknown_names(tmp_path: Path, source_project: Project) -
     with pytest.raises(UserError, match="Dyad 99"):
         export_qdpx(source_project, tmp_path / "x.qdpx", sessions=["Dyad 99"])
     assert not (tmp_path / "x.qdpx").exists()
+
+
+def test_cli_export_qdpx_then_import(tmp_path: Path, source_project: Project, cli: Any) -> None:
+    """`ipr-workbench export P out.qdpx` (the export command calls export_qdpx), then import."""
+    import importlib.util
+
+    if importlib.util.find_spec("app.cli_commands.export") is None:
+        pytest.skip("the export command is not in this build yet")
+    src = source_project.path
+    assert src is not None
+    out = tmp_path / "cli.qdpx"
+    result = cli("export", str(src), str(out), "--coders", "bob")
+    assert result.returncode == 0, result.stderr
+    target = tmp_path / "cli-copy.iprw"
+    assert cli("init", str(target)).returncode == 0
+    result = cli("import", str(target), str(out))
+    assert result.returncode == 0, result.stderr
+    from app.core.project import open_project
+
+    copy = open_project(target)
+    try:
+        assert {g.coder_name for g in list_segments(copy)} == {"bob"}
+        assert len(list_segments(copy)) == 3
+    finally:
+        copy.close()
