@@ -232,3 +232,20 @@ def test_atlas_pseudo_user_codings_go_to_the_project_creator(tmp_path: Path) -> 
         other.close()
     finally:
         project.close()
+
+
+def test_write_qdc_from_project_keeps_texts(tmp_path: Path, project: Project,
+                                            shared_data: Path) -> None:
+    import xmlschema
+
+    from app.core.codebook import codebook_spec
+    from app.io.refi.qdc import write_qdc
+
+    out = write_qdc(project, tmp_path / "mini.qdc")
+    xmlschema.XMLSchema(str(shared_data / "refi-qda" / "Codebook.xsd")).validate(str(out))
+
+    def tree(specs: Any) -> list[Any]:
+        return [(s.name, s.codable, s.definition, s.include, s.exclude, s.examples,
+                 s.color.upper(), s.guid, tree(s.children)) for s in specs]
+
+    assert tree(read_qdc(out)) == tree(codebook_spec(project).codes)
