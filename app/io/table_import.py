@@ -117,19 +117,25 @@ def parse_table(
     text: str, options: TableOptions, filename: str = "table", delimiter: str | None = None
 ) -> ParsedFile:
     """Parse normalised CSV/TSV text; raise UnreadableFile when the header does not fit."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # callers normally did this already
     delim = delimiter or sniff_delimiter(text[:16384])
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
         header = next(reader)
     except StopIteration:
         raise UnreadableFile(f"{filename}: empty table (no header row)") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"{filename}:1: broken CSV header ({exc})") from exc
     header = [h.strip() for h in header]
     index = {h: i for i, h in enumerate(header)}
     mapping = _resolve_mapping(header, options.column_map, filename)
     headerless = False
     if "text" not in mapping and not options.column_map and _looks_like_data(header):
         # "00:00:05<TAB>T<TAB>Hello": a transcript table without a header row
-        sample = [header, *list(csv.reader(io.StringIO(text), delimiter=delim))[1:50]]
+        try:
+            sample = [header, *list(csv.reader(io.StringIO(text), delimiter=delim))[1:50]]
+        except csv.Error as exc:
+            raise UnreadableFile(f"{filename}: broken CSV ({exc})") from exc
         mapping = _guess_mapping(sample)
         headerless = True
         reader = csv.reader(io.StringIO(text), delimiter=delim)
