@@ -55,10 +55,11 @@ def test_subtitle_parsers_never_raise(text: str) -> None:
 @given(TEXTY)
 def test_table_parser_gives_rows_or_a_clean_error(text: str) -> None:
     options = TableOptions(column_map={}, code_columns=[])
-    try:
-        _check(parse_table("speaker,start,text\n" + text, options))
-    except UnreadableFile as exc:
-        assert str(exc)
+    for table in ("speaker,start,text\n" + text, text, text + "\x00"):
+        try:
+            _check(parse_table(table, options))
+        except UnreadableFile as exc:
+            assert str(exc)
 
 
 @settings(max_examples=200, deadline=None)
