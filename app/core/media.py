@@ -47,7 +47,9 @@ def probe_duration_ms(path: Path) -> int | None:
         try:
             result = subprocess.run(
                 [
-                    ffprobe, "-v", "error", "-show_entries", "format=duration",
+                    # file protocol only: a playlist must never make us open a network stream
+                    ffprobe, "-v", "error", "-protocol_whitelist", "file",
+                    "-show_entries", "format=duration",
                     "-of", "default=noprint_wrappers=1:nokey=1", str(path),
                 ],
                 capture_output=True,
