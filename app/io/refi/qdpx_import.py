@@ -197,12 +197,10 @@ class _Importer:
         self._used_coders: set[int] = set()
         self._named_users: list[str] = []
         atlas = "atlas" in self.refi.origin.lower()
-        pseudo: set[str] = set()
         for user in self.refi.users:
             is_pseudo = user.name.strip().casefold() == ATLAS_PSEUDO_USER
             if is_pseudo and (atlas or len(self.refi.users) > 1):
-                pseudo.add(user.guid)
-                continue
+                continue  # not a person: its codings fall back (see _fallback)
             name = user.name.strip() or f"user {user.guid[:8]}"
             row = ensure_coder_in(self.s, name)
             self.coder_ids[user.guid] = row.id
