@@ -34,7 +34,14 @@ from app.core.codebook import add_codes_in, list_codes_in
 from app.core.coding import TextAnchor, TimeAnchor
 from app.core.dto import RatingScale
 from app.core.errors import UserError
-from app.core.importing import bulk_insert, db_timestamp, default_user
+from app.core.importing import (
+    CancelFn,
+    ImportCancelled,
+    ProgressFn,
+    bulk_insert,
+    db_timestamp,
+    default_user,
+)
 from app.core.models import PERSPECTIVES, Code, Segment, Transcript, new_guid
 from app.core.project import Project
 from app.core.sessions import ensure_coder_in
@@ -108,12 +115,17 @@ def import_qdpx(
     coder: str | None = None,
     session: str | None = None,
     kind: str = "session",
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
 ) -> RefiImportReport:
     """Import ``path`` into ``project`` in one transaction and say what happened.
 
     ``coder`` receives codings whose creator is unknown (or ATLAS.ti's pseudo-user); ``session``
     puts every text source into that one session; ``kind`` is the transcript kind for sources
-    whose kind the file does not record (only our own exports record it).
+    whose kind the file does not record (only our own exports record it). ``progress(done,
+    total)`` is called per source written; ``cancel()`` returning True rolls everything back and
+    raises ``ImportCancelled``.
     """
     if kind not in ("session", "recall"):
         raise UserError(f"transcript kind '{kind}': expected session or recall")
@@ -129,9 +141,9 @@ def import_qdpx(
         plan = plan_sources(project, refi, archive, units, sidecar, session, kind, report.problems)
         _report_not_imported(refi, report)
         with project.transaction() as s:
-            _Importer(s, refi, sidecar, report, path, archive).run(
-                plan, coder, default_user(project)
-            )
+            importer = _Importer(s, refi, sidecar, report, path, archive)
+            importer.progress, importer.cancel = progress, cancel
+            importer.run(plan, coder, default_user(project))
     return report
 
 
@@ -168,6 +180,8 @@ class _Importer:
         self.text_length: dict[int, int] = {}
         self.scales: dict[int, RatingScale | None] = {}
         self.segment_rows: list[tuple[object, ...]] = []
+        self.progress: ProgressFn | None = None
+        self.cancel: CancelFn | None = None
         self.trust_selections = codings_are_synthetic(refi)
         if self.trust_selections:
             report.problems.append(
@@ -182,13 +196,21 @@ class _Importer:
             cid: RatingScale.from_json(rating)
             for cid, rating in self.s.execute(select(Code.id, Code.rating))
         }
-        for item in plan:
+        for done, item in enumerate(plan, start=1):
+            self._check_cancel()
             self._source(item)
+            if self.progress is not None:
+                self.progress(done, len(plan))
+        self._check_cancel()
         self.flush_segments()
         self.report.coders = sorted(
             {name for name, cid in self._coder_names.items() if cid in self._used_coders}
             | set(self._named_users)
         )
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise ImportCancelled(f"{self.path.name}: import cancelled; nothing was written")
 
     # --- coders -------------------------------------------------------------------------------
 

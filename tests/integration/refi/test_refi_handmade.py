@@ -249,3 +249,22 @@ def test_write_qdc_from_project_keeps_texts(tmp_path: Path, project: Project,
                  s.color.upper(), s.guid, tree(s.children)) for s in specs]
 
     assert tree(read_qdc(out)) == tree(codebook_spec(project).codes)
+
+
+def test_progress_and_cancel(tmp_path: Path) -> None:
+    from app.core.importing import ImportCancelled
+
+    path = _zip_handmade(tmp_path / "handmade.qdpx")
+    project = create_project(tmp_path / "p.iprw")
+    try:
+        seen: list[tuple[int, int]] = []
+        with pytest.raises(ImportCancelled):
+            import_qdpx(project, path, progress=lambda d, t: seen.append((d, t)),
+                        cancel=lambda: len(seen) >= 2)
+        assert seen == [(1, 3), (2, 3)]
+        assert list_sessions(project) == [] and list_segments(project) == []
+        seen.clear()
+        import_qdpx(project, path, progress=lambda d, t: seen.append((d, t)))
+        assert seen == [(1, 3), (2, 3), (3, 3)]
+    finally:
+        project.close()
