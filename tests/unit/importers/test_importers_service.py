@@ -161,3 +161,21 @@ def test_speakers_without_a_known_role_are_reported_once(project: Any) -> None:
     again = _import(project, "zoom.txt", session="Z2")
     assert again.problems == ()
     assert [r.role for r in utterance_rows(project, "Z2")] == ["therapist", "client", "client"]
+
+
+def test_a_failure_in_the_second_transcript_rolls_back_the_first(
+    project: Any, tmp_path: Path
+) -> None:
+    first = tmp_path / "table.csv"
+    first.write_text("session,speaker,text\nS01,T,Hello\n", encoding="utf-8")
+    parsed = read_transcript_file(first, ReadOptions())
+    import_parsed(project, parsed, first, ImportOptions())
+    both = tmp_path / "sub" / "table.csv"
+    both.parent.mkdir()
+    both.write_text("session,speaker,text\nS03,T,New\nS01,T,Clash\n", encoding="utf-8")
+    with pytest.raises(UserError, match="session 'S01' already has a transcript named 'table'"):
+        import_parsed(project, read_transcript_file(both, ReadOptions()), both, ImportOptions())
+    from app.core.sessions import list_sessions
+
+    assert [s.name for s in list_sessions(project)] == ["S01"]
+    assert [r.text for r in utterance_rows(project)] == ["Hello"]
