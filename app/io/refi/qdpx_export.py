@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -225,10 +226,13 @@ def export_qdpx(
     coders: list[str] | None = None,
     codes: list[str] | None = None,
     sessions: list[str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RefiExportReport:
     """Write ``out`` (.qdpx) with the chosen coders', codes' and sessions' segments.
 
     ``None`` means all. Code paths may name parents (every codable code below them).
+    ``progress(done, total)`` is called after each session (for a worker's progress bar).
     """
     out = Path(out)
     exporter = _Exporter(project)
@@ -273,7 +277,9 @@ def export_qdpx(
             by_transcript.setdefault(seg.transcript_id, []).append(seg)
         else:
             by_session_time.setdefault(seg.session_id, []).append(seg)
-    for session in chosen_sessions:
+    for done, session in enumerate(chosen_sessions, start=1):
+        if progress is not None and done > 1:
+            progress(done - 1, len(chosen_sessions))
         transcripts = list_transcripts(project, session.id)
         report.sessions += 1
         exporter.sidecar.sessions[_g(session.guid).lower()] = {
@@ -310,6 +316,8 @@ def export_qdpx(
         root.append(cases_el)
     if len(sources):
         root.append(sources)
+    if progress is not None:
+        progress(len(chosen_sessions), len(chosen_sessions))
     xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     _write_zip(out, xml, exporter.files, exporter.sidecar.to_bytes())
     return report
