@@ -198,7 +198,10 @@ def test_export_validates_against_project_xsd(
 
 def test_export_filters_by_coder_and_code(tmp_path: Path, source_project: Project) -> None:
     out = tmp_path / "bob.qdpx"
-    report = export_qdpx(source_project, out, coders=["bob"], codes=["Rupture/Withdrawal"])
+    steps: list[tuple[int, int]] = []
+    report = export_qdpx(source_project, out, coders=["bob"], codes=["Rupture/Withdrawal"],
+                         progress=lambda d, t: steps.append((d, t)))
+    assert steps == [(1, 1)]
     assert report.coders == ["bob"]
     assert (report.text_segments, report.time_segments) == (2, 0)
 
