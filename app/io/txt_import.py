@@ -221,7 +221,8 @@ class TextParser:
                 continue
             if kind == "transana":
                 return int(m.group("ms")), line[m.end() :], True
-            t = parse_clock(m.group("t"), frames=kind == "inqscribe", fps=self._fps)
+            frames = kind == "inqscribe" and self._fps > 0
+            t = parse_clock(m.group("t"), frames=frames, fps=self._fps)
             if t is None:
                 self.problems.append(
                     ImportProblem(lineno, f"malformed timestamp '{m.group(0).strip()}'")
@@ -315,12 +316,26 @@ def parse_text(
     """Parse a normalised text transcript (see `app.io.sniff.decode_bytes`)."""
     lines = text.split("\n")
     labels = accepted_labels(candidate_lines(lines), speaker_map or {})
+    if _fractions_exceed(lines, fps):
+        fps = 0  # `[00:01:02.50]`: two digits past 29 cannot be frames; they are hundredths
     parser = TextParser(labels, fps=fps, paragraph_mode=not labels and not _has_headers(lines))
     for i, line in enumerate(lines, start=1):
         parser.feed(i, line)
     transcript = parser.finish()
     problems = sorted(parser.problems, key=lambda p: p.line)
     return ParsedFile(format="txt", transcripts=[transcript], problems=problems)
+
+
+_BRACKET_FRACTION = re.compile(r"^\s*\[\d{1,2}:\d{2}:\d{2}\.(\d{2})\]")
+
+
+def _fractions_exceed(lines: list[str], fps: int) -> bool:
+    """Whether any `[hh:mm:ss.ff]` fraction is too large to be a frame number."""
+    for line in lines:
+        m = _BRACKET_FRACTION.match(line)
+        if m is not None and int(m.group(1)) >= fps:
+            return True
+    return False
 
 
 def _has_headers(lines: list[str]) -> bool:

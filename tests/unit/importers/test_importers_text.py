@@ -207,3 +207,11 @@ def test_parenthesised_stamps() -> None:
         ("T", 62000),
         ("C", 65000),
     ]
+
+
+def test_two_digit_fractions_are_frames_unless_some_cannot_be() -> None:
+    frames = parse_text("[00:00:01.15] T: a\n[00:00:02.00] C: b")
+    assert [u.start_ms for u in frames.transcripts[0].utterances] == [1500, 2000]
+    hundredths = parse_text("[00:00:01.15] T: a\n[00:00:02.50] C: b")
+    assert [u.start_ms for u in hundredths.transcripts[0].utterances] == [1150, 2500]
+    assert hundredths.problems == []
