@@ -82,11 +82,16 @@ def _overlapping_pairs(
     for s in right:
         by_anchor[s.anchor][1].append(s)
     for lefts, rights in by_anchor.values():
+        if not rights:
+            continue
         rights_sorted = sorted(rights, key=lambda s: s.start)
         starts = [s.start for s in rights_sorted]
+        longest = max(s.end - s.start for s in rights_sorted)
         for a in lefts:
+            # Only segments starting in (a.start - longest, a.end) can reach into ``a``.
+            lo = bisect.bisect_right(starts, a.start - longest)
             hi = bisect.bisect_left(starts, a.end)
-            for b in rights_sorted[:hi]:
+            for b in rights_sorted[lo:hi]:
                 if b.end > a.start:
                     yield a, b, jaccard(a, b)
 
@@ -174,9 +179,10 @@ def disagreement_items(
     items: list[Item] = []
     for members in groups.values():
         members.sort(key=lambda s: (s.start, s.coder))
-        by_coder: dict[str, tuple[Seg, ...]] = {
-            c: tuple(s for s in members if s.coder == c) for c in coders
-        }
+        grouped: dict[str, list[Seg]] = {c: [] for c in coders}
+        for s in members:
+            grouped.setdefault(s.coder, []).append(s)
+        by_coder = {c: tuple(v) for c, v in grouped.items()}
         codes = {s.code for s in members}
         if any(not v for v in by_coder.values()):
             kind = UNMATCHED if len(codes) == 1 else CONFLICT

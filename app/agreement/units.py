@@ -24,12 +24,13 @@ from numpy.typing import NDArray
 
 from app.agreement.matching import Seg
 from app.core.codebook import find_code, list_codes, resolve_codes
-from app.core.coding import list_segments
-from app.core.dto import CodeInfo, SegmentInfo, UtteranceInfo
+from app.core.dto import CodeInfo, UtteranceInfo
 from app.core.errors import UserError
 from app.core.project import Project
+from app.core.segment_spans import SegmentSpan, segment_spans
 from app.core.sessions import (
     UtteranceIndex,
+    coder_segment_counts,
     get_coder,
     list_coders,
     list_transcripts,
@@ -131,10 +132,8 @@ def resolve_coders(project: Project, coders: str | list[str]) -> list[str]:
     else:
         names = list(coders)
     if names == ["all"]:
-        counts: dict[int, int] = defaultdict(int)
-        for seg in list_segments(project):
-            counts[seg.coder_id] += 1
-        names = [c.name for c in list_coders(project) if c.kind == "human" and counts[c.id]]
+        counts = coder_segment_counts(project)
+        names = [c.name for c in list_coders(project) if c.kind == "human" and counts.get(c.name)]
     else:
         for name in names:
             get_coder(project, name)
@@ -180,7 +179,7 @@ def build_units(
     values, parents, value_of = resolve_values(project, codes, group)
     session_infos = resolve_sessions(project, sessions)
     coder_ids = {get_coder(project, n).id: j for j, n in enumerate(coder_names)}
-    segs = list_segments(
+    segs = segment_spans(
         project, session_ids=[s.id for s in session_infos], coder_ids=list(coder_ids)
     )
     builder = _Builder(spec, coder_names, len(values), coder_ids, value_of, segs)
@@ -210,7 +209,7 @@ def build_units(
     return matrix
 
 
-def _anchor_span(s: SegmentInfo) -> tuple[tuple[str, int], int, int]:
+def _anchor_span(s: SegmentSpan) -> tuple[tuple[str, int], int, int]:
     if s.transcript_id is not None:
         return ("text", s.transcript_id), s.start_char or 0, s.end_char or 0
     return ("time", s.session_id), s.start_ms or 0, s.end_ms or 0
@@ -226,15 +225,15 @@ class _Builder:
         n_values: int,
         coder_ids: dict[int, int],
         value_of: dict[int, int],
-        segs: list[SegmentInfo],
+        segs: list[SegmentSpan],
     ) -> None:
         self.m = len(coders)
         self.v = n_values
         self.spec_window = spec.window_ms if spec.kind == "window" else None
         self.coder_ids = coder_ids
         self.value_of = value_of
-        self.by_transcript: dict[int, list[SegmentInfo]] = defaultdict(list)
-        self.by_session: dict[int, list[SegmentInfo]] = defaultdict(list)
+        self.by_transcript: dict[int, list[SegmentSpan]] = defaultdict(list)
+        self.by_session: dict[int, list[SegmentSpan]] = defaultdict(list)
         self.coded_t: set[tuple[int, int]] = set()
         self.coded_s: set[tuple[int, int]] = set()
         for s in segs:

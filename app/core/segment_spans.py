@@ -1,0 +1,50 @@
+"""Lean segment rows for bulk readers (agreement on 10^5 segments).
+
+``coding.list_segments`` builds full ``SegmentInfo`` records (code paths, memos, timestamps) from
+ORM objects, which is right for the UI and exports but costs about 40 µs a segment.  Agreement
+only needs where each segment is, whose it is and which code; selecting those columns as plain
+tuples is several times faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from app.core.models import Segment
+from app.core.project import Project
+
+
+class SegmentSpan(NamedTuple):
+    id: int
+    coder_id: int
+    code_id: int
+    session_id: int
+    transcript_id: int | None
+    start_char: int | None
+    end_char: int | None
+    start_ms: int | None
+    end_ms: int | None
+
+
+def segment_spans(
+    project: Project,
+    *,
+    session_ids: Iterable[int] | None = None,
+    coder_ids: Iterable[int] | None = None,
+) -> list[SegmentSpan]:
+    """Segments of the given sessions and coders, in transcript/session order."""
+    stmt = select(
+        Segment.id, Segment.coder_id, Segment.code_id, Segment.session_id, Segment.transcript_id,
+        Segment.start_char, Segment.end_char, Segment.start_ms, Segment.end_ms,
+    )  # fmt: skip
+    if session_ids is not None:
+        stmt = stmt.where(Segment.session_id.in_(list(session_ids)))
+    if coder_ids is not None:
+        stmt = stmt.where(Segment.coder_id.in_(list(coder_ids)))
+    stmt = stmt.order_by(Segment.session_id, Segment.transcript_id, Segment.start_char,
+                         Segment.start_ms, Segment.id)  # fmt: skip
+    with project.reading() as s:
+        return [SegmentSpan(*row) for row in s.execute(stmt)]
