@@ -231,7 +231,10 @@ def main() -> None:
     if args.write:
         old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
         pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        new = pattern.sub(text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
+        if pattern.search(old):
+            new = pattern.sub(lambda _m: text + "\n", old)  # a function: no escapes in text
+        else:
+            new = old.rstrip() + "\n\n" + text
         RESULTS.write_text(new, encoding="utf-8")
 
 
