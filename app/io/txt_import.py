@@ -158,6 +158,8 @@ class TextParser:
 
     # ----------------------------------------------------------------- line kinds
     def _marker(self, lineno: int, line: str) -> bool:
+        if line[0] != "[":
+            return False
         m = _MARKER.match(line)
         if m is None:
             return False
@@ -184,7 +186,8 @@ class TextParser:
         return True
 
     def _header(self, lineno: int, line: str) -> bool:
-        m = _ZOOM.match(line)
+        # cheap tests first: headers start with "[" (Zoom), end in a digit (Otter) or hold "):"
+        m = _ZOOM.match(line) if line[0] == "[" else None
         if m is not None:
             t = parse_clock(m.group("t"))
             if t is None:
@@ -197,11 +200,11 @@ class TextParser:
                     t += 24 * 3_600_000
             self._start_turn(lineno, normalise_label(m.group("name")), t)
             return True
-        m = _OTTER.match(line)
+        m = _OTTER.match(line) if line[-1].isdigit() else None
         if m is not None and len(m.group("name").split()) <= 5:
             self._start_turn(lineno, normalise_label(m.group("name")), parse_clock(m.group("t")))
             return True
-        m = _REV.match(line)
+        m = _REV.match(line) if "):" in line else None
         if m is not None:
             t = parse_clock(m.group("t"))
             if t is None:
