@@ -139,6 +139,12 @@ def import_qdpx(
         if why:
             report.problems.append(why)
         plan = plan_sources(project, refi, archive, units, sidecar, session, kind, report.problems)
+        missing = sum("is not in the archive" in p for p in report.problems)
+        if missing and "atlas" in refi.origin.lower():
+            report.problems.append(
+                f"ATLAS.ti left {missing} source file(s) out of this export (it often does): "
+                f"export again with the documents included, or import the transcripts separately"
+            )
         _report_not_imported(refi, report)
         with project.transaction() as s:
             importer = _Importer(s, refi, sidecar, report, path, archive)

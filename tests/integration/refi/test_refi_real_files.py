@@ -143,6 +143,7 @@ def test_atlas_without_sources_imports_what_is_sound(tmp_path: Path, real: Path,
         # 6 text sources missing from the export: each reported, none half-imported
         missing = [p for p in report.problems if "is not in the archive" in p]
         assert len(missing) == 6
+        assert any(p.startswith("ATLAS.ti left 6 source file(s)") for p in report.problems)
         assert report.transcripts == 0
         # the video/audio sources become sessions; the one coded VideoSelection a time segment
         assert len(list_sessions(project)) == 3
