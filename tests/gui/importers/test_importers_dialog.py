@@ -150,3 +150,40 @@ def test_refi_project_is_handed_to_the_refi_importer(
     text = dialog.messages.toPlainText()
     assert "✓ qcgen_interviews_demo.qdpx: 11 utterances, 10 segments (qdpx, QualCoder" in text
     assert len(utterance_rows(project)) == 11
+
+
+def test_main_window_hookup_menu_action_and_drop(qtbot: Any, project: Any) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.ui.importing.hookup import install_import
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = window.menuBar().addMenu("&File")
+    refreshed: list[bool] = []
+    current: list[Any] = [None]
+    hookup = install_import(window, menu, lambda: current[0], lambda: refreshed.append(True))
+    assert hookup.action in menu.actions()
+    assert hookup.action.shortcut().toString() == "Ctrl+I"
+    current[0] = project
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "captions.srt"))])
+    drop = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    assert hookup.eventFilter(window, drop)
+    dialog = hookup.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.file_list.count() == 1
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.import_button.click()
+    assert refreshed == [True]
+    project_drop = QMimeData()
+    project_drop.setUrls([QUrl.fromLocalFile("/tmp/other.iprw")])
+    other = QDropEvent(
+        QPointF(5, 5), Qt.DropAction.CopyAction, project_drop, Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    assert not hookup.eventFilter(window, other)  # projects are the window's business
+    dialog.close()
