@@ -17,6 +17,7 @@ from app.core.codebook import list_codes
 from app.core.errors import UserError
 from app.core.project import Project, open_project
 from app.core.sessions import list_sessions, list_transcripts, transcript_text
+from app.ui.importing.hookup import install_import
 
 TRANSCRIPT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
         open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._ask_open)
         file_menu.addAction(open_action)
+        # File > Import… (Ctrl+I) and files dropped on the window open the import dialog
+        self.import_hookup = install_import(self, file_menu, lambda: self.project, self.refresh)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
