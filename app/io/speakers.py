@@ -68,6 +68,8 @@ def default_role(label: str) -> str | None:
     key = normalise_label(label).casefold().rstrip(".")
     if key in _DEFAULT_ROLES:
         return _DEFAULT_ROLES[key]
+    if re.fullmatch(r"[a-z]\d{2,}", key):
+        return None  # "P001", "S012": a participant or subject id, not a role
     # "T1", "Therapist 2", "Client (Anna)"
     head = re.split(r"[\s\d(]", key, maxsplit=1)[0]
     return _DEFAULT_ROLES.get(head) if head else None

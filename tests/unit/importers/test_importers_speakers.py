@@ -15,7 +15,8 @@ from app.io.table_import import ColumnMapError, parse_column_map
         ("T1", "therapist"), ("Therapist 2", "therapist"), ("C", "client"), ("P", "client"),
         ("Patient", "client"), ("Client (Anna)", "client"), ("I", "interviewer"),
         ("Interviewer", "interviewer"), ("therapist", "therapist"), ("client", "client"),
-        ("Anna", None), ("Tom", None), ("Unknown Speaker", None),
+        ("Anna", None), ("Tom", None), ("Unknown Speaker", None), ("P001", None),
+        ("P1", "client"),
     ],
 )  # fmt: skip
 def test_default_roles(label: str, role: str | None) -> None:
