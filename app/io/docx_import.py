@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from app.io.parsed import ImportProblem, ParsedFile, UnreadableFile
+from app.io.sniff import normalise_text
 from app.io.speakers import accepted_labels, normalise_label
 from app.io.timestamps import DEFAULT_FPS, parse_clock, parse_range
 from app.io.txt_import import TextParser, candidate_lines
@@ -39,16 +40,18 @@ def _blocks(data: bytes, filename: str) -> list[tuple[str, object]]:
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            items.append(("p", Paragraph(child, document).text))
+            items.append(("p", normalise_text(Paragraph(child, document).text)))
         elif tag == "tbl":
             table = Table(child, document)
             rows = []
             for row in table.rows:
                 cells: list[str] = []
+                previous = None
                 for c in row.cells:
-                    txt = c.text
-                    if not cells or cells[-1] is not txt:  # merged cells repeat the same object
-                        cells.append(txt)
+                    if c._tc is previous:  # a horizontally merged cell is listed once per column
+                        continue
+                    previous = c._tc
+                    cells.append(normalise_text(c.text))
                 rows.append(cells)
             items.append(("t", rows))
     return items

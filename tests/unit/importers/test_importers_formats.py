@@ -242,3 +242,19 @@ def test_headerless_time_speaker_text_table(tmp_path: Path) -> None:
         ("T", 15000, 15000, "Good to hear that."),
     ]
     assert [u.line for u in parsed.transcripts[0].utterances] == [1, 2, 3]
+
+
+def test_docx_text_is_nfc_and_merged_cells_count_once(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("T: Cafe\u0301 au lait?")
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).text = "Speaker"
+    table.cell(0, 1).text = "Text"
+    table.cell(0, 1).merge(table.cell(0, 2))
+    table.cell(1, 0).text = "C"
+    table.cell(1, 1).text = "Merged text"
+    table.cell(1, 1).merge(table.cell(1, 2))
+    path = tmp_path / "merged.docx"
+    document.save(str(path))
+    parsed = read_transcript_file(path, ReadOptions())
+    assert rows(parsed) == [("T", None, None, "Café au lait?"), ("C", None, None, "Merged text")]
