@@ -73,8 +73,7 @@ class ImportDialog(QDialog):
         self._worker: ImportWorker | None = None
         self._known_roles = project_speaker_map(project)
         self._build()
-        for path in files or []:
-            self.add_file(path)
+        self.add_files(files or [])
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -190,18 +189,24 @@ class ImportDialog(QDialog):
 
     # ------------------------------------------------------------------ files
     def add_file(self, path: Path) -> None:
-        path = Path(path)
-        if path in self._choices or not path.is_file():
-            return
-        self._choices[path] = FileChoice(path=path, session=path.stem)
-        self.file_list.addItem(path.name)
-        self.file_list.setCurrentRow(self.file_list.count() - 1)
+        self.add_files([path])
+
+    def add_files(self, paths: list[Path]) -> None:
+        """Add files and preview the last one added (one preview, not one per file)."""
+        added = 0
+        for path in map(Path, paths):
+            if path in self._choices or not path.is_file():
+                continue
+            self._choices[path] = FileChoice(path=path, session=path.stem)
+            self.file_list.addItem(path.name)
+            added += 1
+        if added:
+            self.file_list.setCurrentRow(self.file_list.count() - 1)
         self._update_enabled()
 
     def _ask_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Import transcripts", "", FILE_FILTER)
-        for name in names:
-            self.add_file(Path(name))
+        self.add_files([Path(name) for name in names])
 
     def _ask_video(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
@@ -232,9 +237,8 @@ class ImportDialog(QDialog):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        for url in event.mimeData().urls():
-            if url.isLocalFile():
-                self.add_file(Path(url.toLocalFile()))
+        urls = event.mimeData().urls()
+        self.add_files([Path(u.toLocalFile()) for u in urls if u.isLocalFile()])
         event.acceptProposedAction()
 
     # ------------------------------------------------------------------ choices and preview

@@ -48,8 +48,7 @@ class ImportHookup(QObject):
             QMessageBox.information(self._window, "Import", "Open or create a project first.")
             return None
         if self.dialog is not None and self.dialog.isVisible():
-            for path in files:
-                self.dialog.add_file(path)
+            self.dialog.add_files(files)
             self.dialog.raise_()
             return self.dialog
         dialog = ImportDialog(self._window, project, files)
