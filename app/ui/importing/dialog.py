@@ -72,6 +72,8 @@ class ImportDialog(QDialog):
         self._parsed: ParsedFile | None = None
         self._worker: ImportWorker | None = None
         self._known_roles = project_speaker_map(project)
+        #: roles of every speaker label seen in any previewed file, with the user's edits
+        self._roles: dict[str, str] = {}
         self._build()
         self.add_files(files or [])
 
@@ -282,7 +284,7 @@ class ImportDialog(QDialog):
             code_columns=columns,
             coder_column=box.coder_column(),
             coder=coder,
-            speaker_map={k.casefold(): v for k, v in self.speaker_model.roles().items()},
+            speaker_map={k.casefold(): v for k, v in self._roles.items()},
         )
 
     def _refresh_preview(self) -> None:
@@ -338,7 +340,7 @@ class ImportDialog(QDialog):
         self._parsed = parsed
         utterances = [u for t in parsed.transcripts for u in t.utterances] if parsed else []
         counts = Counter(u.speaker for u in utterances)
-        previous = self.speaker_model.roles()
+        previous = self._roles
         roles = {
             label: previous.get(label)
             or self._known_roles.get(label)
@@ -346,12 +348,14 @@ class ImportDialog(QDialog):
             or "other"
             for label in counts
         }
+        self._roles.update({label: role for label, role in roles.items() if label})
         self.speaker_model.set_speakers(dict(counts), roles)
         self.preview_model.set_utterances(utterances, roles)
         self.preview.resizeColumnsToContents()
         self.messages.setPlainText(message)
 
     def _on_roles_edited(self, *_args: object) -> None:
+        self._roles.update(self.speaker_model.roles())
         self.preview_model.set_roles(self.speaker_model.roles())
 
     # ------------------------------------------------------------------ import
@@ -373,7 +377,7 @@ class ImportDialog(QDialog):
         self.messages.setPlainText("Importing…")
         self.progress.setValue(0)
         worker = ImportWorker(
-            self._project, list(self._choices.values()), options, self.speaker_model.roles()
+            self._project, list(self._choices.values()), options, dict(self._roles)
         )
         worker.progress.connect(self._on_progress)
         worker.file_done.connect(self._on_file_done)

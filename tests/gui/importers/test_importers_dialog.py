@@ -187,3 +187,24 @@ def test_main_window_hookup_menu_action_and_drop(qtbot: Any, project: Any) -> No
     )  # fmt: skip
     assert not hookup.eventFilter(window, other)  # projects are the window's business
     dialog.close()
+
+
+def test_role_edits_survive_switching_files(qtbot: Any, project: Any) -> None:
+    dialog = _dialog(qtbot, project, "zoom.txt", "rev.txt")
+    speakers = dialog.speaker_model
+    assert [speakers.index(r, 0).data() for r in range(speakers.rowCount())] == ["Dr. Lee", "Sam"]
+    assert speakers.setData(speakers.index(1, 2), "client")  # Sam in rev.txt
+    dialog.file_list.setCurrentRow(0)  # zoom.txt: Dr. Lee and Sam too
+    assert speakers.index(1, 2).data() == "client"
+    assert speakers.setData(speakers.index(0, 2), "therapist")
+    dialog.session_edit.setText("Z")
+    dialog.session_edit.editingFinished.emit()
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.import_button.click()
+    roles = {(r.session, r.speaker): r.role for r in utterance_rows(project)}
+    assert roles == {
+        ("Z", "Dr. Lee"): "therapist",
+        ("Z", "Sam"): "client",
+        ("rev", "Dr. Lee"): "therapist",
+        ("rev", "Sam"): "client",
+    }
