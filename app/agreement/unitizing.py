@@ -70,48 +70,42 @@ def _partition(
     starts = bounds[:-1]
     lengths = np.diff(bounds).astype(np.float64)
     m = len(spans_by_coder)
-    values = np.zeros((len(starts), m), dtype=np.int64)
-    sections = np.zeros((len(starts), m), dtype=np.int64)
-    sec_len: list[float] = []
-    sec_val: list[int] = []
+    n = len(starts)
+    values = np.zeros((n, m), dtype=np.int64)
+    sections = np.zeros((n, m), dtype=np.int64)
+    sec_len: list[NDArray[np.float64]] = []
+    sec_val: list[NDArray[np.int64]] = []
+    next_id = 0
     for j, spans in enumerate(spans_by_coder):
         ordered = sorted((max(0, s), min(length, e), v) for s, e, v in spans if e > s)
+        rows: list[tuple[int, int, int]] = []
         pos = 0
-        col_sec = np.full(len(starts), -1, dtype=np.int64)
-        col_val = np.full(len(starts), 0 if fill_gaps else -1, dtype=np.int64)
         for s, e, v in ordered:
             if s < pos:
                 raise ValueError("a coder's units overlap; unitizing needs a partition")
             if s > pos and fill_gaps:
-                _assign(starts, pos, s, len(sec_len), 0, col_sec, col_val)
-                sec_len.append(float(s - pos))
-                sec_val.append(0)
-            _assign(starts, s, e, len(sec_len), v, col_sec, col_val)
-            sec_len.append(float(e - s))
-            sec_val.append(v)
+                rows.append((pos, s, 0))
+            rows.append((s, e, v))
             pos = e
         if pos < length and fill_gaps:
-            _assign(starts, pos, length, len(sec_len), 0, col_sec, col_val)
-            sec_len.append(float(length - pos))
-            sec_val.append(0)
-        sections[:, j] = col_sec
-        values[:, j] = col_val
-    return _Partition(lengths, values, sections, np.array(sec_len), np.array(sec_val))
-
-
-def _assign(
-    starts: NDArray[np.int64],
-    s: int,
-    e: int,
-    sec: int,
-    value: int,
-    col_sec: NDArray[np.int64],
-    col_val: NDArray[np.int64],
-) -> None:
-    lo = int(np.searchsorted(starts, s, side="left"))
-    hi = int(np.searchsorted(starts, e, side="left"))
-    col_sec[lo:hi] = sec
-    col_val[lo:hi] = value
+            rows.append((pos, length, 0))
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        ids = np.arange(next_id, next_id + len(arr), dtype=np.int64)
+        next_id += len(arr)
+        # Sections are disjoint and sorted, so a +id/-id difference array marks their pieces.
+        lo = np.searchsorted(starts, arr[:, 0], side="left")
+        hi = np.searchsorted(starts, arr[:, 1], side="left")
+        delta = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(delta, lo, ids + 1)
+        np.add.at(delta, hi, -(ids + 1))
+        owner = np.cumsum(delta)[:n] - 1
+        sections[:, j] = owner
+        local = np.clip(owner - (next_id - len(arr)), 0, max(len(arr) - 1, 0))
+        fill = 0 if fill_gaps else -1
+        values[:, j] = np.where(owner >= 0, arr[local, 2] if len(arr) else fill, fill)
+        sec_len.append((arr[:, 1] - arr[:, 0]).astype(np.float64))
+        sec_val.append(arr[:, 2])
+    return _Partition(lengths, values, sections, np.concatenate(sec_len), np.concatenate(sec_val))
 
 
 def unitizing_alphas(length: int, spans: Mapping[str, Sequence[Span]]) -> UnitizingResult:
@@ -273,10 +267,11 @@ def alpha_u_1995(
     cats = sorted({u[3] for u in units})
     per: dict[str, tuple[float, float, float]] = {}
     big_l = float(length)
+    grouped: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for b, e, c, k in units:
+        grouped.setdefault((c, k), []).append((b, e))
     for cat in cats:
-        by_coder = {
-            c: [(b, e) for b, e, cc, k in units if cc == c and k == cat] for c in range(r)
-        }
+        by_coder = {c: grouped.get((c, cat), []) for c in range(r)}
         secs = {c: _units_and_gaps(length, by_coder.get(c, [])) for c in range(r)}
         d_o = 0.0
         for c1 in range(r):
