@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -92,6 +92,12 @@ class ComparisonWindow(QWidget):
         self.report: AgreementReport | None = None
         self.setWindowTitle(f"Compare coders — {project.display_name}")
         self.resize(1150, 760)
+        # The window is a top-level of its own: give it the shared stack's undo/redo keys.
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.addActions([undo, redo])
         self.pool = QThreadPool(self)
         self.relay = _Relay(self)
         self.relay.done.connect(self._job_done)

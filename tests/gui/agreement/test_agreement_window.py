@@ -99,7 +99,7 @@ def test_keyboard_adjudication_with_undo(qtbot: Any, coded: Project, tmp_path: P
     with qtbot.waitSignal(panel.decided):
         qtbot.keyClick(panel.view, Qt.Key.Key_0)  # nothing here
     assert panel.progress.value() == 2
-    stack.undo()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert panel.progress.value() == 1
     stack.undo()
     assert [s for s in list_segments(coded) if s.coder_name == "Consensus"] == []
