@@ -97,7 +97,7 @@ class TextParser:
         if self._header(lineno, line):
             return
         start, rest, had_stamp = self._leading_stamp(lineno, line)
-        split = split_prefix(rest)
+        split = split_prefix(rest) if self._may_have_label(rest) else None
         if split is not None and split[0].casefold() in self._labels:
             label, text = split
             start2, text, had2 = self._leading_stamp(lineno, text)
@@ -122,6 +122,17 @@ class TextParser:
                 self.problems.append(ImportProblem(lineno, "text without a speaker"))
             self._start_turn(lineno, "", None)
         self._add_text(lineno, line)
+
+    def _may_have_label(self, text: str) -> bool:
+        """Cheap pre-test: does the text before the first colon or tab name an accepted label?"""
+        cut = len(text)
+        for sep in (":", "\t"):
+            i = text.find(sep, 0, 40)
+            if 0 < i < cut:
+                cut = i
+        if cut == len(text):
+            return False
+        return " ".join(text[:cut].split()).casefold() in self._labels
 
     def add_row(
         self, lineno: int, speaker: str, start: int | None, end: int | None, text: str
