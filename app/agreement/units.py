@@ -192,7 +192,7 @@ def build_units(
                 builder.add_char_transcript(sess.name, t.id, text, utts[t.id])
         elif spec.kind == "utterance":
             for t in transcripts:
-                builder.add_utterances(sess.name, sess.id, t.id, utts[t.id])
+                builder.add_utterances(sess.name, sess.id, t.id, utts[t.id], t.kind)
         else:
             builder.add_session_clock(sess.name, sess.id, sess.duration_ms, utts)
     matrix = builder.finish(spec, coder_names, values, parents)
@@ -298,7 +298,9 @@ class _Builder:
                 self.spans[j].append((start + self.offset, end + self.offset, s.code_id))
             self.offset += length
 
-    def add_utterances(self, session: str, sid: int, tid: int, utts: list[UtteranceInfo]) -> None:
+    def add_utterances(
+        self, session: str, sid: int, tid: int, utts: list[UtteranceInfo], kind: str
+    ) -> None:
         if not utts:
             return
         cov = np.zeros((len(utts), self.m, self.v))
@@ -311,7 +313,10 @@ class _Builder:
                 share = (min(b, u.end_char) - max(a, u.start_char)) / width
                 if share > 0:
                     cov[pos[u.id], self.coder_ids[s.coder_id], self.value_of[s.code_id]] += share
-        for s in self.by_session.get(sid, []):
+        # Time-anchored coding (3RS windows) judges the session itself, so it is placed on the
+        # session transcript's turns, not on recall talk that merely refers to those moments.
+        timed = self.by_session.get(sid, []) if kind == "session" else []
+        for s in timed:
             if s.transcript_id is not None or s.start_ms is None or s.end_ms is None:
                 continue
             for i, u in enumerate(utts):
