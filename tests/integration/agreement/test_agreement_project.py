@@ -206,3 +206,22 @@ def test_summary_renders_in_word_report(coded: Project, tmp_path: Path) -> None:
     cells = [c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells]
     i = cells.index("Cohen's kappa")
     assert cells[i + 1] == "0.400"
+
+
+def test_time_segments_on_utterances(project: Project, tmp_path: Path) -> None:
+    """A time-anchored segment covers the session transcript's turns it overlaps in time."""
+    from app.core.coding import TimeAnchor
+    from app.core.sessions import list_sessions
+
+    utts = _import(project, tmp_path, "S1")
+    assert utts[0].session_start_ms == 0 and utts[2].session_start_ms == 300_000
+    sid = next(s.id for s in list_sessions(project) if s.name == "S1")
+    mr = find_code_by_path(project, MR).id
+    stack = UndoStack(project)
+    for coder in ("A", "B"):
+        cid = ensure_coder(project, coder).id
+        stack.push(ApplyCode(cid, mr, TimeAnchor(sid, 300_000, 310_000)))
+    m = build_units(project, "A,B", "utterance", group=GROUP)
+    values, keep = m.overall()
+    assert keep.tolist() == [False, False, True, False]
+    assert values[2].tolist() == [0, 0]
