@@ -72,6 +72,7 @@ class ImportDialog(QDialog):
         self._parsed: ParsedFile | None = None
         self._worker: ImportWorker | None = None
         self._known_roles = project_speaker_map(project)
+        self._imported_paths: list[Path] = []
         #: roles of every speaker label seen in any previewed file, with the user's edits
         self._roles: dict[str, str] = {}
         self._build()
@@ -396,6 +397,8 @@ class ImportDialog(QDialog):
 
     def _on_file_done(self, outcome: FileOutcome) -> None:
         mark = "✓" if outcome.ok else "✗ not imported:"
+        if outcome.ok:
+            self._imported_paths.append(outcome.path)
         self.messages.appendPlainText(f"{mark} {outcome.summary}")
         for problem in outcome.problems:
             self.messages.appendPlainText(f"    {problem}")
@@ -408,8 +411,26 @@ class ImportDialog(QDialog):
         self.messages.appendPlainText("Cancelled." if cancelled else "Done.")
         if not cancelled:
             self.progress.setValue(1000)
+        self._drop_imported()
         self._update_enabled()
         self.imported.emit()
+
+    def _drop_imported(self) -> None:
+        """Take imported files off the list (importing them twice would be refused anyway);
+        files that were refused stay, so their options can be fixed and the import retried."""
+        done, self._imported_paths = set(self._imported_paths), []
+        if not done:
+            return
+        self.file_list.blockSignals(True)
+        for row in reversed(range(len(self._choices))):
+            path = list(self._choices)[row]
+            if path in done:
+                del self._choices[path]
+                self.file_list.takeItem(row)
+        self.file_list.setCurrentRow(-1)
+        self.file_list.blockSignals(False)
+        self.preview_model.set_utterances([], {})
+        self.speaker_model.set_speakers({}, {})
 
     def reject(self) -> None:
         if self._worker is not None:

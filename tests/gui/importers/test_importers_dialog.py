@@ -69,6 +69,7 @@ def test_editing_a_role_updates_the_preview_and_the_import(qtbot: Any, project: 
         ("Sam", "client"),
     ]
     assert dialog.progress.value() == 1000
+    assert dialog.file_list.count() == 0 and not dialog.import_button.isEnabled()
     assert "✓ zoom.txt: 3 utterances into Z1 (txt)" in dialog.messages.toPlainText()
 
 
@@ -98,6 +99,8 @@ def test_dropped_files_are_added_and_unreadable_ones_explained(
     text = dialog.messages.toPlainText()
     assert "✓ captions.srt: 3 utterances into captions (srt)" in text
     assert "✗ not imported: bad.eaf:1: not well-formed XML" in text
+    # the imported file leaves the list; the refused one stays to be fixed or removed
+    assert [dialog.file_list.item(i).text() for i in range(dialog.file_list.count())] == ["bad.eaf"]
 
 
 def test_coded_table_options_in_the_dialog(qtbot: Any, project: Any) -> None:
