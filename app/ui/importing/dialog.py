@@ -431,6 +431,10 @@ class ImportDialog(QDialog):
         self.file_list.blockSignals(False)
         self.preview_model.set_utterances([], {})
         self.speaker_model.set_speakers({}, {})
+        self.detected.setText("—")
+        self.session_edit.blockSignals(True)
+        self.session_edit.clear()
+        self.session_edit.blockSignals(False)
 
     def reject(self) -> None:
         if self._worker is not None:
