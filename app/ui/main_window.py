@@ -17,6 +17,7 @@ from app.core.codebook import list_codes
 from app.core.errors import UserError
 from app.core.project import Project, open_project
 from app.core.sessions import list_sessions, list_transcripts, transcript_text
+from app.ui.agreement.hookup import install_agreement
 from app.ui.importing.hookup import install_import
 
 TRANSCRIPT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -59,6 +60,10 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        # Analysis > Compare coders… (agreement statistics, side by side, adjudication)
+        self.agreement_hookup = install_agreement(
+            self, lambda: self.project, lambda: getattr(self, "undo_stack", None)
+        )
 
     def open_project(self, target: str) -> None:
         project = open_project(target)
