@@ -24,6 +24,7 @@ from app.agreement.coefficients import (
     conger_kappa,
     unit_features,
 )
+from app.agreement.krippendorff import alpha as krippendorff_alpha
 from app.agreement.krippendorff import coincidence_matrix
 from app.agreement.matching import (
     AGREED,
@@ -324,6 +325,7 @@ def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:
         )
         keys = ("cohen_kappa", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1")
         ci = {k: v for k, v in _ci(intervals).items() if k in keys and coefs.get(k) is not None}
+    coefs.update(_rating_alphas(matrix, v))
     return CodeAgreement(
         code=matrix.values[v],
         n_units=float(w[scope].sum()),
@@ -333,6 +335,25 @@ def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:
         coefficients=coefs,
         ci95=ci,
     )
+
+
+def _rating_alphas(matrix: UnitMatrix, v: int) -> dict[str, Number]:
+    """Agreement on the code's rating (e.g. 3RS significance 1-5) where coders both applied and
+    rated it: Krippendorff's alpha, ordinal and interval.  Empty when nobody rated the code."""
+    if matrix.ratings is None:
+        return {}
+    r = np.where(matrix.coded & (matrix.coverage[:, :, v] > 0), matrix.ratings[:, :, v], np.nan)
+    pairable = (~np.isnan(r)).sum(axis=1) >= 2
+    if not pairable.any():
+        return {}
+    r = r[pairable]
+    levels = np.unique(r[~np.isnan(r)])
+    idx = np.where(np.isnan(r), -1, np.searchsorted(levels, np.nan_to_num(r))).astype(np.int64)
+    out: dict[str, Number] = {"rated_units": int(pairable.sum())}
+    for metric in ("ordinal", "interval"):
+        res = krippendorff_alpha(idx, len(levels), metric, levels=levels)
+        out[f"rating_alpha_{metric}"] = _num(res.alpha)
+    return out
 
 
 def _clip(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

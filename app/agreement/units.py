@@ -99,6 +99,7 @@ class UnitMatrix:
     refs: list[UnitRef] = field(default_factory=list)
     continuum: tuple[int, dict[str, list[tuple[int, int, str]]]] | None = None
     n_defined_values: int = 0
+    ratings: NDArray[np.float64] | None = None  # (units, coders, values); NaN = no rating
     segments: list[Seg] = field(default_factory=list)  # the compared segments, for matching
     coded_anchors: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
 
@@ -215,6 +216,19 @@ def _anchor_span(s: SegmentSpan) -> tuple[tuple[str, int], int, int]:
     return ("time", s.session_id), s.start_ms or 0, s.end_ms or 0
 
 
+class _Rated:
+    """Per unit, coder and value: the rating of the segment that covers most of the unit."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.best = np.zeros(shape)
+        self.rating = np.full(shape, np.nan)
+
+    def note(self, at: tuple[int, int, int], amount: float, rating: int | None) -> None:
+        if rating is not None and amount > self.best[at]:
+            self.best[at] = amount
+            self.rating[at] = rating
+
+
 class _Builder:
     """Accumulates units transcript by transcript (kept small so build_units reads as a plan)."""
 
@@ -246,6 +260,7 @@ class _Builder:
                 if s.transcript_id is not None:
                     self.by_transcript[s.transcript_id].append(s)
         self.cov: list[NDArray[np.float64]] = []
+        self.ratings: list[NDArray[np.float64]] = []
         self.coded: list[NDArray[np.bool_]] = []
         self.weights: list[NDArray[np.float64]] = []
         self.clusters: list[NDArray[np.int64]] = []
@@ -280,6 +295,7 @@ class _Builder:
             diff[b, j, v] -= 1.0
         cov = (np.cumsum(diff, axis=0)[:n] > 0).astype(np.float64)
         self.cov.append(cov)
+        self.ratings.append(np.full(cov.shape, np.nan))  # ratings are judged per turn/window
         self.coded.append(np.repeat(self._coded_row(self.coded_t, tid)[None, :], n, axis=0))
         self.weights.append(np.diff(bounds).astype(np.float64))
         starts = np.array([u.start_char for u in utts], dtype=np.int64)
@@ -304,6 +320,7 @@ class _Builder:
         if not utts:
             return
         cov = np.zeros((len(utts), self.m, self.v))
+        rated = _Rated(cov.shape)
         index = UtteranceIndex(utts)
         pos = {u.id: i for i, u in enumerate(utts)}
         for s in self.by_transcript.get(tid, []):
@@ -312,7 +329,9 @@ class _Builder:
                 width = max(1, u.end_char - u.start_char)
                 share = (min(b, u.end_char) - max(a, u.start_char)) / width
                 if share > 0:
-                    cov[pos[u.id], self.coder_ids[s.coder_id], self.value_of[s.code_id]] += share
+                    at = (pos[u.id], self.coder_ids[s.coder_id], self.value_of[s.code_id])
+                    cov[at] += share
+                    rated.note(at, share, s.rating)
         # Time-anchored coding (3RS windows) judges the session itself, so it is placed on the
         # session transcript's turns, not on recall talk that merely refers to those moments.
         timed = self.by_session.get(sid, []) if kind == "session" else []
@@ -325,11 +344,13 @@ class _Builder:
                 width = u.session_end_ms - u.session_start_ms
                 inter = min(s.end_ms, u.session_end_ms) - max(s.start_ms, u.session_start_ms)
                 if width > 0 and inter > 0:
-                    cov[i, self.coder_ids[s.coder_id], self.value_of[s.code_id]] += inter / width
+                    at = (i, self.coder_ids[s.coder_id], self.value_of[s.code_id])
+                    cov[at] += inter / width
+                    rated.note(at, inter / width, s.rating)
         coded = self._coded_row(self.coded_t, tid) | self._coded_row(self.coded_s, sid)
         refs = [UnitRef(session, tid, u.start_char, u.end_char, f"{u.ordinal} {u.speaker}")
                 for u in utts]  # fmt: skip
-        self._append(cov, coded, refs)
+        self._append(cov, coded, refs, rated.rating)
 
     def add_session_clock(
         self,
@@ -340,42 +361,53 @@ class _Builder:
     ) -> None:
         """Windows or the whole session, from time segments and text mapped to the clock."""
         indexes = {tid: UtteranceIndex(us) for tid, us in utts.items()}
-        ranges: list[tuple[int, int, int, int]] = []  # start_ms, end_ms, coder, value
+        ranges: list[tuple[int, int, int, int, int | None]] = []  # ms range, coder, value, rating
         for s in self.by_session.get(sid, []):
             j, v = self.coder_ids[s.coder_id], self.value_of[s.code_id]
             if s.transcript_id is None and s.start_ms is not None and s.end_ms is not None:
-                ranges.append((s.start_ms, s.end_ms, j, v))
+                ranges.append((s.start_ms, s.end_ms, j, v, s.rating))
             elif s.transcript_id in indexes:
                 t = indexes[s.transcript_id].span_times(s.start_char or 0, s.end_char or 0)
                 if t.session_start_ms is not None:
                     end = t.session_end_ms if t.session_end_ms is not None else t.session_start_ms
-                    ranges.append((t.session_start_ms, max(end, t.session_start_ms + 1), j, v))
+                    start = t.session_start_ms
+                    ranges.append((start, max(end, start + 1), j, v, s.rating))
         ends = [r[1] for r in ranges] + [duration or 0]
         ends += [u.session_end_ms or u.session_start_ms or 0 for us in utts.values() for u in us]
         total = max(ends) if ends else 0
         coded = self._coded_row(self.coded_s, sid)
         if self.spec_window is None:
             cov = np.zeros((1, self.m, self.v))
-            for a, b, j, v in ranges:
+            rated = _Rated(cov.shape)
+            for a, b, j, v, r in ranges:
                 cov[0, j, v] += b - a
-            self._append(cov, coded, [UnitRef(session, None, 0, total, session)])
+                rated.note((0, j, v), b - a, r)
+            self._append(cov, coded, [UnitRef(session, None, 0, total, session)], rated.rating)
             return
         w = self.spec_window
         n = max(1, math.ceil(total / w)) if total > 0 else 0
         if n == 0:
             return
         cov = np.zeros((n, self.m, self.v))
-        for a, b, j, v in ranges:
+        rated = _Rated(cov.shape)
+        for a, b, j, v, r in ranges:
             for k in range(a // w, min(n - 1, (b - 1) // w) + 1):
-                cov[k, j, v] += min(b, (k + 1) * w) - max(a, k * w)
+                amount = min(b, (k + 1) * w) - max(a, k * w)
+                cov[k, j, v] += amount
+                rated.note((k, j, v), amount, r)
         refs = [UnitRef(session, None, k * w, (k + 1) * w, f"{session} #{k + 1}") for k in range(n)]
-        self._append(cov, coded, refs)
+        self._append(cov, coded, refs, rated.rating)
 
     def _append(
-        self, cov: NDArray[np.float64], coded: NDArray[np.bool_], refs: list[UnitRef]
+        self,
+        cov: NDArray[np.float64],
+        coded: NDArray[np.bool_],
+        refs: list[UnitRef],
+        ratings: NDArray[np.float64] | None = None,
     ) -> None:
         n = cov.shape[0]
         self.cov.append(cov)
+        self.ratings.append(ratings if ratings is not None else np.full(cov.shape, np.nan))
         self.coded.append(np.repeat(coded[None, :], n, axis=0))
         self.weights.append(np.ones(n))
         self.clusters.append(np.arange(n, dtype=np.int64) + self.next_cluster)
@@ -385,6 +417,7 @@ class _Builder:
     def finish(
         self, spec: UnitSpec, coders: list[str], values: list[str], parents: list[str]
     ) -> UnitMatrix:
+        ratings = np.concatenate(self.ratings) if self.ratings else None
         if self.cov:
             cov = np.concatenate(self.cov)
             coded = np.concatenate(self.coded)
@@ -406,5 +439,6 @@ class _Builder:
                 },
             )
         return UnitMatrix(
-            spec, coders, values, parents, cov, coded, weights, clusters, self.refs, continuum
+            spec, coders, values, parents, cov, coded, weights, clusters, self.refs, continuum,
+            ratings=ratings,
         )

@@ -82,4 +82,13 @@ def format_report(report: AgreementReport) -> str:
             f"  {c.code[:40]:<40}{_n(c.n_units):>8}{_n(c.both):>8}{_n(c.neither):>9}"
             f"{_f(k)}{_f(c.coefficients.get('krippendorff_alpha'))}"
         )
+    rated = [c for c in report.per_code if c.coefficients.get("rated_units")]
+    if rated:
+        lines += ["", "ratings (Krippendorff's alpha where coders applied and rated the code):"]
+        for c in rated:
+            lines.append(
+                f"  {c.code[:40]:<40}{c.coefficients['rated_units']:>8} units"
+                f"  ordinal{_f(c.coefficients.get('rating_alpha_ordinal'))}"
+                f"  interval{_f(c.coefficients.get('rating_alpha_interval'))}"
+            )
     return "\n".join(lines)

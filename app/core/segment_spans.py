@@ -27,6 +27,7 @@ class SegmentSpan(NamedTuple):
     end_char: int | None
     start_ms: int | None
     end_ms: int | None
+    rating: int | None
 
 
 def segment_spans(
@@ -38,7 +39,7 @@ def segment_spans(
     """Segments of the given sessions and coders, in transcript/session order."""
     stmt = select(
         Segment.id, Segment.coder_id, Segment.code_id, Segment.session_id, Segment.transcript_id,
-        Segment.start_char, Segment.end_char, Segment.start_ms, Segment.end_ms,
+        Segment.start_char, Segment.end_char, Segment.start_ms, Segment.end_ms, Segment.rating,
     )  # fmt: skip
     if session_ids is not None:
         stmt = stmt.where(Segment.session_id.in_(list(session_ids)))
@@ -47,4 +48,4 @@ def segment_spans(
     stmt = stmt.order_by(Segment.session_id, Segment.transcript_id, Segment.start_char,
                          Segment.start_ms, Segment.id)  # fmt: skip
     with project.reading() as s:
-        return [SegmentSpan(*row) for row in s.execute(stmt)]
+        return [SegmentSpan._make(row) for row in s.execute(stmt)]

@@ -127,18 +127,20 @@ class PerCodeModel(_Table):
             return
         two = len(report.coders) == 2
         only = [f"Only {c}" for c in report.coders] if len(report.coders) <= 4 else []
+        rated = any(c.coefficients.get("rated_units") for c in report.per_code)
         self.headers = ["Code", "Units", "All", *only, "None",
                         "Cohen's kappa" if two else "Fleiss' kappa", "Krippendorff's alpha",
-                        "AC1"]  # fmt: skip
+                        "AC1", *(["Rating alpha (ordinal)"] if rated else [])]  # fmt: skip
         rows = []
         tips = []
         key = "cohen_kappa" if two else "fleiss_kappa"
         for c in report.per_code:
             k = c.coefficients.get(key)
             only_cells = [fmt_n(c.only.get(name, 0)) for name in report.coders] if only else []
+            rating = [fmt(c.coefficients.get("rating_alpha_ordinal"))] if rated else []
             rows.append([c.code, fmt_n(c.n_units), fmt_n(c.both), *only_cells, fmt_n(c.neither),
                          fmt(k), fmt(c.coefficients.get("krippendorff_alpha")),
-                         fmt(c.coefficients.get("gwet_ac1"))])  # fmt: skip
+                         fmt(c.coefficients.get("gwet_ac1")), *rating])  # fmt: skip
             tips.append("; ".join(
                 f"{COEFFICIENT_LABELS[name]} 95% interval [{lo:.3f}, {hi:.3f}]"
                 for name, (lo, hi) in c.ci95.items() if lo is not None and hi is not None

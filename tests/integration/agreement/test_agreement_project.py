@@ -225,3 +225,29 @@ def test_time_segments_on_utterances(project: Project, tmp_path: Path) -> None:
     values, keep = m.overall()
     assert keep.tolist() == [False, False, True, False]
     assert values[2].tolist() == [0, 0]
+
+
+def test_rating_agreement_per_code(project: Project, tmp_path: Path) -> None:
+    """3RS-style significance ratings: alpha (ordinal, interval) over windows both coders rated."""
+    from app.agreement.krippendorff import alpha_from_lists
+    from app.core.coding import TimeAnchor
+    from app.core.sessions import list_sessions
+
+    _import(project, tmp_path, "S1")
+    sid = next(s.id for s in list_sessions(project) if s.name == "S1")
+    mr = find_code_by_path(project, MR).id
+    stack = UndoStack(project)
+    ratings = {"A": [1, 3, 5, 4, 2, None], "B": [2, 3, 5, 5, None, 2]}
+    for coder, values in ratings.items():
+        cid = ensure_coder(project, coder).id
+        for k, r in enumerate(values):
+            stack.push(ApplyCode(cid, mr, TimeAnchor(sid, k * 60_000 + 1000, k * 60_000 + 50_000),
+                                 rating=r))  # fmt: skip
+    rep = agreement_report(project, "A,B", "window:60", codes=[MR], resamples=50)
+    row = rep.per_code[0].coefficients
+    expected = alpha_from_lists([ratings["A"], ratings["B"]], "ordinal").alpha
+    assert row["rated_units"] == 4
+    assert row["rating_alpha_ordinal"] == pytest.approx(expected)
+    assert row["rating_alpha_interval"] == pytest.approx(
+        alpha_from_lists([ratings["A"], ratings["B"]], "interval").alpha
+    )
