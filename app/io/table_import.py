@@ -157,6 +157,10 @@ def parse_table(
     transcripts: dict[tuple[str | None, str | None], ParsedTranscript] = {}
     by_id: dict[tuple[str | None, str | None, str], ParsedUtterance] = {}
     seen_codings: set[tuple[int, str, tuple[str, ...]]] = set()
+    # every index the loop reads must exist, also in short (or headerless) rows
+    width = max([len(header), *(i + 1 for i in mapping.values()), *(i + 1 for _, i in code_idx)])
+    if coder_idx is not None:
+        width = max(width, coder_idx + 1)
     prev_line = 0 if headerless else 1
     try:
         for row in reader:
@@ -164,11 +168,12 @@ def parse_table(
             prev_line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) < len(header):
+            if len(row) < len(header) and not headerless:
                 problems.append(
                     ImportProblem(line, f"row has {len(row)} fields, the header has {len(header)}")
                 )
-                row = row + [""] * (len(header) - len(row))
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
 
             def cell(fld: str, row: list[str] = row) -> str:
                 return row[mapping[fld]].strip() if fld in mapping else ""
