@@ -1,0 +1,59 @@
+"""The codebook dock in the real main window: the panel replaces the placeholder tree, shares
+the window's undo stack (Edit > Undo), and follows the window to another project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from app.core.codebook import add_scheme, find_code_by_path, list_codes
+from app.core.project import create_project
+from app.io.codebook_yaml import resolve_scheme
+from app.ui.codebook import CodebookPanel
+from app.ui.codebook.hookup import install_codebook
+
+
+def make_project(path: Path, scheme: str) -> Path:
+    with create_project(path) as project:
+        add_scheme(project, resolve_scheme(scheme))
+    return path
+
+
+def test_panel_docks_in_the_main_window_and_shares_undo(qtbot: Any, tmp_path: Path) -> None:
+    from app.ui.main_window import MainWindow
+
+    first = make_project(tmp_path / "a.iprw", "3rs")
+    second = make_project(tmp_path / "b.iprw", "ipr-recall")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    applied: list[int] = []
+    hookup = getattr(window, "codebook_hookup", None) or install_codebook(
+        window, lambda: window.project, applied.append
+    )
+    window.open_project(str(first))
+    panel = hookup.refresh()
+    assert isinstance(panel, CodebookPanel)
+    docks = [d for d in window.findChildren(QDockWidget) if d.objectName() == "codebook_dock"]
+    assert len(docks) == 1 and docks[0].widget() is panel
+    menus = [a.menu() for a in window.menuBar().actions() if isinstance(a.menu(), QMenu)]
+    edit = next(m for m in menus if m.title().replace("&", "") == "Edit")
+    undo = next(a for a in edit.actions() if a.text().replace("&", "").startswith("Undo"))
+
+    panel.select_code(find_code_by_path(window.project, "Rupture/Withdrawal/Denial").id)
+    assert panel.delete_current()
+    assert "Rupture/Withdrawal/Denial" not in [c.path for c in list_codes(window.project)]
+    undo.trigger()
+    assert "Rupture/Withdrawal/Denial" in [c.path for c in list_codes(window.project)]
+
+    window.open_project(str(second))
+    other = hookup.refresh()
+    assert other is not panel and docks[0].widget() is other
+    assert other.model.codes()[0].path == "Inner experience"
+    assert not window.undo_stack.canRedo() and not window.undo_stack.canUndo()
+    if not applied:  # the window owner may route codeActivated elsewhere
+        return
+    thoughts = find_code_by_path(window.project, "Inner experience/Thoughts").id
+    other.shortcuts.actions[thoughts].trigger()  # type: ignore[union-attr]
+    assert applied[-1] == thoughts
