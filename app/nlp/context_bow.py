@@ -73,27 +73,43 @@ def context_sequence(
 def ngram_features(
     seqs: Sequence[np.ndarray], ngram_size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(keys, counts, lengths) for thinc's SparseLinear, like spaCy's ``extract_ngrams``."""
+    """(keys, counts, lengths) for thinc's SparseLinear, like spaCy's ``extract_ngrams``.
+
+    The linear layer sums weight x count over a doc's keys, so a key listed twice with count 1
+    scores the same as once with count 2. For uni- and bigrams this lets all docs be done in
+    a few whole-array NumPy operations instead of a ``unique`` per doc.
+    """
     from thinc.api import NumpyOps
 
     ops = NumpyOps()
-    keys_all, vals_all, lengths = [], [], []
-    for seq in seqs:
-        grams = [seq]
-        for n in range(2, ngram_size + 1):
-            if len(seq) >= n:
-                grams.append(ops.ngrams(n, seq))
-        keys, vals = np.unique(np.concatenate(grams), return_counts=True)
-        keys_all.append(keys)
-        vals_all.append(vals)
-        lengths.append(len(keys))
-    if not keys_all:
-        return (np.zeros(0, "uint64"), np.zeros(0, "f"), np.zeros(0, "int32"))
-    return (
-        np.concatenate(keys_all).astype(np.uint64),
-        np.concatenate(vals_all).astype("f"),
-        np.asarray(lengths, dtype="int32"),
-    )
+    lengths = np.array([len(seq) for seq in seqs], dtype="int64")
+    if not len(seqs) or not lengths.sum():
+        return (np.zeros(0, "uint64"), np.zeros(0, "f"), np.zeros(len(seqs), "int32"))
+    if ngram_size > 2:
+        keys_all, vals_all = [], []
+        for seq in seqs:
+            grams = [seq] + [ops.ngrams(n, seq) for n in range(2, ngram_size + 1) if len(seq) >= n]
+            keys, vals = np.unique(np.concatenate(grams), return_counts=True)
+            keys_all.append(keys)
+            vals_all.append(vals)
+        return (
+            np.concatenate(keys_all).astype(np.uint64),
+            np.concatenate(vals_all).astype("f"),
+            np.array([len(k) for k in keys_all], dtype="int32"),
+        )
+    flat = np.concatenate(seqs).astype(np.uint64)
+    if ngram_size < 2:
+        return flat, np.ones(len(flat), "f"), lengths.astype("int32")
+    bigrams = np.zeros(len(flat), dtype=np.uint64)
+    if len(flat) > 1:
+        bigrams[:-1] = ops.ngrams(2, flat)
+    has_bigram = np.ones(len(flat), dtype=bool)
+    ends = np.cumsum(lengths)
+    has_bigram[ends[lengths > 0] - 1] = False  # a doc's last token starts no bigram
+    keys = np.stack([flat, bigrams], axis=1).ravel()
+    keep = np.stack([np.ones(len(flat), dtype=bool), has_bigram], axis=1).ravel()
+    out_lengths = np.maximum(2 * lengths - 1, 0).astype("int32")
+    return keys[keep], np.ones(int(keep.sum()), "f"), out_lengths
 
 
 def _extract_forward(model: Model, docs: list[Doc], is_train: bool) -> Any:

@@ -88,8 +88,6 @@ def pipeline_name(nlp: Language) -> str:
 
 def with_sentences(nlp: Language, doc: Doc) -> Doc:
     """Sentence boundaries for a doc that was only tokenised (done on demand: most need none)."""
-    if doc.has_annotation("SENT_START"):
-        return doc
     if "sentencizer" in nlp.pipe_names:
         return nlp.get_pipe("sentencizer")(doc)
     return nlp(doc.text)

@@ -12,18 +12,22 @@ passages, not keywords); several matches in one sentence raise its score.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from app.nlp.context_bow import marker
 from app.nlp.pipeline import with_sentences
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.matcher import Matcher
     from spacy.tokens import Doc
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ log = logging.getLogger(__name__)
 BASE_SCORE = 0.45
 PER_TOKEN = 0.1
 MAX_SINGLE = 0.9
+MAX_VARIANTS = 2000
 
 
 @dataclass(frozen=True)
@@ -92,59 +97,241 @@ def _lemma_to_lower(token: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class RuleMatcher:
-    """Compiled patterns of many codes; ``match(doc)`` gives sentence hits per code."""
+PUNCT_FORMS = (".", ",", "!", "?", ";", ":", "...", "\u2026", "-", "--", "\u2014", "\u2013")
+SKIP = ""
 
-    def __init__(self, nlp: Language, patterns: dict[str, Sequence[Any]]) -> None:
+
+def _word_options(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
+    """Forms each token may take, for token patterns that are plain word sequences, else None.
+
+    Plain means each token tests LOWER, LEMMA or ``IS_PUNCT: true`` (read as the common
+    punctuation marks ``PUNCT_FORMS``), optionally with ``OP: "?"`` (``SKIP`` is then one of
+    its forms). Such patterns can go to the fast PhraseMatcher; anything else (other operators,
+    regexes, sentence starts, other attributes) stays with the Matcher.
+    """
+    options = []
+    for token in pattern:
+        op = token.get("OP")
+        rest = {k: v for k, v in token.items() if k != "OP"}
+        if op not in (None, "?") or len(rest) != 1:
+            return None
+        ((attr, value),) = rest.items()
+        if attr == "IS_PUNCT" and value is True:
+            forms = set(PUNCT_FORMS)
+        elif attr in ("LOWER", "LEMMA"):
+            if isinstance(value, str):
+                values = [value]
+            elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
+                values = [str(v) for v in value["IN"]]
+            else:
+                return None
+            if attr == "LOWER":
+                forms = {v.lower() for v in values}
+            else:
+                forms = {f for v in values for f in forms_of(v)}
+        else:
+            return None
+        if op == "?":
+            forms.add(SKIP)
+        options.append(sorted(forms))
+    return options
+
+
+def _required_words(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
+    """For each required LOWER/LEMMA token, the forms it accepts (a doc needs one of each)."""
+    out = []
+    for token in pattern:
+        if token.get("OP") in ("?", "*", "!"):
+            continue
+        plain = {k: v for k, v in token.items() if k in ("LOWER", "LEMMA", "IS_PUNCT")}
+        options = _word_options([plain]) if plain else None
+        if options is not None:
+            out.append(frozenset(options[0]))
+    return out
+
+
+_SENT_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)")
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (by final punctuation) holding ``text[start:end]``, without outer spaces.
+
+    Found on the characters rather than by running the sentencizer over every matched doc: a
+    rule hit is rare, but the sentencizer would build a Python object per token.
+    """
+    a = 0
+    for m in _SENT_END.finditer(text, 0, start):
+        a = m.end()
+    b = len(text)
+    for m in _SENT_END.finditer(text, start):
+        if m.end() >= end:
+            b = m.end()
+            break
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+class _TokenGroup:
+    """Matcher token patterns plus the words each needs (to skip docs that cannot match)."""
+
+    def __init__(self, vocab: Any) -> None:
         from spacy.matcher import Matcher
 
+        self.matcher = Matcher(vocab)
+        self.required: list[list[frozenset[str]]] = []
+
+    def add(self, key: str, patterns: list[list[dict[str, Any]]]) -> None:
+        if patterns:
+            self.matcher.add(key, patterns)
+            self.required.extend(_required_words(p) for p in patterns)
+
+    def may_match(self, tokens: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+        """Docs holding a form of every required word of some pattern (all docs at once)."""
+        if not len(self.matcher):
+            return np.zeros(n, dtype=bool)
+        if any(not req for req in self.required):
+            return np.ones(n, dtype=bool)
+        present: dict[frozenset[str], np.ndarray] = {}
+        result = np.zeros(n, dtype=bool)
+        for req in self.required:
+            ok = np.ones(n, dtype=bool)
+            for words in req:
+                if words not in present:
+                    hashes = np.array([marker(w) for w in words], dtype=np.uint64)
+                    has = np.zeros(n, dtype=bool)
+                    has[owner[np.isin(tokens, hashes)]] = True
+                    present[words] = has
+                ok &= present[words]
+            result |= ok
+        return result
+
+
+class RuleMatcher:
+    """Compiled patterns of many codes; ``match(doc)`` gives sentence hits per code.
+
+    Plain word sequences (phrases, and token patterns testing only LOWER/LEMMA) go to a
+    PhraseMatcher as every combination of their word forms. Other token patterns go to a
+    Matcher, which is run only on docs that hold the words they require (``may_match``), and
+    patterns testing sentence starts get sentence boundaries first.
+    """
+
+    def __init__(self, nlp: Language, patterns: dict[str, Sequence[Any]]) -> None:
+        from spacy.matcher import PhraseMatcher
+
         self.nlp = nlp
-        self.matcher: Matcher = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.plain = _TokenGroup(nlp.vocab)
+        self.sentence = _TokenGroup(nlp.vocab)
         self.problems: list[str] = []
         for key, items in patterns.items():
-            compiled = [p for p in (self._compile(key, item) for item in items) if p]
-            if compiled:
-                self.matcher.add(key, compiled)
+            token_patterns = []
+            for item in items:
+                if isinstance(item, str):
+                    token_patterns.extend(self._add_phrase(key, item))
+                elif isinstance(item, list) and item and all(isinstance(t, dict) for t in item):
+                    options = _word_options(item)
+                    if options is None or not self._add_variants(key, options):
+                        token_patterns.append([_lemma_to_lower(t) for t in item])
+                else:
+                    self.problems.append(
+                        f"code {key}: pattern {item!r} is neither a phrase nor a token list"
+                    )
+            needs_sents = [p for p in token_patterns if any("IS_SENT_START" in t for t in p)]
+            self.sentence.add(key, needs_sents)
+            self.plain.add(key, [p for p in token_patterns if p not in needs_sents])
 
     def __bool__(self) -> bool:
-        return len(self.matcher) > 0
+        return bool(len(self.phrases) or len(self.plain.matcher) or len(self.sentence.matcher))
 
-    def _compile(self, key: str, item: Any) -> list[dict[str, Any]] | None:
-        if isinstance(item, str):
-            words = [t.text for t in self.nlp.make_doc(item) if not t.is_space]
-            return [{"LOWER": {"IN": forms_of(w)}} for w in words] or None
-        if isinstance(item, list) and item and all(isinstance(t, dict) for t in item):
-            return [_lemma_to_lower(t) for t in item]
-        self.problems.append(f"code {key}: pattern {item!r} is neither a phrase nor a token list")
-        return None
+    def _add_phrase(self, key: str, phrase: str) -> list[list[dict[str, Any]]]:
+        """Add every inflection of the phrase to the PhraseMatcher (hash lookups: fast).
 
-    def match(self, doc: Doc, offset: int = 0) -> list[RuleHit]:
-        """Hits in one tokenised document; ``offset`` shifts positions into the transcript."""
+        A phrase with too many combinations of forms falls back to a token pattern
+        (returned for the Matcher, slower but exact).
+        """
+        words = [t.text for t in self.nlp.make_doc(phrase) if not t.is_space]
+        if not words:
+            return []
+        options = [forms_of(w) for w in words]
+        if self._add_variants(key, options):
+            return []
+        return [[{"LOWER": {"IN": forms}} for forms in options]]
+
+    def _add_variants(self, key: str, options: list[list[str]]) -> bool:
+        """Put every combination of word forms in the PhraseMatcher, unless there are too many."""
+        from spacy.tokens import Doc
+
+        n_variants = 1
+        for forms in options:
+            n_variants *= max(1, len(forms))
+        if n_variants > MAX_VARIANTS or not all(options):
+            return False
+        variants = {tuple(w for w in v if w != SKIP) for v in itertools.product(*options)}
+        docs = [Doc(self.nlp.vocab, words=list(v)) for v in sorted(variants) if v]
+        if docs:
+            self.phrases.add(key, docs)
+        return True
+
+    def may_match(self, lowers: Sequence[np.ndarray]) -> np.ndarray:
+        """Per doc (given LOWER hash arrays), which token-pattern groups could match: bit 1 the
+        plain Matcher, bit 2 the sentence-start one. One NumPy pass for all docs."""
+        n = len(lowers)
+        tokens = np.concatenate(lowers) if n else np.zeros(0, dtype=np.uint64)
+        owner = np.repeat(np.arange(n), [len(x) for x in lowers])
+        plain = self.plain.may_match(tokens, owner, n)
+        sentence = self.sentence.may_match(tokens, owner, n)
+        return plain.astype(np.int8) | (sentence.astype(np.int8) << 1)
+
+    def match(self, doc: Doc, offset: int = 0, groups: int = 3) -> list[RuleHit]:
+        """Hits in one tokenised document; ``offset`` shifts positions into the transcript.
+
+        ``groups`` (from ``may_match``) says which token-pattern groups to try on this doc.
+        """
+        matches = list(self.phrases(doc)) if len(self.phrases) else []
         try:
-            matches = self.matcher(doc)
+            if groups & 1 and len(self.plain.matcher):
+                matches.extend(self.plain.matcher(doc))
+            if groups & 2 and len(self.sentence.matcher):
+                matches.extend(self.sentence.matcher(with_sentences(self.nlp, doc)))
         except ValueError as exc:  # a pattern needing a tagger or parser fails only here
             if str(exc) not in self.problems:
                 self.problems.append(str(exc))
-            return []
-        if not matches:
-            return []
-        doc = with_sentences(self.nlp, doc)
         per_sentence: dict[tuple[str, int, int], float] = {}
         for match_id, start, end in matches:
             key = self.nlp.vocab.strings[match_id]
-            sent = doc[start:end].sent if doc.has_annotation("SENT_START") else doc[:]
+            span = doc[start:end]
+            a, b = sentence_around(doc.text, span.start_char, span.end_char)
             score = min(MAX_SINGLE, BASE_SCORE + PER_TOKEN * (end - start))
-            span_key = (key, sent.start_char, sent.end_char)
-            old = per_sentence.get(span_key, 0.0)
-            per_sentence[span_key] = 1.0 - (1.0 - old) * (1.0 - score)
-        hits = []
-        for (key, a, b), score in per_sentence.items():
-            text = doc.text[a:b]
-            lead = len(text) - len(text.lstrip())
-            trail = len(text) - len(text.rstrip())
-            if b - trail > a + lead:
-                hits.append(RuleHit(key, offset + a + lead, offset + b - trail, round(score, 4)))
-        return hits
+            old = per_sentence.get((key, a, b), 0.0)
+            per_sentence[(key, a, b)] = 1.0 - (1.0 - old) * (1.0 - score)
+        return [
+            RuleHit(key, offset + a, offset + b, round(score, 4))
+            for (key, a, b), score in per_sentence.items()
+            if b > a
+        ]
+
+
+_compiled: dict[tuple[int, str], RuleMatcher] = {}
+
+
+def compiled(nlp: Language, patterns: dict[str, Sequence[Any]]) -> RuleMatcher:
+    """A RuleMatcher for these patterns, compiled once per pipeline (retraining and re-running
+    suggestions in the desktop app reuse it)."""
+    import json
+
+    key = (id(nlp), json.dumps(patterns, sort_keys=True, default=str))
+    with _forms_lock:
+        found = _compiled.get(key)
+    if found is None:
+        found = RuleMatcher(nlp, patterns)
+        with _forms_lock:
+            if len(_compiled) >= 4:
+                _compiled.pop(next(iter(_compiled)))
+            _compiled[key] = found
+    return found
 
 
 def patterns_of(codes: Iterable[Any]) -> dict[str, Sequence[Any]]:

@@ -232,11 +232,11 @@ def suggest_units(
     """
     from app.nlp.context_bow import context_sequence, lower_array
     from app.nlp.pipeline import get_pipeline, with_sentences
-    from app.nlp.rules import RuleMatcher, patterns_of
+    from app.nlp.rules import compiled, patterns_of
 
     nlp = get_pipeline()
     id_of = {c.guid: c.id for c in codes}
-    matcher = RuleMatcher(nlp, patterns_of(codes))
+    matcher = compiled(nlp, patterns_of(codes))
     labels = [g for g in model.labels if g in id_of] if model is not None else []
     fast = model is not None and model.architecture == "context_bow"
     sentence_level = bool(model is not None and model.meta.get("sentence_examples"))
@@ -247,15 +247,16 @@ def suggest_units(
     prev: np.ndarray | None = None
     prev_tid = -1
     texts = (u.text for u in units)
-    docs = nlp.tokenizer.pipe(texts, batch_size=1000)  # type: ignore[union-attr]
-    for i, (unit, doc) in enumerate(zip(units, docs, strict=True)):
+    docs = list(nlp.tokenizer.pipe(texts, batch_size=1000))  # type: ignore[union-attr]
+    lowers = [lower_array(doc) for doc in docs]
+    may_match = matcher.may_match(lowers)
+    for i, (unit, doc, own) in enumerate(zip(units, docs, lowers, strict=True)):
         if cancelled is not None and i % 500 == 0 and cancelled():
             raise TrainingCancelled()
         if unit.transcript_id != prev_tid:
             prev = None
         prev_tid = unit.transcript_id
-        own = lower_array(doc)
-        for hit in matcher.match(doc, unit.start_char) if matcher else ():
+        for hit in matcher.match(doc, unit.start_char, int(may_match[i])) if matcher else ():
             code_id = id_of[hit.code_key]
             out.append(
                 NewSuggestion(
