@@ -42,6 +42,7 @@ from app.core.sessions import list_coders, list_sessions, list_transcripts, list
 from app.ui.agreement.adjudication_panel import AdjudicationPanel
 from app.ui.agreement.models import ConfusionModel, PerCodeModel, SideBySideModel, StatsModel
 
+TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 UNITS = [("Characters", "char"), ("Utterances", "utterance"), ("Time windows", "window"),
          ("Sessions", "session")]  # fmt: skip
 
@@ -125,10 +126,18 @@ class ComparisonWindow(QWidget):
         )
         self.codes = QComboBox()
         self.codes.addItem("All codes", None)
-        for code in list_codes(project):
-            if any(c.parent_id == code.id for c in list_codes(project)):
-                self.codes.addItem(code.path, code.path)
+        codes = list_codes(project)
+        parents = {c.parent_id for c in codes}
+        self._parents: set[str] = set()
+        for code in codes:  # codebook order: a category, then what is below it
+            if code.id in parents:
+                self._parents.add(code.path)
+            if code.id in parents or code.codable:
+                self.codes.addItem("    " * code.depth + code.name, code.path)
+                self.codes.setItemData(self.codes.count() - 1, code.path, TOOLTIP_ROLE)
         self.group = QCheckBox("Children are one variable (group)")
+        self.group.setEnabled(False)
+        self.codes.currentIndexChanged.connect(self._codes_changed)
         self.sessions = QComboBox()
         self.sessions.addItem("All sessions", None)
         for s in list_sessions(project):
@@ -219,6 +228,13 @@ class ComparisonWindow(QWidget):
         status_row.addWidget(self.busy)
         layout.addLayout(status_row)
         layout.addWidget(self.tabs, 1)
+
+    def _codes_changed(self, _index: int) -> None:
+        """Only a code with children can be read as one variable."""
+        is_parent = self.codes.currentData() in self._parents
+        self.group.setEnabled(is_parent)
+        if not is_parent:
+            self.group.setChecked(False)
 
     # --- choices ---------------------------------------------------------------------------
 

@@ -124,5 +124,11 @@ def test_error_and_open_helper(qtbot: Any, coded: Project) -> None:
     QApplication.processEvents()  # deliver the finished job's queued signal
     assert win.report is None and win.status.text() == "Cancelled."
     assert win.compute_button.isEnabled()
+    win.codes.setCurrentIndex(win.codes.findData(MR))
+    assert not win.group.isEnabled()
+    assert win.choices()["codes"] == [MR] and win.choices()["group"] is None
+    win.codes.setCurrentIndex(win.codes.findData(GROUP))
+    win.group.setChecked(True)
+    assert win.choices()["group"] == GROUP and win.choices()["codes"] is None
     for model in (StatsModel(), PerCodeModel(), ConfusionModel(), QueueModel()):
         assert model.rowCount() == 0
