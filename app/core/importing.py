@@ -107,6 +107,10 @@ def import_parsed(
     transcripts = [t for t in parsed.transcripts if t.utterances]
     if not transcripts:
         raise UserError(f"{source.name}: no utterances found; nothing was imported")
+    if options.session and any(t.session for t in transcripts):
+        problems.append(
+            ImportProblem(1, f"--session '{options.session}' not used: the file names its sessions")
+        )
     total = sum(len(t.utterances) for t in transcripts)
     done = 0
     reports: list[TranscriptReport] = []

@@ -179,3 +179,11 @@ def test_a_failure_in_the_second_transcript_rolls_back_the_first(
 
     assert [s.name for s in list_sessions(project)] == ["S01"]
     assert [r.text for r in utterance_rows(project)] == ["Hello"]
+
+
+def test_session_option_is_reported_unused_when_the_table_names_sessions(project: Any) -> None:
+    report = _import(project, "table.csv", session="X")
+    assert report.sessions == ("S01", "S02")
+    assert (1, "--session 'X' not used: the file names its sessions") in [
+        (p.line, p.message) for p in report.problems
+    ]
