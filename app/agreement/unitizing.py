@@ -155,6 +155,8 @@ def _alphas(part: _Partition, labels: list[str]) -> UnitizingResult:
     sq = np.where(unit, part.section_len**2, part.section_len)
     s_c = np.bincount(part.section_value, weights=sq, minlength=q)
     denom = l_all**2 - float(sq.sum())
+    if l_all <= 0 or denom <= 0:  # nothing pairable, or one indivisible unit fills it all
+        return UnitizingResult(nan, nan, nan, 0.0, {})
     exp = l_all * np.outer(n_c, n_c) / denom
     exp[np.diag_indices(q)] -= l_all * s_c / denom
     d_o = l_all - float(np.trace(obs))
@@ -189,13 +191,15 @@ def _cu_alpha(
             sum_values += np.bincount(part.section_value, weights=inter**2, minlength=q)
     sv = sum_values[1:] / (m - 1)
     denom = l_v - float(sv.sum()) / l_v
+    coverage = l_v / float(n_c.sum())
+    if denom <= 0:  # every intersection is one unit pair: no expected disagreement to speak of
+        return nan, coverage, {}
     exp = np.outer(n_v, n_v) / denom
     exp[np.diag_indices(q - 1)] -= sv / denom
     o_v = obs[1:, 1:]
     d_o = l_v - float(np.trace(o_v))
     d_e = l_v - float(np.trace(exp))
     cu = 1.0 - d_o / d_e if d_e > 0 else nan
-    coverage = l_v / float(n_c.sum())
     per_value: dict[int, float] = {}
     e_k = exp.sum(axis=1)
     for k in range(q - 1):

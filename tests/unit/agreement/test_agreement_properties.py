@@ -104,3 +104,61 @@ def test_distinct_rows_counts() -> None:
     assert sorted(zip(map(tuple, distinct.tolist()), counts.tolist(), strict=True)) == [
         ((1.0, 0.0), 3), ((2.0, 3.0), 1)
     ]  # fmt: skip
+
+
+spans_strategy = st.lists(
+    st.tuples(st.integers(0, 90), st.integers(1, 10), st.sampled_from(["x", "y", "z"])),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _partition(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for s, n, v in sorted(raw):
+        s = max(s, pos)
+        if s + n <= 100 and n > 0:
+            out.append((s, s + n, v))
+            pos = s + n
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(spans_strategy, spans_strategy, spans_strategy)
+def test_unitizing_symmetry_and_perfect_agreement(
+    a: list[tuple[int, int, str]], b: list[tuple[int, int, str]], c: list[tuple[int, int, str]]
+) -> None:
+    from app.agreement.unitizing import unitizing_alphas
+
+    pa, pb, pc = _partition(a), _partition(b), _partition(c)
+    forward = unitizing_alphas(100, {"A": pa, "B": pb, "C": pc})
+    backward = unitizing_alphas(100, {"C": pc, "B": pb, "A": pa})
+    assert same(forward.u_alpha, backward.u_alpha)
+    assert same(forward.cu_alpha, backward.cu_alpha)
+    if pa:
+        assert unitizing_alphas(100, {"A": pa, "B": list(pa)}).u_alpha == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=4),
+    st.integers(min_value=1, max_value=3),
+    st.lists(st.integers(min_value=0, max_value=2**31), min_size=1, max_size=1),
+)
+def test_report_never_warns_or_leaks_nan(m: int, v: int, seeds: list[int]) -> None:
+    """Degenerate data (one value, nobody coding, all missing) gives nulls, never NaN/warnings."""
+    import json
+
+    from app.agreement.report import report_from_units
+    from app.agreement.units import UnitMatrix, UnitSpec
+
+    rng = np.random.default_rng(seeds[0])
+    n = int(rng.integers(1, 12))
+    coverage = (rng.random((n, m, v)) < rng.random()).astype(float)
+    coded = rng.random((n, m)) < 0.8
+    matrix = UnitMatrix(UnitSpec("utterance"), [f"c{j}" for j in range(m)],
+                        [f"v{k}" for k in range(v)], ["p"] * v, coverage, coded, np.ones(n),
+                        np.arange(n, dtype=np.int64))  # fmt: skip
+    report = report_from_units(matrix, resamples=20)
+    json.dumps(report.to_json_dict(), allow_nan=False)
