@@ -318,7 +318,7 @@ class AdjudicationPanel(QWidget):
         except UserError as exc:
             self._error(str(exc))
             return
-        self.refresh()
+        # The push moved the stack's index, whose signal already re-read the items.
         self.decided.emit()
 
     def _error(self, message: str) -> None:
