@@ -48,6 +48,7 @@ from app.io.transcript_reader import (
     read_bytes,
     read_transcript_file,
 )
+from app.ui.importing import preview
 from app.ui.importing.models import PreviewModel, RoleDelegate, SpeakerMapModel
 from app.ui.importing.table_options import TableOptionsBox
 from app.ui.importing.worker import FileChoice, FileOutcome, ImportWorker
@@ -59,6 +60,8 @@ class ImportDialog(QDialog):
     """Import transcripts into `project`; emits `imported` after files were written."""
 
     imported = Signal()
+    #: the preview of the selected file is up to date (it may be read in a worker thread)
+    previewed = Signal()
 
     def __init__(
         self, parent: QWidget | None, project: Project, files: list[Path] | None = None
@@ -73,6 +76,8 @@ class ImportDialog(QDialog):
         self._worker: ImportWorker | None = None
         self._known_roles = project_speaker_map(project)
         self._imported_paths: list[Path] = []
+        self._preview_token = 0
+        self._preview_request: tuple[int, FileChoice, str] | None = None
         #: roles of every speaker label seen in any previewed file, with the user's edits
         self._roles: dict[str, str] = {}
         self._build()
@@ -289,6 +294,7 @@ class ImportDialog(QDialog):
         )
 
     def _refresh_preview(self) -> None:
+        self._preview_token += 1  # any preview still being read is now out of date
         choice = self.current_choice()
         if choice is None:
             return
@@ -312,10 +318,35 @@ class ImportDialog(QDialog):
         try:
             options = self.read_options()
             options.format = fmt
+        except ColumnMapError as exc:
+            self._show_parsed(None, f"Will not be imported: {exc}")
+            return
+        if len(data) > preview.PREVIEW_SYNC_BYTES:
+            self._show_parsed(None, f"Reading {choice.path.name}…")
+            self._preview_request = (self._preview_token, choice, detected)
+            preview.start_preview(self._preview_token, choice.path, options, self._on_preview)
+            return
+        try:
             parsed = read_transcript_file(choice.path, options)
         except (UnreadableFile, ColumnMapError) as exc:
             self._show_parsed(None, f"Will not be imported: {exc}")
+            self.previewed.emit()
             return
+        self._apply_preview(choice, detected, parsed)
+
+    def _on_preview(self, token: int, parsed: ParsedFile | None, error: str) -> None:
+        request = self._preview_request
+        if request is None or token != self._preview_token or request[0] != token:
+            return  # the user moved on to another file or changed the options
+        _token, choice, detected = request
+        self._preview_request = None
+        if parsed is None:
+            self._show_parsed(None, f"Will not be imported: {error}")
+            self.previewed.emit()
+            return
+        self._apply_preview(choice, detected, parsed)
+
+    def _apply_preview(self, choice: FileChoice, detected: str, parsed: ParsedFile) -> None:
         sessions = {t.session for t in parsed.transcripts if t.session}
         self.session_edit.setEnabled(not sessions)
         if sessions:
@@ -336,6 +367,7 @@ class ImportDialog(QDialog):
             head += f", {n_codings} codings by {len(parsed.coders)} coder(s)"
         head += f"; {len(lines)} problem(s)"
         self._show_parsed(parsed, "\n".join([head, *lines]))
+        self.previewed.emit()
 
     def _show_parsed(self, parsed: ParsedFile | None, message: str) -> None:
         self._parsed = parsed

@@ -211,3 +211,24 @@ def test_role_edits_survive_switching_files(qtbot: Any, project: Any) -> None:
         ("rev", "Dr. Lee"): "therapist",
         ("rev", "Sam"): "client",
     }
+
+
+def test_large_files_are_previewed_in_a_worker_thread(
+    qtbot: Any, project: Any, monkeypatch: Any
+) -> None:
+    from app.ui.importing import preview
+
+    monkeypatch.setattr(preview, "PREVIEW_SYNC_BYTES", 10)
+    dialog = ImportDialog(None, project, [])
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.previewed, timeout=20000):
+        dialog.add_files([DATA / "zoom.txt"])
+        assert dialog.messages.toPlainText() == "Reading zoom.txt…"
+    assert dialog.preview_model.rowCount() == 3
+    dialog.add_files([DATA / "otter.txt"])
+    # switching files while one is being read: the stale result is dropped (no `previewed`)
+    with qtbot.waitSignal(dialog.previewed, timeout=20000):
+        dialog.file_list.setCurrentRow(0)
+        dialog.file_list.setCurrentRow(1)
+    assert dialog.preview_model.index(0, 3).data() == "Therapist"  # otter.txt
+    preview.wait_for_previews()

@@ -1,0 +1,59 @@
+"""Reading a large file for the preview off the GUI thread (a 10 MB table takes a second)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from app.io.parsed import UnreadableFile
+from app.io.table_import import ColumnMapError
+from app.io.transcript_reader import ReadOptions, read_transcript_file
+
+#: files larger than this are previewed in a worker thread
+PREVIEW_SYNC_BYTES = 1_000_000
+
+
+class PreviewWorker(QThread):
+    """Parses one file with the dialog's options; `done(token, parsed or None, error)`."""
+
+    done = Signal(int, object, str)
+
+    def __init__(self, token: int, path: Path, options: ReadOptions) -> None:
+        super().__init__()
+        self._token = token
+        self._path = path
+        self._options = options
+
+    def run(self) -> None:
+        try:
+            parsed = read_transcript_file(self._path, self._options)
+        except (UnreadableFile, ColumnMapError) as exc:
+            self.done.emit(self._token, None, str(exc))
+            return
+        self.done.emit(self._token, parsed, "")
+
+
+#: running workers, owned here (not by the dialog) so that closing the dialog never destroys a
+#: thread that is still reading; each drops out when it finishes
+_RUNNING: set[PreviewWorker] = set()
+
+
+def start_preview(
+    token: int, path: Path, options: ReadOptions, on_done: Callable[[int, Any, str], None]
+) -> PreviewWorker:
+    """Read `path` in a thread; `on_done(token, parsed or None, error)` runs in the GUI thread."""
+    worker = PreviewWorker(token, path, options)
+    worker.done.connect(on_done)
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))
+    worker.start()
+    return worker
+
+
+def wait_for_previews(timeout_ms: int = 30000) -> None:
+    """Block until every preview thread has finished (tests, application exit)."""
+    for worker in list(_RUNNING):
+        worker.wait(timeout_ms)
