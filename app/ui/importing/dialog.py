@@ -9,20 +9,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QCompleter,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QLineEdit,
     QListWidget,
     QPlainTextEdit,
     QProgressBar,
@@ -38,7 +33,6 @@ from app.core.project import Project
 from app.core.sessions import list_sessions
 from app.core.sessions import speaker_map as project_speaker_map
 from app.io.parsed import ParsedFile, UnreadableFile
-from app.io.sniff import FORMATS
 from app.io.speakers import default_role
 from app.io.table_import import ColumnMapError
 from app.io.transcript_reader import (
@@ -49,8 +43,8 @@ from app.io.transcript_reader import (
     read_transcript_file,
 )
 from app.ui.importing import preview
+from app.ui.importing.boxes import ChoiceBox, TableOptionsBox
 from app.ui.importing.models import PreviewModel, RoleDelegate, SpeakerMapModel
-from app.ui.importing.table_options import TableOptionsBox
 from app.ui.importing.worker import FileChoice, FileOutcome, ImportWorker
 
 FILE_FILTER = "Transcripts (*.txt *.md *.srt *.vtt *.docx *.csv *.tsv *.eaf *.qdpx);;All files (*)"
@@ -99,36 +93,13 @@ class ImportDialog(QDialog):
         row.addWidget(remove)
         fl.addLayout(row)
 
-        self.detected = QLabel("—")
-        self.format_combo = QComboBox()
-        self.format_combo.addItems(["auto", *FORMATS])
-        self.format_combo.currentTextChanged.connect(self._on_choice_edited)
-        self.session_edit = QLineEdit()
-        self.session_edit.setPlaceholderText("session name")
-        # a recall interview belongs to an existing session: offer the project's sessions
-        names = [s.name for s in list_sessions(self._project)]
-        completer = QCompleter(names, self.session_edit)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.session_edit.setCompleter(completer)
-        self.session_edit.editingFinished.connect(self._on_choice_edited)
-        self.kind_combo = QComboBox()
-        self.kind_combo.addItems(["auto", "session", "recall"])
-        self.kind_combo.currentTextChanged.connect(self._on_choice_edited)
-        self.video_edit = QLineEdit()
-        self.video_edit.setPlaceholderText("optional session video")
-        self.video_edit.editingFinished.connect(self._on_choice_edited)
-        video_button = QPushButton("Browse…")
-        video_button.clicked.connect(self._ask_video)
-        video_row = QHBoxLayout()
-        video_row.addWidget(self.video_edit)
-        video_row.addWidget(video_button)
-        choice_box = QGroupBox("Selected file")
-        form = QFormLayout(choice_box)
-        form.addRow("Detected format:", self.detected)
-        form.addRow("Read as:", self.format_combo)
-        form.addRow("Session:", self.session_edit)
-        form.addRow("Kind:", self.kind_combo)
-        form.addRow("Video:", video_row)
+        choice_box = ChoiceBox([s.name for s in list_sessions(self._project)])
+        choice_box.edited.connect(self._on_choice_edited)
+        self.detected = choice_box.detected
+        self.format_combo = choice_box.format_combo
+        self.session_edit = choice_box.session_edit
+        self.kind_combo = choice_box.kind_combo
+        self.video_edit = choice_box.video_edit
 
         self.table_box = TableOptionsBox()
         self.table_box.changed.connect(self._refresh_preview)
@@ -215,14 +186,6 @@ class ImportDialog(QDialog):
     def _ask_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Import transcripts", "", FILE_FILTER)
         self.add_files([Path(name) for name in names])
-
-    def _ask_video(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Session video", "", "Videos (*.mp4 *.mov *.m4v *.mkv *.avi);;All files (*)"
-        )
-        if name:
-            self.video_edit.setText(name)
-            self._on_choice_edited()
 
     def _remove_current(self) -> None:
         row = self.file_list.currentRow()
@@ -358,15 +321,7 @@ class ImportDialog(QDialog):
             choice.session = choice.path.stem
         kind = parsed.transcripts[0].kind if parsed.transcripts else None
         self.detected.setText(f"{detected}, recall markers found" if kind == "recall" else detected)
-        lines = [p.format(choice.path.name) for p in parsed.problems]
-        n_codings = sum(len(u.codings) for t in parsed.transcripts for u in t.utterances)
-        head = f"{parsed.utterance_count} utterances read as {parsed.format}"
-        if sessions:
-            head += f" in {len(sessions)} sessions"
-        if n_codings:
-            head += f", {n_codings} codings by {len(parsed.coders)} coder(s)"
-        head += f"; {len(lines)} problem(s)"
-        self._show_parsed(parsed, "\n".join([head, *lines]))
+        self._show_parsed(parsed, preview.summary(parsed, choice.path.name))
         self.previewed.emit()
 
     def _show_parsed(self, parsed: ParsedFile | None, message: str) -> None:

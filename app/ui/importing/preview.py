@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
-from app.io.parsed import UnreadableFile
+from app.io.parsed import ParsedFile, UnreadableFile
 from app.io.table_import import ColumnMapError
 from app.io.transcript_reader import ReadOptions, read_transcript_file
 
@@ -57,3 +57,17 @@ def wait_for_previews(timeout_ms: int = 30000) -> None:
     """Block until every preview thread has finished (tests, application exit)."""
     for worker in list(_RUNNING):
         worker.wait(timeout_ms)
+
+
+def summary(parsed: ParsedFile, filename: str) -> str:
+    """What the preview pane says: counts first, then every problem as `FILE:LINE: problem`."""
+    sessions = {t.session for t in parsed.transcripts if t.session}
+    lines = [p.format(filename) for p in parsed.problems]
+    n_codings = sum(len(u.codings) for t in parsed.transcripts for u in t.utterances)
+    head = f"{parsed.utterance_count} utterances read as {parsed.format}"
+    if sessions:
+        head += f" in {len(sessions)} sessions"
+    if n_codings:
+        head += f", {n_codings} codings by {len(parsed.coders)} coder(s)"
+    head += f"; {len(lines)} problem(s)"
+    return "\n".join([head, *lines])
