@@ -170,6 +170,30 @@ def merge_all(ws: Workspace, item: Item) -> list[Proposal]:
     return out
 
 
+def majority(ws: Workspace, item: Item) -> list[Proposal]:
+    """Codes that more than half of the coders applied here, each with the span most of
+    them drew (ties: the earliest, shortest); nothing when no code has a majority."""
+    n = len(ws.coders)
+    votes: dict[str, set[str]] = {}
+    spans: dict[str, list[tuple[int, int, int]]] = {}
+    for coder, segs in item.by_coder.items():
+        for seg in segs:
+            votes.setdefault(seg.code, set()).add(coder)
+            spans.setdefault(seg.code, []).append((seg.start, seg.end, seg.id))
+    out = []
+    for code, who in votes.items():
+        if 2 * len(who) <= n:
+            continue
+        counts: dict[tuple[int, int], int] = {}
+        for start, end, _ in spans[code]:
+            counts[(start, end)] = counts.get((start, end), 0) + 1
+        start, end = min(counts, key=lambda se: (-counts[se], se[0], se[1] - se[0]))
+        info = ws.segments[next(i for s, e, i in spans[code] if (s, e) == (start, end))]
+        out.append(Proposal(info.code_id, _anchor(item.anchor, start, end), info.memo,
+                            info.rating))  # fmt: skip
+    return out
+
+
 class _MarkNone(Command):
     """Record (or un-record) that the consensus codes nothing on an item."""
 

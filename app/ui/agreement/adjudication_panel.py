@@ -1,7 +1,8 @@
 """The disagreement queue and the adjudication keys.
 
 Keys (shown on the buttons): N / P next and previous item, 1-9 take that coder's version,
-M merge every coder's codes, E edit, 0 "code nothing here", A accept every agreed item.
+V the majority's version, M merge every coder's codes, E edit, 0 "code nothing here",
+A accept every agreed item.
 Each decision is one undoable command on the window's undo stack (Ctrl+Z / Ctrl+Shift+Z).
 """
 
@@ -45,6 +46,7 @@ from app.core.adjudication import (
     decide,
     is_decided,
     load_workspace,
+    majority,
     merge_all,
     progress,
     take_coder,
@@ -147,7 +149,8 @@ class AdjudicationPanel(QWidget):
         self.detail = QTextBrowser()
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m disagreements decided")
-        self.buttons = QHBoxLayout()
+        self.buttons = QHBoxLayout()  # Merge, Edit, Nothing, Accept agreed
+        self.take_buttons = QHBoxLayout()  # one "Take <coder>" per coder
         self.coder_buttons: list[QPushButton] = []
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -159,15 +162,19 @@ class AdjudicationPanel(QWidget):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.detail)
+        rv.addLayout(self.take_buttons)
         rv.addLayout(self.buttons)
-        rv.addWidget(QLabel("Keys: N/P next/previous, 1-9 take coder, M merge, E edit, "
-                            "0 nothing here, A accept all agreed, Ctrl+Z undo"))  # fmt: skip
+        keys = QLabel("Keys: N/P next/previous, 1-9 take coder, V majority, M merge, E edit, "
+                      "0 nothing here, A accept all agreed, Ctrl+Z undo")  # fmt: skip
+        keys.setWordWrap(True)
+        rv.addWidget(keys)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([520, 480])
+        split.setSizes([600, 500])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
+        self.majority_button = self._button("Majority (V)", "V", self.take_majority)
         self.merge_button = self._button("Merge (M)", "M", self.merge)
         self.edit_button = self._button("Edit… (E)", "E", self.edit)
         self.none_button = self._button("Nothing here (0)", "0", self.nothing)
@@ -204,13 +211,13 @@ class AdjudicationPanel(QWidget):
         self.coders, self.code_ids, self.session_ids = list(coders), code_ids, session_ids
         self.threshold = threshold
         for b in self.coder_buttons:
-            self.buttons.removeWidget(b)
+            self.take_buttons.removeWidget(b)
             b.deleteLater()
         self.coder_buttons = []
         for i, name in enumerate(coders[:9]):
             b = QPushButton(f"Take {name} ({i + 1})")
             b.clicked.connect(lambda _c=False, i=i: self.take(i))
-            self.buttons.insertWidget(i, b)
+            self.take_buttons.insertWidget(i, b)
             self.coder_buttons.append(b)
         self.refresh()
 
@@ -337,6 +344,11 @@ class AdjudicationPanel(QWidget):
             return
         coder = self.coders[i]
         self._decide(take_coder(self.ws, item, coder), f"Take {coder}")
+
+    def take_majority(self) -> None:
+        item = self.current_item()
+        if item is not None and self.ws is not None:
+            self._decide(majority(self.ws, item), "Take the majority")
 
     def merge(self) -> None:
         item = self.current_item()

@@ -180,12 +180,15 @@ class QueueModel(_Table):
         self.coders: list[str] = []
 
     def set_entries(self, coders: list[str], entries: list[QueueRow]) -> None:
-        self.headers = ["Kind", "Where", *coders, "Decided", "Text"]
+        """One column per coder for up to four coders; beyond that one tally column."""
+        wide = len(coders) <= 4
+        self.headers = ["Kind", *(coders if wide else ["Codes (coders)"]), "Decided", "Where",
+                        "Text"]  # fmt: skip
         self.coders = list(coders)
         self.entries = list(entries)
-        rows = [[KIND_LABELS.get(e.item.kind, e.item.kind), e.where,
-                 *(e.by_coder.get(c, "") for c in coders), "yes" if e.decided else "",
-                 e.text] for e in entries]  # fmt: skip
+        rows = [[KIND_LABELS.get(e.item.kind, e.item.kind),
+                 *((e.by_coder.get(c, "") for c in coders) if wide else [_tally(e, coders)]),
+                 "yes" if e.decided else "", e.where, e.text] for e in entries]  # fmt: skip
         self._reset(rows)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
@@ -194,6 +197,15 @@ class QueueModel(_Table):
         if role == ALIGN:
             return None
         return super().data(index, role)
+
+
+def _tally(entry: QueueRow, coders: list[str]) -> str:
+    """'reflection 6, other 3, nothing 1': how many coders chose what."""
+    counts: dict[str, int] = {}
+    for c in coders:
+        key = entry.by_coder.get(c, "") or "nothing"
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 class SideBySideModel(_Table):

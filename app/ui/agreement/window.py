@@ -375,7 +375,9 @@ class ComparisonWindow(QWidget):
         header = self.side_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         if self.side_model.columnCount() > 1:
-            header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+            # Text wraps in a column of half the view; the coders' columns stay visible.
+            header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+            self.side_view.setColumnWidth(1, max(320, self.side_view.viewport().width() // 2))
 
     def _export(self) -> None:
         if self.report is None:

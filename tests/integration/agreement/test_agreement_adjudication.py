@@ -12,6 +12,7 @@ from app.core.adjudication import (
     consensus_coder,
     decide,
     load_workspace,
+    majority,
     merge_all,
     progress,
     take_coder,
@@ -121,3 +122,19 @@ def test_transcripts_a_coder_never_coded_are_not_disagreements(
     ensure_coder(project, "C")  # C has not coded S1 at all
     ws = load_workspace(project, ["A", "C"])
     assert ws.items == [] and progress(ws) == (0, 0)
+
+
+def test_majority_with_three_coders(project: Project, stack: UndoStack) -> None:
+    tid = list_transcripts(project)[0].id
+    mr, de = find_code_by_path(project, MR).id, find_code_by_path(project, DENIAL).id
+    c = ensure_coder(project, "C").id
+    stack.push(ApplyCode(c, de, TextAnchor(tid, 100, 140)))  # C sides with B on the conflict
+    stack.push(ApplyCode(c, mr, TextAnchor(tid, 50, 90)))  # and with B's boundaries
+    ws = load_workspace(project, ["A", "B", "C"])
+    by_start = {i.start: i for i in ws.items}
+    conflict, boundary = by_start[100], by_start[40]
+    [p] = majority(ws, conflict)
+    assert p.code_id == de and (p.anchor.start_char, p.anchor.end_char) == (100, 140)  # type: ignore[union-attr]
+    [q] = majority(ws, boundary)
+    assert (q.anchor.start_char, q.anchor.end_char) == (50, 90)  # type: ignore[union-attr]
+    assert majority(ws, by_start[160]) == []  # only A: no majority of three
