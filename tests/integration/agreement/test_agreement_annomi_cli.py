@@ -34,3 +34,12 @@ def test_annomi_fleiss_through_cli(shared_data: Path, tmp_path: Path, cli: Any) 
         assert doc["overall"]["cohen_kappa"] is None  # ten coders: Cohen's kappa is undefined
         lo, hi = doc["overall"]["ci95"]["fleiss_kappa"]
         assert lo < fleiss < hi
+    # Character level on the same data: every coder coded all of it, so unitizing applies.
+    out = cli("agreement", project, "--coders", "0,1,2", "--unit", "char", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    unitized = doc["unitized"]
+    assert unitized["length"] > 40_000  # characters of the seven transcripts
+    for key in ("u_alpha", "bar_u_alpha", "cu_alpha", "alpha_U_1995"):
+        assert -1.0 <= unitized[key] <= 1.0, key
+    assert doc["bootstrap"]["resampled_unit"] == "utterance"
