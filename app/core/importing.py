@@ -286,13 +286,6 @@ def _write_transcript(
     duration = _session_duration(s, session)
     last_index = len(parsed.utterances) - 1
     is_session = kind == "session"
-    row = Transcript(
-        session_id=session.id, name=name, kind=kind, text="", source_file=str(source),
-        source_format=fmt,
-    )  # fmt: skip
-    s.add(row)
-    s.flush()
-    tid = row.id
     for ordinal, utt in enumerate(parsed.utterances):
         text = utt.text
         start_char, end_char = pos, pos + len(text)
@@ -316,12 +309,18 @@ def _write_transcript(
         else:
             s_start, s_end = utt.session_start_ms, utt.session_end_ms
         rows.append(
-            (tid, ordinal, utt.speaker, roles.get(utt.speaker, "other"), start_char, end_char,
+            (ordinal, utt.speaker, roles.get(utt.speaker, "other"), start_char, end_char,
              utt.start_ms, end_ms, s_start, s_end, utt.source_id)
         )  # fmt: skip
-    row.text = "\n".join(pieces)
+    # the text goes in with the row (not as a later UPDATE of a large value)
+    row = Transcript(
+        session_id=session.id, name=name, kind=kind, text="\n".join(pieces),
+        source_file=str(source), source_format=fmt,
+    )  # fmt: skip
+    s.add(row)
     s.flush()
-    bulk_insert(s, "utterance", UTTERANCE_COLUMNS, rows)
+    tid = row.id
+    bulk_insert(s, "utterance", UTTERANCE_COLUMNS, [(tid, *r) for r in rows])
     segments: list[tuple[object, ...]] = []
     now = db_timestamp(s, utcnow())
     for utt, (start_char, end_char) in zip(parsed.utterances, spans, strict=True):
