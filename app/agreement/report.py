@@ -24,19 +24,9 @@ from app.agreement.coefficients import (
     conger_kappa,
     unit_features,
 )
-from app.agreement.krippendorff import alpha as krippendorff_alpha
 from app.agreement.krippendorff import coincidence_matrix
-from app.agreement.matching import (
-    AGREED,
-    DEFAULT_THRESHOLD,
-    EXACT,
-    KINDS,
-    confusion_matrix,
-    disagreement_items,
-    match_counts,
-    match_pair,
-)
-from app.agreement.unitizing import alpha_u_1995, unitizing_alphas
+from app.agreement.sections import Number, matching_summary, rating_alphas, unitized
+from app.agreement.sections import num as _num
 from app.agreement.units import NONE_LABEL, UnitMatrix, build_units
 from app.core.errors import UserError
 from app.core.project import Project
@@ -44,18 +34,6 @@ from app.core.project import Project
 PER_CODE_RESAMPLES = 500
 #: Overall coefficients in the order tables show them (Conger: point estimate only).
 REPORT_ORDER: tuple[str, ...] = (*COEFFICIENTS[:4], "conger_kappa", *COEFFICIENTS[4:])
-UNITIZED_HOW = (
-    "Krippendorff's unitizing alphas on the character continuum of transcripts coded by every "
-    "chosen coder (Krippendorff et al. 2016): u_alpha treats uncoded text as one more value, "
-    "cu_alpha compares values where coded units intersect, Cu_alpha the same with each code "
-    "replaced by its parent (semantic domain); alpha_U_1995 is the 1995 positional version."
-)
-
-Number = float | None
-
-
-def _num(x: float) -> Number:
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 @dataclass(frozen=True)
@@ -256,7 +234,7 @@ def report_from_units(
         overall=overall,
         ci95=ci,
         per_code=per_code,
-        unitized=_unitized(matrix),
+        unitized=unitized(matrix),
         values=list(matrix.values),
         q=q,
         confusion_labels=labels,
@@ -267,31 +245,8 @@ def report_from_units(
         sessions=sessions,
         resamples=resamples,
         cluster="utterance" if matrix.unit.kind == "char" else matrix.unit.kind,
-        matching=_matching(matrix),
+        matching=matching_summary(matrix),
     )
-
-
-def _matching(matrix: UnitMatrix, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
-    """Segment matching on the transcripts/sessions every coder coded: decision items for any
-    number of coders, one-to-one pairs for two."""
-    seen = [matrix.coded_anchors.get(c, set()) for c in matrix.coders]
-    shared = set.intersection(*seen) if seen else set()
-    segments = [s for s in matrix.segments if s.anchor in shared]  # continua all coders coded
-    if not segments:
-        return {}
-    items = disagreement_items(segments, matrix.coders, threshold)
-    kinds = {k: 0 for k in (AGREED, *KINDS) if k != EXACT}
-    for item in items:
-        kinds[item.kind] += 1
-    out: dict[str, Any] = {"threshold": threshold, "items": kinds}
-    if len(matrix.coders) == 2:
-        a, b = matrix.coders
-        pairs = match_pair([s for s in segments if s.coder == a],
-                           [s for s in segments if s.coder == b], threshold)  # fmt: skip
-        labels, table = confusion_matrix(pairs, matrix.values)
-        out["pairs"] = match_counts(pairs)
-        out["segment_confusion"] = {"labels": labels, "matrix": table}
-    return out
 
 
 def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:
@@ -325,7 +280,7 @@ def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:
         )
         keys = ("cohen_kappa", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1")
         ci = {k: v for k, v in _ci(intervals).items() if k in keys and coefs.get(k) is not None}
-    coefs.update(_rating_alphas(matrix, v))
+    coefs.update(rating_alphas(matrix, v))
     return CodeAgreement(
         code=matrix.values[v],
         n_units=float(w[scope].sum()),
@@ -335,79 +290,6 @@ def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:
         coefficients=coefs,
         ci95=ci,
     )
-
-
-def _rating_alphas(matrix: UnitMatrix, v: int) -> dict[str, Number]:
-    """Agreement on the code's rating (e.g. 3RS significance 1-5) where coders both applied and
-    rated it: Krippendorff's alpha, ordinal and interval.  Empty when nobody rated the code."""
-    if matrix.ratings is None:
-        return {}
-    r = np.where(matrix.coded & (matrix.coverage[:, :, v] > 0), matrix.ratings[:, :, v], np.nan)
-    pairable = (~np.isnan(r)).sum(axis=1) >= 2
-    if not pairable.any():
-        return {}
-    r = r[pairable]
-    levels = np.unique(r[~np.isnan(r)])
-    idx = np.where(np.isnan(r), -1, np.searchsorted(levels, np.nan_to_num(r))).astype(np.int64)
-    out: dict[str, Number] = {"rated_units": int(pairable.sum())}
-    for metric in ("ordinal", "interval"):
-        res = krippendorff_alpha(idx, len(levels), metric, levels=levels)
-        out[f"rating_alpha_{metric}"] = _num(res.alpha)
-    return out
-
-
-def _clip(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """One coder's spans as a partition: later overlapping spans are cut at the earlier end."""
-    out: list[tuple[int, int, str]] = []
-    pos = 0
-    for s, e, v in sorted(spans):
-        s = max(s, pos)
-        if e > s:
-            out.append((s, e, v))
-            pos = e
-    return out
-
-
-def _unitized(matrix: UnitMatrix) -> dict[str, Any] | None:
-    if matrix.continuum is None:
-        return None
-    length, spans = matrix.continuum
-    clipped = {c: _clip(s) for c, s in spans.items()}
-    res = unitizing_alphas(length, clipped)
-    parent_of = dict(zip(matrix.values, matrix.value_parents, strict=True))
-    domains = {c: _clip([(a, b, parent_of.get(v, "")) for a, b, v in s])
-               for c, s in spans.items()}  # fmt: skip
-    dom = unitizing_alphas(length, domains)
-    coder_index = {c: j for j, c in enumerate(matrix.coders)}
-    units: list[tuple[int, int, int, str]] = []
-    for c, s in spans.items():
-        by_value: dict[str, list[tuple[int, int]]] = {}
-        for a, b, v in s:
-            by_value.setdefault(v, []).append((a, b))
-        for v, ranges in by_value.items():
-            units.extend((a, b, coder_index[c], v) for a, b in _merge(ranges))
-    old = alpha_u_1995(length, units, n_coders=len(matrix.coders))
-    return {
-        "u_alpha": _num(res.u_alpha),
-        "cu_alpha": _num(res.cu_alpha),
-        "Cu_alpha": _num(dom.cu_alpha),
-        "bar_u_alpha": _num(res.bar_u_alpha),
-        "cu_coverage": _num(res.cu_coverage),
-        "k_u_alpha": {k: _num(v) for k, v in res.k_u_alpha.items()},
-        "alpha_U_1995": _num(old.alpha),
-        "length": length,
-        "how": UNITIZED_HOW,
-    }
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
 
 
 def summary_for_export(
