@@ -1,10 +1,10 @@
 """Import of a 2,000-page transcript corpus (spec §8: at least half the speed of raw executemany).
 
-Run:  python benchmarks/bench_import.py [--sessions 40] [--turns 2500] [--write]
+Run:  python benchmarks/bench_import.py [--sessions 40] [--turns 2500] [--runs 5] [--write]
 
 A generated corpus of `[hh:mm:ss] T:/C:` text transcripts (~50 turns a page, so 40 x 2,500 =
 10^5 utterances ~ 2,000 pages) is imported three ways in the same process, each into a fresh
-SQLite file, best of 3:
+SQLite file, best of 5 runs interleaved (so that other processes' load hits all three alike):
 * ``raw executemany``: the baseline - plain sqlite3 inserts of the same session, transcript and
   utterance rows into the same schema (an empty project made before the clock starts), with
   the same pragmas, one executemany per transcript and one commit;
@@ -150,14 +150,18 @@ def parse_and_write(db: Path, paths: list[Path]) -> None:
     project.close()
 
 
-def best_of(fn: Callable[[Path], None], tmp: Path, runs: int = 3) -> float:
-    best = float("inf")
+def best_of(fns: list[Callable[[Path], None]], tmp: Path, runs: int) -> list[float]:
+    """Best time of each function, runs interleaved so that load from other processes on a
+    shared machine hits all of them alike."""
+    best = [float("inf")] * len(fns)
     for i in range(runs):
-        db = tmp / f"run-{fn.__name__}-{i}-{time.monotonic_ns()}.iprw"
-        fresh_project(db)
-        start = time.perf_counter()
-        fn(db)
-        best = min(best, time.perf_counter() - start)
+        for k, fn in enumerate(fns):
+            db = tmp / f"run-{k}-{i}-{time.monotonic_ns()}.iprw"
+            fresh_project(db)
+            start = time.perf_counter()
+            fn(db)
+            best[k] = min(best[k], time.perf_counter() - start)
+            db.unlink()
     return best
 
 
@@ -175,6 +179,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--sessions", type=int, default=40)
     ap.add_argument("--turns", type=int, default=2500)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -195,9 +200,7 @@ def main() -> None:
         def full(db: Path) -> None:
             parse_and_write(db, paths)
 
-        t_raw = best_of(raw, tmp)
-        t_service = best_of(service, tmp)
-        t_full = best_of(full, tmp)
+        t_raw, t_service, t_full = best_of([raw, service, full], tmp, args.runs)
     ratio = t_raw / t_service
     pages = n_chars / 3000  # ~3,000 characters to a transcript page
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -207,8 +210,8 @@ def main() -> None:
         f"(nproc), {cpu_model()}; Python {platform.python_version()}, SQLite "
         f"{sqlite3.sqlite_version}.\n\n"
         f"{args.sessions} generated text transcripts, {n_utts:,} utterances, "
-        f"{n_chars:,} characters (~{pages:,.0f} pages); best of 3 runs, each into a fresh "
-        "SQLite file; the machine is shared, so expect noise.\n\n"
+        f"{n_chars:,} characters (~{pages:,.0f} pages); best of {args.runs} interleaved runs, "
+        "each into a fresh SQLite file; the machine is shared, so expect noise.\n\n"
         "| what | seconds | utterances/s | vs raw executemany |\n|---|---:|---:|---:|\n"
         f"| raw sqlite3 executemany of the same rows (baseline) | {t_raw:.2f} | "
         f"{n_utts / t_raw:,.0f} | 1.00 |\n"
