@@ -222,7 +222,12 @@ class AdjudicationPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        if not self.coders:
+        if len(self.coders) < 2:  # e.g. one coder against the consensus: nothing to adjudicate
+            self.ws = None
+            self.model.set_entries(self.coders, [])
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self._show_current()
             return
         row = max(0, self.view.currentIndex().row())
         self.ws = load_workspace(self.project, self.coders, self.code_ids, self.session_ids,

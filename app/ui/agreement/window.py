@@ -105,12 +105,16 @@ class ComparisonWindow(QWidget):
         self.relay.failed.connect(self._job_failed)
         self._job = 0
 
+        self._consensus_names: set[str] = set()
         self.coders = QListWidget()
         self.coders.setMaximumSize(220, 96)
         for c in list_coders(project):
             if c.kind == "consensus":
-                continue
+                # Compare a coder with the consensus (a gold standard) if you like; it is never
+                # one of the coders being adjudicated.
+                self._consensus_names.add(c.name)
             item = QListWidgetItem(c.name)
+            item.setToolTip(f"{c.name}: {c.kind} coder")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             human = c.kind == "human"
             item.setCheckState(Qt.CheckState.Checked if human else Qt.CheckState.Unchecked)
@@ -349,7 +353,8 @@ class ComparisonWindow(QWidget):
         return None if not name else [s.id for s in list_sessions(self.project) if s.name == name]
 
     def _load_adjudication(self) -> None:
-        self.adjudication.load(self.chosen_coders(), self._code_ids(), self._session_ids(),
+        coders = [c for c in self.chosen_coders() if c not in self._consensus_names]
+        self.adjudication.load(coders, self._code_ids(), self._session_ids(),
                                self.threshold.value())  # fmt: skip
 
     def _fill_side_by_side(self) -> None:

@@ -107,6 +107,15 @@ def test_keyboard_adjudication_with_undo(qtbot: Any, coded: Project, tmp_path: P
     assert panel.view.currentIndex().row() == 0
     qtbot.keyClick(panel.view, Qt.Key.Key_N)
     assert panel.view.currentIndex().row() == 1
+    # One coder against the consensus: statistics yes, adjudication queue empty.
+    stack.redo()
+    second = ComparisonWindow(coded, stack)
+    qtbot.addWidget(second)
+    second.set_coders(["A", "Consensus"])
+    with qtbot.waitSignal(second.computed, timeout=20000):
+        second.compute()
+    assert second.report is not None and second.report.coders == ["A", "Consensus"]
+    assert second.adjudication.model.rowCount() == 0 and second.adjudication.ws is None
 
 
 def test_error_and_open_helper(qtbot: Any, coded: Project) -> None:
