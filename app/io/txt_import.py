@@ -265,7 +265,9 @@ class TextParser:
         if self._turn is None:
             self._start_turn(lineno, "", None)
         assert self._turn is not None
-        for rx in _TRAIL_STAMPS:
+        # trailing stamps end in "#" (f4/f5) or ">" (Transana); skip the searches otherwise
+        ends_like_stamp = text.endswith(("#", ">"))
+        for rx in _TRAIL_STAMPS if ends_like_stamp else ():
             m = rx.search(text)
             if m is None:
                 continue
