@@ -216,11 +216,12 @@ class SideBySideModel(_Table):
         self.disagree: list[bool] = []
 
     def set_rows(self, coders: list[str], rows: list[tuple[str, str, list[str]]],
-                 compared: int | None = None) -> None:  # fmt: skip
+                 compared: int | None = None,
+                 headers: tuple[str, str] = ("Turn", "Text")) -> None:  # fmt: skip
         """``rows``: (where, text, codes per coder); the first ``compared`` columns are coders
         whose differences are highlighted (the rest, e.g. the consensus, are shown only)."""
         n = len(coders) if compared is None else compared
-        self.headers = ["Turn", "Text", *coders]
+        self.headers = [*headers, *coders]
         self.disagree = [len(set(codes[:n])) > 1 for _, _, codes in rows]
         self._reset([[where, text, *codes] for where, text, codes in rows])
 

@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
 
 from app.agreement.report import AgreementReport, agreement_report, write_agreement_csv
 from app.core.codebook import list_codes, resolve_codes
-from app.core.coding import list_segments
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.sessions import list_coders, list_sessions, list_transcripts, list_utterances
+from app.core.sessions import list_coders, list_sessions
 from app.ui.agreement.adjudication_panel import AdjudicationPanel
-from app.ui.agreement.models import ConfusionModel, PerCodeModel, SideBySideModel, StatsModel
+from app.ui.agreement.models import ConfusionModel, PerCodeModel, StatsModel
+from app.ui.agreement.side_by_side import SideBySidePanel
 
 TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
 UNITS = [("Characters", "char"), ("Utterances", "utterance"), ("Time windows", "window"),
@@ -207,22 +207,16 @@ class ComparisonWindow(QWidget):
         sv.addWidget(QLabel("Confusion between codes (rows: first coder):"))
         sv.addWidget(_table(self.confusion_model), 2)
 
-        self.side_model = SideBySideModel()
-        self.transcript = QComboBox()
-        for t in list_transcripts(project):
-            self.transcript.addItem(f"{t.session_name} / {t.name}", t.id)
+        self.side = SideBySidePanel(project)
+        self.side_model = self.side.model
+        self.transcript = self.side.transcript
         self.transcript.currentIndexChanged.connect(lambda _i: self._fill_side_by_side())
-        side = QWidget()
-        sbs = QVBoxLayout(side)
-        sbs.addWidget(self.transcript)
-        self.side_view = _table(self.side_model)
-        sbs.addWidget(self.side_view)
 
         self.adjudication = AdjudicationPanel(project, self.undo_stack)
         self.adjudication.decided.connect(self._fill_side_by_side)
         self.tabs = QTabWidget()
         self.tabs.addTab(stats, "Statistics")
-        self.tabs.addTab(side, "Side by side")
+        self.tabs.addTab(self.side, "Side by side")
         self.tabs.addTab(self.adjudication, "Disagreements")
 
         layout = QVBoxLayout(self)
@@ -358,31 +352,8 @@ class ComparisonWindow(QWidget):
                                self.threshold.value())  # fmt: skip
 
     def _fill_side_by_side(self) -> None:
-        tid = self.transcript.currentData()
-        coders = self.chosen_coders()
-        if tid is None or not coders:
-            self.side_model.set_rows(coders, [])
-            return
-        code_ids = self._code_ids()
-        names = [*coders, self.adjudication.ws.consensus.name] if self.adjudication.ws else coders
-        segs = [s for s in list_segments(self.project, transcript_id=int(tid), code_ids=code_ids)
-                if s.coder_name in names]  # fmt: skip
-        rows = []
-        for u in list_utterances(self.project, int(tid)):
-            cells = []
-            for name in names:
-                hits = [s.code_path.rsplit("/", 1)[-1] for s in segs if s.coder_name == name
-                        and (s.start_char or 0) < u.end_char and (s.end_char or 0) > u.start_char]
-                cells.append(", ".join(dict.fromkeys(hits)))
-            text = self.adjudication.text_of(int(tid))[u.start_char:u.end_char]
-            rows.append((f"{u.ordinal} {u.speaker}", text, cells))
-        self.side_model.set_rows(names, rows, compared=len(coders))
-        header = self.side_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        if self.side_model.columnCount() > 1:
-            # Text wraps in a column of half the view; the coders' columns stay visible.
-            header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-            self.side_view.setColumnWidth(1, max(320, self.side_view.viewport().width() // 2))
+        consensus = self.adjudication.ws.consensus.name if self.adjudication.ws else None
+        self.side.fill(self.report, self.choices(), self._code_ids(), consensus)
 
     def _export(self) -> None:
         if self.report is None:

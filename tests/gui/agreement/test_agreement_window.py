@@ -141,3 +141,23 @@ def test_error_and_open_helper(qtbot: Any, coded: Project) -> None:
     assert win.choices()["group"] == GROUP and win.choices()["codes"] is None
     for model in (StatsModel(), PerCodeModel(), ConfusionModel(), QueueModel()):
         assert model.rowCount() == 0
+
+
+def test_side_by_side_windows(qtbot: Any, coded: Project) -> None:
+    win = ComparisonWindow(coded, QUndoStack())
+    qtbot.addWidget(win)
+    win.set_coders(["A", "B"])
+    win.unit.setCurrentIndex(win.unit.findData("window"))
+    assert win.seconds.isEnabled()
+    win.codes.setCurrentIndex(win.codes.findData(GROUP))
+    win.group.setChecked(True)
+    with qtbot.waitSignal(win.computed, timeout=20000):
+        win.compute()
+    assert win.report is not None and win.report.unit == "window:300"
+    assert win.side_model.headers[:2] == ["Unit", "Session time"]
+    assert [r[2:] for r in win.side_model.rows] == [
+        # 0-300 s: A's MR covers both turns; B's Denial covers "Fine." (10-300 s), most of it
+        ["Minimal response", "Denial"],
+        ["Denial", "Denial"],
+    ]
+    assert not win.transcript.isEnabled()
