@@ -197,7 +197,9 @@ def test_summary_renders_in_word_report(coded: Project, tmp_path: Path) -> None:
     from docx import Document
 
     from app.agreement.report import summary_for_export
-    from app.io.report_docx import ReportData, write_report
+
+    report_docx = pytest.importorskip("app.io.report_docx")  # the exporter's module
+    ReportData, write_report = report_docx.ReportData, report_docx.write_report
 
     summary = summary_for_export(coded, ["A", "B"], codes=[GROUP], sessions=["S1"])
     out = tmp_path / "report.docx"
