@@ -21,7 +21,7 @@ from app.io.parsed import (
     format_ms,
     report_backwards,
 )
-from app.io.speakers import accepted_labels, normalise_label, split_prefix
+from app.io.speakers import accepted_labels, normalise_label
 from app.io.timestamps import DEFAULT_FPS, parse_clock, parse_range
 
 _CLOCK = r"\d{1,3}:\d{2}(?::\d{2})?(?:[.,\-]\d{1,3})?"
@@ -97,8 +97,8 @@ class TextParser:
         if self._header(lineno, line):
             return
         start, rest, had_stamp = self._leading_stamp(lineno, line)
-        split = split_prefix(rest) if self._may_have_label(rest) else None
-        if split is not None and split[0].casefold() in self._labels:
+        split = self._split_label(rest)
+        if split is not None:
             label, text = split
             start2, text, had2 = self._leading_stamp(lineno, text)
             if start is None:
@@ -123,16 +123,26 @@ class TextParser:
             self._start_turn(lineno, "", None)
         self._add_text(lineno, line)
 
-    def _may_have_label(self, text: str) -> bool:
-        """Cheap pre-test: does the text before the first colon or tab name an accepted label?"""
+    def _split_label(self, text: str) -> tuple[str, str] | None:
+        """`Label: text` / `Label<TAB>text` -> (label, text) when Label is an accepted speaker.
+
+        Same result as `split_prefix` for accepted labels (they all came from it), without its
+        regex: this runs on every line of a 2,000-page corpus.
+        """
         cut = len(text)
         for sep in (":", "\t"):
             i = text.find(sep, 0, 40)
             if 0 < i < cut:
                 cut = i
         if cut == len(text):
-            return False
-        return " ".join(text[:cut].split()).casefold() in self._labels
+            return None
+        label = " ".join(text[:cut].split())
+        if label.casefold() not in self._labels:
+            return None
+        after = text[cut + 1 :]
+        if text[cut] == ":" and after and not after[0].isspace():
+            return None  # "T:hello" is not the `Label: text` shape
+        return label, after.strip()
 
     def add_row(
         self, lineno: int, speaker: str, start: int | None, end: int | None, text: str
