@@ -6,6 +6,7 @@ the thread its own short-lived DB sessions; it sends back plain report dataclass
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ from app.io.transcript_reader import (
     read_bytes,
     read_transcript_file,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,4 +143,9 @@ class ImportWorker(QThread):
         except ImportError:
             return FileOutcome(
                 path, False, f"{path.name}: REFI-QDA import is unavailable in this build"
+            )
+        except Exception as exc:  # a locked or lost database, a full disk: report, go on
+            log.exception("import of %s failed", path)
+            return FileOutcome(
+                path, False, f"{path.name}: unexpected error ({type(exc).__name__}: {exc})"
             )

@@ -232,3 +232,22 @@ def test_large_files_are_previewed_in_a_worker_thread(
         dialog.file_list.setCurrentRow(1)
     assert dialog.preview_model.index(0, 3).data() == "Therapist"  # otter.txt
     preview.wait_for_previews()
+
+
+def test_an_unexpected_error_is_reported_and_the_dialog_recovers(
+    qtbot: Any, project: Any, monkeypatch: Any
+) -> None:
+    from app.ui.importing import worker as worker_module
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(worker_module, "import_parsed", broken)
+    dialog = _dialog(qtbot, project, "zoom.txt")
+    with qtbot.waitSignal(dialog.imported, timeout=20000):
+        dialog.import_button.click()
+    assert (
+        "✗ not imported: zoom.txt: unexpected error (OSError: disk full)"
+        in dialog.messages.toPlainText()
+    )
+    assert dialog.import_button.isEnabled() and dialog.close_button.isEnabled()
