@@ -33,6 +33,9 @@ class PreviewWorker(QThread):
         except (UnreadableFile, ColumnMapError) as exc:
             self.done.emit(self._token, None, str(exc))
             return
+        except Exception as exc:  # never leave the dialog waiting on "Reading…"
+            self.done.emit(self._token, None, f"{self._path.name}: {type(exc).__name__}: {exc}")
+            return
         self.done.emit(self._token, parsed, "")
 
 
