@@ -174,6 +174,12 @@ def agreement_report(
     if matrix.n_units == 0:
         hint = " (are the transcripts timed on the session clock?)" if unit != "char" else ""
         raise UserError(f"--unit {unit}: the chosen sessions have no units to compare{hint}")
+    idle = [c for j, c in enumerate(matrix.coders) if not matrix.coded[:, j].any()]
+    if idle:
+        raise UserError(
+            f"coder(s) {', '.join(idle)}: no segments in the chosen sessions, so there is "
+            "nothing to compare (check --coders and --sessions)"
+        )
     if not matrix.overall()[1].any():
         raise UserError(
             f"no {matrix.unit.kind} unit where any of {', '.join(matrix.coders)} applied "

@@ -151,6 +151,8 @@ def test_cli_json_and_errors(coded: Project, cli: Any) -> None:
     assert one.returncode == 1 and "at least two coders" in one.stderr
     ghost = cli("agreement", path, "--coders", "A,Zed", "--unit", "utterance")
     assert ghost.returncode == 1 and "Zed" in ghost.stderr
+    idle = cli("agreement", path, "--coders", "A,C", "--unit", "utterance", "--sessions", "S1")
+    assert idle.returncode == 1 and "C: no segments in the chosen sessions" in idle.stderr
 
 
 def test_time_segments_in_windows_and_sessions(project: Project, tmp_path: Path) -> None:
