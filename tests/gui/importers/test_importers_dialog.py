@@ -151,8 +151,10 @@ def test_refi_project_is_handed_to_the_refi_importer(
     with qtbot.waitSignal(dialog.imported, timeout=30000):
         dialog.import_button.click()
     text = dialog.messages.toPlainText()
-    assert "✓ qcgen_interviews_demo.qdpx: 11 utterances, 10 segments (qdpx, QualCoder" in text
-    assert len(utterance_rows(project)) == 11
+    # the counts are the REFI importer's business (tests/integration/refi); here: it was used
+    line = next(ln for ln in text.splitlines() if ln.startswith("✓ qcgen_interviews_demo.qdpx:"))
+    assert "(qdpx, QualCoder" in line
+    assert f"{len(utterance_rows(project))} utterances" in line
 
 
 def test_main_window_hookup_menu_action_and_drop(qtbot: Any, project: Any) -> None:
