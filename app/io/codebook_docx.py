@@ -32,7 +32,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from app.core.dto import CodeSpec, RatingScale, SchemeSpec
-from app.io import docx_fields as fx
+from app.io import codebook_docx_xml as fx
 from app.io.atomic import atomic_path
 
 _GREY = RGBColor(0x5F, 0x5F, 0x5F)
@@ -318,7 +318,7 @@ def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[s
     for scale, users in scales.values():
         doc.add_heading(_scale_title(scale), level=3)
         used = doc.add_paragraph()
-        fx.keep_with_next(used)
+        used.paragraph_format.keep_with_next = True
         _run(used, "Used by: ", bold=True, size=9.5)
         _run(used, ", ".join(users), size=9.5, color=_GREY)
         # Anchors as paragraphs, not a table: "keep with next" holds a scale together on one
@@ -338,7 +338,7 @@ def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[s
 def _meta_line(doc: Any, code: CodeSpec, trail: tuple[str, ...]) -> None:
     meta = doc.add_paragraph()
     meta.paragraph_format.space_after = Pt(3)
-    fx.keep_with_next(meta)
+    meta.paragraph_format.keep_with_next = True
     bits = [_PATH_SEP.join((*trail, code.name))]
     if code.shortcut:
         bits.append(f"key {code.shortcut}")
@@ -419,7 +419,7 @@ def _footer(doc: Any, scheme: SchemeSpec) -> None:
     paragraph = doc.sections[0].footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(paragraph, f"{scheme.name} · codebook · page ", size=8.5, color=_GREY)
-    fx.simple_field(paragraph, "PAGE", "1")
+    fx.page_field(paragraph)
     for run in paragraph.runs:
         run.font.size = Pt(8.5)
         run.font.color.rgb = _GREY
