@@ -278,52 +278,54 @@ def _write_transcript(
             f"{source.name}: session '{session_name}' already has a transcript named '{name}' "
             "(imported before?); nothing was imported"
         )
-    pieces: list[str] = []
+    utterances = parsed.utterances
+    # the text goes in with the row (not as a later UPDATE of a large value)
+    row = Transcript(
+        session_id=session.id, name=name, kind=kind, text="\n".join(u.text for u in utterances),
+        source_file=str(source), source_format=fmt,
+    )  # fmt: skip
+    s.add(row)
+    s.flush()
+    tid = row.id
     rows: list[tuple[object, ...]] = []
     spans: list[tuple[int, int]] = []
     ends: list[int] = []
     pos = 0
     duration = _session_duration(s, session)
-    last_index = len(parsed.utterances) - 1
+    last_index = len(utterances) - 1
     is_session = kind == "session"
-    for ordinal, utt in enumerate(parsed.utterances):
-        text = utt.text
-        start_char, end_char = pos, pos + len(text)
-        pieces.append(text)
-        spans.append((start_char, end_char))
-        pos = end_char + 1  # the "\n" that separates turns
+    role_of = roles.get
+    add_row, add_span = rows.append, spans.append
+    for ordinal, utt in enumerate(utterances):
+        start_char = pos
+        end_char = pos = start_char + len(utt.text)
+        pos += 1  # the "\n" that separates turns
+        add_span((start_char, end_char))
+        start_ms = utt.start_ms
         end_ms = utt.end_ms
         if (
             ordinal == last_index
             and utt.end_inferred
             and is_session
             and duration is not None
-            and utt.start_ms is not None
-            and duration > utt.start_ms
+            and start_ms is not None
+            and duration > start_ms
         ):
             end_ms = duration
         if end_ms is not None:
             ends.append(end_ms)
         if is_session:
-            s_start, s_end = utt.start_ms, end_ms
+            s_start, s_end = start_ms, end_ms
         else:
             s_start, s_end = utt.session_start_ms, utt.session_end_ms
-        rows.append(
-            (ordinal, utt.speaker, roles.get(utt.speaker, "other"), start_char, end_char,
-             utt.start_ms, end_ms, s_start, s_end, utt.source_id)
+        add_row(
+            (tid, ordinal, utt.speaker, role_of(utt.speaker, "other"), start_char, end_char,
+             start_ms, end_ms, s_start, s_end, utt.source_id)
         )  # fmt: skip
-    # the text goes in with the row (not as a later UPDATE of a large value)
-    row = Transcript(
-        session_id=session.id, name=name, kind=kind, text="\n".join(pieces),
-        source_file=str(source), source_format=fmt,
-    )  # fmt: skip
-    s.add(row)
-    s.flush()
-    tid = row.id
-    bulk_insert(s, "utterance", UTTERANCE_COLUMNS, [(tid, *r) for r in rows])
+    bulk_insert(s, "utterance", UTTERANCE_COLUMNS, rows)
     segments: list[tuple[object, ...]] = []
     now = db_timestamp(s, utcnow())
-    for utt, (start_char, end_char) in zip(parsed.utterances, spans, strict=True):
+    for utt, (start_char, end_char) in zip(utterances, spans, strict=True):
         for coder, path in utt.codings:
             segments.append(
                 (new_guid(), code_ids[path], coder_ids[coder], session.id, tid, start_char,
