@@ -70,6 +70,53 @@ def context_sequence(
     return np.concatenate([head, own, mid, prev[-PREV_TOKENS:] ^ PREV_SALT])
 
 
+def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])`` without the loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.cumsum(lengths) - lengths
+    return np.arange(total) - np.repeat(first, lengths) + np.repeat(starts, lengths)
+
+
+def batch_sequences(
+    lower: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    roles: Sequence[str],
+    prev_roles: Sequence[str | None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """``context_sequence`` of every unit of a transcript at once: (flat hashes, lengths).
+
+    Unit k owns tokens ``starts[k]:ends[k]`` of ``lower``; its previous turn is unit k-1 (the
+    first unit has none). Built with index arithmetic instead of one small array per unit.
+    """
+    n, size = len(starts), len(lower)
+    names = sorted({f"__role_{r}" for r in roles} | {f"__prev_{r}" for r in prev_roles if r})
+    names.append("__first_turn")
+    where = {name: 2 * size + i for i, name in enumerate(names)}
+    src = np.concatenate(
+        [lower, lower ^ PREV_SALT, np.array([marker(x) for x in names], dtype=np.uint64)]
+    )
+    own_len = np.maximum(ends - starts, 0)
+    prev_end = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    prev_start = np.maximum(np.concatenate([[0], starts[:-1]]), prev_end - PREV_TOKENS)
+    prev_len = np.maximum(prev_end - prev_start, 0)
+    prev_len[0] = 0
+    role_at = np.array([where[f"__role_{r}"] for r in roles], dtype=np.int64)
+    prev_at = np.array(
+        [
+            where[f"__prev_{r}"] if k and r else where["__first_turn"]
+            for k, r in enumerate(prev_roles)
+        ],
+        dtype=np.int64,
+    )
+    seg_starts = np.stack([role_at, starts, prev_at, size + prev_start], axis=1).ravel()
+    seg_lens = np.stack([np.ones(n, np.int64), own_len, np.ones(n, np.int64), prev_len], axis=1)
+    flat = src[concat_ranges(seg_starts, seg_lens.ravel())]
+    return flat, seg_lens.sum(axis=1)
+
+
 def ngram_features(
     seqs: Sequence[np.ndarray], ngram_size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,7 +144,20 @@ def ngram_features(
             np.concatenate(vals_all).astype("f"),
             np.array([len(k) for k in keys_all], dtype="int32"),
         )
-    flat = np.concatenate(seqs).astype(np.uint64)
+    return flat_ngram_features(np.concatenate(seqs).astype(np.uint64), lengths, ngram_size)
+
+
+def flat_ngram_features(
+    flat: np.ndarray, lengths: np.ndarray, ngram_size: int = 2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uni- and bigram features of many sequences given as one array and their lengths."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps()
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if ngram_size > 2:
+        bounds = np.cumsum(lengths)[:-1]
+        return ngram_features(np.split(flat, bounds), ngram_size)
     if ngram_size < 2:
         return flat, np.ones(len(flat), "f"), lengths.astype("int32")
     bigrams = np.zeros(len(flat), dtype=np.uint64)
@@ -158,6 +218,14 @@ def register() -> None:
 
     registry.architectures.register(ARCHITECTURE, func=build_context_bow)
     _registered = True
+
+
+def score_flat(model: Model, flat: np.ndarray, lengths: np.ndarray, ngram_size: int) -> np.ndarray:
+    """Scores (n x labels) for sequences given flat (see ``batch_sequences``), no Docs."""
+    if not len(lengths):
+        return np.zeros((0, model.get_dim("nO")), dtype="f")
+    scorer = model.get_ref("scorer")
+    return np.asarray(scorer.predict(flat_ngram_features(flat, lengths, ngram_size)))
 
 
 def score_sequences(model: Model, seqs: Sequence[np.ndarray], ngram_size: int) -> np.ndarray:

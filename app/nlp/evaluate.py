@@ -117,8 +117,6 @@ def evaluate_project(
     cancelled: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Train on k-1 folds of sessions, predict the held-out fold, pool the predictions."""
-    from app.nlp.pipeline import get_pipeline
-
     started = time.perf_counter()
     if folds < 2:
         raise UserError(f"--folds {folds}: expected at least 2")
@@ -133,17 +131,16 @@ def evaluate_project(
     if len(sessions) < 2:
         raise UserError("evaluation splits by session: the project needs at least 2 sessions")
     k = min(folds, len(sessions))
-    nlp = get_pipeline()
     guid_to_id = {c.guid: c.id for c in codes}
     path_of = {c.guid: c.path for c in codes}
-    all_examples, _ = build_examples(units, codes)
+    all_examples, _ = build_examples(units, codes, split_sentences=False)
     groups = exclusive_groups_from((cats for _c, cats in all_examples), sibling_groups(codes))
     test_units: list[UnitRecord] = []
     test_scores: list[dict[str, float]] = []
     for i, fold in enumerate(session_folds(sessions, k)):
         train_units = [u for u in units if u.session_id not in fold]
         held = [u for u in units if u.session_id in fold and u.text.strip()]
-        examples, _ = build_examples(train_units, codes, nlp)
+        examples, _ = build_examples(train_units, codes)
         if not any(v >= 0.5 for _c, cats in examples for v in cats.values()):
             continue
 

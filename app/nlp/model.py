@@ -97,6 +97,15 @@ class TrainedModel:
         order = [list(textcat.labels).index(label) for label in self.labels]  # type: ignore[attr-defined]
         return scores[:, order] if len(scores) else scores
 
+    def score_flat(self, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Like ``score_sequences`` for sequences given as one array and their lengths."""
+        from app.nlp.context_bow import score_flat
+
+        textcat = self.nlp.get_pipe("textcat_multilabel")
+        scores = score_flat(textcat.model, flat, lengths, self.ngram_size)  # type: ignore[attr-defined]
+        order = [list(textcat.labels).index(label) for label in self.labels]  # type: ignore[attr-defined]
+        return scores[:, order] if len(scores) else scores
+
     def label_scores(self, matrix: np.ndarray) -> list[dict[str, float]]:
         return [dict(zip(self.labels, map(float, row), strict=True)) for row in matrix]
 

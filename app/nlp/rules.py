@@ -99,6 +99,7 @@ def _lemma_to_lower(token: dict[str, Any]) -> dict[str, Any]:
 
 PUNCT_FORMS = (".", ",", "!", "?", ";", ":", "...", "\u2026", "-", "--", "\u2014", "\u2013")
 SKIP = ""
+SENT_START_KEY = "\x1fsentence-start"
 
 
 def _word_options(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
@@ -174,6 +175,25 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     return a, b
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of ``text`` by final punctuation (same rule as ``sentence_around``)."""
+    out, a = [], 0
+    for m in _SENT_END.finditer(text):
+        out.append((a, m.end()))
+        a = m.end()
+    if text[a:].strip():
+        out.append((a, len(text)))
+    spans = []
+    for a, b in out:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            spans.append((a, b))
+    return spans
+
+
 class _TokenGroup:
     """Matcher token patterns plus the words each needs (to skip docs that cannot match)."""
 
@@ -232,8 +252,7 @@ class RuleMatcher:
                 if isinstance(item, str):
                     token_patterns.extend(self._add_phrase(key, item))
                 elif isinstance(item, list) and item and all(isinstance(t, dict) for t in item):
-                    options = _word_options(item)
-                    if options is None or not self._add_variants(key, options):
+                    if not self._add_token_pattern(key, item):
                         token_patterns.append([_lemma_to_lower(t) for t in item])
                 else:
                     self.problems.append(
@@ -245,6 +264,22 @@ class RuleMatcher:
 
     def __bool__(self) -> bool:
         return bool(len(self.phrases) or len(self.plain.matcher) or len(self.sentence.matcher))
+
+    def _add_token_pattern(self, key: str, pattern: list[dict[str, Any]]) -> bool:
+        """Plain word-sequence patterns go to the PhraseMatcher; True if that worked.
+
+        ``IS_SENT_START`` on the first token only is checked after matching (on the text's
+        punctuation), so such patterns need neither the Matcher nor a sentencizer run.
+        """
+        first = pattern[0]
+        if first.get("IS_SENT_START") is True and not any(
+            "IS_SENT_START" in t for t in pattern[1:]
+        ):
+            stripped = [{k: v for k, v in first.items() if k != "IS_SENT_START"}, *pattern[1:]]
+            options = _word_options(stripped)
+            return options is not None and self._add_variants(key + SENT_START_KEY, options)
+        options = _word_options(pattern)
+        return options is not None and self._add_variants(key, options)
 
     def _add_phrase(self, key: str, phrase: str) -> list[list[dict[str, Any]]]:
         """Add every inflection of the phrase to the PhraseMatcher (hash lookups: fast).
@@ -285,32 +320,82 @@ class RuleMatcher:
         sentence = self.sentence.may_match(tokens, owner, n)
         return plain.astype(np.int8) | (sentence.astype(np.int8) << 1)
 
+    def match_units(
+        self,
+        doc: Doc,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        offsets: np.ndarray,
+        texts: Sequence[str],
+        groups: np.ndarray,
+    ) -> list[tuple[int, RuleHit]]:
+        """Hits per unit of a doc that holds many units (a transcript tokenised once).
+
+        Unit k is tokens ``starts[k]:ends[k]`` and characters from ``offsets[k]`` of ``doc``;
+        its text is ``texts[k]``. Hit positions are relative to the unit's text. Phrases are
+        matched over the whole doc at once; token patterns only on units ``groups`` allows.
+        """
+        found: dict[int, list[tuple[int, int, int]]] = {}
+        if len(self.phrases):
+            for match_id, s, e in self.phrases(doc):
+                k = int(np.searchsorted(ends, s, side="right"))
+                if k < len(starts) and starts[k] <= s and e <= ends[k]:
+                    a, b = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
+                    found.setdefault(k, []).append((match_id, a - offsets[k], b - offsets[k]))
+        for k_np in np.nonzero(groups)[0]:
+            k = int(k_np)
+            try:
+                if groups[k] & 1 and len(self.plain.matcher):
+                    span = doc[int(starts[k]) : int(ends[k])]
+                    for match_id, s, e in self.plain.matcher(span):
+                        a, b = span[s].idx, span[e - 1].idx + len(span[e - 1])
+                        found.setdefault(k, []).append((match_id, a - offsets[k], b - offsets[k]))
+                if groups[k] & 2 and len(self.sentence.matcher):
+                    own = with_sentences(self.nlp, self.nlp.make_doc(texts[k]))
+                    for match_id, s, e in self.sentence.matcher(own):
+                        b = own[e - 1].idx + len(own[e - 1])
+                        found.setdefault(k, []).append((match_id, own[s].idx, b))
+            except ValueError as exc:  # a pattern needing a tagger or parser fails only here
+                if str(exc) not in self.problems:
+                    self.problems.append(str(exc))
+        return [
+            (k, hit)
+            for k, matches in sorted(found.items())
+            for hit in self._to_hits(texts[k], matches)
+        ]
+
+    def _to_hits(self, text: str, matches: list[tuple[int, int, int]]) -> list[RuleHit]:
+        """Character matches in ``text`` -> one hit per (code, sentence), scores combined."""
+        per_sentence: dict[tuple[str, int, int], float] = {}
+        for match_id, a, b in matches:
+            key = self.nlp.vocab.strings[match_id]
+            sa, sb = sentence_around(text, a, b)
+            if key.endswith(SENT_START_KEY):
+                if sa != a:
+                    continue  # the pattern wants its first word to open a sentence
+                key = key[: -len(SENT_START_KEY)]
+            n_words = max(1, len(text[a:b].split()))
+            score = min(MAX_SINGLE, BASE_SCORE + PER_TOKEN * n_words)
+            old = per_sentence.get((key, sa, sb), 0.0)
+            per_sentence[(key, sa, sb)] = 1.0 - (1.0 - old) * (1.0 - score)
+        return [
+            RuleHit(key, a, b, round(score, 4))
+            for (key, a, b), score in per_sentence.items()
+            if b > a
+        ]
+
     def match(self, doc: Doc, offset: int = 0, groups: int = 3) -> list[RuleHit]:
         """Hits in one tokenised document; ``offset`` shifts positions into the transcript.
 
         ``groups`` (from ``may_match``) says which token-pattern groups to try on this doc.
         """
-        matches = list(self.phrases(doc)) if len(self.phrases) else []
-        try:
-            if groups & 1 and len(self.plain.matcher):
-                matches.extend(self.plain.matcher(doc))
-            if groups & 2 and len(self.sentence.matcher):
-                matches.extend(self.sentence.matcher(with_sentences(self.nlp, doc)))
-        except ValueError as exc:  # a pattern needing a tagger or parser fails only here
-            if str(exc) not in self.problems:
-                self.problems.append(str(exc))
-        per_sentence: dict[tuple[str, int, int], float] = {}
-        for match_id, start, end in matches:
-            key = self.nlp.vocab.strings[match_id]
-            span = doc[start:end]
-            a, b = sentence_around(doc.text, span.start_char, span.end_char)
-            score = min(MAX_SINGLE, BASE_SCORE + PER_TOKEN * (end - start))
-            old = per_sentence.get((key, a, b), 0.0)
-            per_sentence[(key, a, b)] = 1.0 - (1.0 - old) * (1.0 - score)
+        n = np.array([len(doc)])
+        hits = self.match_units(
+            doc, np.array([0]), n, np.array([0]), [doc.text], np.array([groups], dtype=np.int8)
+        )
         return [
-            RuleHit(key, offset + a, offset + b, round(score, 4))
-            for (key, a, b), score in per_sentence.items()
-            if b > a
+            RuleHit(h.code_key, offset + h.start_char, offset + h.end_char, h.score)
+            for _k, h in hits
         ]
 
 

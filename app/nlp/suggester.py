@@ -11,9 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from app.core.codebook import resolve_codes
 from app.core.dto import CodeInfo
@@ -22,7 +19,6 @@ from app.core.project import Project
 from app.core.sessions import get_coder, resolve_sessions
 from app.core.suggestions import (
     ModelInfo,
-    NewSuggestion,
     UnitRecord,
     load_model_data,
     load_units,
@@ -32,13 +28,12 @@ from app.core.suggestions import (
     replace_pending,
     save_model,
 )
-from app.nlp.model import Candidate, TrainConfig, TrainedModel, TrainingCancelled, train
+from app.nlp.model import Candidate, TrainConfig, TrainedModel, train
+from app.nlp.scan import DEFAULT_MIN_SCORE, Progress, suggest_units, unit_candidate
 
-if TYPE_CHECKING:
-    from spacy.language import Language
+__all__ = ["DEFAULT_MIN_SCORE", "Progress", "suggest_units", "unit_candidate"]
 
-DEFAULT_MIN_SCORE = 0.35
-Progress = Callable[[float, str], None]
+
 Example = tuple[Candidate, dict[str, float]]
 
 
@@ -60,18 +55,14 @@ def sibling_groups(codes: Sequence[CodeInfo]) -> list[list[str]]:
     return [g for g in by_parent.values() if len(g) > 1]
 
 
-def unit_candidate(unit: UnitRecord) -> Candidate:
-    return Candidate(unit.text, unit.role, unit.prev_text, unit.prev_role)
-
-
 def build_examples(
-    units: Iterable[UnitRecord], codes: Sequence[CodeInfo], nlp: Language | None = None
+    units: Iterable[UnitRecord], codes: Sequence[CodeInfo], split_sentences: bool = True
 ) -> tuple[list[Example], int]:
     """Training examples: one per utterance, plus sentences where the coder coded less.
 
     An utterance's label is 1 for codes covering most of it and 0 for the others; a suggestion
     the coder rejected over most of it is a 0 for that code. A segment shorter than half its
-    utterance makes the sentences it covers positive examples (needs ``nlp`` for sentences).
+    utterance makes the sentences it covers positive examples (``split_sentences``).
     Returns the examples and how many of them are sentences.
     """
     guid_of = {c.id: c.guid for c in codes}
@@ -87,17 +78,18 @@ def build_examples(
         examples.append((unit_candidate(unit), cats))
         partial = [s for s in unit.spans if s[0] in guid_of and s[0] not in unit.codes]
         rejected = [s for s in unit.rejected if s[0] in guid_of]
-        if nlp is None or not (partial or rejected):
+        if not split_sentences or not (partial or rejected):
             continue
-        doc = nlp(unit.text)
-        for sent in doc.sents:
-            a, b = unit.start_char + sent.start_char, unit.start_char + sent.end_char
+        from app.nlp.rules import sentence_spans
+
+        for sa, sb in sentence_spans(unit.text):
+            a, b = unit.start_char + sa, unit.start_char + sb
             pos = majority_codes(partial, a, b)
             neg = majority_codes(rejected, a, b) - pos
             if not pos and not neg:
                 continue
             sent_cats = {guid_of[c]: 1.0 for c in pos} | {guid_of[c]: 0.0 for c in neg}
-            cand = Candidate(sent.text, unit.role, unit.prev_text, unit.prev_role)
+            cand = Candidate(unit.text[sa:sb], unit.role, unit.prev_text, unit.prev_role)
             examples.append((cand, sent_cats))
             n_sentences += 1
     return examples, n_sentences
@@ -146,7 +138,7 @@ def train_from_project(
     if progress:
         progress(0.02, f"{len(units)} utterances read")
     nlp = get_pipeline()
-    examples, n_sentences = build_examples(units, codes, nlp)
+    examples, n_sentences = build_examples(units, codes)
     used = {g for _c, cats in examples for g, v in cats.items() if v >= 0.5}
     codes = [c for c in codes if c.guid in used]
     if not codes:
@@ -188,122 +180,6 @@ def train_from_project(
 def load_trained(project: Project) -> TrainedModel | None:
     data = load_model_data(project)
     return TrainedModel.from_bytes(data) if data is not None else None
-
-
-def choose_matrix(
-    scores: np.ndarray, labels: Sequence[str], groups: Sequence[Sequence[str]], min_score: float
-) -> list[tuple[int, int, float]]:
-    """``choose`` for a whole score matrix at once: (row, label column, score) to suggest."""
-    col = {label: j for j, label in enumerate(labels)}
-    picked = np.zeros(scores.shape, dtype=bool)
-    grouped: set[int] = set()
-    for group in groups:
-        cols = [col[g] for g in group if g in col]
-        if not cols:
-            continue
-        grouped.update(cols)
-        sub = scores[:, cols]
-        best = sub.argmax(axis=1)
-        hit = np.nonzero(sub[np.arange(len(sub)), best] >= min_score)[0]
-        picked[hit, np.asarray(cols)[best[hit]]] = True
-    free = [j for j in range(len(labels)) if j not in grouped]
-    if free:
-        picked[:, free] = scores[:, free] >= min_score
-    where_rows, where_cols = np.nonzero(picked)
-    return [
-        (int(r), int(c), float(scores[r, c])) for r, c in zip(where_rows, where_cols, strict=True)
-    ]
-
-
-def suggest_units(
-    units: Sequence[UnitRecord],
-    codes: Sequence[CodeInfo],
-    model: TrainedModel | None,
-    *,
-    min_score: float = DEFAULT_MIN_SCORE,
-    progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> list[NewSuggestion]:
-    """Rule and model suggestions for these utterances (not stored).
-
-    The transcript is only tokenised; sentence boundaries are found on demand (for rule hits and,
-    when the coder codes below the utterance, sentence candidates), and the model scores arrays
-    of token hashes directly, so a pass costs little more than tokenising (spec §8).
-    """
-    from app.nlp.context_bow import context_sequence, lower_array
-    from app.nlp.pipeline import get_pipeline, with_sentences
-    from app.nlp.rules import compiled, patterns_of
-
-    nlp = get_pipeline()
-    id_of = {c.guid: c.id for c in codes}
-    matcher = compiled(nlp, patterns_of(codes))
-    labels = [g for g in model.labels if g in id_of] if model is not None else []
-    fast = model is not None and model.architecture == "context_bow"
-    sentence_level = bool(model is not None and model.meta.get("sentence_examples"))
-    out: list[NewSuggestion] = []
-    spans: list[tuple[UnitRecord, int, int]] = []
-    seqs: list[np.ndarray] = []
-    slow: list[Candidate] = []
-    prev: np.ndarray | None = None
-    prev_tid = -1
-    texts = (u.text for u in units)
-    docs = list(nlp.tokenizer.pipe(texts, batch_size=1000))  # type: ignore[union-attr]
-    lowers = [lower_array(doc) for doc in docs]
-    may_match = matcher.may_match(lowers)
-    for i, (unit, doc, own) in enumerate(zip(units, docs, lowers, strict=True)):
-        if cancelled is not None and i % 500 == 0 and cancelled():
-            raise TrainingCancelled()
-        if unit.transcript_id != prev_tid:
-            prev = None
-        prev_tid = unit.transcript_id
-        for hit in matcher.match(doc, unit.start_char, int(may_match[i])) if matcher else ():
-            code_id = id_of[hit.code_key]
-            out.append(
-                NewSuggestion(
-                    unit.transcript_id, code_id, hit.start_char, hit.end_char, hit.score, "rule"
-                )
-            )
-        if labels and len(doc) and unit.text.strip():
-            prev_role = unit.prev_role if prev is not None else None
-            spans.append((unit, unit.start_char, unit.end_char))
-            if fast:
-                seqs.append(context_sequence(own, unit.role, prev, prev_role))
-            else:
-                slow.append(unit_candidate(unit))
-            sents = list(with_sentences(nlp, doc).sents) if sentence_level else []
-            for sent in sents if len(sents) > 1 else ():
-                a = unit.start_char + sent.start_char
-                b = a + len(sent.text.rstrip())
-                spans.append((unit, a, b))
-                if fast:
-                    seqs.append(
-                        context_sequence(own[sent.start : sent.end], unit.role, prev, prev_role)
-                    )
-                else:
-                    slow.append(Candidate(sent.text, unit.role, unit.prev_text, unit.prev_role))
-        prev = own
-        if progress is not None and i % 1000 == 0:
-            progress(0.5 * i / max(1, len(units)), "reading transcripts")
-    if model is not None and spans:
-        if fast:
-            matrix = model.score_sequences(seqs)
-        else:
-            matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
-        keep = [model.labels.index(g) for g in labels]
-        matrix = matrix[:, keep]
-        best_utt: dict[tuple[int, int], float] = {}
-        for row, col, score in choose_matrix(matrix, labels, model.exclusive_groups, min_score):
-            unit, a, b = spans[row]
-            code_id = id_of[labels[col]]
-            key = (unit.utterance_id, code_id)
-            if (a, b) == (unit.start_char, unit.end_char):
-                best_utt[key] = score
-            elif score <= best_utt.get(key, 0.0) + 0.1:
-                continue  # a sentence is worth suggesting only if it beats its utterance
-            out.append(NewSuggestion(unit.transcript_id, code_id, a, b, round(score, 4), "model"))
-    if progress is not None:
-        progress(1.0, f"{len(out)} suggestions")
-    return out
 
 
 def run_on_project(

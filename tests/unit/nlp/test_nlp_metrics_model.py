@@ -14,7 +14,8 @@ from app.nlp.model import (
     sequence_of,
     train,
 )
-from app.nlp.suggester import choose, choose_matrix
+from app.nlp.scan import choose_matrix
+from app.nlp.suggester import choose
 
 
 def test_cohen_kappa_matches_hand_computation() -> None:

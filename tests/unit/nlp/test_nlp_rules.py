@@ -36,3 +36,45 @@ def test_token_patterns_and_invalid_patterns() -> None:
     hits = matcher.match(nlp("People in general are like that."))
     assert [h.code_key for h in hits] == ["abs"]
     assert not RuleMatcher(nlp, {})
+
+
+def test_sentence_start_optional_tokens_and_punctuation_patterns() -> None:
+    nlp = get_pipeline()
+    patterns = {
+        "min": [[{"IS_SENT_START": True, "LOWER": "whatever"}, {"IS_PUNCT": True}]],
+        "rej": [[{"LOWER": "yeah"}, {"LOWER": ",", "OP": "?"}, {"LOWER": "but"}]],
+    }
+    matcher = RuleMatcher(nlp, patterns)
+    assert not len(matcher.plain.matcher) and not len(matcher.sentence.matcher)  # all phrases
+    text = "Whatever. I said whatever, fine. Yeah but no. Yeah, but why?"
+    hits = sorted((h.code_key, text[h.start_char : h.end_char]) for h in matcher.match(nlp(text)))
+    assert hits == [("min", "Whatever."), ("rej", "Yeah but no."), ("rej", "Yeah, but why?")]
+
+
+def test_match_units_keeps_hits_inside_their_utterance() -> None:
+    import numpy as np
+    from spacy.attrs import IDX
+
+    from app.nlp.rules import sentence_spans
+
+    nlp = get_pipeline()
+    matcher = RuleMatcher(
+        nlp, {"k": ["i guess"], "w": [[{"LOWER": "one"}, {"OP": "?"}, {"LOWER": "might"}]]}
+    )
+    texts = ["Well I", "guess so. One really might.", "I guess."]
+    joined = " ".join(texts)
+    doc = nlp.make_doc(joined)
+    idx = np.asarray(doc.to_array(IDX))
+    offsets = np.array([0, len(texts[0]) + 1, len(texts[0]) + len(texts[1]) + 2])
+    lengths = np.array([len(t) for t in texts])
+    starts = np.searchsorted(idx, offsets)
+    ends = np.searchsorted(idx, offsets + lengths)
+    groups = matcher.may_match(
+        [np.asarray(doc.to_array("LOWER"))[a:b] for a, b in zip(starts, ends, strict=True)]
+    )
+    assert list(groups) == [0, 1, 0]  # only the middle utterance holds "one" and "might"
+    hits = matcher.match_units(doc, starts, ends, offsets, texts, groups)
+    got = sorted((k, h.code_key, texts[k][h.start_char : h.end_char]) for k, h in hits)
+    # "I guess" across the first two utterances is not a hit; the Matcher pattern is.
+    assert got == [(1, "w", "One really might."), (2, "k", "I guess.")]
+    assert sentence_spans(" A b. C d?  E ") == [(1, 5), (6, 10), (12, 13)]
