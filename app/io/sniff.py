@@ -88,17 +88,17 @@ def detect_format(path: Path, data: bytes | None = None) -> str:
     except UnicodeDecodeError:  # pragma: no cover - decode_bytes converts these
         raise UnreadableFile(f"{name}: cannot be decoded as text") from None
     stripped = text.lstrip()
-    if stripped.startswith("<?xml") or stripped.startswith("<"):
+    if stripped.startswith("<"):
         head = stripped[:4000]
         if "<ANNOTATION_DOCUMENT" in head:
             return "eaf"
         if "<CodeBook" in head or "<Project" in head:
             return "qdpx"
-        if ext in ("txt", "md", "text"):
-            return "txt"
-        raise UnreadableFile(
-            f"{name}: XML that is neither ELAN (.eaf, ANNOTATION_DOCUMENT) nor REFI-QDA"
-        )
+        if stripped.startswith("<?xml"):
+            raise UnreadableFile(
+                f"{name}: XML that is neither ELAN (.eaf, ANNOTATION_DOCUMENT) nor REFI-QDA"
+            )
+        # otherwise text that starts with a tag, e.g. `<v Anna>` cues: decided below
     if stripped.startswith("WEBVTT"):
         return "vtt"
     if _looks_like_srt(stripped):
