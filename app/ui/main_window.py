@@ -19,6 +19,7 @@ from app.core.project import Project, open_project
 from app.core.sessions import list_sessions, list_transcripts, transcript_text
 from app.ui.agreement.hookup import install_agreement
 from app.ui.importing.hookup import install_import
+from app.ui.suggestions.hookup import install_suggestions
 
 TRANSCRIPT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
         self.agreement_hookup = install_agreement(
             self, lambda: self.project, lambda: getattr(self, "undo_stack", None)
         )
+        # Analysis > Suggested passages (spaCy suggestions dock; highlights in the transcript)
+        self.suggestions_hookup = install_suggestions(self, lambda: self.project)
 
     def open_project(self, target: str) -> None:
         project = open_project(target)
@@ -72,6 +75,7 @@ class MainWindow(QMainWindow):
         self.project = project
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.refresh()
+        self.suggestions_hookup.project_opened()
 
     def refresh(self) -> None:
         assert self.project is not None
@@ -105,6 +109,7 @@ class MainWindow(QMainWindow):
         transcript_id = item.data(TRANSCRIPT_ROLE) if item is not None else None
         if transcript_id is not None and self.project is not None:
             self.transcript_view.setPlainText(transcript_text(self.project, int(transcript_id)))
+            self.suggestions_hookup.set_transcript(int(transcript_id))
 
     def _ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -117,6 +122,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.critical(self, "Cannot open project", str(exc))
 
     def closeEvent(self, event: object) -> None:
+        self.suggestions_hookup.shutdown()
         if self.project is not None:
             self.project.close()
             self.project = None

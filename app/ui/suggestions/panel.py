@@ -17,8 +17,8 @@ researcher codes by hand.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoStack
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -157,14 +157,18 @@ class SuggestionsPanel(QWidget):
         layout.addLayout(running)
         layout.addWidget(self.status)
 
-        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        for keys, slot in (
-            (("A", "Return", "Enter"), self.accept_current),
-            (("R", "Delete"), self.reject_current),
-            (("S", "Space"), self.skip_current),
-        ):
-            for key in keys:
-                QShortcut(QKeySequence(key), self, slot, context=context)
+        # Keys are read by an event filter on the list (not window shortcuts), so they work
+        # whenever the list has focus and never clash with code shortcuts elsewhere.
+        self._keys = {
+            Qt.Key.Key_A: self.accept_current,
+            Qt.Key.Key_Return: self.accept_current,
+            Qt.Key.Key_Enter: self.accept_current,
+            Qt.Key.Key_R: self.reject_current,
+            Qt.Key.Key_Delete: self.reject_current,
+            Qt.Key.Key_S: self.skip_current,
+            Qt.Key.Key_Space: self.skip_current,
+        }
+        self.table.installEventFilter(self)
 
         self.undo_stack.indexChanged.connect(self._on_stack_moved)
         self.reload_codes()
@@ -215,6 +219,10 @@ class SuggestionsPanel(QWidget):
         pending = [s for s in suggestions if s.status == "pending"]
         self.suggestionsChanged.emit(self.transcript_id, pending)
         self.status.setText(f"{len(pending)} pending suggestions in this transcript")
+
+    def colors(self) -> dict[int, str]:
+        """Code id -> colour, for painting highlights."""
+        return dict(self._colors)
 
     def current_suggestion(self) -> SuggestionInfo | None:
         index = self.table.currentIndex()
@@ -305,6 +313,20 @@ class SuggestionsPanel(QWidget):
             self.worker.wait()
 
     # --- internals ---------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            key_event = event  # a QKeyEvent
+            modifiers = key_event.modifiers()  # type: ignore[attr-defined]
+            slot = self._keys.get(key_event.key())  # type: ignore[attr-defined]
+            plain = modifiers in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            )
+            if slot is not None and plain:
+                slot()
+                return True
+        return super().eventFilter(watched, event)
 
     def _push(self, command: Command) -> bool:
         try:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QPlainTextEdit
 
 from app.core.coding import list_segments
-from app.core.sessions import ensure_coder, list_transcripts
+from app.core.sessions import ensure_coder, list_transcripts, transcript_text
 from app.core.suggestions import NewSuggestion, list_suggestions, load_units, replace_pending
 from app.ui.suggestions.highlight import suggestion_selections
 from app.ui.suggestions.panel import SuggestionsPanel
@@ -113,8 +113,6 @@ def test_batch_accept_and_filter(panel: Any) -> None:
 
 
 def test_highlights_use_utf16_offsets_and_their_own_style(panel: Any) -> None:
-    from app.core.sessions import transcript_text
-
     text = transcript_text(panel.project, panel.transcript_id)
     editor = QPlainTextEdit()
     editor.setPlainText(text)
@@ -152,3 +150,51 @@ def test_background_training_progress_and_cancel(project: Any, qtbot: Any) -> No
         widget.cancel_job()
     assert blocker.args == [False]
     assert "cancel" in widget.status.text()
+
+
+def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> None:
+    from app.core.codebook import add_scheme, list_codes
+    from app.core.project import create_project
+    from app.io.codebook_yaml import load_scheme
+    from app.ui.main_window import MainWindow
+
+    path = tmp_path / "w.iprw"
+    project = create_project(path)
+    add_scheme(
+        project, load_scheme(Path(__file__).resolve().parents[2] / "data" / "mini_scheme.yaml")
+    )
+    _import(project)
+    project.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_project(str(path))
+    hookup = window.suggestions_hookup
+    project = window.project
+    tid = list_transcripts(project)[0].id
+    code = {c.path: c.id for c in list_codes(project)}["MI/question"]
+    first = load_units(project)[1]
+    replace_pending(
+        project,
+        [tid],
+        [code],
+        [NewSuggestion(tid, code, first.start_char, first.end_char, 0.8, "model")],
+    )
+    window.transcript_view.setPlainText(transcript_text(project, tid))
+    hookup.set_transcript(tid)
+    hookup.action.trigger()
+    assert not hookup.dock.isHidden() and hookup.panel is not None
+    assert hookup.panel.model.rowCount() == 1
+    sels = window.transcript_view.extraSelections()
+    assert len(sels) == 1
+    cursor = window.transcript_view.textCursor()
+    assert cursor.selectedText() == "I want to quit drinking."
+    window.activateWindow()
+    hookup.panel.table.setFocus()
+    with qtbot.waitSignal(hookup.panel.codingChanged):
+        qtbot.keyClick(hookup.panel.table, Qt.Key.Key_A)
+    assert window.transcript_view.extraSelections() == []  # accepted: no longer pending
+    window.undo_stack.undo()
+    assert len(window.transcript_view.extraSelections()) == 1
+    window.grab().save("/tmp/nlp_window.png")
