@@ -115,14 +115,29 @@ def accepted_labels(lines: Iterable[str], speaker_map: dict[str, str]) -> set[st
     """
     counts: Counter[str] = Counter()
     n_lines = 0
+    # split_prefix's label depends only on the text before the separator (and, for a colon,
+    # on whether whitespace or the end follows): cache on that, the regex runs once per label
+    cache: dict[tuple[str, str, bool], str | None] = {}
     for line in lines:
         line = line.strip()
         if not line:
             continue
         n_lines += 1
-        split = split_prefix(line)
-        if split is not None:
-            counts[split[0]] += 1
+        colon = line.find(":", 0, 40)
+        tab = line.find("\t", 0, 34)
+        if tab > 0 and (colon <= 0 or tab < colon):
+            key = ("\t", line[:tab], True)
+        elif colon > 0:
+            after = line[colon + 1 : colon + 2]
+            key = (":", line[:colon], after == "" or after.isspace())
+        else:
+            continue
+        if key not in cache:
+            split = split_prefix(line)
+            cache[key] = split[0] if split is not None else None
+        label = cache[key]
+        if label is not None:
+            counts[label] += 1
     # When most lines carry a prefix, a name-like label used once is a speaker too
     # (the guest who says one sentence in a Zoom caption file).
     mostly_prefixed = n_lines > 0 and sum(counts.values()) * 2 >= n_lines

@@ -352,6 +352,9 @@ def candidate_lines(lines: list[str]) -> list[str]:
     out = []
     for raw in lines:
         line = raw.strip()
+        if not line or line[0] not in _STAMP_FIRST:  # every stamp starts with one of these
+            out.append(line)
+            continue
         for _kind, rx in _LEAD_STAMPS:
             m = rx.match(line)
             if m is not None:
