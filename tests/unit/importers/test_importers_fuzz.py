@@ -80,3 +80,34 @@ def test_clock_parsing_never_raises(value: str) -> None:
     assert ms is None or ms >= 0
     rng = parse_range(value)
     assert rng is None or (rng[0] >= 0 and rng[1] >= 0)
+
+
+FAST_LINES = st.sampled_from(
+    [
+        "[00:00:05] T: x", "[1:02:03] C:  y", "[00:99:00] T: z", "[00:00:05]T:x",
+        "[00:00:05] T: [00:01] y", "[00:00:05]   Anna:\ty", "[00:00:05] T:", "[00:00:05] X: w",
+        "[00:00:05] T:x", "Anna: a", "[00:00:06] Anna: b",
+    ]
+)  # fmt: skip
+
+
+def _key(parsed: ParsedFile) -> tuple[object, ...]:
+    utts = [
+        (u.speaker, u.text, u.start_ms, u.end_ms, u.line, u.session_start_ms, u.session_end_ms)
+        for t in parsed.transcripts
+        for u in t.utterances
+    ]
+    return utts, [(p.line, p.message) for p in parsed.problems]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(FAST_LINES, PIECES), max_size=30).map("\n".join))
+def test_fast_path_gives_what_the_general_path_gives(text: str) -> None:
+    from unittest.mock import patch
+
+    from app.io.txt_import import TextParser
+
+    fast = parse_text(text)
+    with patch.object(TextParser, "_fast_turn", lambda *_args: False):
+        general = parse_text(text)
+    assert _key(fast) == _key(general)
