@@ -172,6 +172,17 @@ def parse_table(
                 problems.append(
                     ImportProblem(line, f"row has {len(row)} fields, the header has {len(header)}")
                 )
+            elif len(row) > len(header) and not headerless and header:
+                # an unquoted delimiter inside the last column ("Gut; danke." in a ;-table)
+                problems.append(
+                    ImportProblem(
+                        line,
+                        f"row has {len(row)} fields, the header has {len(header)}; "
+                        "the extra ones are joined into the last column",
+                    )
+                )
+                last = len(header) - 1
+                row = [*row[:last], delim.join(row[last:])]
             if len(row) < width:
                 row = row + [""] * (width - len(row))
 

@@ -258,3 +258,21 @@ def test_docx_text_is_nfc_and_merged_cells_count_once(tmp_path: Path) -> None:
     document.save(str(path))
     parsed = read_transcript_file(path, ReadOptions())
     assert rows(parsed) == [("T", None, None, "Café au lait?"), ("C", None, None, "Merged text")]
+
+
+def test_semicolon_cp1252_table_with_an_unquoted_delimiter_in_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "semi.csv"
+    path.write_bytes(
+        "Sprecher;Zeit;Text\nT;00:00:01;Grüß Gott, wie geht es?\nC;00:00:04;Gut; danke.\n".encode(
+            "cp1252"
+        )
+    )
+    options = ReadOptions(column_map={"Sprecher": "speaker", "Zeit": "start", "Text": "text"})
+    parsed = read_transcript_file(path, options)
+    assert rows(parsed) == [
+        ("T", 1000, 4000, "Grüß Gott, wie geht es?"),
+        ("C", 4000, 4000, "Gut; danke."),
+    ]
+    assert [(p.line, p.message.split(";")[0]) for p in parsed.problems] == [
+        (3, "row has 4 fields, the header has 3")
+    ]
