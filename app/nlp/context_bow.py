@@ -58,16 +58,31 @@ def lower_array(doc: Doc) -> np.ndarray:
     return np.asarray(doc.to_array(LOWER), dtype=np.uint64)
 
 
+LENGTH_LIMITS = np.array([2, 5, 10, 20, 40])
+LENGTH_BUCKETS = "abcdef"
+
+
+def length_bucket(n: int) -> str:
+    """Coarse length class of a turn in tokens (short answers carry a lot of the signal)."""
+    return LENGTH_BUCKETS[int(np.searchsorted(LENGTH_LIMITS, n, side="left"))]
+
+
 def context_sequence(
     own: np.ndarray, role: str, prev: np.ndarray | None, prev_role: str | None
 ) -> np.ndarray:
-    """The feature sequence of one candidate (see the module docstring)."""
+    """The feature sequence of one candidate (see the module docstring).
+
+    After the words come two length markers: the candidate's length class with its speaker's
+    role, and the previous turn's length class (an "Mm-hmm" answers differently from a story).
+    """
     head = np.array([marker(f"__role_{role}")], dtype=np.uint64)
+    own_len = marker(f"__len_{length_bucket(len(own))}_{role}")
     if prev_role is None or prev is None:
-        tail = np.array([marker("__first_turn")], dtype=np.uint64)
+        tail = np.array([marker("__first_turn"), own_len], dtype=np.uint64)
         return np.concatenate([head, own, tail])
     mid = np.array([marker(f"__prev_{prev_role}")], dtype=np.uint64)
-    return np.concatenate([head, own, mid, prev[-PREV_TOKENS:] ^ PREV_SALT])
+    lens = np.array([own_len, marker(f"__plen_{length_bucket(len(prev))}")], dtype=np.uint64)
+    return np.concatenate([head, own, mid, prev[-PREV_TOKENS:] ^ PREV_SALT, lens])
 
 
 def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -92,27 +107,42 @@ def batch_sequences(
     first unit has none). Built with index arithmetic instead of one small array per unit.
     """
     n, size = len(starts), len(lower)
-    names = sorted({f"__role_{r}" for r in roles} | {f"__prev_{r}" for r in prev_roles if r})
-    names.append("__first_turn")
+    role_set = sorted(set(roles))
+    names = sorted({f"__role_{r}" for r in role_set} | {f"__prev_{r}" for r in prev_roles if r})
+    names += [f"__len_{b}_{r}" for r in role_set for b in LENGTH_BUCKETS]
+    names += [f"__plen_{b}" for b in LENGTH_BUCKETS] + ["__first_turn"]
     where = {name: 2 * size + i for i, name in enumerate(names)}
     src = np.concatenate(
         [lower, lower ^ PREV_SALT, np.array([marker(x) for x in names], dtype=np.uint64)]
     )
     own_len = np.maximum(ends - starts, 0)
     prev_end = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    prev_full = np.concatenate([[0], own_len[:-1]]).astype(np.int64)
     prev_start = np.maximum(np.concatenate([[0], starts[:-1]]), prev_end - PREV_TOKENS)
     prev_len = np.maximum(prev_end - prev_start, 0)
     prev_len[0] = 0
+    has_prev = np.array([bool(k and r) for k, r in enumerate(prev_roles)], dtype=bool)
+    prev_len[~has_prev] = 0
+    own_class = np.searchsorted(LENGTH_LIMITS, own_len, side="left")
+    prev_class = np.searchsorted(LENGTH_LIMITS, prev_full, side="left")
     role_at = np.array([where[f"__role_{r}"] for r in roles], dtype=np.int64)
     prev_at = np.array(
         [
-            where[f"__prev_{r}"] if k and r else where["__first_turn"]
-            for k, r in enumerate(prev_roles)
+            where[f"__prev_{r}"] if h else where["__first_turn"]
+            for h, r in zip(has_prev, prev_roles, strict=True)
         ],
         dtype=np.int64,
     )
-    seg_starts = np.stack([role_at, starts, prev_at, size + prev_start], axis=1).ravel()
-    seg_lens = np.stack([np.ones(n, np.int64), own_len, np.ones(n, np.int64), prev_len], axis=1)
+    len_at = np.array(
+        [where[f"__len_{LENGTH_BUCKETS[c]}_{r}"] for c, r in zip(own_class, roles, strict=True)],
+        dtype=np.int64,
+    )
+    plen_at = np.array([where[f"__plen_{LENGTH_BUCKETS[c]}"] for c in prev_class], dtype=np.int64)
+    one = np.ones(n, np.int64)
+    seg_starts = np.stack(
+        [role_at, starts, prev_at, size + prev_start, len_at, plen_at], axis=1
+    ).ravel()
+    seg_lens = np.stack([one, own_len, one, prev_len, one, has_prev.astype(np.int64)], axis=1)
     flat = src[concat_ranges(seg_starts, seg_lens.ravel())]
     return flat, seg_lens.sum(axis=1)
 

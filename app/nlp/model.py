@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: length markers among the context features
 Progress = Callable[[float, str], None]
 
 
@@ -136,7 +136,10 @@ class TrainedModel:
         register()
         payload = srsly.msgpack_loads(data)
         if payload.get("format") != FORMAT_VERSION:
-            raise ValueError(f"suggester model format {payload.get('format')} is not supported")
+            raise ValueError(
+                f"the stored suggester model has format {payload.get('format')}, this version "
+                f"reads format {FORMAT_VERSION}: train it again (suggest train)"
+            )
         nlp = load_model_from_config(Config().from_str(payload["config"]), auto_fill=True)
         nlp.from_bytes(payload["weights"])
         return TrainedModel(

@@ -178,8 +178,14 @@ def train_from_project(
 
 
 def load_trained(project: Project) -> TrainedModel | None:
+    """The project's stored model (None if never trained)."""
     data = load_model_data(project)
-    return TrainedModel.from_bytes(data) if data is not None else None
+    if data is None:
+        return None
+    try:
+        return TrainedModel.from_bytes(data)
+    except ValueError as exc:
+        raise UserError(f"{project.location}: {exc}") from exc
 
 
 def run_on_project(

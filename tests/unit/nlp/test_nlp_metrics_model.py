@@ -69,10 +69,17 @@ def test_context_sequence_marks_role_and_previous_turn() -> None:
     assert seq[0] == marker("__role_therapist")
     assert list(seq[1:4]) == list(own)  # lower-cased: casing does not matter
     assert seq[4] == marker("__prev_client")
-    assert list(seq[5:]) == list(prev ^ PREV_SALT)  # previous words live in their own space
+    assert list(seq[5:8]) == list(prev ^ PREV_SALT)  # previous words live in their own space
+    # then the length classes: 3 tokens ("b") said by the therapist, after a 3-token turn
+    assert list(seq[8:]) == [marker("__len_b_therapist"), marker("__plen_b")]
     first = sequence_of(nlp, Candidate("Hello", "client"))
     hello = lower_array(nlp.make_doc("hello"))[0]
-    assert list(first) == [marker("__role_client"), hello, marker("__first_turn")]
+    assert list(first) == [
+        marker("__role_client"),
+        hello,
+        marker("__first_turn"),
+        marker("__len_a_client"),
+    ]
 
 
 def test_choose_matrix_agrees_with_choose() -> None:
@@ -151,3 +158,32 @@ def test_plain_bow_baseline_trains_too() -> None:
     assert max(scores[0], key=scores[0].__getitem__) == "C"
     with pytest.raises(ValueError, match="architecture"):
         train(_toy_examples(), ["Q"], config=TrainConfig(architecture="nope"))
+
+
+def test_batch_sequences_equal_one_by_one_sequences() -> None:
+    import numpy as np
+    import spacy
+    from spacy.attrs import IDX
+
+    from app.nlp.context_bow import batch_sequences, context_sequence, lower_array
+
+    nlp = spacy.blank("en")
+    texts = ["Hello there.", "", "How are you doing today, my friend? " * 3, "Mm-hmm.", "Fine."]
+    roles = ["therapist", "client", "therapist", "client", "therapist"]
+    prev_roles = [None, "therapist", "client", "therapist", "client"]
+    doc = nlp.make_doc(" ".join(texts))
+    lower = lower_array(doc)
+    idx = np.asarray(doc.to_array(IDX), dtype=np.int64)
+    lengths = np.array([len(t) for t in texts])
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    starts = np.searchsorted(idx, offsets)
+    ends = np.searchsorted(idx, offsets + lengths)
+    flat, sizes = batch_sequences(lower, starts, ends, roles, prev_roles)
+    expected, prev = [], None
+    for k in range(len(texts)):
+        own = lower[starts[k] : ends[k]]
+        role = prev_roles[k] if prev is not None else None
+        expected.append(context_sequence(own, roles[k], prev, role))
+        prev = own
+    assert list(sizes) == [len(e) for e in expected]
+    assert np.array_equal(flat, np.concatenate(expected))
