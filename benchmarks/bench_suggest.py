@@ -68,7 +68,7 @@ def vocabulary() -> tuple[list[str], list[float]]:
     A realistic spread of rare words matters: with a tiny vocabulary spaCy's tokenizer answers
     every chunk from its cache and the baseline becomes unrealistically cheap.
     """
-    from app.nlp.rules import lemma_tables
+    from app.nlp.lemmas import lemma_tables
 
     forms = sorted(w for w in lemma_tables()[0] if w.isalpha() and w.islower())
     random.Random(3).shuffle(forms)

@@ -18,12 +18,12 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.nlp.context_bow import marker
+from app.nlp.lemmas import forms_of
 from app.nlp.pipeline import with_sentences
 
 if TYPE_CHECKING:
@@ -46,40 +46,6 @@ class RuleHit:
     start_char: int
     end_char: int
     score: float
-
-
-_forms_lock = threading.Lock()
-_tables: tuple[dict[str, str], dict[str, set[str]]] | None = None
-
-
-def lemma_tables() -> tuple[dict[str, str], dict[str, set[str]]]:
-    """(form -> lemma, lemma -> lower-cased forms) from the English lookup table (cached)."""
-    global _tables
-    with _forms_lock:
-        if _tables is None:
-            import spacy_lookups_data
-            import srsly
-
-            # The packaged JSON keeps the word forms (spaCy's Table keeps only their hashes).
-            path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
-            lemma_of = {str(k): str(v) for k, v in srsly.read_gzip_json(path).items()}
-            forms: dict[str, set[str]] = {}
-            for form, lemma in lemma_of.items():
-                forms.setdefault(lemma.lower(), set()).add(form.lower())
-            _tables = (lemma_of, forms)
-        return _tables
-
-
-def lemma(word: str) -> str:
-    lemma_of, _ = lemma_tables()
-    return (lemma_of.get(word) or lemma_of.get(word.lower()) or word).lower()
-
-
-def forms_of(word: str) -> list[str]:
-    """Every lower-cased form whose lemma is the lemma of ``word`` (the word itself included)."""
-    _, forms = lemma_tables()
-    base = lemma(word)
-    return sorted(forms.get(base, set()) | {base, word.lower()})
 
 
 def _lemma_to_lower(token: dict[str, Any]) -> dict[str, Any]:
@@ -400,6 +366,7 @@ class RuleMatcher:
 
 
 _compiled: dict[tuple[int, str], RuleMatcher] = {}
+_compiled_lock = threading.Lock()
 
 
 def compiled(nlp: Language, patterns: dict[str, Sequence[Any]]) -> RuleMatcher:
@@ -408,11 +375,11 @@ def compiled(nlp: Language, patterns: dict[str, Sequence[Any]]) -> RuleMatcher:
     import json
 
     key = (id(nlp), json.dumps(patterns, sort_keys=True, default=str))
-    with _forms_lock:
+    with _compiled_lock:
         found = _compiled.get(key)
     if found is None:
         found = RuleMatcher(nlp, patterns)
-        with _forms_lock:
+        with _compiled_lock:
             if len(_compiled) >= 4:
                 _compiled.pop(next(iter(_compiled)))
             _compiled[key] = found
