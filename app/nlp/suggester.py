@@ -60,21 +60,32 @@ def build_examples(
 ) -> tuple[list[Example], int]:
     """Training examples: one per utterance, plus sentences where the coder coded less.
 
-    An utterance's label is 1 for codes covering most of it and 0 for the others; a suggestion
-    the coder rejected over most of it is a 0 for that code. A segment shorter than half its
-    utterance makes the sentences it covers positive examples (``split_sentences``).
-    Returns the examples and how many of them are sentences.
+    Only transcripts the coder has worked in (any segment on these codes) say what is *not* a
+    code: there an utterance's label is 1 for codes covering most of it and 0 for the others.
+    Elsewhere nothing is known, except where the coder rejected a suggestion: that utterance is
+    a 0 for the rejected code only. A segment shorter than half its utterance makes the
+    sentences it covers positive examples (``split_sentences``). Returns the examples and how
+    many of them are sentences.
     """
+    units = list(units)
     guid_of = {c.id: c.guid for c in codes}
+    coded = {u.transcript_id for u in units if any(s[0] in guid_of for s in u.spans)}
     examples: list[Example] = []
     n_sentences = 0
     for unit in units:
         if not unit.text.strip():
             continue
-        cats = {g: (1.0 if cid in unit.codes else 0.0) for cid, g in guid_of.items()}
-        for cid in majority_codes(unit.rejected, unit.start_char, unit.end_char):
-            if cid in guid_of and cid not in unit.codes:
-                cats[guid_of[cid]] = 0.0
+        rejected_codes = {
+            cid
+            for cid in majority_codes(unit.rejected, unit.start_char, unit.end_char)
+            if cid in guid_of and cid not in unit.codes
+        }
+        if unit.transcript_id in coded:
+            cats = {g: (1.0 if cid in unit.codes else 0.0) for cid, g in guid_of.items()}
+        elif rejected_codes:
+            cats = {guid_of[cid]: 0.0 for cid in rejected_codes}
+        else:
+            continue
         examples.append((unit_candidate(unit), cats))
         partial = [s for s in unit.spans if s[0] in guid_of and s[0] not in unit.codes]
         rejected = [s for s in unit.rejected if s[0] in guid_of]
@@ -82,7 +93,8 @@ def build_examples(
             continue
         from app.nlp.rules import sentence_spans
 
-        for sa, sb in sentence_spans(unit.text):
+        sentences = sentence_spans(unit.text)
+        for sa, sb in sentences if len(sentences) > 1 else ():
             a, b = unit.start_char + sa, unit.start_char + sb
             pos = majority_codes(partial, a, b)
             neg = majority_codes(rejected, a, b) - pos

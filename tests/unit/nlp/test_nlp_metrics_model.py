@@ -187,3 +187,37 @@ def test_batch_sequences_equal_one_by_one_sequences() -> None:
         prev = own
     assert list(sizes) == [len(e) for e in expected]
     assert np.array_equal(flat, np.concatenate(expected))
+
+
+def _unit(tid: int, start: int, text: str, codes=(), spans=(), rejected=()):  # type: ignore[no-untyped-def]
+    from app.core.suggestions import UnitRecord
+
+    return UnitRecord(
+        session_id=tid, session_name=f"S{tid}", transcript_id=tid, utterance_id=start,
+        ordinal=start, role="client", start_char=start, end_char=start + len(text), text=text,
+        prev_text="", prev_role=None, codes=frozenset(codes), spans=tuple(spans),
+        rejected=tuple(rejected),
+    )  # fmt: skip
+
+
+def test_examples_learn_negatives_only_where_the_coder_worked_or_rejected() -> None:
+    from types import SimpleNamespace
+
+    from app.nlp.suggester import build_examples
+
+    codes = [SimpleNamespace(id=1, guid="A"), SimpleNamespace(id=2, guid="B")]
+    units = [
+        _unit(1, 0, "I will stop.", codes=[1], spans=[(1, 0, 12)]),
+        _unit(1, 20, "We went out."),
+        _unit(2, 0, "Nobody coded this."),
+        _unit(2, 30, "I was rejected as A.", rejected=[(1, 30, 50)]),
+        _unit(1, 40, "First. Second part is B.", spans=[(2, 47, 64)]),
+    ]
+    examples, n_sentences = build_examples(units, codes)  # type: ignore[arg-type]
+    by_text = {cand.text: cats for cand, cats in examples}
+    assert by_text["I will stop."] == {"A": 1.0, "B": 0.0}
+    assert by_text["We went out."] == {"A": 0.0, "B": 0.0}  # coded transcript: a negative
+    assert "Nobody coded this." not in by_text  # untouched transcript: unknown, left out
+    assert by_text["I was rejected as A."] == {"A": 0.0}  # a rejection is a negative for A only
+    assert by_text["Second part is B."] == {"B": 1.0}  # a short segment: a sentence example
+    assert n_sentences == 1
