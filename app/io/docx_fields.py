@@ -9,9 +9,9 @@ from __future__ import annotations
 from docx.document import Document as DocumentObject
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 
 def _hex(color: str) -> str:
@@ -63,7 +63,7 @@ def simple_field(paragraph: Paragraph, instruction: str, shown: str) -> None:
     end_field(paragraph)
 
 
-def _ppr_insert(paragraph: Paragraph, element: BaseOxmlElement, before: tuple[str, ...]) -> None:
+def _ppr_insert(paragraph: Paragraph, element: etree._Element, before: tuple[str, ...]) -> None:
     """Insert ``element`` into ``w:pPr`` ahead of the first child named in ``before``."""
     ppr = paragraph._p.get_or_add_pPr()
     for child in ppr:
