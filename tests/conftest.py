@@ -86,6 +86,22 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def pg_url() -> str:
+    """An emptied PostgreSQL database on loopback (``IPRW_TEST_PG_URL``; CI starts one)."""
+    url = os.environ.get("IPRW_TEST_PG_URL", "")
+    if not url:
+        pytest.skip("IPRW_TEST_PG_URL is not set (no PostgreSQL server for this run)")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
 def mini_scheme_path() -> Path:
     return MINI_SCHEME
 

@@ -5,12 +5,10 @@ CI starts a local PostgreSQL and sets ``IPRW_TEST_PG_URL`` to an empty database 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from app.core.codebook import add_scheme, find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, list_segments
@@ -25,20 +23,6 @@ from app.core.transfer import copy_project
 from app.io.codebook_yaml import load_scheme
 
 pytestmark = pytest.mark.postgres
-
-PG_URL = os.environ.get("IPRW_TEST_PG_URL", "")
-
-
-@pytest.fixture
-def pg_url() -> str:
-    if not PG_URL:
-        pytest.skip("IPRW_TEST_PG_URL is not set (no PostgreSQL server for this run)")
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
 
 
 def test_project_lives_on_postgres_and_copies_both_ways(

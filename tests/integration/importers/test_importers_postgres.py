@@ -6,11 +6,9 @@ psycopg as well as sqlite3.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from app.core.coding import list_segments
 from app.core.importing import ImportOptions, import_parsed
@@ -20,20 +18,7 @@ from app.io.transcript_reader import ReadOptions, read_transcript_file
 
 pytestmark = pytest.mark.postgres
 
-PG_URL = os.environ.get("IPRW_TEST_PG_URL", "")
 DATA = Path(__file__).resolve().parents[2] / "data" / "import"
-
-
-@pytest.fixture
-def pg_url() -> str:
-    if not PG_URL:
-        pytest.skip("IPRW_TEST_PG_URL is not set (no PostgreSQL server for this run)")
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
 
 
 def test_coded_table_and_recall_import_on_postgres(pg_url: str) -> None:

@@ -5,11 +5,9 @@ Set ``IPRW_TEST_PG_URL`` to an empty database on loopback (CI does).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from app.core.coding import list_segments
 from app.core.project import create_project
@@ -17,20 +15,6 @@ from app.io.refi.qdpx_export import export_qdpx
 from app.io.refi.qdpx_import import import_qdpx
 
 pytestmark = pytest.mark.postgres
-
-PG_URL = os.environ.get("IPRW_TEST_PG_URL", "")
-
-
-@pytest.fixture
-def pg_url() -> str:
-    if not PG_URL:
-        pytest.skip("IPRW_TEST_PG_URL is not set (no PostgreSQL server for this run)")
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
 
 
 def test_qualcoder_import_and_round_trip_on_postgres(
@@ -41,19 +25,22 @@ def test_qualcoder_import_and_round_trip_on_postgres(
         report = import_qdpx(project, shared_data / "real-files" / "qcgen_interviews_demo.qdpx")
         assert report.text_segments == 10
         # QualCoder dates its selections, not its codings: the selection's date is kept
-        assert {g.created_at.isoformat() for g in list_segments(project)} == {
-            "2026-01-15T10:00:00"}
+        assert {g.created_at.isoformat() for g in list_segments(project)} == {"2026-01-15T10:00:00"}
         out = tmp_path / "pg.qdpx"
         assert export_qdpx(project, out).text_segments == 10
-        before = {(g.code_path, g.coder_name, g.start_char, g.end_char, g.created_at)
-                  for g in list_segments(project)}
+        before = {
+            (g.code_path, g.coder_name, g.start_char, g.end_char, g.created_at)
+            for g in list_segments(project)
+        }
     finally:
         project.close()
     local = create_project(tmp_path / "back.iprw")
     try:
         import_qdpx(local, out)
-        after = {(g.code_path, g.coder_name, g.start_char, g.end_char, g.created_at)
-                 for g in list_segments(local)}
+        after = {
+            (g.code_path, g.coder_name, g.start_char, g.end_char, g.created_at)
+            for g in list_segments(local)
+        }
         assert after == before
     finally:
         local.close()
