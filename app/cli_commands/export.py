@@ -1,0 +1,29 @@
+"""``ipr-workbench export PROJECT OUT``: coded segments to CSV, XLSX, Word or REFI-QDA.
+
+The suffix of OUT picks the format (see ``app.io.export_service.FORMATS``); the summary line goes
+to stdout, notes (e.g. suggestions left out of a REFI-QDA file) to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli_commands.common import open_existing, warn
+from app.io.export_service import export_format, run_export
+from app.io.segment_query import ExportFilter
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    export_format(args.out)  # a wrong suffix is refused before the project is opened
+    flt = ExportFilter(
+        coders=args.coders,
+        codes=args.codes,
+        sessions=args.sessions,
+        suggestions=bool(args.suggestions),
+    )
+    with open_existing(args.project) as project:
+        result = run_export(project, args.out, flt)
+    for note in result.notes:
+        warn(f"{args.out}: {note}")
+    print(result.summary())
+    return 0

@@ -1,0 +1,404 @@
+"""The Word report: what a team pastes into a paper's appendix.
+
+Layout: a title page (project, date, coders, what was exported), a table of contents, the
+codebook (definitions with inclusion/exclusion criteria and a colour swatch), an agreement summary
+when two or more human coders coded, then one chapter per code with its segments as quotations.
+Each quotation carries a bar in the code's colour on its left and a line with session, transcript,
+both clocks (hh:mm:ss), speaker, coder and rating, followed by the memo.
+
+The table of contents is a real Word TOC field (Word refreshes page numbers on opening); its shown
+result is pre-filled with linked headings so LibreOffice and a never-updated file still list the
+chapters.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from app.io import docx_fields as fx
+from app.io.csv_export import ExportCancelled, ProgressCallback
+from app.io.segment_table import ExportCode, ExportRow, format_range
+
+_GREY = RGBColor(0x59, 0x59, 0x59)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, as plain values gathered by the export service."""
+
+    project: str
+    date: str
+    coders: Sequence[tuple[str, int]]
+    codes: Sequence[ExportCode]
+    rows: Sequence[ExportRow]
+    sessions: Sequence[str] = ()
+    filters: Sequence[str] = ()
+    agreement: Mapping[str, Any] | None = None
+    app_version: str = ""
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+def _setup_styles(doc: Any) -> None:
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(4)
+    for level, size in ((1, 16), (2, 13), (3, 11.5)):
+        st = styles[f"Heading {level}"]
+        st.font.size = Pt(size)
+    quote = styles["Quote"]
+    quote.font.italic = False
+    quote.font.color.rgb = RGBColor(0x1F, 0x1F, 0x1F)
+    quote.paragraph_format.left_indent = Cm(0.6)
+    quote.paragraph_format.right_indent = Cm(0.3)
+    quote.paragraph_format.space_before = Pt(8)
+    quote.paragraph_format.space_after = Pt(1)
+    for level in (1, 2):
+        name = f"TOC {level}"
+        if name not in [s.name for s in styles]:
+            toc = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            toc.base_style = normal
+            toc.paragraph_format.left_indent = Cm(0.6 * (level - 1))
+            toc.paragraph_format.space_after = Pt(2)
+    meta = styles.add_style("Segment Meta", WD_STYLE_TYPE.PARAGRAPH)
+    meta.base_style = normal
+    meta.font.size = Pt(8.5)
+    meta.font.color.rgb = _GREY
+    meta.paragraph_format.left_indent = Cm(0.6)
+    meta.paragraph_format.space_after = Pt(2)
+
+
+def _title_page(doc: Any, data: ReportData) -> None:
+    for _ in range(5):
+        doc.add_paragraph()
+    title = doc.add_paragraph(data.project, style="Title")
+    title.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    doc.add_paragraph("Coded segments report", style="Subtitle")
+    facts = [
+        ("Date", data.date),
+        ("Coders", ", ".join(f"{name} ({n} segments)" for name, n in data.coders) or "none"),
+        ("Sessions", ", ".join(data.sessions) or "none"),
+        ("Segments", str(len(data.rows))),
+        ("Codes", str(sum(1 for c in data.codes if c.codable))),
+    ]
+    facts += [("Filter", f) for f in data.filters]
+    for label, value in facts:
+        p = doc.add_paragraph()
+        p.add_run(f"{label}: ").bold = True
+        p.add_run(value)
+    for note in data.notes:
+        doc.add_paragraph(note).runs[0].italic = True
+    tail = doc.add_paragraph()
+    tail.paragraph_format.space_before = Pt(36)
+    made = "Made with IPR Workbench" + (f" {data.app_version}" if data.app_version else "")
+    run = tail.add_run(made)
+    run.font.size = Pt(9)
+    run.font.color.rgb = _GREY
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _anchor(n: int) -> str:
+    return f"_ipr_h{n}"
+
+
+def _toc(doc: Any, entries: Sequence[tuple[int, str, str]]) -> None:
+    doc.add_paragraph("Contents", style="TOC Heading")
+    if not entries:
+        return
+    paragraphs = []
+    for level, text, anchor in entries:
+        p = doc.add_paragraph(style=f"TOC {min(level, 2)}")
+        paragraphs.append((p, text, anchor))
+    first, last = paragraphs[0][0], paragraphs[-1][0]
+    fx.begin_field(first, 'TOC \\o "1-2" \\h \\z \\u')
+    for p, text, anchor in paragraphs:
+        fx.internal_link(p, anchor, text)
+    fx.end_field(last)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+class _Headings:
+    """Adds headings with bookmarks and remembers them for the table of contents."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.entries: list[tuple[int, str, str]] = []
+
+    def add(self, text: str, level: int) -> Paragraph:
+        p = self.doc.add_heading(text, level=level)
+        fx.keep_with_next(p)
+        anchor = _anchor(len(self.entries) + 1)
+        fx.bookmark(p, anchor)
+        if level <= 2:
+            self.entries.append((level, text, anchor))
+        return p
+
+
+def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str, int]) -> None:
+    heads.add("Codebook", 1)
+    doc.add_paragraph(
+        "Each code with its definition and criteria. Category codes (not applied directly) are "
+        "shown in grey; the last column counts the exported segments."
+    )
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    widths = (Cm(5.2), Cm(10.0), Cm(1.6))
+    for cell, text, width in zip(
+        table.rows[0].cells, ("Code", "Definition", "n"), widths, strict=True
+    ):
+        cell.width = width
+        cell.paragraphs[0].add_run(text).bold = True
+    fx.repeat_header(table.rows[0])
+    for code in data.codes:
+        cells = table.add_row().cells
+        for cell, width in zip(cells, widths, strict=True):
+            cell.width = width
+        name_p = cells[0].paragraphs[0]
+        name_p.paragraph_format.left_indent = Cm(0.35 * code.depth)
+        fx.left_bar(name_p, code.color, width_eighths=24, space_pt=4)
+        run = name_p.add_run(code.name)
+        run.bold = code.depth == 0
+        if not code.codable:
+            run.font.color.rgb = _GREY
+        body = cells[1]
+        first = True
+        for label, text in (
+            ("", code.definition),
+            ("Include: ", code.include),
+            ("Exclude: ", code.exclude),
+            ("Examples: ", code.examples),
+            ("Rating: ", code.rating),
+        ):
+            if not text:
+                continue
+            p = body.paragraphs[0] if first else body.add_paragraph()
+            first = False
+            if label:
+                p.add_run(label).italic = True
+            p.add_run(text)
+        n = counts.get(code.path, 0)
+        cells[2].paragraphs[0].add_run(str(n) if code.codable else "")
+        cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.space_after = Pt(1)
+                for r in p.runs:
+                    r.font.size = Pt(9)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None:
+    heads.add("Agreement", 1)
+    coders = list(agreement.get("coders", []))
+    doc.add_paragraph(
+        f"Coders {', '.join(coders)}; unit: {agreement.get('unit', '')}; "
+        f"{agreement.get('n_units', 0)} units."
+    )
+    overall = agreement.get("overall", {}) or {}
+    names = (
+        ("percent_agreement", "Percent agreement"),
+        ("cohen_kappa", "Cohen's kappa"),
+        ("fleiss_kappa", "Fleiss' kappa"),
+        ("krippendorff_alpha", "Krippendorff's alpha"),
+        ("gwet_ac1", "Gwet's AC1"),
+        ("brennan_prediger", "Brennan-Prediger"),
+    )
+    ci = overall.get("ci95", {}) or {}
+    rows = [(label, overall[key], ci.get(key)) for key, label in names if key in overall]
+    if rows:
+        table = doc.add_table(rows=1, cols=3)
+        table.style = "Light List Accent 1"
+        for cell, text in zip(
+            table.rows[0].cells, ("Coefficient", "Value", "95% interval"), strict=True
+        ):
+            cell.paragraphs[0].add_run(text).bold = True
+        for label, value, interval in rows:
+            cells = table.add_row().cells
+            cells[0].text = label
+            cells[1].text = _fmt(value)
+            if isinstance(interval, (list, tuple)) and len(interval) == 2:
+                cells[2].text = f"{_fmt(interval[0])} – {_fmt(interval[1])}"
+            else:
+                cells[2].text = "–"
+    per_code = list(agreement.get("per_code", []) or [])
+    if per_code:
+        doc.add_paragraph()
+        header = ["Code", "Units", "Both", *[f"Only {c}" for c in coders], "Neither", "κ", "α"]
+        table = doc.add_table(rows=1, cols=len(header))
+        table.style = "Light List Accent 1"
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            cell.paragraphs[0].add_run(text).bold = True
+        fx.repeat_header(table.rows[0])
+        for item in per_code:
+            only = item.get("only", {}) or {}
+            values = [
+                str(item.get("code", "")),
+                _fmt(item.get("n_units")),
+                _fmt(item.get("both")),
+                *[_fmt(only.get(c)) for c in coders],
+                _fmt(item.get("neither")),
+                _fmt(item.get("cohen_kappa")),
+                _fmt(item.get("krippendorff_alpha")),
+            ]
+            for cell, text in zip(table.add_row().cells, values, strict=True):
+                cell.text = text
+        for row in table.rows:
+            for cell in row.cells:
+                for r in cell.paragraphs[0].runs:
+                    r.font.size = Pt(8.5)
+
+
+def _segment_meta(row: ExportRow) -> str:
+    parts = [f"Session {row.session}"]
+    if row.transcript:
+        parts.append(f"{row.transcript} ({row.transcript_kind})" if row.transcript_kind else "")
+    own = format_range(row.start_ms, row.end_ms)
+    session = format_range(row.session_start_ms, row.session_end_ms)
+    if row.transcript_kind == "recall" and own:
+        parts.append(f"recall clock {own}")
+    if session:
+        parts.append(f"session clock {session}")
+    if row.speakers:
+        parts.append(f"speaker {row.speakers}")
+    parts.append(f"coder {row.coder}")
+    if row.rating is not None:
+        parts.append(f"rating {row.rating}")
+    if row.status not in ("", "coded"):
+        score = f", score {row.score:.2f}" if row.score is not None else ""
+        parts.append(f"suggestion {row.status}{score}")
+    return " · ".join(p for p in parts if p)
+
+
+def _quotation(doc: Any, row: ExportRow, color: str) -> None:
+    quote = doc.add_paragraph(style="Quote")
+    fx.left_bar(quote, color)
+    lines = (row.text or "").strip().split("\n") or [""]
+    for i, line in enumerate(lines):
+        run = quote.add_run(line)
+        if i < len(lines) - 1:
+            run.add_break()
+    fx.keep_with_next(quote)
+    meta = doc.add_paragraph(_segment_meta(row), style="Segment Meta")
+    fx.left_bar(meta, color)
+    if row.memo:
+        memo = doc.add_paragraph(style="Segment Meta")
+        fx.left_bar(memo, color)
+        memo.add_run("Memo: ").bold = True
+        memo.add_run(row.memo).italic = True
+
+
+def _sort_key(row: ExportRow) -> tuple[object, ...]:
+    return (
+        row.session,
+        row.session_start_ms if row.session_start_ms is not None else -1,
+        row.transcript,
+        row.start_char if row.start_char is not None else -1,
+        row.coder,
+    )
+
+
+def write_report(
+    data: ReportData,
+    out: str | os.PathLike[str],
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Write the report to ``out``; returns the number of quoted segments."""
+    path = Path(out)
+    doc = Document()
+    section = doc.sections[0]
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin = section.bottom_margin = Cm(2.0)
+    _setup_styles(doc)
+    _footer(section, data.project)
+    _title_page(doc, data)
+    toc_anchor = doc.add_paragraph()
+    heads = _Headings(doc)
+
+    counts: dict[str, int] = {}
+    by_code: dict[str, list[ExportRow]] = {}
+    for row in data.rows:
+        counts[row.code_path] = counts.get(row.code_path, 0) + 1
+        by_code.setdefault(row.code_path, []).append(row)
+    _codebook(doc, heads, data, counts)
+    if data.agreement:
+        _agreement(doc, heads, data.agreement)
+
+    heads.add("Coded segments", 1)
+    known = {c.path for c in data.codes}
+    ordered = [c for c in data.codes if c.path in by_code]
+    ordered += [
+        ExportCode(path=p, name=p.rsplit("/", 1)[-1], depth=0) for p in by_code if p not in known
+    ]
+    if not ordered:
+        doc.add_paragraph("No segments match the export's filter.")
+    total = len(data.rows) or 1
+    done = 0
+    for code in ordered:
+        rows = sorted(by_code[code.path], key=_sort_key)
+        heads.add(code.path.replace("/", " › "), 2)
+        summary = doc.add_paragraph(style="Segment Meta")
+        n_coders = len({r.coder for r in rows})
+        summary.add_run(f"{len(rows)} segment{'s' if len(rows) != 1 else ''}")
+        summary.add_run(f" by {n_coders} coder{'s' if n_coders != 1 else ''}")
+        if code.definition:
+            summary.add_run(f". {code.definition}").italic = True
+        for row in rows:
+            _quotation(doc, row, code.color)
+            done += 1
+            if progress is not None and done % 200 == 0 and not progress(done, total):
+                raise ExportCancelled(f"export to {path} cancelled")
+
+    # The TOC goes before the first chapter, but its entries are only known now.
+    body = doc.element.body
+    n_before = len(body)
+    _toc(doc, heads.entries)
+    for el in list(body)[n_before - 1 : len(body) - 1]:  # new paragraphs sit before sectPr
+        toc_anchor._p.addprevious(el)
+    body.remove(toc_anchor._p)
+    fx.ask_word_to_update_fields(doc)
+
+    tmp = path.with_name(path.name + ".part")
+    try:
+        doc.save(str(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if progress is not None:
+        progress(total, total)
+    return len(data.rows)
+
+
+def _footer(section: Any, project: str) -> None:
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(f"{project} · page ")
+    run.font.size = Pt(8)
+    fx.simple_field(p, "PAGE", "1")
+    for r in p.runs:
+        r.font.size = Pt(8)
+        r.font.color.rgb = _GREY
+
+
+__all__ = ["ReportData", "write_report"]
