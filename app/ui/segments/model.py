@@ -1,0 +1,86 @@
+"""Table model of the open transcript's segments (what the segment list shows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from app.core.dto import SegmentInfo
+
+COLUMNS = ("Code", "Coder", "Text", "Rating", "Memo")
+SEGMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SegmentModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.segments: list[SegmentInfo] = []
+        self.text = ""
+        self.colors: dict[int, str] = {}
+
+    def set_segments(
+        self, segments: Sequence[SegmentInfo], text: str, colors: dict[int, str]
+    ) -> None:
+        self.beginResetModel()
+        self.segments = list(segments)
+        self.text = text
+        self.colors = dict(colors)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.segments)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def excerpt(self, seg: SegmentInfo, limit: int = 90) -> str:
+        if seg.start_char is None or seg.end_char is None:
+            return ""
+        words = " ".join(self.text[seg.start_char : seg.end_char].split())
+        return words if len(words) <= limit else words[: limit - 1] + "…"
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.segments):
+            return None
+        seg = self.segments[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return seg.code_path.rsplit("/", 1)[-1]
+            if col == 1:
+                return seg.coder_name
+            if col == 2:
+                return self.excerpt(seg)
+            if col == 3:
+                return "" if seg.rating is None else str(seg.rating)
+            if col == 4:
+                return " ".join(seg.memo.split())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{seg.code_path}\n{self.excerpt(seg, 400)}" + (f"\n\nMemo: {seg.memo}" if seg.memo else "")
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            color = self.colors.get(seg.code_id)
+            return QColor(color) if color and QColor.isValidColorName(color) else None
+        if role == SEGMENT_ID_ROLE:
+            return seg.id
+        return None
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def row_of(self, segment_id: int) -> int:
+        for row, seg in enumerate(self.segments):
+            if seg.id == segment_id:
+                return row
+        return -1
+
+    def segment(self, segment_id: int) -> SegmentInfo | None:
+        row = self.row_of(segment_id)
+        return self.segments[row] if row >= 0 else None

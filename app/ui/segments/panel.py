@@ -1,0 +1,211 @@
+"""Segment list of the open transcript, with the memo/rating editor of the selected segment.
+
+Every change is a core command pushed on the window's stack (memo, rating, remove, resize to the
+transcript selection), so it is saved at once and undoable. The memo is committed when the
+researcher leaves the editor or presses Ctrl+Enter, one undo step per committed memo, not per key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.dto import CodeInfo, SegmentInfo
+from app.ui.segments.model import SEGMENT_ID_ROLE, SegmentModel
+
+
+class MemoEdit(QPlainTextEdit):
+    """Plain memo editor that reports when the researcher is done (focus out or Ctrl+Enter)."""
+
+    committed = Signal()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        self.committed.emit()
+        super().focusOutEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+            event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.committed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class SegmentPanel(QWidget):
+    """Emits what the researcher asks for; the window runs the commands."""
+
+    segmentSelected = Signal(int)
+    memoEdited = Signal(int, str)
+    ratingEdited = Signal(int, object)  # int | None
+    removeRequested = Signal(int)
+    resizeRequested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = SegmentModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+
+        self.title = QLabel("No segment selected")
+        self.title.setWordWrap(True)
+        self.memo = MemoEdit()
+        self.memo.setPlaceholderText("Memo: why this code here? (Ctrl+Enter saves)")
+        self.memo.committed.connect(self._commit_memo)
+        self.rating = QComboBox()
+        self.rating.activated.connect(self._commit_rating)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove this segment (Delete in the list)")
+        self.remove_button.clicked.connect(self._remove)
+        self.resize_button = QPushButton("Fit to selection")
+        self.resize_button.setToolTip("Move this segment's boundaries to the transcript selection")
+        self.resize_button.clicked.connect(self._resize)
+        remove_action = QAction(self.table)
+        remove_action.setShortcut(QKeySequence.StandardKey.Delete)
+        remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove_action.triggered.connect(self._remove)
+        self.table.addAction(remove_action)
+
+        editor = QWidget()
+        form = QFormLayout(editor)
+        form.setContentsMargins(4, 4, 4, 4)
+        form.addRow(self.title)
+        form.addRow("Memo", self.memo)
+        form.addRow("Rating", self.rating)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resize_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.remove_button)
+        form.addRow(buttons)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("segments_splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(editor)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.code_lookup: Callable[[int], CodeInfo | None] = lambda _id: None
+        self._current: SegmentInfo | None = None
+        self._set_editor(None)
+
+    # ------------------------------------------------------------------ content
+
+    def set_segments(self, segments: list[SegmentInfo], text: str, colors: dict[int, str]) -> None:
+        """Reload, keeping the selected segment selected when it still exists."""
+        keep = self._current.id if self._current is not None else None
+        self._commit_memo()
+        self.model.set_segments(segments, text, colors)
+        self._current = None
+        if keep is not None and self.model.row_of(keep) >= 0:
+            self.select_segment(keep, emit=False)
+        else:
+            self._set_editor(None)
+
+    def current_segment(self) -> SegmentInfo | None:
+        return self._current
+
+    def select_segment(self, segment_id: int, *, emit: bool = True) -> None:
+        row = self.model.row_of(segment_id)
+        if row < 0:
+            return
+        index = self.model.index(row, 0)
+        self.table.blockSignals(not emit)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.blockSignals(False)
+        self.table.scrollTo(index)
+        self._set_editor(self.model.segments[row])
+
+    # ------------------------------------------------------------------ editor
+
+    def _row_changed(self, current: object, _previous: object) -> None:
+        self._commit_memo()
+        index = self.table.currentIndex()
+        if not index.isValid():
+            self._set_editor(None)
+            return
+        segment_id = int(index.data(SEGMENT_ID_ROLE))
+        self._set_editor(self.model.segment(segment_id))
+        self.segmentSelected.emit(segment_id)
+
+    def _set_editor(self, seg: SegmentInfo | None) -> None:
+        self._current = seg
+        enabled = seg is not None
+        for widget in (self.memo, self.rating, self.remove_button, self.resize_button):
+            widget.setEnabled(enabled)
+        self.memo.blockSignals(True)
+        self.memo.setPlainText(seg.memo if seg is not None else "")
+        self.memo.blockSignals(False)
+        self.rating.clear()
+        if seg is None:
+            self.title.setText("No segment selected")
+            return
+        self.title.setText(f"<b>{seg.code_path}</b> — {seg.coder_name}")
+        code = self.code_lookup(seg.code_id)
+        scale = code.rating if code is not None else None
+        if scale is None:
+            self.rating.addItem("no rating scale", None)
+            self.rating.setEnabled(False)
+            return
+        self.rating.addItem("not rated", None)
+        for value in range(scale.min, scale.max + 1):
+            label = scale.labels.get(value, "")
+            self.rating.addItem(f"{value} {label}".strip(), value)
+        self.rating.setCurrentIndex(max(0, self.rating.findData(seg.rating)) if seg.rating is not None else 0)
+
+    def _commit_memo(self) -> None:
+        seg = self._current
+        if seg is None:
+            return
+        text = self.memo.toPlainText()
+        if text != seg.memo:
+            self._current = replace(seg, memo=text)  # the reload this edit causes must not repeat it
+            self.memoEdited.emit(seg.id, text)
+
+    def _commit_rating(self, index: int) -> None:
+        seg = self._current
+        value = self.rating.itemData(index)
+        if seg is not None and value != seg.rating:
+            self._current = replace(seg, rating=value)
+            self.ratingEdited.emit(seg.id, value)
+
+    def _remove(self) -> None:
+        if self._current is not None:
+            self.removeRequested.emit(self._current.id)
+
+    def _resize(self) -> None:
+        if self._current is not None:
+            self.resizeRequested.emit(self._current.id)

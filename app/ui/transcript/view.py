@@ -1,0 +1,394 @@
+"""The transcript view: one transcript's text, with times, speakers, code highlights and stripes.
+
+Built on QPlainTextEdit because its layout is lazy per block: only the visible paragraphs are laid
+out and painted, which keeps a 10^4-utterance transcript smooth (see benchmarks/bench_workspace.py).
+The document holds exactly the stored transcript text (utterances joined by ``\\n``), so a
+document position is a UTF-16 offset of that text; ``Utf16Map`` converts to the code points the
+core stores, here and nowhere else. Times and speakers live in a left gutter instead of in the
+text, so selecting across utterances selects only transcript words.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextOption,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
+
+from app.core.dto import SegmentInfo, UtteranceInfo
+from app.core.text import Utf16Map
+from app.core.timeutil import format_ms
+from app.ui.suggestions.highlight import suggestion_format
+from app.ui.transcript.layers import ROLE_COLORS, Stripe, assign_stripes, stripes_at, tooltip_html
+
+HIGHLIGHT_ALPHA = 70
+CURRENT_ALPHA = 160
+LANE_WIDTH = 4
+LANE_GAP = 2
+
+
+class TranscriptView(QPlainTextEdit):
+    """Read-only, selectable transcript; emits what the researcher clicks and selects."""
+
+    segmentClicked = Signal(int)
+    utteranceClicked = Signal(object)  # UtteranceInfo
+    currentUtteranceChanged = Signal(object)  # UtteranceInfo | None
+    codePopupRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.setCenterOnScroll(False)
+        font = QFont(self.font())
+        font.setPointSizeF(max(10.5, font.pointSizeF() * 1.1))
+        self.setFont(font)
+        self.document().setDocumentMargin(6)
+        self.text = ""
+        self.transcript_id: int | None = None
+        self.kind = "session"
+        self.utterances: list[UtteranceInfo] = []
+        self._starts: list[int] = []
+        self._by_start: dict[int, UtteranceInfo] = {}
+        self._u16 = Utf16Map("")
+        self._segments: list[SegmentInfo] = []
+        self._colors: dict[int, str] = {}
+        self.stripes: list[Stripe] = []
+        self._n_lanes = 0
+        self._current_segment: int | None = None
+        self._code_selections: list[QTextEdit.ExtraSelection] = []
+        self._external: list[QTextEdit.ExtraSelection] = []
+        self._last_utterance: UtteranceInfo | None = None
+        self.gutter = _Gutter(self)
+        self.updateRequest.connect(self._update_gutter)
+        self.cursorPositionChanged.connect(self._cursor_moved)
+        self.viewport().setMouseTracking(True)
+        self._update_margins()
+
+    # ------------------------------------------------------------------ content
+
+    def set_transcript(
+        self, transcript_id: int | None, text: str, utterances: Sequence[UtteranceInfo], kind: str
+    ) -> None:
+        """Show a transcript (``None`` clears the view)."""
+        self.transcript_id = transcript_id
+        self.text = text
+        self.kind = kind
+        self.utterances = sorted(utterances, key=lambda u: u.start_char)
+        self._starts = [u.start_char for u in self.utterances]
+        self._by_start = {u.start_char: u for u in self.utterances}
+        self._u16 = Utf16Map(text)
+        self._segments = []
+        self.stripes = []
+        self._code_selections = []
+        self._external = []
+        self._current_segment = None
+        self._last_utterance = None
+        self.setPlainText(text)
+        self._update_margins()
+        self._apply_selections()
+
+    def set_segments(
+        self,
+        segments: Sequence[SegmentInfo],
+        colors: dict[int, str],
+        coder_order: Sequence[int] = (),
+    ) -> None:
+        """Paint these (already filtered) segments of the shown transcript."""
+        self._segments = [s for s in segments if s.transcript_id == self.transcript_id]
+        self._colors = dict(colors)
+        self.stripes = assign_stripes(self._segments, self._colors, coder_order)
+        self._n_lanes = 1 + max((s.lane for s in self.stripes), default=-1)
+        self._rebuild_code_selections()
+        self._update_margins()
+        self.gutter.update()
+
+    def set_current_segment(self, segment_id: int | None) -> None:
+        self._current_segment = segment_id
+        self._rebuild_code_selections()
+
+    def setExtraSelections(self, selections: Sequence[QTextEdit.ExtraSelection]) -> None:  # noqa: N802
+        """Selections from outside (the suggestions hookup) are kept beside the code highlights."""
+        self._external = list(selections)
+        self._apply_selections()
+
+    def set_suggestion_spans(self, spans: Sequence[tuple[int, int, str]]) -> None:
+        """Pending suggestions (code points, colour) in their own dotted style, never like coding."""
+        out = []
+        for start, end, color in spans:
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor = self._cursor_for(start, end)
+            sel.format = suggestion_format(color)
+            out.append(sel)
+        self.setExtraSelections(out)
+
+    # ------------------------------------------------------------------ positions
+
+    def to_codepoint(self, u16: int) -> int:
+        return self._u16.to_codepoint(u16)
+
+    def to_utf16(self, cp: int) -> int:
+        return self._u16.to_utf16(cp)
+
+    def selected_span(self) -> tuple[int, int] | None:
+        """The selection in code points, trimmed of surrounding white space; None if empty."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        start = self.to_codepoint(cursor.selectionStart())
+        end = self.to_codepoint(cursor.selectionEnd())
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return (start, end) if end > start else None
+
+    def select_span(self, start: int, end: int, *, scroll: bool = True) -> None:
+        self.setTextCursor(self._cursor_for(start, end))
+        if scroll:
+            self.centerCursor()
+
+    def utterance_at(self, cp: int) -> UtteranceInfo | None:
+        index = bisect.bisect_right(self._starts, cp) - 1
+        return self.utterances[index] if index >= 0 else None
+
+    def current_utterance(self) -> UtteranceInfo | None:
+        return self.utterance_at(self.to_codepoint(self.textCursor().position()))
+
+    def show_utterance(self, utterance: UtteranceInfo) -> None:
+        """Scroll to an utterance without disturbing a selection the researcher is making."""
+        if self.textCursor().hasSelection():
+            return
+        cursor = self._cursor_for(utterance.start_char, utterance.start_char)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+
+    def segment_ids_at(self, cp: int) -> list[int]:
+        return [s.segment_id for s in stripes_at(self.stripes, cp)]
+
+    def _cursor_for(self, start: int, end: int) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.to_utf16(start))
+        cursor.setPosition(self.to_utf16(end), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    # ------------------------------------------------------------------ painting
+
+    def _rebuild_code_selections(self) -> None:
+        out = []
+        for stripe in self.stripes:
+            color = QColor(stripe.color)
+            is_current = stripe.segment_id == self._current_segment
+            color.setAlpha(CURRENT_ALPHA if is_current else HIGHLIGHT_ALPHA)
+            fmt = QTextCharFormat()
+            fmt.setBackground(color)
+            if is_current:
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+                fmt.setUnderlineColor(QColor(stripe.color).darker(150))
+            sel = QTextEdit.ExtraSelection()
+            sel.cursor = self._cursor_for(stripe.start, stripe.end)
+            sel.format = fmt
+            out.append(sel)
+        self._code_selections = out
+        self._apply_selections()
+
+    def _apply_selections(self) -> None:
+        super().setExtraSelections(self._code_selections + self._external)
+
+    def gutter_width(self) -> int:
+        fm = QFontMetrics(self.gutter.font())
+        width = fm.horizontalAdvance("00:00:00") + fm.horizontalAdvance("WWW") + 22
+        if self.kind == "recall":
+            width += fm.horizontalAdvance("▶ 00:00:00") + 8
+        return width + self._n_lanes * (LANE_WIDTH + LANE_GAP) + 6
+
+    def _update_margins(self) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+        cr = self.contentsRect()
+        self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._update_margins()
+
+    def _update_gutter(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self.gutter.scroll(0, dy)
+        else:
+            self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
+
+    def visible_range(self) -> tuple[int, int]:
+        """Code points of the first and past-the-last visible character."""
+        first = self.cursorForPosition(QPoint(0, 0)).position()
+        vp = self.viewport()
+        last = self.cursorForPosition(QPoint(vp.width() - 1, vp.height() - 1)).position()
+        return self.to_codepoint(first), self.to_codepoint(last) + 1
+
+    # ------------------------------------------------------------------ interaction
+
+    def _cursor_moved(self) -> None:
+        utt = self.current_utterance()
+        if utt is not self._last_utterance:
+            self._last_utterance = utt
+            self.currentUtteranceChanged.emit(utt)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton or self.textCursor().hasSelection():
+            return
+        cp = self.to_codepoint(self.cursorForPosition(event.position().toPoint()).position())
+        ids = self.segment_ids_at(cp)
+        if ids:
+            # Repeated clicks on stacked highlights walk through them.
+            following = ids[(ids.index(self._current_segment) + 1) % len(ids)] if (
+                self._current_segment in ids
+            ) else ids[0]
+            self.segmentClicked.emit(following)
+        utt = self.utterance_at(cp)
+        if utt is not None:
+            self.utteranceClicked.emit(utt)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            self.codePopupRequested.emit()
+            return
+        if event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self.codePopupRequested.emit()
+            return
+        super().keyPressEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            cp = self.to_codepoint(self.cursorForPosition(event.pos()).position())
+            hits = stripes_at(self.stripes, cp)
+            if hits:
+                QToolTip.showText(event.globalPos(), tooltip_html(hits), self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
+
+class _Gutter(QWidget):
+    """Left margin: time (and session time in recall), speaker in its role colour, code stripes."""
+
+    def __init__(self, view: TranscriptView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.setMouseTracking(True)
+        font = QFont(view.font())
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        self.setFont(font)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.view.gutter_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        view = self.view
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), QColor("#f6f7f9"))
+        painter.setPen(QColor("#e0e3e8"))
+        painter.drawLine(self.width() - 1, event.rect().top(), self.width() - 1, event.rect().bottom())
+        fm = QFontMetrics(self.font())
+        time_w = fm.horizontalAdvance("00:00:00") + 8
+        recall_w = fm.horizontalAdvance("▶ 00:00:00") + 8 if view.kind == "recall" else 0
+        block = view.firstVisibleBlock()
+        offset = view.contentOffset()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        while block.isValid():
+            geometry = view.blockBoundingGeometry(block).translated(offset)
+            top = int(geometry.top())
+            if top > event.rect().bottom():
+                break
+            utt = view._by_start.get(view.to_codepoint(block.position()))
+            if utt is not None and block.isVisible():
+                line_h = fm.height()
+                y = top + view.document().documentMargin() + 1
+                painter.setPen(QColor("#6b7280"))
+                painter.setFont(self.font())
+                painter.drawText(QRect(4, int(y), time_w, line_h), 0, format_ms(utt.start_ms))
+                x = 4 + time_w
+                if recall_w:
+                    if utt.session_start_ms is not None:
+                        painter.setPen(QColor("#b45309"))
+                        painter.drawText(
+                            QRect(x, int(y), recall_w, line_h), 0, "▶ " + format_ms(utt.session_start_ms)
+                        )
+                    x += recall_w
+                painter.setPen(QColor(ROLE_COLORS.get(utt.role, ROLE_COLORS["other"])))
+                painter.setFont(bold)
+                painter.drawText(QRect(x, int(y), fm.horizontalAdvance("WWW") + 8, line_h), 0, utt.speaker)
+            block = block.next()
+        self._paint_stripes(painter)
+        painter.end()
+
+    def stripe_x(self, lane: int) -> int:
+        return self.width() - 4 - (self.view._n_lanes - lane) * (LANE_WIDTH + LANE_GAP)
+
+    def _stripe_rects(self) -> list[tuple[Stripe, QRect]]:
+        view = self.view
+        if not view.stripes:
+            return []
+        first, last = view.visible_range()
+        out = []
+        height = self.height()
+        for stripe in view.stripes:
+            if stripe.end <= first or stripe.start >= last:
+                continue
+            top = 0
+            if stripe.start >= first:
+                top = view.cursorRect(view._cursor_for(stripe.start, stripe.start)).top()
+            bottom = height
+            if stripe.end <= last:
+                end_pos = max(stripe.start, stripe.end - 1)
+                bottom = view.cursorRect(view._cursor_for(end_pos, end_pos)).bottom()
+            out.append((stripe, QRect(self.stripe_x(stripe.lane), top, LANE_WIDTH, bottom - top)))
+        return out
+
+    def _paint_stripes(self, painter: QPainter) -> None:
+        for stripe, rect in self._stripe_rects():
+            color = QColor(stripe.color)
+            if stripe.segment_id == self.view._current_segment:
+                color = color.darker(130)
+            painter.fillRect(rect, color)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            hits = [s for s, r in self._stripe_rects() if r.adjusted(-1, 0, 1, 0).contains(event.pos())]
+            if hits:
+                QToolTip.showText(event.globalPos(), tooltip_html(hits), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        point = event.position().toPoint()
+        for stripe, rect in self._stripe_rects():
+            if rect.adjusted(-1, 0, 1, 0).contains(point):
+                self.view.segmentClicked.emit(stripe.segment_id)
+                return
+        cursor = self.view.cursorForPosition(QPoint(0, point.y()))
+        utt = self.view.utterance_at(self.view.to_codepoint(cursor.position()))
+        if utt is not None:
+            self.view.utteranceClicked.emit(utt)
