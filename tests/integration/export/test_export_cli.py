@@ -49,7 +49,7 @@ def _import(project: Project, tmp_path: Path, name: str, text: str, kind: str) -
 
 @pytest.fixture
 def coded(project: Project, tmp_path: Path) -> Path:
-    """Session 12 with a session and a recall transcript, two coders, a time segment, suggestions."""
+    """Session 12: a session and a recall transcript, two coders, a time segment, suggestions."""
     src = tmp_path / "src"
     src.mkdir()
     s_tid = _import(project, src, "s12", SESSION, "session")
@@ -125,7 +125,7 @@ def test_csv_filters_and_suggestions(coded: Path, tmp_path: Path, cli: Any) -> N
     rows = _csv(out)
     assert {r["coder"] for r in rows} == {"Ben"} and len(rows) == 3
     out = tmp_path / "withdrawal.csv"
-    assert cli("export", str(coded), str(out), "--codes", "Rupture/Withdrawal/Denial").returncode == 0
+    assert cli("export", str(coded), str(out), "--codes", DENIAL).returncode == 0
     assert {r["code_path"] for r in _csv(out)} == {DENIAL}
     out = tmp_path / "sug.csv"
     result = cli("export", str(coded), str(out), "--suggestions", "--coders", "Ana")

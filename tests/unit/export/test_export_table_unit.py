@@ -52,8 +52,14 @@ def _row(**changes: object) -> ExportRow:
 CODES = [
     ExportCode("Rupture", "Rupture", 0, codable=False, color="#aa0000"),
     ExportCode("Rupture/Withdrawal", "Withdrawal", 1, codable=False),
-    ExportCode("Rupture/Withdrawal/Minimal response", "Minimal response", 2,
-               definition="Short answers.", color="#1f77b4", rating="significance 1-5"),  # fmt: skip
+    ExportCode(
+        "Rupture/Withdrawal/Minimal response",
+        "Minimal response",
+        2,
+        definition="Short answers.",
+        color="#1f77b4",
+        rating="significance 1-5",
+    ),
     ExportCode("Resolution: what the therapist does [T]", "Resolution: what...", 0, codable=False),
     ExportCode("Resolution: what the therapist does [T]/Apology", "Apology", 1, color="#00aa00"),
 ]
@@ -102,8 +108,13 @@ def test_csv_bytes_bom_quoting_newlines_accents(tmp_path: Path) -> None:
     out = tmp_path / "x.csv"
     rows = [
         _row(),
-        _row(segment_id="2", text='She said "fine",\nthen left — café', memo="=1+1", rating=None,
-             start_ms=None),  # fmt: skip
+        _row(
+            segment_id="2",
+            text='She said "fine",\nthen left — café',
+            memo="=1+1",
+            rating=None,
+            start_ms=None,
+        ),
         _row(segment_id="", status="pending", score=0.8125, coder="suggester"),
     ]
     assert write_csv(rows, out) == 3
@@ -147,8 +158,12 @@ def test_xlsx_sheets_header_filter_and_no_formulas(tmp_path: Path) -> None:
     out = tmp_path / "x.xlsx"
     rows = [
         _row(),
-        _row(segment_id="2", code_path="Resolution: what the therapist does [T]/Apology",
-             memo="=HYPERLINK(\"http://x\")", text="ok\x07"),  # fmt: skip
+        _row(
+            segment_id="2",
+            code_path="Resolution: what the therapist does [T]/Apology",
+            memo='=HYPERLINK("http://x")',
+            text="ok\x07",
+        ),
     ]
     assert write_xlsx(rows, CODES, out) == 2
     wb = load_workbook(out)
@@ -190,9 +205,13 @@ def test_word_report_headings_and_quotations(tmp_path: Path) -> None:
     quotes = [p for p in doc.paragraphs if p.style.name == "Quote"]
     assert [q.text for q in quotes] == ["Fine, I guess.", "Fine, I guess."]
     border = quotes[0]._p.pPr.xpath("./w:pBdr/w:left")
-    assert border and border[0].get(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}color"
-    ).lower() == "1f77b4"
+    assert (
+        border
+        and border[0]
+        .get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}color")
+        .lower()
+        == "1f77b4"
+    )
     meta = next(t for t in texts if t.startswith("Session 12"))
     assert "00:00:05–00:00:20" in meta and "coder Ana" in meta and "rating 3" in meta
     assert any("Closes down — note the sigh." in t for t in texts)
