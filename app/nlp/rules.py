@@ -286,44 +286,49 @@ class RuleMatcher:
         sentence = self.sentence.may_match(tokens, owner, n)
         return plain.astype(np.int8) | (sentence.astype(np.int8) << 1)
 
-    def match_units(
+    def phrase_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """(match id, start char, end char) of the phrase patterns in one doc."""
+        if not len(self.phrases):
+            return []
+        out = []
+        for match_id, s, e in self.phrases(doc):
+            last = doc[e - 1]
+            out.append((match_id, doc[s].idx, last.idx + len(last)))
+        return out
+
+    def match_texts(
         self,
-        doc: Doc,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        offsets: np.ndarray,
         texts: Sequence[str],
         groups: np.ndarray,
+        phrase_matches: Sequence[list[tuple[int, int, int]]] | None = None,
     ) -> list[tuple[int, RuleHit]]:
-        """Hits per unit of a doc that holds many units (a transcript tokenised once).
+        """Hits per utterance text (positions relative to ``texts[k]``).
 
-        Unit k is tokens ``starts[k]:ends[k]`` and characters from ``offsets[k]`` of ``doc``;
-        its text is ``texts[k]``. Hit positions are relative to the unit's text. Phrases are
-        matched over the whole doc at once; token patterns only on units ``groups`` allows.
+        ``phrase_matches`` are the phrase matches already found while tokenising (else they
+        are found here); token patterns run only on the texts ``groups`` (from ``may_match``)
+        allows, tokenised again, with sentence starts where patterns test them.
         """
         found: dict[int, list[tuple[int, int, int]]] = {}
-        if len(self.phrases):
-            for match_id, s, e in self.phrases(doc):
-                k = int(np.searchsorted(ends, s, side="right"))
-                if k < len(starts) and starts[k] <= s and e <= ends[k]:
-                    a, b = doc[s].idx, doc[e - 1].idx + len(doc[e - 1])
-                    found.setdefault(k, []).append((match_id, a - offsets[k], b - offsets[k]))
+        if phrase_matches is None:
+            phrase_matches = [self.phrase_matches(self.nlp.make_doc(t)) for t in texts]
+        for k, matches in enumerate(phrase_matches):
+            if matches:
+                found[k] = list(matches)
         for k_np in np.nonzero(groups)[0]:
             k = int(k_np)
+            doc = self.nlp.make_doc(texts[k])
             try:
-                if groups[k] & 1 and len(self.plain.matcher):
-                    span = doc[int(starts[k]) : int(ends[k])]
-                    for match_id, s, e in self.plain.matcher(span):
-                        a, b = span[s].idx, span[e - 1].idx + len(span[e - 1])
-                        found.setdefault(k, []).append((match_id, a - offsets[k], b - offsets[k]))
+                plain = groups[k] & 1 and len(self.plain.matcher)
+                token_matches = list(self.plain.matcher(doc)) if plain else []
                 if groups[k] & 2 and len(self.sentence.matcher):
-                    own = with_sentences(self.nlp, self.nlp.make_doc(texts[k]))
-                    for match_id, s, e in self.sentence.matcher(own):
-                        b = own[e - 1].idx + len(own[e - 1])
-                        found.setdefault(k, []).append((match_id, own[s].idx, b))
+                    token_matches += self.sentence.matcher(with_sentences(self.nlp, doc))
             except ValueError as exc:  # a pattern needing a tagger or parser fails only here
                 if str(exc) not in self.problems:
                     self.problems.append(str(exc))
+                continue
+            for match_id, s, e in token_matches:
+                last = doc[e - 1]
+                found.setdefault(k, []).append((match_id, doc[s].idx, last.idx + len(last)))
         return [
             (k, hit)
             for k, matches in sorted(found.items())
@@ -355,9 +360,8 @@ class RuleMatcher:
 
         ``groups`` (from ``may_match``) says which token-pattern groups to try on this doc.
         """
-        n = np.array([len(doc)])
-        hits = self.match_units(
-            doc, np.array([0]), n, np.array([0]), [doc.text], np.array([groups], dtype=np.int8)
+        hits = self.match_texts(
+            [doc.text], np.array([groups], dtype=np.int8), [self.phrase_matches(doc)]
         )
         return [
             RuleHit(h.code_key, offset + h.start_char, offset + h.end_char, h.score)

@@ -21,7 +21,8 @@ from app.nlp.model import Candidate, TrainedModel, TrainingCancelled
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+
+    from app.nlp.rules import RuleMatcher
 
 DEFAULT_MIN_SCORE = 0.35
 Progress = Callable[[float, str], None]
@@ -58,47 +59,48 @@ def choose_matrix(
 
 @dataclass
 class _Batch:
-    """One transcript's units tokenised as one doc (cheaper than a doc per utterance)."""
+    """One transcript's units: LOWER hashes laid end to end, and phrase matches per unit."""
 
     units: list[UnitRecord]
-    doc: Doc
     lower: np.ndarray
-    idx: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-    offsets: np.ndarray
+    phrase_matches: list[list[tuple[int, int, int]]]
 
 
-def _batches(nlp: Language, units: Sequence[UnitRecord]) -> Iterator[_Batch]:
-    """Consecutive units of one transcript joined by spaces and tokenised once.
+def _batches(nlp: Language, units: Sequence[UnitRecord], matcher: RuleMatcher) -> Iterator[_Batch]:
+    """Units grouped by transcript, each utterance tokenised on its own and dropped at once.
 
-    A space, not a newline: spaCy splits on spaces first and caches each chunk, so a newline
-    glued between two words would make every boundary a new, uncached chunk.
+    Only the hashes and phrase matches are kept: holding on to thousands of docs makes spaCy's
+    allocations several times slower, and one doc per transcript would lose the tokenizer's
+    cache (it stops caching a doc's chunks after its first special case, "don't", "I'm").
+    Utterances that need the Matcher are tokenised again later (they are few).
     """
-    from spacy.attrs import IDX
-
     from app.nlp.context_bow import lower_array
 
-    i = 0
-    while i < len(units):
-        j = i
-        while j < len(units) and units[j].transcript_id == units[i].transcript_id:
-            j += 1
-        group = list(units[i:j])
-        i = j
-        lengths = np.array([len(u.text) for u in group], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-        doc = nlp.make_doc(" ".join(u.text for u in group))
-        idx = np.asarray(doc.to_array(IDX), dtype=np.int64)
-        yield _Batch(
-            group,
-            doc,
-            lower_array(doc),
-            idx,
-            np.searchsorted(idx, offsets, side="left"),
-            np.searchsorted(idx, offsets + lengths, side="left"),
-            offsets,
-        )
+    group: list[UnitRecord] = []
+    lowers: list[np.ndarray] = []
+    phrases: list[list[tuple[int, int, int]]] = []
+    texts = (u.text for u in units)
+    docs = nlp.tokenizer.pipe(texts, batch_size=1000)  # type: ignore[union-attr]
+    for unit, doc in zip(units, docs, strict=True):
+        if group and unit.transcript_id != group[0].transcript_id:
+            yield _batch(group, lowers, phrases)
+            group, lowers, phrases = [], [], []
+        group.append(unit)
+        lowers.append(lower_array(doc))
+        phrases.append(matcher.phrase_matches(doc) if matcher else [])
+    if group:
+        yield _batch(group, lowers, phrases)
+
+
+def _batch(
+    group: list[UnitRecord], lowers: list[np.ndarray], phrases: list[list[tuple[int, int, int]]]
+) -> _Batch:
+    sizes = np.array([len(x) for x in lowers], dtype=np.int64)
+    ends = np.cumsum(sizes)
+    lower = np.concatenate(lowers).astype(np.uint64) if lowers else np.zeros(0, np.uint64)
+    return _Batch(group, lower, ends - sizes, ends, phrases)
 
 
 @dataclass
@@ -111,7 +113,7 @@ class _Rows:
     candidates: list[Candidate]
 
 
-def _model_rows(batch: _Batch, fast: bool, sentence_level: bool) -> _Rows:
+def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) -> _Rows:
     """Utterances (then, for sentence-level models, their sentences) of a batch as model rows."""
     from app.nlp.context_bow import batch_sequences, concat_ranges, context_sequence
     from app.nlp.rules import sentence_spans
@@ -148,10 +150,12 @@ def _model_rows(batch: _Batch, fast: bool, sentence_level: bool) -> _Rows:
             for a, b in sentences if len(sentences) > 1 else ():
                 spans.append((unit, unit.start_char + a, unit.start_char + b))
                 if fast:
-                    base = batch.offsets[k]
-                    ta, tb = np.searchsorted(batch.idx, [base + a, base + b], side="left")
+                    doc = nlp.make_doc(unit.text)
+                    idx = np.fromiter((t.idx for t in doc), dtype=np.int64, count=len(doc))
+                    ta, tb = np.searchsorted(idx, [a, b], side="left")
+                    own = batch.lower[batch.starts[k] + ta : batch.starts[k] + tb]
                     role = unit.prev_role if prev is not None else None
-                    seq = context_sequence(batch.lower[ta:tb], unit.role, prev, role)
+                    seq = context_sequence(own, unit.role, prev, role)
                     extra_flat.append(seq)
                     extra_len.append(len(seq))
                 else:
@@ -194,16 +198,13 @@ def suggest_units(
     lengths: list[np.ndarray] = []
     slow: list[Candidate] = []
     done = 0
-    for batch in _batches(nlp, units):
+    for batch in _batches(nlp, units, matcher):
         if cancelled is not None and cancelled():
             raise TrainingCancelled()
         texts = [u.text for u in batch.units]
         if matcher:
             owns = [batch.lower[a:b] for a, b in zip(batch.starts, batch.ends, strict=True)]
-            groups = matcher.may_match(owns)
-            hits = matcher.match_units(
-                batch.doc, batch.starts, batch.ends, batch.offsets, texts, groups
-            )
+            hits = matcher.match_texts(texts, matcher.may_match(owns), batch.phrase_matches)
             for k, hit in hits:
                 unit = batch.units[k]
                 out.append(
@@ -217,7 +218,7 @@ def suggest_units(
                     )
                 )
         if labels:
-            rows = _model_rows(batch, fast, sentence_level)
+            rows = _model_rows(nlp, batch, fast, sentence_level)
             spans.extend(rows.spans)
             flats.append(rows.flat)
             lengths.append(rows.lengths)

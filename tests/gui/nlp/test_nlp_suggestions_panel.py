@@ -152,6 +152,14 @@ def test_background_training_progress_and_cancel(project: Any, qtbot: Any) -> No
     assert "cancel" in widget.status.text()
 
 
+def _suggestion_marks(view: Any) -> list[Any]:
+    """The transcript's extra selections painted as suggestions (not coding highlights)."""
+    from PySide6.QtGui import QTextFormat
+
+    key = QTextFormat.Property.UserProperty + 1
+    return [s for s in view.extraSelections() if s.format.property(key) == "suggestion"]
+
+
 def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> None:
     from app.core.codebook import add_scheme, list_codes
     from app.core.project import create_project
@@ -186,15 +194,14 @@ def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> N
     hookup.action.trigger()
     assert not hookup.dock.isHidden() and hookup.panel is not None
     assert hookup.panel.model.rowCount() == 1
-    sels = window.transcript_view.extraSelections()
-    assert len(sels) == 1
+    assert len(_suggestion_marks(window.transcript_view)) == 1
     cursor = window.transcript_view.textCursor()
     assert cursor.selectedText() == "I want to quit drinking."
     window.activateWindow()
     hookup.panel.table.setFocus()
     with qtbot.waitSignal(hookup.panel.codingChanged):
         qtbot.keyClick(hookup.panel.table, Qt.Key.Key_A)
-    assert window.transcript_view.extraSelections() == []  # accepted: no longer pending
+    assert _suggestion_marks(window.transcript_view) == []  # accepted: no longer pending
     window.undo_stack.undo()
-    assert len(window.transcript_view.extraSelections()) == 1
+    assert len(_suggestion_marks(window.transcript_view)) == 1
     window.grab().save("/tmp/nlp_window.png")
