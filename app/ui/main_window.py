@@ -1,129 +1,491 @@
-"""Main window: project navigator, transcript, codebook."""
+"""Main window: navigator, transcript, codebook, segments, video; one undo stack for all of it.
+
+Layout: the transcript (with its find bar) is the centre; docks hold the session navigator and
+the video (left), the codebook and the segment list with its memo/rating editor (right). Other
+parts of the app plug in through their hookups (import, codebook, agreement, suggestions), which
+look for ``self.undo_stack``, ``self.transcript_view`` and ``self.coder_name``. Dock layout and
+window geometry persist per user (``app/ui/settings.py``).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QStandardItem, QStandardItemModel
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
-    QTreeView,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
-from app.core.codebook import list_codes
+from app.core.coding import RemoveSegment
+from app.core.dto import UtteranceInfo
 from app.core.errors import UserError
-from app.core.project import Project, open_project
-from app.core.sessions import list_sessions, list_transcripts, transcript_text
+from app.core.importing import default_user
+from app.core.project import Project, create_project, open_project
+from app.core.timeutil import format_ms
+from app.ui import settings
+from app.ui.about import show_about
 from app.ui.agreement.hookup import install_agreement
+from app.ui.codebook.hookup import install_codebook
 from app.ui.importing.hookup import install_import
+from app.ui.navigator import Navigator
+from app.ui.segments.panel import SegmentPanel
 from app.ui.suggestions.hookup import install_suggestions
-
-TRANSCRIPT_ROLE = Qt.ItemDataRole.UserRole + 1
+from app.ui.transcript.code_popup import CodePopup
+from app.ui.transcript.coding import CodingController
+from app.ui.transcript.find_bar import FindBar
+from app.ui.transcript.view import TranscriptView
+from app.ui.undo import make_undo_actions
+from app.ui.video.follow import VideoFollower
+from app.ui.video.pane import VideoPane
 
 
 class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None
+        self.coder_name = settings.coder_name()
         self.setWindowTitle("IPR Workbench")
-        self.resize(1200, 800)
-        self.transcript_view = QPlainTextEdit(readOnly=True)
-        self.setCentralWidget(self.transcript_view)
+        self.resize(1400, 860)
+        self.undo_stack = QUndoStack(self)
 
-        self.navigator_model = QStandardItemModel(self)
-        self.navigator_model.setHorizontalHeaderLabels(["Sessions"])
-        self.navigator = QTreeView()
-        self.navigator.setModel(self.navigator_model)
-        self.navigator.clicked.connect(self._show_transcript)
-        dock = QDockWidget("Sessions", self)
-        dock.setObjectName("sessions_dock")
-        dock.setWidget(self.navigator)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.transcript_view = TranscriptView()
+        self.find_bar = FindBar(self.transcript_view)
+        workspace = QWidget()
+        layout = QVBoxLayout(workspace)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.transcript_title = QLabel()
+        self.transcript_title.setContentsMargins(8, 4, 8, 4)
+        self.transcript_title.setStyleSheet("font-weight: 600; color: #374151;")
+        layout.addWidget(self.transcript_title)
+        layout.addWidget(self.transcript_view, 1)
+        layout.addWidget(self.find_bar)
+        from app.ui.start_page import StartPage
 
-        self.codebook_model = QStandardItemModel(self)
-        self.codebook_model.setHorizontalHeaderLabels(["Code", "Key"])
-        self.codebook_view = QTreeView()
-        self.codebook_view.setModel(self.codebook_model)
-        dock = QDockWidget("Codebook", self)
-        dock.setObjectName("codebook_dock")
-        dock.setWidget(self.codebook_view)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.start_page = StartPage()
+        self.start_page.openRequested.connect(self.open_interactively)
+        self.start_page.browseRequested.connect(self._ask_open)
+        self.start_page.newRequested.connect(self._ask_new)
+        self.start_page.demoRequested.connect(self.open_demo)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_page)
+        self.stack.addWidget(workspace)
+        self.setCentralWidget(self.stack)
 
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._ask_open)
-        file_menu.addAction(open_action)
+        self.navigator = Navigator()
+        self.navigator.transcriptChosen.connect(self.show_transcript)
+        self.navigator_dock = self._dock("Sessions", "sessions_dock", self.navigator, left=True)
+        self.video = VideoPane()
+        self.video_dock = self._dock("Video", "video_dock", self.video, left=True)
+        self.segment_panel = SegmentPanel()
+        self.segments_dock = self._dock("Segments", "segments_dock", self.segment_panel, left=False)
+
+        self.coding = CodingController(
+            self.transcript_view, self.segment_panel, self.undo_stack, self.report, self
+        )
+        self.coding.segmentsReloaded.connect(self._after_reload)
+        self.coding.codeApplied.connect(lambda _sid: self.suggestions_hookup.notify_coding_grew())
+        self.follower = VideoFollower(self.transcript_view, self.video, self)
+        self.transcript_view.currentUtteranceChanged.connect(self._show_position)
+        self.transcript_view.codePopupRequested.connect(self.code_popup)
+
+        self._build_menus()
+        self._build_toolbar()
+        self.status_coder = QLabel()
+        self.status_position = QLabel()
+        self.status_clock = QLabel()
+        for label in (self.status_position, self.status_clock, self.status_coder):
+            self.statusBar().addPermanentWidget(label)
+        self.setDockNestingEnabled(True)
+        self.tabifyDockWidget(self.codebook_hookup.dock, self.suggestions_hookup.dock)
+        self.codebook_hookup.dock.raise_()
+        self._restore_layout()
+        self.start_page.set_recent(settings.recent_projects())
+        self._update_status_coder()
+
+    # ------------------------------------------------------------------ building
+
+    def _dock(self, title: str, name: str, widget: QWidget, *, left: bool) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        area = (
+            Qt.DockWidgetArea.LeftDockWidgetArea if left else Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu: object, text: str, slot: object, shortcut: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New project…", self._ask_new, "Ctrl+N")
+        self._action(file_menu, "&Open project…", self._ask_open, "Ctrl+O")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(file_menu, "Open the &demo project", self.open_demo)
+        file_menu.addSeparator()
         # File > Import… (Ctrl+I) and files dropped on the window open the import dialog
         self.import_hookup = install_import(self, file_menu, lambda: self.project, self.refresh)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self._action(file_menu, "&Close project", self.close_project, "Ctrl+W")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
+
+        edit = bar.addMenu("&Edit")
+        make_undo_actions(self.undo_stack, self, edit)
+        edit.addSeparator()
+        self._action(edit, "&Find in transcript…", self.find_bar.open_bar, "Ctrl+F")
+        self._action(edit, "Find &next", self.find_bar.find_next, "F3")
+
+        coding = bar.addMenu("&Coding")
+        self._action(coding, "&Apply code…", self.code_popup, "Ctrl+Space")
+        self._action(coding, "Edit &memo of the segment", self.focus_memo, "Ctrl+M")
+        self._action(coding, "&Remove segment", self._remove_current, "Ctrl+Del")
+        self._action(coding, "Fit segment to &selection", self._resize_current, "Ctrl+R")
+        coding.addSeparator()
+        self._action(coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C")
+        self.blind_action = self._action(coding, "&Blind coding", self._toggle_blind, "Ctrl+B")
+        self.blind_action.setCheckable(True)
+        self.blind_action.setChecked(settings.blind_mode())
+        self.consensus_action = self._action(
+            coding, "Show co&nsensus layer", self._toggle_consensus
+        )
+        self.consensus_action.setCheckable(True)
+        self.coding.blind = self.blind_action.isChecked()
+
+        view = bar.addMenu("&View")
+        self._action(
+            view, "&Sessions", lambda: self._focus(self.navigator_dock, self.navigator.tree), "F4"
+        )
+        self._action(view, "&Transcript", self.transcript_view.setFocus, "F5")
+        self._action(
+            view,
+            "Se&gments",
+            lambda: self._focus(self.segments_dock, self.segment_panel.table),
+            "F6",
+        )
+        self._action(view, "&Codebook", self._focus_codebook, "F7")
+        self._action(view, "&Play / pause video", self.video.toggle, "Ctrl+P")
+        view.addSeparator()
+        for dock in (self.navigator_dock, self.video_dock, self.segments_dock):
+            view.addAction(dock.toggleViewAction())
+
+        self.codebook_hookup = install_codebook(self, lambda: self.project, self.coding.apply_code)
+        view.addAction(self.codebook_hookup.dock.toggleViewAction())
         # Analysis > Compare coders… (agreement statistics, side by side, adjudication)
         self.agreement_hookup = install_agreement(
-            self, lambda: self.project, lambda: getattr(self, "undo_stack", None)
+            self, lambda: self.project, lambda: self.undo_stack
         )
         # Analysis > Suggested passages (spaCy suggestions dock; highlights in the transcript)
         self.suggestions_hookup = install_suggestions(self, lambda: self.project)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About IPR Workbench", lambda: show_about(self))
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Coder")
+        bar.setObjectName("coder_toolbar")
+        bar.addWidget(QLabel(" Coder: "))
+        self.coder_box = QComboBox()
+        self.coder_box.setMinimumWidth(140)
+        self.coder_box.activated.connect(self._coder_chosen)
+        bar.addWidget(self.coder_box)
+        self.blind_box = QCheckBox("Blind")
+        self.blind_box.setToolTip("Show only the active coder's coding (Ctrl+B)")
+        self.blind_box.setChecked(self.blind_action.isChecked())
+        self.blind_box.toggled.connect(self.blind_action.setChecked)
+        self.blind_action.toggled.connect(self.blind_box.setChecked)
+        bar.addWidget(self.blind_box)
+        self.consensus_box = QCheckBox("Consensus")
+        self.consensus_box.setToolTip("Show the consensus layer")
+        self.consensus_box.toggled.connect(self.consensus_action.setChecked)
+        self.consensus_action.toggled.connect(self.consensus_box.setChecked)
+        bar.addWidget(self.consensus_box)
+        self.addToolBar(bar)
+
+    # ------------------------------------------------------------------ project
 
     def open_project(self, target: str) -> None:
         project = open_project(target)
         if self.project is not None:
             self.project.close()
+        self.undo_stack.clear()
         self.project = project
+        if not self.coder_name:
+            self.coder_name = default_user(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
+        self.coding.set_project(project, self.coder_name)
+        self.transcript_view.set_transcript(None, "", [], "session")
+        self.stack.setCurrentIndex(1)
         self.refresh()
         self.suggestions_hookup.project_opened()
+        if not target.startswith(("postgresql", "sqlite:")):
+            self.start_page.set_recent(settings.add_recent_project(str(Path(target).resolve())))
+        first = self.navigator.first_transcript()
+        if first is not None:
+            self.show_transcript(first)
+        self.transcript_view.setFocus()
+
+    def open_interactively(self, target: str) -> bool:
+        try:
+            self.open_project(target)
+        except UserError as exc:
+            QMessageBox.critical(self, "Cannot open project", str(exc))
+            return False
+        return True
+
+    def close_project(self) -> None:
+        self.suggestions_hookup.shutdown()
+        if self.project is not None:
+            self.project.close()
+        self.project = None
+        self.undo_stack.clear()
+        self.coding.set_project(None, "")
+        self.transcript_view.set_transcript(None, "", [], "session")
+        self.navigator.clear()
+        self.video.set_source(None)
+        self.setWindowTitle("IPR Workbench")
+        self.start_page.set_recent(settings.recent_projects())
+        self.stack.setCurrentIndex(0)
 
     def refresh(self) -> None:
-        assert self.project is not None
-        self.navigator_model.removeRows(0, self.navigator_model.rowCount())
-        transcripts = list_transcripts(self.project)
-        for session in list_sessions(self.project):
-            item = QStandardItem(f"{session.name} ({session.n_segments})")
-            item.setEditable(False)
-            for t in (t for t in transcripts if t.session_id == session.id):
-                child = QStandardItem(f"{t.name} [{t.kind}] ({t.n_utterances})")
-                child.setEditable(False)
-                child.setData(t.id, TRANSCRIPT_ROLE)
-                item.appendRow(child)
-            self.navigator_model.appendRow(item)
-        self.navigator.expandAll()
-        self.codebook_model.removeRows(0, self.codebook_model.rowCount())
-        items: dict[int, QStandardItem] = {}
-        for code in list_codes(self.project):
-            name = QStandardItem(code.name)
-            name.setEditable(False)
-            name.setForeground(QBrush(QColor(code.color)))
-            key = QStandardItem(code.shortcut)
-            key.setEditable(False)
-            parent = items.get(code.parent_id) if code.parent_id is not None else None
-            (parent or self.codebook_model.invisibleRootItem()).appendRow([name, key])
-            items[code.id] = name
-        self.codebook_view.expandAll()
+        """Reload what the project holds (after an import, a switch, or on open)."""
+        if self.project is None:
+            return
+        self.navigator.load(self.project)
+        self.codebook_hookup.refresh()
+        self._fill_coders()
+        self.coding.reload()
 
-    def _show_transcript(self, index: object) -> None:
-        item = self.navigator_model.itemFromIndex(index)  # type: ignore[arg-type]
-        transcript_id = item.data(TRANSCRIPT_ROLE) if item is not None else None
-        if transcript_id is not None and self.project is not None:
-            self.transcript_view.setPlainText(transcript_text(self.project, int(transcript_id)))
-            self.suggestions_hookup.set_transcript(int(transcript_id))
+    def show_transcript(self, transcript_id: int) -> None:
+        if self.project is None:
+            return
+        from app.core.sessions import list_transcripts, list_utterances, transcript_text
+
+        info = next((t for t in list_transcripts(self.project) if t.id == transcript_id), None)
+        if info is None:
+            return
+        self.transcript_view.set_transcript(
+            transcript_id,
+            transcript_text(self.project, transcript_id),
+            list_utterances(self.project, transcript_id),
+            info.kind,
+        )
+        kind = "recall interview" if info.kind == "recall" else "session transcript"
+        self.transcript_title.setText(f"{info.session_name} — {info.name} ({kind})")
+        self.navigator.select_transcript(transcript_id)
+        self.coding.reload()
+        self.follower.set_session(self.project, info.session_id, info.kind)
+        self.suggestions_hookup.set_transcript(transcript_id)
+        self._show_position(self.transcript_view.current_utterance())
+
+    # ------------------------------------------------------------------ coders
+
+    def ask_coder_name(self) -> str | None:
+        """Ask who is coding (first run, or Coding > Switch coder); remembered per user."""
+        name, ok = QInputDialog.getText(
+            self, "Who is coding?", "Your name as a coder (segments are saved under it):",
+            text=self.coder_name,
+        )  # fmt: skip
+        if ok and name.strip():
+            self.set_coder(name.strip())
+            return name.strip()
+        return None
+
+    def ensure_coder_name(self) -> None:
+        if not settings.coder_name():
+            self.ask_coder_name()
+
+    def set_coder(self, name: str) -> None:
+        self.coder_name = name
+        settings.set_coder_name(name)
+        self.coding.set_coder(name)
+        self._fill_coders()
+        self._update_status_coder()
+        self._sync_codebook_counts()
+
+    def _coder_chosen(self, index: int) -> None:
+        name = self.coder_box.itemData(index)
+        if name is None:
+            self.ask_coder_name()
+            self._fill_coders()
+        elif name != self.coder_name:
+            self.set_coder(str(name))
+
+    def _fill_coders(self) -> None:
+        self.coder_box.blockSignals(True)
+        self.coder_box.clear()
+        humans = [c.name for c in self.coding.coders if c.kind == "human"]
+        if self.coder_name and self.coder_name not in humans:
+            humans.append(self.coder_name)
+        for name in sorted(humans, key=str.casefold):
+            self.coder_box.addItem(name, name)
+        self.coder_box.addItem("New coder…", None)
+        self.coder_box.setCurrentIndex(max(0, self.coder_box.findData(self.coder_name)))
+        self.coder_box.blockSignals(False)
+        has_consensus = bool(self.coding.consensus_coders())
+        self.consensus_action.setEnabled(has_consensus)
+        self.consensus_box.setEnabled(has_consensus)
+        self._update_status_coder()
+
+    def _toggle_blind(self, on: bool) -> None:
+        settings.set_blind_mode(on)
+        self.coding.set_blind(on)
+        self._update_status_coder()
+        self._sync_codebook_counts()
+
+    def _toggle_consensus(self, on: bool) -> None:
+        self.coding.set_show_consensus(on)
+
+    def _sync_codebook_counts(self) -> None:
+        panel = self.codebook_hookup.panel
+        if panel is not None:
+            coder = self.coding.coder
+            panel.set_coder(coder.id if coder is not None and self.coding.blind else None)
+
+    def _update_status_coder(self) -> None:
+        mode = "blind" if self.blind_action.isChecked() else "all coders shown"
+        self.status_coder.setText(f"Coder: <b>{self.coder_name or '—'}</b> ({mode})")
+
+    # ------------------------------------------------------------------ coding actions
+
+    def code_popup(self) -> int | None:
+        if self.project is None or self.transcript_view.transcript_id is None:
+            return None
+        popup = CodePopup(list(self.coding.codes.values()), self)
+        popup.move(self.transcript_view.mapToGlobal(self.transcript_view.cursorRect().bottomLeft()))
+        if popup.exec() and popup.chosen_code_id() is not None:
+            return self.coding.apply_code(int(popup.chosen_code_id() or 0))
+        return None
+
+    def focus_memo(self) -> None:
+        self.segments_dock.show()
+        self.segment_panel.memo.setFocus()
+
+    def _remove_current(self) -> None:
+        seg = self.segment_panel.current_segment()
+        if seg is not None:
+            self.coding.run(RemoveSegment(seg.id))
+
+    def _resize_current(self) -> None:
+        seg = self.segment_panel.current_segment()
+        if seg is not None:
+            self.coding.resize_to_selection(seg.id)
+
+    def _after_reload(self) -> None:
+        if self.project is not None:
+            self.navigator.update_counts(self.project)
+
+    # ------------------------------------------------------------------ status, focus
+
+    def report(self, message: str) -> None:
+        self.statusBar().showMessage(message, 6000)
+
+    def _show_position(self, utt: UtteranceInfo | None) -> None:
+        n = len(self.transcript_view.utterances)
+        if utt is None:
+            self.status_position.setText("")
+            self.status_clock.setText("")
+            return
+        self.status_position.setText(f"Utterance {utt.ordinal + 1} of {n} · {utt.speaker}")
+        clock = utt.session_start_ms if utt.session_start_ms is not None else utt.start_ms
+        self.status_clock.setText(f"Session time {format_ms(clock)}" if clock is not None else "")
+
+    def _focus(self, dock: QDockWidget, widget: QWidget) -> None:
+        dock.show()
+        dock.raise_()
+        widget.setFocus()
+
+    def _focus_codebook(self) -> None:
+        panel = self.codebook_hookup.panel
+        if panel is not None:
+            self._focus(self.codebook_hookup.dock, panel.tree)
+
+    # ------------------------------------------------------------------ files
 
     def _ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "Open project", "", "IPR Workbench projects (*.iprw)"
         )
         if path:
-            try:
-                self.open_project(path)
-            except UserError as exc:
-                QMessageBox.critical(self, "Cannot open project", str(exc))
+            self.open_interactively(path)
 
-    def closeEvent(self, event: object) -> None:
+    def _ask_new(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New project", "", "IPR Workbench projects (*.iprw)"
+        )
+        if not path:
+            return
+        if not path.endswith(".iprw"):
+            path += ".iprw"
+        try:
+            create_project(path).close()
+        except UserError as exc:
+            QMessageBox.critical(self, "Cannot create project", str(exc))
+            return
+        self.open_interactively(path)
+
+    def open_demo(self) -> None:
+        from app.core.demo import build_demo, default_demo_dir
+
+        try:
+            path = build_demo(default_demo_dir())
+        except UserError as exc:
+            QMessageBox.critical(self, "Cannot build the demo project", str(exc))
+            return
+        self.open_interactively(str(path))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in settings.recent_projects():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_interactively(p))
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    # ------------------------------------------------------------------ layout
+
+    def _restore_layout(self) -> None:
+        s = settings.settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = s.value("window/segments_splitter")
+        if isinstance(splitter, QByteArray):
+            self.segment_panel.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        s = settings.settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/segments_splitter", self.segment_panel.splitter.saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         self.suggestions_hookup.shutdown()
+        self.video.set_source(None)
         if self.project is not None:
             self.project.close()
             self.project = None
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)

@@ -31,10 +31,10 @@ class SegmentModel(QAbstractTableModel):
         self.colors = dict(colors)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.segments)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(COLUMNS)
 
     def excerpt(self, seg: SegmentInfo, limit: int = 90) -> str:
@@ -60,7 +60,9 @@ class SegmentModel(QAbstractTableModel):
             if col == 4:
                 return " ".join(seg.memo.split())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{seg.code_path}\n{self.excerpt(seg, 400)}" + (f"\n\nMemo: {seg.memo}" if seg.memo else "")
+            return f"{seg.code_path}\n{self.excerpt(seg, 400)}" + (
+                f"\n\nMemo: {seg.memo}" if seg.memo else ""
+            )
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             color = self.colors.get(seg.code_id)
             return QColor(color) if color and QColor.isValidColorName(color) else None
@@ -68,7 +70,7 @@ class SegmentModel(QAbstractTableModel):
             return seg.id
         return None
 
-    def headerData(  # noqa: N802
+    def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:

@@ -36,11 +36,11 @@ class MemoEdit(QPlainTextEdit):
 
     committed = Signal()
 
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         self.committed.emit()
         super().focusOutEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
             event.modifiers() & Qt.KeyboardModifier.ControlModifier
         ):
@@ -143,7 +143,8 @@ class SegmentPanel(QWidget):
         self.table.blockSignals(not emit)
         self.table.selectionModel().setCurrentIndex(
             index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.table.blockSignals(False)
         self.table.scrollTo(index)
@@ -184,7 +185,9 @@ class SegmentPanel(QWidget):
         for value in range(scale.min, scale.max + 1):
             label = scale.labels.get(value, "")
             self.rating.addItem(f"{value} {label}".strip(), value)
-        self.rating.setCurrentIndex(max(0, self.rating.findData(seg.rating)) if seg.rating is not None else 0)
+        self.rating.setCurrentIndex(
+            max(0, self.rating.findData(seg.rating)) if seg.rating is not None else 0
+        )
 
     def _commit_memo(self) -> None:
         seg = self._current
@@ -192,7 +195,9 @@ class SegmentPanel(QWidget):
             return
         text = self.memo.toPlainText()
         if text != seg.memo:
-            self._current = replace(seg, memo=text)  # the reload this edit causes must not repeat it
+            self._current = replace(
+                seg, memo=text
+            )  # the reload this edit causes must not repeat it
             self.memoEdited.emit(seg.id, text)
 
     def _commit_rating(self, index: int) -> None:

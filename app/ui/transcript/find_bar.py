@@ -81,8 +81,12 @@ class FindBar(QWidget):
         n = self.view.text.casefold().count(needle.casefold())
         self.status.setText(f"{n} match{'es' if n != 1 else ''}" if n else "not found")
 
-    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802
-        if watched is self.edit and isinstance(event, QKeyEvent) and event.type() == QKeyEvent.Type.KeyPress:
+    def eventFilter(self, watched: object, event: object) -> bool:
+        if (
+            watched is self.edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QKeyEvent.Type.KeyPress
+        ):
             if event.key() == Qt.Key.Key_Escape:
                 self.close_bar()
                 return True

@@ -78,7 +78,9 @@ def assign_stripes(
     base = 0
     for coder_id in order:
         lane_ends: list[int] = []
-        for seg in sorted(by_coder[coder_id], key=lambda s: (s.start_char or 0, -(s.end_char or 0))):
+        for seg in sorted(
+            by_coder[coder_id], key=lambda s: (s.start_char or 0, -(s.end_char or 0))
+        ):
             start, end = seg.start_char or 0, seg.end_char or 0
             for lane, lane_end in enumerate(lane_ends):
                 if lane_end <= start:

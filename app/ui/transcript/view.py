@@ -126,13 +126,13 @@ class TranscriptView(QPlainTextEdit):
         self._current_segment = segment_id
         self._rebuild_code_selections()
 
-    def setExtraSelections(self, selections: Sequence[QTextEdit.ExtraSelection]) -> None:  # noqa: N802
+    def setExtraSelections(self, selections: Sequence[QTextEdit.ExtraSelection]) -> None:
         """Selections from outside (the suggestions hookup) are kept beside the code highlights."""
         self._external = list(selections)
         self._apply_selections()
 
     def set_suggestion_spans(self, spans: Sequence[tuple[int, int, str]]) -> None:
-        """Pending suggestions (code points, colour) in their own dotted style, never like coding."""
+        """Pending suggestions (code points, colour), dotted: they must never look like coding."""
         out = []
         for start, end, color in spans:
             sel = QTextEdit.ExtraSelection()
@@ -226,7 +226,7 @@ class TranscriptView(QPlainTextEdit):
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._update_margins()
 
@@ -251,7 +251,7 @@ class TranscriptView(QPlainTextEdit):
             self._last_utterance = utt
             self.currentUtteranceChanged.emit(utt)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         if event.button() != Qt.MouseButton.LeftButton or self.textCursor().hasSelection():
             return
@@ -259,24 +259,29 @@ class TranscriptView(QPlainTextEdit):
         ids = self.segment_ids_at(cp)
         if ids:
             # Repeated clicks on stacked highlights walk through them.
-            following = ids[(ids.index(self._current_segment) + 1) % len(ids)] if (
-                self._current_segment in ids
-            ) else ids[0]
+            following = (
+                ids[(ids.index(self._current_segment) + 1) % len(ids)]
+                if (self._current_segment in ids)
+                else ids[0]
+            )
             self.segmentClicked.emit(following)
         utt = self.utterance_at(cp)
         if utt is not None:
             self.utteranceClicked.emit(utt)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
             self.codePopupRequested.emit()
             return
-        if event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+        if (
+            event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        ):
             self.codePopupRequested.emit()
             return
         super().keyPressEvent(event)
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+    def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             cp = self.to_codepoint(self.cursorForPosition(event.pos()).position())
             hits = stripes_at(self.stripes, cp)
@@ -299,15 +304,17 @@ class _Gutter(QWidget):
         font.setPointSizeF(font.pointSizeF() * 0.85)
         self.setFont(font)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(self.view.gutter_width(), 0)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         view = self.view
         painter = QPainter(self)
         painter.fillRect(event.rect(), QColor("#f6f7f9"))
         painter.setPen(QColor("#e0e3e8"))
-        painter.drawLine(self.width() - 1, event.rect().top(), self.width() - 1, event.rect().bottom())
+        painter.drawLine(
+            self.width() - 1, event.rect().top(), self.width() - 1, event.rect().bottom()
+        )
         fm = QFontMetrics(self.font())
         time_w = fm.horizontalAdvance("00:00:00") + 8
         recall_w = fm.horizontalAdvance("▶ 00:00:00") + 8 if view.kind == "recall" else 0
@@ -332,12 +339,16 @@ class _Gutter(QWidget):
                     if utt.session_start_ms is not None:
                         painter.setPen(QColor("#b45309"))
                         painter.drawText(
-                            QRect(x, int(y), recall_w, line_h), 0, "▶ " + format_ms(utt.session_start_ms)
+                            QRect(x, int(y), recall_w, line_h),
+                            0,
+                            "▶ " + format_ms(utt.session_start_ms),
                         )
                     x += recall_w
                 painter.setPen(QColor(ROLE_COLORS.get(utt.role, ROLE_COLORS["other"])))
                 painter.setFont(bold)
-                painter.drawText(QRect(x, int(y), fm.horizontalAdvance("WWW") + 8, line_h), 0, utt.speaker)
+                painter.drawText(
+                    QRect(x, int(y), fm.horizontalAdvance("WWW") + 8, line_h), 0, utt.speaker
+                )
             block = block.next()
         self._paint_stripes(painter)
         painter.end()
@@ -374,7 +385,9 @@ class _Gutter(QWidget):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            hits = [s for s, r in self._stripe_rects() if r.adjusted(-1, 0, 1, 0).contains(event.pos())]
+            hits = [
+                s for s, r in self._stripe_rects() if r.adjusted(-1, 0, 1, 0).contains(event.pos())
+            ]
             if hits:
                 QToolTip.showText(event.globalPos(), tooltip_html(hits), self)
             else:
@@ -382,7 +395,7 @@ class _Gutter(QWidget):
             return True
         return super().event(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()
         for stripe, rect in self._stripe_rects():
             if rect.adjusted(-1, 0, 1, 0).contains(point):

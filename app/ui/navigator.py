@@ -1,0 +1,97 @@
+"""Project navigator: sessions and their transcripts, with counts (utterances, segments)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QTreeView, QVBoxLayout, QWidget
+
+from app.core.project import Project
+from app.core.sessions import list_sessions, list_transcripts
+
+TRANSCRIPT_ROLE = Qt.ItemDataRole.UserRole + 1
+SESSION_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def _session_label(name: str, n_transcripts: int, n_segments: int) -> str:
+    plural = "s" if n_transcripts != 1 else ""
+    return f"{name}  ({n_transcripts} transcript{plural}, {n_segments} coded)"
+
+
+def _transcript_label(name: str, kind: str, n_utterances: int, n_segments: int) -> str:
+    kind_word = "recall" if kind == "recall" else "session"
+    return f"{name}  [{kind_word}] · {n_utterances} turns · {n_segments} coded"
+
+
+class Navigator(QWidget):
+    transcriptChosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QStandardItemModel(self)
+        self.model.setHorizontalHeaderLabels(["Sessions and transcripts"])
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.activated.connect(self._activated)
+        self.tree.clicked.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree)
+        self._items: dict[int, QStandardItem] = {}
+        self._sessions: dict[int, QStandardItem] = {}
+
+    def clear(self) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        self._items = {}
+        self._sessions = {}
+
+    def load(self, project: Project) -> None:
+        self.clear()
+        transcripts = list_transcripts(project)
+        for session in list_sessions(project):
+            item = QStandardItem(
+                _session_label(session.name, session.n_transcripts, session.n_segments)
+            )
+            item.setData(session.id, SESSION_ROLE)
+            tip = [f"Session {session.name}"]
+            if session.video_path:
+                tip.append(f"Video: {session.video_path}")
+            item.setToolTip("\n".join(tip))
+            for t in (t for t in transcripts if t.session_id == session.id):
+                child = QStandardItem(
+                    _transcript_label(t.name, t.kind, t.n_utterances, t.n_segments)
+                )
+                child.setData(t.id, TRANSCRIPT_ROLE)
+                child.setToolTip(t.source_file or t.name)
+                item.appendRow(child)
+                self._items[t.id] = child
+            self.model.appendRow(item)
+            self._sessions[session.id] = item
+        self.tree.expandAll()
+
+    def update_counts(self, project: Project) -> None:
+        """Refresh the labels only (after an edit): cheap, keeps selection and scrolling."""
+        for t in list_transcripts(project):
+            item = self._items.get(t.id)
+            if item is not None:
+                item.setText(_transcript_label(t.name, t.kind, t.n_utterances, t.n_segments))
+        for s in list_sessions(project):
+            item = self._sessions.get(s.id)
+            if item is not None:
+                item.setText(_session_label(s.name, s.n_transcripts, s.n_segments))
+
+    def first_transcript(self) -> int | None:
+        return next(iter(self._items), None)
+
+    def select_transcript(self, transcript_id: int) -> None:
+        item = self._items.get(transcript_id)
+        if item is not None:
+            self.tree.setCurrentIndex(item.index())
+
+    def _activated(self, index: QModelIndex) -> None:
+        tid = index.data(TRANSCRIPT_ROLE)
+        if tid is not None:
+            self.transcriptChosen.emit(int(tid))

@@ -1,0 +1,194 @@
+"""Coding in the open transcript: who codes, what is shown, and every edit as an undoable command.
+
+The window owns the widgets; this controller owns the rules between them. The active coder's
+segments (or everyone's, when blind mode is off; plus the consensus layer when asked) are painted
+in the transcript view and listed in the segment panel. Applying, editing, resizing and removing
+segments are core commands pushed on the window's one QUndoStack, so every edit is on disk at
+once and Ctrl+Z walks back through all of them, whichever panel made them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from app.core.codebook import list_codes
+from app.core.coding import ApplyCode, EditSegment, RemoveSegment, TextAnchor, list_segments
+from app.core.commands import Command
+from app.core.dto import CodeInfo, CoderInfo, SegmentInfo
+from app.core.errors import UserError
+from app.core.project import Project
+from app.core.sessions import ensure_coder, list_coders
+from app.ui.segments.panel import SegmentPanel
+from app.ui.transcript.layers import visible_segments
+from app.ui.transcript.view import TranscriptView
+from app.ui.undo import push
+
+
+class CodingController(QObject):
+    """Keeps the view and the segment list in step with the project and the undo stack."""
+
+    segmentsReloaded = Signal()
+    codeApplied = Signal(int)  # segment id
+
+    def __init__(
+        self,
+        view: TranscriptView,
+        panel: SegmentPanel,
+        stack: QUndoStack,
+        report: Callable[[str], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.view = view
+        self.panel = panel
+        self.stack = stack
+        self.report = report
+        self.project: Project | None = None
+        self.coder: CoderInfo | None = None
+        self.blind = True
+        self.show_consensus = False
+        self.codes: dict[int, CodeInfo] = {}
+        self.coders: list[CoderInfo] = []
+        self.segments: list[SegmentInfo] = []
+        panel.code_lookup = self.codes.get
+        view.segmentClicked.connect(self.select_segment)
+        panel.segmentSelected.connect(self._segment_chosen)
+        panel.memoEdited.connect(lambda sid, memo: self.run(EditSegment(sid, memo=memo)))
+        panel.ratingEdited.connect(lambda sid, rating: self.run(EditSegment(sid, rating=rating)))
+        panel.removeRequested.connect(lambda sid: self.run(RemoveSegment(sid)))
+        panel.resizeRequested.connect(self.resize_to_selection)
+        stack.indexChanged.connect(lambda _index: self.reload())
+
+    # ------------------------------------------------------------------ state
+
+    def set_project(self, project: Project | None, coder_name: str) -> None:
+        self.project = project
+        self.coder = None
+        if project is not None:
+            self.coder = ensure_coder(project, coder_name)
+        self.reload_codes()
+
+    def set_coder(self, name: str) -> CoderInfo | None:
+        if self.project is None or not name.strip():
+            return None
+        self.coder = ensure_coder(self.project, name.strip())
+        self.reload_codes()
+        self.reload()
+        return self.coder
+
+    def set_blind(self, on: bool) -> None:
+        self.blind = on
+        self.reload()
+
+    def set_show_consensus(self, on: bool) -> None:
+        self.show_consensus = on
+        self.reload()
+
+    def consensus_coders(self) -> list[CoderInfo]:
+        return [c for c in self.coders if c.kind == "consensus"]
+
+    def reload_codes(self) -> None:
+        if self.project is None:
+            self.codes.clear()
+            self.coders = []
+            return
+        self.codes.clear()
+        self.codes.update({c.id: c for c in list_codes(self.project)})
+        self.coders = list_coders(self.project)
+
+    def colors(self) -> dict[int, str]:
+        return {cid: c.color for cid, c in self.codes.items()}
+
+    def reload(self) -> None:
+        """Re-read the shown transcript's segments and repaint (after any edit or switch)."""
+        project, tid = self.project, self.view.transcript_id
+        if project is None or tid is None:
+            self.segments = []
+            self.panel.set_segments([], "", {})
+            return
+        self.reload_codes()
+        everything = list_segments(project, transcript_id=tid)
+        self.segments = visible_segments(
+            everything,
+            active_coder_id=self.coder.id if self.coder else None,
+            blind=self.blind,
+            consensus_ids=[c.id for c in self.consensus_coders()],
+            show_consensus=self.show_consensus,
+        )
+        order = [self.coder.id] if self.coder else []
+        order += [c.id for c in self.coders if c.kind == "human"]
+        order += [c.id for c in self.consensus_coders()]
+        colors = self.colors()
+        self.view.set_segments(self.segments, colors, order)
+        self.panel.set_segments(self.segments, self.view.text, colors)
+        current = self.panel.current_segment()
+        self.view.set_current_segment(current.id if current else None)
+        self.segmentsReloaded.emit()
+
+    # ------------------------------------------------------------------ edits
+
+    def run(self, command: Command) -> bool:
+        if self.project is None:
+            return False
+        try:
+            push(self.stack, self.project, command, self.report)
+        except UserError as exc:
+            self.report(str(exc))
+            return False
+        return True
+
+    def target_span(self) -> tuple[int, int] | None:
+        """The selection, or (no selection) the utterance under the cursor: keyboard coding."""
+        span = self.view.selected_span()
+        if span is not None:
+            return span
+        utt = self.view.current_utterance()
+        if utt is None or utt.end_char <= utt.start_char:
+            return None
+        return utt.start_char, utt.end_char
+
+    def apply_code(self, code_id: int) -> int | None:
+        """Apply a code for the active coder to the selection; returns the new segment's id."""
+        code = self.codes.get(code_id)
+        if self.project is None or self.coder is None or self.view.transcript_id is None:
+            self.report("Open a transcript first")
+            return None
+        if code is None:
+            return None
+        if not code.codable:
+            self.report(f"'{code.path}' is a category; pick one of its codes")
+            return None
+        span = self.target_span()
+        if span is None:
+            self.report("Select some text to code")
+            return None
+        command = ApplyCode(self.coder.id, code_id, TextAnchor(self.view.transcript_id, *span))
+        if not self.run(command):
+            return None
+        segment_id = command.segment_id
+        assert segment_id is not None
+        self.view.select_span(span[1], span[1], scroll=False)
+        self.select_segment(segment_id)
+        self.report(f"Applied '{code.name}' ({self.coder.name})")
+        self.codeApplied.emit(segment_id)
+        return segment_id
+
+    def resize_to_selection(self, segment_id: int) -> bool:
+        span = self.view.selected_span()
+        if span is None:
+            self.report("Select the new extent in the transcript first")
+            return False
+        return self.run(EditSegment(segment_id, start_char=span[0], end_char=span[1]))
+
+    def select_segment(self, segment_id: int) -> None:
+        self.panel.select_segment(segment_id, emit=False)
+        self.view.set_current_segment(segment_id)
+
+    def _segment_chosen(self, segment_id: int) -> None:
+        seg = next((s for s in self.segments if s.id == segment_id), None)
+        self.view.set_current_segment(segment_id)
+        if seg is not None and seg.start_char is not None and seg.end_char is not None:
+            self.view.select_span(seg.start_char, seg.end_char)
