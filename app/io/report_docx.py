@@ -6,9 +6,11 @@ when two or more human coders coded, then one chapter per code with its segments
 Each quotation carries a bar in the code's colour on its left and a line with session, transcript,
 both clocks (hh:mm:ss), speaker, coder and rating, followed by the memo.
 
-The table of contents is a real Word TOC field (Word refreshes page numbers on opening); its shown
-result is pre-filled with linked headings so LibreOffice and a never-updated file still list the
-chapters.
+The table of contents lists the chapters as links, each with a ``PAGEREF`` field for its page:
+LibreOffice computes those while laying out and Word refreshes them on opening (the file asks it to
+update fields). A Word ``TOC`` field was tried first, but LibreOffice shows a TOC field's stored
+result without page numbers and cannot refresh it when converting, so the report would have
+reached readers of the PDF with an unnumbered contents page.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from typing import Any
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Cm, Pt, RGBColor
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
 from app.io.segment_table import ExportCode, ExportRow, format_range
+
+TEXT_WIDTH = Cm(16.6)  # A4/Letter minus 2.2 cm margins each side
 
 _GREY = RGBColor(0x59, 0x59, 0x59)
 
@@ -72,6 +76,10 @@ def _setup_styles(doc: Any) -> None:
             toc.base_style = normal
             toc.paragraph_format.left_indent = Cm(0.6 * (level - 1))
             toc.paragraph_format.space_after = Pt(2)
+    criteria = styles.add_style("Criteria", WD_STYLE_TYPE.PARAGRAPH)
+    criteria.base_style = normal
+    criteria.font.size = Pt(9)
+    criteria.paragraph_format.space_after = Pt(2)
     meta = styles.add_style("Segment Meta", WD_STYLE_TYPE.PARAGRAPH)
     meta.base_style = normal
     meta.font.size = Pt(8.5)
@@ -120,13 +128,25 @@ def _toc(doc: Any, entries: Sequence[tuple[int, str, str]]) -> None:
     paragraphs = []
     for level, text, anchor in entries:
         p = doc.add_paragraph(style=f"TOC {min(level, 2)}")
+        p.paragraph_format.tab_stops.add_tab_stop(
+            TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
+        )
         paragraphs.append((p, text, anchor))
-    first, last = paragraphs[0][0], paragraphs[-1][0]
-    fx.begin_field(first, 'TOC \\o "1-2" \\h \\z \\u')
     for p, text, anchor in paragraphs:
         fx.internal_link(p, anchor, text)
-    fx.end_field(last)
+        p.add_run("\t")
+        fx.simple_field(p, f"PAGEREF {anchor} \\h", "")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _set_widths(table: Any, widths: Sequence[Length]) -> None:
+    """Fixed column widths that Word and LibreOffice both honour (grid and every cell)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
 
 
 class _Headings:
@@ -146,58 +166,65 @@ class _Headings:
         return p
 
 
-def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str, int]) -> None:
-    heads.add("Codebook", 1)
-    doc.add_paragraph(
-        "Each code with its definition and criteria. Category codes (not applied directly) are "
-        "shown in grey; the last column counts the exported segments."
-    )
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    widths = (Cm(5.2), Cm(10.0), Cm(1.6))
-    for cell, text, width in zip(
-        table.rows[0].cells, ("Code", "Definition", "n"), widths, strict=True
-    ):
-        cell.width = width
-        cell.paragraphs[0].add_run(text).bold = True
-    fx.repeat_header(table.rows[0])
-    for code in data.codes:
-        cells = table.add_row().cells
-        for cell, width in zip(cells, widths, strict=True):
-            cell.width = width
-        name_p = cells[0].paragraphs[0]
-        name_p.paragraph_format.left_indent = Cm(0.35 * code.depth)
-        fx.left_bar(name_p, code.color, width_eighths=24, space_pt=4)
-        run = name_p.add_run(code.name)
-        run.bold = code.depth == 0
-        if not code.codable:
-            run.font.color.rgb = _GREY
-        body = cells[1]
-        first = True
-        for label, text in (
-            ("", code.definition),
-            ("Include: ", code.include),
-            ("Exclude: ", code.exclude),
-            ("Examples: ", code.examples),
-            ("Rating: ", code.rating),
-        ):
-            if not text:
-                continue
-            p = body.paragraphs[0] if first else body.add_paragraph()
-            first = False
-            if label:
-                p.add_run(label).italic = True
-            p.add_run(text)
-        n = counts.get(code.path, 0)
-        cells[2].paragraphs[0].add_run(str(n) if code.codable else "")
-        cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+def _small(table: Any, size: float = 9) -> None:
     for row in table.rows:
         for cell in row.cells:
             for p in cell.paragraphs:
                 p.paragraph_format.space_after = Pt(1)
                 for r in p.runs:
-                    r.font.size = Pt(9)
+                    r.font.size = Pt(size)
+
+
+def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str, int]) -> None:
+    heads.add("Codebook", 1)
+    doc.add_paragraph(
+        "The code tree with each code's definition. Category codes (not applied directly) are "
+        "shown in grey; n counts the exported segments. Inclusion and exclusion criteria and "
+        "examples are given with each code's segments below."
+    )
+    table = doc.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, ("Code", "Definition", "n"), strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+        fx.shade_cell(cell, "#E8ECF1")
+    fx.repeat_header(table.rows[0])
+    for code in data.codes:
+        cells = table.add_row().cells
+        name_p = cells[0].paragraphs[0]
+        name_p.paragraph_format.left_indent = Cm(0.4 * code.depth)
+        fx.left_bar(name_p, code.color, width_eighths=24, space_pt=4)
+        run = name_p.add_run(code.name)
+        run.bold = code.depth == 0
+        if not code.codable:
+            run.font.color.rgb = _GREY
+        body = cells[1].paragraphs[0]
+        body.add_run(code.definition)
+        if code.rating:
+            extra = cells[1].add_paragraph()
+            extra.add_run("Rating: ").italic = True
+            extra.add_run(code.rating)
+        n = counts.get(code.path, 0)
+        cells[2].paragraphs[0].add_run(str(n) if code.codable else "")
+        cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _set_widths(table, (Cm(5.4), Cm(9.9), Cm(1.3)))
+    _small(table)
+
+
+def _criteria(doc: Any, code: ExportCode) -> None:
+    """Definition and criteria under a code's chapter heading, so each chapter stands alone."""
+    for label, text in (
+        ("Definition", code.definition),
+        ("Include", code.include),
+        ("Exclude", code.exclude),
+        ("Examples", code.examples),
+        ("Rating", code.rating),
+    ):
+        if not text:
+            continue
+        p = doc.add_paragraph(style="Criteria")
+        p.add_run(f"{label}: ").bold = True
+        p.add_run(text)
 
 
 def _fmt(value: object) -> str:
@@ -208,24 +235,35 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+_COEFFICIENTS = (
+    ("percent_agreement", "Percent agreement"),
+    ("cohen_kappa", "Cohen's kappa"),
+    ("fleiss_kappa", "Fleiss' kappa"),
+    ("krippendorff_alpha", "Krippendorff's alpha"),
+    ("gwet_ac1", "Gwet's AC1"),
+    ("brennan_prediger", "Brennan-Prediger"),
+)
+_UNIT_WORDS = {
+    "utterance": "utterances (a coder's value for an utterance is the code whose segments cover "
+    "most of it)",
+    "char": "characters",
+    "session": "sessions",
+}
+
+
 def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None:
     heads.add("Agreement", 1)
     coders = list(agreement.get("coders", []))
+    unit = str(agreement.get("unit", ""))
+    unit_words = _UNIT_WORDS.get(unit, unit.replace("window:", "windows of ") + " s"
+                                 if unit.startswith("window:") else unit)  # fmt: skip
     doc.add_paragraph(
-        f"Coders {', '.join(coders)}; unit: {agreement.get('unit', '')}; "
-        f"{agreement.get('n_units', 0)} units."
+        f"Coders {', '.join(coders)}; {_fmt(agreement.get('n_units', 0))} units, the units "
+        f"being {unit_words}. Intervals are bootstrap 95% intervals."
     )
     overall = agreement.get("overall", {}) or {}
-    names = (
-        ("percent_agreement", "Percent agreement"),
-        ("cohen_kappa", "Cohen's kappa"),
-        ("fleiss_kappa", "Fleiss' kappa"),
-        ("krippendorff_alpha", "Krippendorff's alpha"),
-        ("gwet_ac1", "Gwet's AC1"),
-        ("brennan_prediger", "Brennan-Prediger"),
-    )
     ci = overall.get("ci95", {}) or {}
-    rows = [(label, overall[key], ci.get(key)) for key, label in names if key in overall]
+    rows = [(label, overall[key], ci.get(key)) for key, label in _COEFFICIENTS if key in overall]
     if rows:
         table = doc.add_table(rows=1, cols=3)
         table.style = "Light List Accent 1"
@@ -241,9 +279,18 @@ def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None
                 cells[2].text = f"{_fmt(interval[0])} – {_fmt(interval[1])}"
             else:
                 cells[2].text = "–"
-    per_code = list(agreement.get("per_code", []) or [])
+        _set_widths(table, (Cm(6.0), Cm(3.0), Cm(4.5)))
+    # Codes nobody applied in scope would only add rows of dashes.
+    per_code = [
+        item
+        for item in agreement.get("per_code", []) or []
+        if (item.get("both") or 0) + sum((item.get("only") or {}).values()) > 0
+    ]
     if per_code:
-        doc.add_paragraph()
+        doc.add_paragraph(
+            "Per code: units where both coders applied it, where only one did, and where "
+            "neither did, with kappa (κ) and alpha (α) for presence versus absence."
+        ).paragraph_format.space_before = Pt(10)
         header = ["Code", "Units", "Both", *[f"Only {c}" for c in coders], "Neither", "κ", "α"]
         table = doc.add_table(rows=1, cols=len(header))
         table.style = "Light List Accent 1"
@@ -253,7 +300,7 @@ def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None
         for item in per_code:
             only = item.get("only", {}) or {}
             values = [
-                str(item.get("code", "")),
+                str(item.get("code", "")).replace("/", " › "),
                 _fmt(item.get("n_units")),
                 _fmt(item.get("both")),
                 *[_fmt(only.get(c)) for c in coders],
@@ -263,16 +310,17 @@ def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None
             ]
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = text
-        for row in table.rows:
-            for cell in row.cells:
-                for r in cell.paragraphs[0].runs:
-                    r.font.size = Pt(8.5)
+        rest = (TEXT_WIDTH - Cm(5.2)) // (len(header) - 1)
+        _set_widths(table, (Cm(5.2), *([Length(rest)] * (len(header) - 1))))
+        _small(table, 8.5)
 
 
 def _segment_meta(row: ExportRow) -> str:
     parts = [f"Session {row.session}"]
     if row.transcript:
         parts.append(f"{row.transcript} ({row.transcript_kind})" if row.transcript_kind else "")
+    else:
+        parts.append("time segment")
     own = format_range(row.start_ms, row.end_ms)
     session = format_range(row.session_start_ms, row.session_end_ms)
     if row.transcript_kind == "recall" and own:
@@ -280,7 +328,8 @@ def _segment_meta(row: ExportRow) -> str:
     if session:
         parts.append(f"session clock {session}")
     if row.speakers:
-        parts.append(f"speaker {row.speakers}")
+        label = "speakers" if "," in row.speakers else "speaker"
+        parts.append(f"{label} {row.speakers}")
     parts.append(f"coder {row.coder}")
     if row.rating is not None:
         parts.append(f"rating {row.rating}")
@@ -308,9 +357,14 @@ def _quotation(doc: Any, row: ExportRow, color: str) -> None:
         memo.add_run(row.memo).italic = True
 
 
+def _natural(name: str) -> tuple[int, int | str]:
+    return (0, int(name)) if name.isdigit() else (1, name.casefold())
+
+
 def _sort_key(row: ExportRow) -> tuple[object, ...]:
+    """Session order, then where on the session clock, so a recall quote sits by its moment."""
     return (
-        row.session,
+        _natural(row.session),
         row.session_start_ms if row.session_start_ms is not None else -1,
         row.transcript,
         row.start_char if row.start_char is not None else -1,
@@ -361,8 +415,8 @@ def write_report(
         n_coders = len({r.coder for r in rows})
         summary.add_run(f"{len(rows)} segment{'s' if len(rows) != 1 else ''}")
         summary.add_run(f" by {n_coders} coder{'s' if n_coders != 1 else ''}")
-        if code.definition:
-            summary.add_run(f". {code.definition}").italic = True
+        summary.add_run(".")
+        _criteria(doc, code)
         for row in rows:
             _quotation(doc, row, code.color)
             done += 1
