@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import yaml
 
 from app.core.codebook import add_scheme, find_code, list_codes
 from app.core.coding import ApplyCode, TextAnchor
-from app.core.dto import UtteranceInfo
+from app.core.dto import CodeSpec, UtteranceInfo
 from app.core.errors import UserError
 from app.core.importing import ImportOptions, import_parsed
 from app.core.media import attach_video
@@ -95,7 +95,10 @@ def _fill(project: Project, directory: Path, resources: Path) -> int:
     from app.io.transcript_reader import ReadOptions, read_transcript_file
 
     for name in SCHEMES:
-        add_scheme(project, resolve_scheme(name))
+        scheme = resolve_scheme(name)
+        if name != SCHEMES[0]:
+            scheme = replace(scheme, codes=tuple(_rekey(c) for c in scheme.codes))
+        add_scheme(project, scheme)
     speakers = {"T": "therapist", "C": "client", "I": "interviewer"}
     for filename, kind, transcript_name in SOURCES:
         path = resources / filename
@@ -113,6 +116,15 @@ def _fill(project: Project, directory: Path, resources: Path) -> int:
         shutil.copyfile(resources / VIDEO, video)
     attach_video(project, SESSION, video)
     return apply_demo_coding(project, resources / "coding.yaml")
+
+
+def _rekey(code: CodeSpec) -> CodeSpec:
+    """Both bundled schemes use the digit keys; in the demo the recall codes get Ctrl+Alt+digit
+    so one key never means two codes."""
+    key = code.shortcut
+    if key and len(key) == 1 and key.isdigit():
+        key = f"Ctrl+Alt+{key}"
+    return replace(code, shortcut=key, children=tuple(_rekey(c) for c in code.children))
 
 
 def apply_demo_coding(project: Project, coding_file: Path) -> int:

@@ -109,8 +109,9 @@ class MainWindow(QMainWindow):
         for label in (self.status_position, self.status_clock, self.status_coder):
             self.statusBar().addPermanentWidget(label)
         self.setDockNestingEnabled(True)
-        self.tabifyDockWidget(self.codebook_hookup.dock, self.suggestions_hookup.dock)
-        self.codebook_hookup.dock.raise_()
+        self.resizeDocks(
+            [self.navigator_dock, self.segments_dock], [300, 440], Qt.Orientation.Horizontal
+        )
         self._restore_layout()
         self.start_page.set_recent(settings.recent_projects())
         self._update_status_coder()
@@ -163,13 +164,14 @@ class MainWindow(QMainWindow):
         self._action(coding, "Fit segment to &selection", self._resize_current, "Ctrl+R")
         coding.addSeparator()
         self._action(coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C")
-        self.blind_action = self._action(coding, "&Blind coding", self._toggle_blind, "Ctrl+B")
-        self.blind_action.setCheckable(True)
+        self.blind_action = QAction("&Blind coding", self, checkable=True)
+        self.blind_action.setShortcut(QKeySequence("Ctrl+B"))
         self.blind_action.setChecked(settings.blind_mode())
-        self.consensus_action = self._action(
-            coding, "Show co&nsensus layer", self._toggle_consensus
-        )
-        self.consensus_action.setCheckable(True)
+        self.blind_action.toggled.connect(self._toggle_blind)
+        coding.addAction(self.blind_action)
+        self.consensus_action = QAction("Show co&nsensus layer", self, checkable=True)
+        self.consensus_action.toggled.connect(self._toggle_consensus)
+        coding.addAction(self.consensus_action)
         self.coding.blind = self.blind_action.isChecked()
 
         view = bar.addMenu("&View")
@@ -272,6 +274,7 @@ class MainWindow(QMainWindow):
             return
         self.navigator.load(self.project)
         self.codebook_hookup.refresh()
+        self.coding.reload_codes()
         self._fill_coders()
         self.coding.reload()
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 
 from app.core.dto import SegmentInfo
 
-COLUMNS = ("Code", "Coder", "Text", "Rating", "Memo")
+COLUMNS = ("Code", "Coder", "Rating", "Text")
 SEGMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
@@ -31,10 +31,10 @@ class SegmentModel(QAbstractTableModel):
         self.colors = dict(colors)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.segments)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def excerpt(self, seg: SegmentInfo, limit: int = 90) -> str:
@@ -54,11 +54,9 @@ class SegmentModel(QAbstractTableModel):
             if col == 1:
                 return seg.coder_name
             if col == 2:
-                return self.excerpt(seg)
-            if col == 3:
                 return "" if seg.rating is None else str(seg.rating)
-            if col == 4:
-                return " ".join(seg.memo.split())
+            if col == 3:
+                return ("✎ " if seg.memo else "") + self.excerpt(seg)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{seg.code_path}\n{self.excerpt(seg, 400)}" + (
                 f"\n\nMemo: {seg.memo}" if seg.memo else ""
