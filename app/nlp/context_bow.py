@@ -53,9 +53,16 @@ def marker(text: str) -> np.uint64:
 
 
 def lower_array(doc: Doc) -> np.ndarray:
-    from spacy.attrs import LOWER
+    """The doc's lower-cased token hashes (spaCy's LOWER attribute id is looked up once)."""
+    global _LOWER
+    if _LOWER < 0:
+        from spacy.attrs import LOWER
 
-    return np.asarray(doc.to_array(LOWER), dtype=np.uint64)
+        _LOWER = int(LOWER)
+    return np.asarray(doc.to_array(_LOWER), dtype=np.uint64)
+
+
+_LOWER = -1
 
 
 LENGTH_LIMITS = np.array([2, 5, 10, 20, 40])

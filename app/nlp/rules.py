@@ -279,9 +279,16 @@ class RuleMatcher:
     def may_match(self, lowers: Sequence[np.ndarray]) -> np.ndarray:
         """Per doc (given LOWER hash arrays), which token-pattern groups could match: bit 1 the
         plain Matcher, bit 2 the sentence-start one. One NumPy pass for all docs."""
-        n = len(lowers)
-        tokens = np.concatenate(lowers) if n else np.zeros(0, dtype=np.uint64)
-        owner = np.repeat(np.arange(n), [len(x) for x in lowers])
+        sizes = np.array([len(x) for x in lowers], dtype=np.int64)
+        tokens = np.concatenate(lowers) if len(lowers) else np.zeros(0, dtype=np.uint64)
+        return self.may_match_flat(tokens, sizes)
+
+    def may_match_flat(self, tokens: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """``may_match`` for docs whose hashes are laid end to end (``sizes`` per doc)."""
+        n = len(sizes)
+        if not (len(self.plain.matcher) or len(self.sentence.matcher)):
+            return np.zeros(n, dtype=np.int8)
+        owner = np.repeat(np.arange(n), sizes)
         plain = self.plain.may_match(tokens, owner, n)
         sentence = self.sentence.may_match(tokens, owner, n)
         return plain.astype(np.int8) | (sentence.astype(np.int8) << 1)

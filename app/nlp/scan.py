@@ -9,7 +9,7 @@ to suggest. Spec §8 asks a full pass to keep at least half the throughput of ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,7 +59,7 @@ def choose_matrix(
 
 @dataclass
 class _Batch:
-    """One transcript's units: LOWER hashes laid end to end, and phrase matches per unit."""
+    """Units in turn order: their LOWER hashes laid end to end, and phrase matches per unit."""
 
     units: list[UnitRecord]
     lower: np.ndarray
@@ -68,30 +68,36 @@ class _Batch:
     phrase_matches: list[list[tuple[int, int, int]]]
 
 
-def _batches(nlp: Language, units: Sequence[UnitRecord], matcher: RuleMatcher) -> Iterator[_Batch]:
-    """Units grouped by transcript, each utterance tokenised on its own and dropped at once.
+def _tokenise(
+    nlp: Language,
+    units: Sequence[UnitRecord],
+    matcher: RuleMatcher,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> _Batch:
+    """Every utterance tokenised on its own; only hashes and phrase matches are kept.
 
-    Only the hashes and phrase matches are kept: holding on to thousands of docs makes spaCy's
+    A doc is dropped as soon as its hashes are taken: holding thousands of docs makes spaCy's
     allocations several times slower, and one doc per transcript would lose the tokenizer's
     cache (it stops caching a doc's chunks after its first special case, "don't", "I'm").
-    Utterances that need the Matcher are tokenised again later (they are few).
+    Utterances that need the Matcher are tokenised again later (they are few). Turn order
+    is kept, so each utterance's previous turn is the one before it (``prev_role`` is None at
+    the start of a transcript).
     """
     from app.nlp.context_bow import lower_array
 
-    group: list[UnitRecord] = []
     lowers: list[np.ndarray] = []
     phrases: list[list[tuple[int, int, int]]] = []
-    texts = (u.text for u in units)
-    docs = nlp.tokenizer.pipe(texts, batch_size=1000)  # type: ignore[union-attr]
-    for unit, doc in zip(units, docs, strict=True):
-        if group and unit.transcript_id != group[0].transcript_id:
-            yield _batch(group, lowers, phrases)
-            group, lowers, phrases = [], [], []
-        group.append(unit)
+    docs = nlp.tokenizer.pipe((u.text for u in units), batch_size=1000)  # type: ignore[union-attr]
+    for i, doc in enumerate(docs):
+        if i % 1000 == 0:
+            if cancelled is not None and cancelled():
+                raise TrainingCancelled()
+            if progress is not None:
+                progress(0.7 * i / max(1, len(units)), "reading transcripts")
         lowers.append(lower_array(doc))
         phrases.append(matcher.phrase_matches(doc) if matcher else [])
-    if group:
-        yield _batch(group, lowers, phrases)
+    return _batch(list(units), lowers, phrases)
 
 
 def _batch(
@@ -146,7 +152,8 @@ def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) 
         for k in np.nonzero(keep)[0]:
             unit = units[k]
             sentences = sentence_spans(unit.text)
-            prev = batch.lower[batch.starts[k - 1] : batch.ends[k - 1]] if k else None
+            has_prev = k > 0 and unit.prev_role is not None
+            prev = batch.lower[batch.starts[k - 1] : batch.ends[k - 1]] if has_prev else None
             for a, b in sentences if len(sentences) > 1 else ():
                 spans.append((unit, unit.start_char + a, unit.start_char + b))
                 if fast:
@@ -197,35 +204,29 @@ def suggest_units(
     flats: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     slow: list[Candidate] = []
-    done = 0
-    for batch in _batches(nlp, units, matcher):
-        if cancelled is not None and cancelled():
-            raise TrainingCancelled()
+    batch = _tokenise(nlp, units, matcher, progress, cancelled)
+    if matcher:
         texts = [u.text for u in batch.units]
-        if matcher:
-            owns = [batch.lower[a:b] for a, b in zip(batch.starts, batch.ends, strict=True)]
-            hits = matcher.match_texts(texts, matcher.may_match(owns), batch.phrase_matches)
-            for k, hit in hits:
-                unit = batch.units[k]
-                out.append(
-                    NewSuggestion(
-                        unit.transcript_id,
-                        id_of[hit.code_key],
-                        unit.start_char + hit.start_char,
-                        unit.start_char + hit.end_char,
-                        hit.score,
-                        "rule",
-                    )
+        groups = matcher.may_match_flat(batch.lower, batch.ends - batch.starts)
+        hits = matcher.match_texts(texts, groups, batch.phrase_matches)
+        for k, hit in hits:
+            unit = batch.units[k]
+            out.append(
+                NewSuggestion(
+                    unit.transcript_id,
+                    id_of[hit.code_key],
+                    unit.start_char + hit.start_char,
+                    unit.start_char + hit.end_char,
+                    hit.score,
+                    "rule",
                 )
-        if labels:
-            rows = _model_rows(nlp, batch, fast, sentence_level)
-            spans.extend(rows.spans)
-            flats.append(rows.flat)
-            lengths.append(rows.lengths)
-            slow.extend(rows.candidates)
-        done += len(batch.units)
-        if progress is not None:
-            progress(0.8 * done / max(1, len(units)), "reading transcripts")
+            )
+    if labels:
+        rows = _model_rows(nlp, batch, fast, sentence_level)
+        spans.extend(rows.spans)
+        flats.append(rows.flat)
+        lengths.append(rows.lengths)
+        slow.extend(rows.candidates)
     if model is not None and spans:
         if fast:
             matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
