@@ -43,8 +43,12 @@ class ExportResult:
     def summary(self) -> str:
         if self.format == ".qdc":
             return f"wrote the codebook to {self.path}"
-        extra = f" and {self.suggestions} suggestions" if self.suggestions else ""
-        return f"wrote {self.segments} segments{extra} to {self.path}"
+        extra = f" and {_count(self.suggestions, 'suggestion')}" if self.suggestions else ""
+        return f"wrote {_count(self.segments, 'segment')}{extra} to {self.path}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def export_format(out: str | os.PathLike[str]) -> str:
