@@ -293,12 +293,15 @@ class RuleMatcher:
         sentence = self.sentence.may_match(tokens, owner, n)
         return plain.astype(np.int8) | (sentence.astype(np.int8) << 1)
 
-    def phrase_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """(match id, start char, end char) of the phrase patterns in one doc."""
-        if not len(self.phrases):
-            return []
+    def phrase_matches(
+        self, doc: Doc, found: Sequence[tuple[int, int, int]] | None = None
+    ) -> list[tuple[int, int, int]]:
+        """(match id, start char, end char) of the phrase patterns in one doc (``found``: the
+        PhraseMatcher's own token matches, when the caller ran it already)."""
+        if found is None:
+            found = self.phrases(doc) if len(self.phrases) else []
         out = []
-        for match_id, s, e in self.phrases(doc):
+        for match_id, s, e in found:
             last = doc[e - 1]
             out.append((match_id, doc[s].idx, last.idx + len(last)))
         return out

@@ -88,6 +88,8 @@ def _tokenise(
 
     lowers: list[np.ndarray] = []
     phrases: list[list[tuple[int, int, int]]] = []
+    find = matcher.phrases if matcher and len(matcher.phrases) else None
+    none: list[tuple[int, int, int]] = []
     docs = nlp.tokenizer.pipe((u.text for u in units), batch_size=1000)  # type: ignore[union-attr]
     for i, doc in enumerate(docs):
         if i % 1000 == 0:
@@ -96,7 +98,8 @@ def _tokenise(
             if progress is not None:
                 progress(0.7 * i / max(1, len(units)), "reading transcripts")
         lowers.append(lower_array(doc))
-        phrases.append(matcher.phrase_matches(doc) if matcher else [])
+        found = find(doc) if find is not None else None
+        phrases.append(matcher.phrase_matches(doc, found) if found else none)
     return _batch(list(units), lowers, phrases)
 
 
