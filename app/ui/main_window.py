@@ -38,6 +38,7 @@ from app.ui import settings
 from app.ui.about import show_about
 from app.ui.agreement.hookup import install_agreement
 from app.ui.codebook.hookup import install_codebook
+from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
 from app.ui.navigator import Navigator
 from app.ui.segments.panel import SegmentPanel
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         # File > Import… (Ctrl+I) and files dropped on the window open the import dialog
         self.import_hookup = install_import(self, file_menu, lambda: self.project, self.refresh)
+        self.export_hookup = install_export(self, file_menu, lambda: self.project)
         self._action(file_menu, "&Close project", self.close_project, "Ctrl+W")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, "Ctrl+Q")

@@ -146,3 +146,31 @@ def test_cancel_writes_no_file(qtbot: Any, coded: Project, tmp_path: Path) -> No
     assert "cancelled" in dialog.status.text()
     assert not out.exists() and not list(tmp_path.glob("*.part"))
     assert dialog.open_button.isHidden()
+
+
+def test_file_export_action_opens_the_dialog(qtbot: Any, coded: Project) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.ui.export import install_export
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = window.menuBar().addMenu("&File")
+    current: list[Project | None] = [None]
+    hookup = install_export(window, menu, lambda: current[0])
+    assert hookup.action in menu.actions() and hookup.action.shortcut().toString() == "Ctrl+E"
+    current[0] = coded
+    dialog = hookup.open_dialog()
+    assert dialog is not None and dialog.isVisible()
+    assert hookup.open_dialog() is dialog  # a second trigger raises the open dialog
+    dialog.reject()
+
+
+def test_main_window_file_menu_has_export(qtbot: Any) -> None:
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    file_menu = window.menuBar().actions()[0].menu()
+    assert file_menu is not None
+    assert "&Export…" in [a.text() for a in file_menu.actions()]
