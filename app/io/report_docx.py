@@ -310,23 +310,26 @@ def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None
             ]
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = text
-        rest = (TEXT_WIDTH - Cm(5.2)) // (len(header) - 1)
-        _set_widths(table, (Cm(5.2), *([Length(rest)] * (len(header) - 1))))
+        rest = (TEXT_WIDTH - Cm(4.6)) // (len(header) - 1)
+        _set_widths(table, (Cm(4.6), *([Length(rest)] * (len(header) - 1))))
         _small(table, 8.5)
 
 
 def _segment_meta(row: ExportRow) -> str:
-    parts = [f"Session {row.session}"]
-    if row.transcript:
-        parts.append(f"{row.transcript} ({row.transcript_kind})" if row.transcript_kind else "")
-    else:
+    session = row.session
+    parts = [session if session.casefold().startswith("session") else f"Session {session}"]
+    if not row.transcript:
         parts.append("time segment")
+    elif row.transcript in (row.session, ""):
+        parts.append(f"{row.transcript_kind} transcript")
+    else:
+        parts.append(f"{row.transcript_kind} transcript “{row.transcript}”")
     own = format_range(row.start_ms, row.end_ms)
-    session = format_range(row.session_start_ms, row.session_end_ms)
+    on_session = format_range(row.session_start_ms, row.session_end_ms)
     if row.transcript_kind == "recall" and own:
         parts.append(f"recall clock {own}")
-    if session:
-        parts.append(f"session clock {session}")
+    if on_session:
+        parts.append(f"session clock {on_session}")
     if row.speakers:
         label = "speakers" if "," in row.speakers else "speaker"
         parts.append(f"{label} {row.speakers}")
