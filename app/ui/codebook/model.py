@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.core.dto import CodeInfo
+from app.ui.codebook.shortcuts import key_clashes
 
 MIME_TYPE = "application/x-iprw-code-ids"
 CODE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -44,6 +45,7 @@ class CodebookModel(QAbstractItemModel):
         self._codes: dict[int, CodeInfo] = {}
         self._children: dict[int, list[int]] = {0: []}
         self._totals: dict[int, int] = {}
+        self._clashes: dict[int, str] = {}
         self.request_rename: RenameRequest | None = None
         self.request_move: MoveRequest | None = None
 
@@ -54,6 +56,7 @@ class CodebookModel(QAbstractItemModel):
         self.beginResetModel()
         self._codes = {c.id: c for c in codes}
         self._children = {0: []}
+        self._clashes = key_clashes(codes)
         for code in codes:
             self._children.setdefault(code.id, [])
             self._children.setdefault(code.parent_id or 0, []).append(code.id)
@@ -165,7 +168,15 @@ class CodebookModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
             return QColor(code.color) if QColor.isValidColorName(code.color) else QColor("#808080")
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == COL_KEY and code.id in self._clashes:
+                return f"{code.shortcut} is already the key of {self._clashes[code.id]}"
             return code.definition or code.path
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column == COL_KEY
+            and code.id in self._clashes
+        ):
+            return QBrush(QColor("#b00020"))
         if role == Qt.ItemDataRole.FontRole and column == COL_NAME and not code.codable:
             font = QFont()
             font.setBold(True)

@@ -4,6 +4,10 @@ The panel owns the codebook, so it owns the keys too: ``CodeShortcuts`` keeps on
 codable code with a shortcut on a host widget (the main window) and re-creates them whenever the
 codebook changes, so a key edited in the form works at once. Text inputs (search box, memo editor)
 consume printable keys before shortcuts fire, so typing "2" in a memo does not apply a code.
+
+Two schemes loaded into one project can both use "1". Qt would then fire neither action (an
+ambiguous shortcut), so the key goes to the first code in tree order only, and the clash is shown
+in the tree (``key_clashes``) for the researcher to resolve in the code's form.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ class CodeShortcuts:
         self.actions: dict[int, QAction] = {}
 
     def update(self, codes: list[CodeInfo]) -> None:
-        """Replace the actions with one per codable code that has a key."""
+        """Replace the actions with one per codable code that has a key (first code wins)."""
         for action in self.actions.values():
             self.host.removeAction(action)
             action.deleteLater()
         self.actions = {}
+        clashes = key_clashes(codes)
         for code in codes:
-            if not code.codable or not code.shortcut:
+            if not code.codable or not code.shortcut or code.id in clashes:
                 continue
             sequence = QKeySequence(code.shortcut)
             if sequence.isEmpty():
@@ -45,3 +50,25 @@ class CodeShortcuts:
     def key_for(self, code_id: int) -> str:
         action = self.actions.get(code_id)
         return action.shortcut().toString() if action is not None else ""
+
+
+def normalized_key(shortcut: str) -> str:
+    """One spelling per key sequence ("ctrl+1" and "Ctrl+1" are the same key)."""
+    return QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.PortableText).casefold()
+
+
+def key_clashes(codes: list[CodeInfo]) -> dict[int, str]:
+    """Codable codes whose key an earlier code (in tree order) already uses: id -> that path."""
+    first: dict[str, str] = {}
+    clashes: dict[int, str] = {}
+    for code in codes:
+        if not code.codable or not code.shortcut:
+            continue
+        key = normalized_key(code.shortcut)
+        if not key:
+            continue
+        if key in first:
+            clashes[code.id] = first[key]
+        else:
+            first[key] = code.path
+    return clashes

@@ -453,3 +453,40 @@ def test_details_escape_what_researchers_type(project: Any) -> None:
     assert "&lt;b&gt;no&lt;/b&gt; &amp; means yes" in text
     assert "&lt;i&gt;fine&lt;/i&gt;" in text
     assert "<b>no</b>" not in text
+
+
+def test_clashing_keys_of_two_schemes_go_to_the_first_code_and_are_flagged(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.core.codebook import add_scheme
+    from app.core.project import create_project
+    from app.io.codebook_yaml import resolve_scheme
+
+    proj = create_project(tmp_path / "both.iprw")
+    try:
+        add_scheme(proj, resolve_scheme("3rs"))
+        add_scheme(proj, resolve_scheme("ipr-recall"))
+        widget = CodebookPanel(proj, QUndoStack())
+        qtbot.addWidget(widget)
+        window = QMainWindow()
+        qtbot.addWidget(window)
+        shortcuts = widget.install_code_shortcuts(window)
+        denial = find_code_by_path(proj, "Rupture/Withdrawal/Denial").id
+        thoughts = find_code_by_path(proj, "Inner experience/Thoughts").id
+        assert shortcuts.key_for(denial) == "1"
+        assert thoughts not in shortcuts.actions
+        keys = [a.shortcut().toString() for a in shortcuts.actions.values()]
+        assert len(keys) == len(set(keys))  # no ambiguous shortcut left for Qt
+        key_cell = widget.model.index_of(thoughts).siblingAtColumn(COL_KEY)
+        assert "Rupture/Withdrawal/Denial" in key_cell.data(Qt.ItemDataRole.ToolTipRole)
+        assert key_cell.data(Qt.ItemDataRole.ForegroundRole) is not None
+        assert (
+            widget.model.index_of(denial)
+            .siblingAtColumn(COL_KEY)
+            .data(Qt.ItemDataRole.ForegroundRole)
+            is None
+        )
+    finally:
+        proj.close()
