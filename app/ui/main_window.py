@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
             return
         self.navigator.load(self.project)
         self.codebook_hookup.refresh()
+        self._sync_codebook_counts()  # a new project's panel starts with every coder's counts
         self.coding.reload_codes()
         self._fill_coders()
         self.coding.reload()

