@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 
 CSV_COLUMNS: tuple[str, ...] = (
     "segment_id",
@@ -66,7 +66,13 @@ class ExportRow:
     created_at: str
 
     def as_tuple(self) -> tuple[object, ...]:
-        return astuple(self)
+        """The values in column order (``dataclasses.astuple`` deep-copies and is 10x slower)."""
+        return (
+            self.segment_id, self.session, self.transcript, self.transcript_kind, self.coder,
+            self.code_path, self.start_char, self.end_char, self.start_ms, self.end_ms,
+            self.session_start_ms, self.session_end_ms, self.speakers, self.text, self.memo,
+            self.rating, self.status, self.score, self.created_at,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
