@@ -22,6 +22,7 @@ from app.core.project import Project
 from app.ui.codebook.panel import CodebookPanel
 
 DOCK_NAME = "codebook_dock"
+MIN_DOCK_HEIGHT = 360
 
 
 class CodebookHookup(QObject):
@@ -79,6 +80,14 @@ class CodebookHookup(QObject):
             if self.on_code is not None:
                 self.panel.codeActivated.connect(self.on_code)
             self.dock.setWidget(self.panel)
+            if old is None and self.dock.height() < MIN_DOCK_HEIGHT:
+                # First show in a crowded dock column: give the codebook a fair share once;
+                # later the researcher's own arrangement is left alone.
+                self.window.resizeDocks(
+                    [self.dock],
+                    [max(MIN_DOCK_HEIGHT, self.window.height() // 2)],
+                    Qt.Orientation.Vertical,
+                )
             self._project = project
         else:
             self.panel.refresh()

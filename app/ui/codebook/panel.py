@@ -107,6 +107,10 @@ class CodebookPanel(QWidget):
 
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
+        # The codebook is consulted while coding: never let a crowded dock area squeeze the
+        # tree or the definition to a couple of lines.
+        self.tree.setMinimumHeight(150)
+        self.details.setMinimumHeight(90)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #b00020;")
