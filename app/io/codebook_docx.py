@@ -17,7 +17,7 @@ Category nodes (``codable: false``) get their definition and a list of what they
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,18 +45,30 @@ _MAX_HEADING = 4
 
 def write_codebook_docx(project: Any, path: str | Path) -> None:
     """Write the project's codebook as a Word document at ``path`` (atomically)."""
-    from app.core.codebook import codebook_spec
+    from app.core.codebook import codebook_spec, list_schemes
 
     scheme = codebook_spec(project)
-    write_scheme_docx(scheme, path, project_name=project.display_name)
+    loaded = list_schemes(project)
+    write_scheme_docx(
+        scheme, path, project_name=project.display_name, parts=loaded if len(loaded) > 1 else ()
+    )
 
 
-def write_scheme_docx(scheme: SchemeSpec, path: str | Path, project_name: str = "") -> None:
-    """Write a codebook given as a spec tree (a project's, or a scheme file's) to ``path``."""
+def write_scheme_docx(
+    scheme: SchemeSpec,
+    path: str | Path,
+    project_name: str = "",
+    parts: Sequence[SchemeSpec] = (),
+) -> None:
+    """Write a codebook given as a spec tree (a project's, or a scheme file's) to ``path``.
+
+    ``parts`` names the schemes a project combined (their versions and window lengths), which
+    the merged tree alone no longer carries.
+    """
     doc = Document()
     _setup(doc)
     _title(doc, scheme, project_name)
-    _overview(doc, scheme)
+    _overview(doc, scheme, parts)
     scales = _distinct_scales(scheme.codes)
     if scales:
         _scales(doc, scales)
@@ -261,7 +273,12 @@ def _title(doc: Any, scheme: SchemeSpec, project_name: str) -> None:
         _run(cite, source, italic=True)
 
 
-def _overview(doc: Any, scheme: SchemeSpec) -> None:
+def _window_text(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes}-minute" if not rest else f"{seconds}-second"
+
+
+def _overview(doc: Any, scheme: SchemeSpec, parts: Sequence[SchemeSpec]) -> None:
     codable, categories = _count(scheme.codes)
     doc.add_heading("Overview", level=1)
     intro = doc.add_paragraph()
@@ -274,9 +291,16 @@ def _overview(doc: Any, scheme: SchemeSpec) -> None:
             " structure the tree"
         )
     intro.add_run(sentence + ".")
+    if parts:
+        described = []
+        for part in parts:
+            bits = [f"version {part.version}"] if part.version else []
+            if part.window_seconds:
+                bits.append(f"coded in {_window_text(part.window_seconds)} windows")
+            described.append(f"{part.name}" + (f" ({'; '.join(bits)})" if bits else ""))
+        intro.add_run(f" It combines {len(parts)} schemes: {', '.join(described)}.")
     if scheme.window_seconds:
-        minutes, seconds = divmod(scheme.window_seconds, 60)
-        length = f"{minutes}-minute" if not seconds else f"{scheme.window_seconds}-second"
+        length = _window_text(scheme.window_seconds)
         intro.add_run(
             f" Coders work through each session in consecutive {length} windows of the session"
             " clock and mark every code that occurs in a window."

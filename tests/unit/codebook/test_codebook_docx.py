@@ -92,3 +92,9 @@ def test_a_project_with_several_schemes_lists_each_source(tmp_path: Path) -> Non
     sources = [p.text for p in doc.paragraphs if "Eubanks" in p.text or "Kagan" in p.text]
     assert len(sources) == 2 and sources[0].startswith("Sources. ")
     assert doc.paragraphs[0].text == "two"  # the project names a multi-scheme codebook
+    overview = all_text(doc)
+    assert (
+        "It combines 2 schemes: 3RS rupture and resolution markers (version 1.0; coded in"
+        in overview
+    )
+    assert "5-minute windows), IPR recall commentary (version 1.0)." in overview
