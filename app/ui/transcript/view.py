@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -24,7 +24,6 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
-    QTextCharFormat,
     QTextCursor,
     QTextOption,
 )
@@ -75,7 +74,6 @@ class TranscriptView(QPlainTextEdit):
         self.stripes: list[Stripe] = []
         self._n_lanes = 0
         self._current_segment: int | None = None
-        self._code_selections: list[QTextEdit.ExtraSelection] = []
         self._external: list[QTextEdit.ExtraSelection] = []
         self._last_utterance: UtteranceInfo | None = None
         self.gutter = _Gutter(self)
@@ -99,7 +97,6 @@ class TranscriptView(QPlainTextEdit):
         self._u16 = Utf16Map(text)
         self._segments = []
         self.stripes = []
-        self._code_selections = []
         self._external = []
         self._current_segment = None
         self._last_utterance = None
@@ -194,25 +191,64 @@ class TranscriptView(QPlainTextEdit):
     # ------------------------------------------------------------------ painting
 
     def _rebuild_code_selections(self) -> None:
-        out = []
-        for stripe in self.stripes:
-            color = QColor(stripe.color)
-            is_current = stripe.segment_id == self._current_segment
-            color.setAlpha(CURRENT_ALPHA if is_current else HIGHLIGHT_ALPHA)
-            fmt = QTextCharFormat()
-            fmt.setBackground(color)
-            if is_current:
-                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-                fmt.setUnderlineColor(QColor(stripe.color).darker(150))
-            sel = QTextEdit.ExtraSelection()
-            sel.cursor = self._cursor_for(stripe.start, stripe.end)
-            sel.format = fmt
-            out.append(sel)
-        self._code_selections = out
-        self._apply_selections()
+        self.viewport().update()
+        self.gutter.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        """Code highlights go under the text, painted only for the visible lines.
+
+        Painting them here instead of as thousands of ExtraSelections keeps a heavily coded
+        transcript cheap to scroll and to recode: the cost follows what is on screen.
+        """
+        if self.stripes:
+            painter = QPainter(self.viewport())
+            self._paint_highlights(painter, event.rect().bottom())
+            painter.end()
+        super().paintEvent(event)
+
+    def _paint_highlights(self, painter: QPainter, bottom: int) -> None:
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        first_cp = self.to_codepoint(block.position())
+        visible = [s for s in self.stripes if s.end > first_cp]
+        while block.isValid() and visible:
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > bottom:
+                break
+            b_pos = block.position()
+            b_start = self.to_codepoint(b_pos)
+            b_end = self.to_codepoint(b_pos + block.length() - 1)
+            layout = block.layout()
+            origin = geometry.topLeft() + layout.position()
+            for stripe in visible:
+                if stripe.start >= b_end or stripe.end <= b_start:
+                    continue
+                rel_a = self.to_utf16(max(stripe.start, b_start)) - b_pos
+                rel_b = self.to_utf16(min(stripe.end, b_end)) - b_pos
+                color = QColor(stripe.color)
+                current = stripe.segment_id == self._current_segment
+                color.setAlpha(CURRENT_ALPHA if current else HIGHLIGHT_ALPHA)
+                for i in range(layout.lineCount()):
+                    line = layout.lineAt(i)
+                    a = max(rel_a, line.textStart())
+                    b = min(rel_b, line.textStart() + line.textLength())
+                    if a >= b:
+                        continue
+                    x1 = _x(line.cursorToX(a))
+                    x2 = _x(line.cursorToX(b))
+                    rect = QRectF(
+                        origin.x() + x1, origin.y() + line.y(), x2 - x1, line.height()
+                    )
+                    painter.fillRect(rect, color)
+                    if current:
+                        painter.fillRect(
+                            QRectF(rect.left(), rect.bottom() - 2, rect.width(), 2),
+                            QColor(stripe.color).darker(140),
+                        )
+            block = block.next()
 
     def _apply_selections(self) -> None:
-        super().setExtraSelections(self._code_selections + self._external)
+        super().setExtraSelections(self._external)
 
     def gutter_width(self) -> int:
         fm = QFontMetrics(self.gutter.font())
@@ -405,3 +441,10 @@ class _Gutter(QWidget):
         utt = self.view.utterance_at(self.view.to_codepoint(cursor.position()))
         if utt is not None:
             self.view.utteranceClicked.emit(utt)
+
+
+def _x(value: object) -> float:
+    """``QTextLine.cursorToX`` returns the x (and, in some bindings, the position too)."""
+    if isinstance(value, tuple):
+        return float(value[0])
+    return float(value)  # type: ignore[arg-type]

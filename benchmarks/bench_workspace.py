@@ -1,0 +1,233 @@
+"""The coding workspace on a 2,000-page project (spec §8: window ready < 2 s, apply a code
+< 50 ms, memory < 400 MB).
+
+Run:  QT_QPA_PLATFORM=offscreen python benchmarks/bench_workspace.py [--sessions 40]
+      [--turns 2500] [--big 10000] [--segments 2000] [--write]
+
+A generated project: ``--sessions`` session transcripts of ``--turns`` turns each (40 x 2,500 =
+10^5 utterances, ~2,000 pages), the first one replaced by a ``--big``-turn transcript, and
+``--segments`` segments for each of two coders on that big transcript (so the transcript the
+window opens is the heaviest one). Measured in one process:
+* baseline: a raw ``sqlite3`` read of the rows the window needs at open (sessions, transcripts
+  with counts, the first transcript's text, utterances and segments);
+* window ready: ``MainWindow()`` + ``open_project`` + show + events processed, the first
+  transcript painted with its highlights; best of 3;
+* scrolling the big transcript: 40 jumps through it, each a full repaint (mean and worst ms);
+* applying a code: select a passage, apply through the shared undo stack, highlights and list
+  reloaded and repainted; mean and worst of 30;
+* peak RSS of the process (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import re
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("IPRW_NO_MEDIA", "1")
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SECTION = "## workspace"
+WORDS = (
+    "I think you said that we would talk about it and I just felt like nobody was listening "
+    "so I kept quiet because it seemed easier than arguing again with my mother about work "
+    "sleep homework sessions progress café naïve fine okay really maybe never always"
+).split()
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def make_text(turns: int, rng: random.Random) -> str:
+    lines = []
+    ms = 0
+    for i in range(turns):
+        ms += rng.randint(2, 9) * 1000
+        h, rest = divmod(ms // 1000, 3600)
+        m, s = divmod(rest, 60)
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 40)))
+        lines.append(f"[{h:02d}:{m:02d}:{s:02d}] {'TC'[i % 2]}: {words.capitalize()}.")
+    return "\n".join(lines) + "\n"
+
+
+def build_project(path: Path, sessions: int, turns: int, big: int, n_segments: int) -> int:
+    from sqlalchemy import insert
+
+    from app.core.codebook import add_scheme, list_codes
+    from app.core.importing import ImportOptions, import_parsed
+    from app.core.models import Segment, new_guid, utcnow
+    from app.core.project import create_project
+    from app.core.sessions import ensure_coder, list_transcripts, list_utterances
+    from app.io.codebook_yaml import resolve_scheme
+    from app.io.transcript_reader import ReadOptions, read_transcript_file
+
+    rng = random.Random(7)
+    n_chars = 0
+    with create_project(path) as project:
+        add_scheme(project, resolve_scheme("3rs"))
+        for i in range(sessions):
+            src = path.parent / f"session_{i:03d}.txt"
+            text = make_text(big if i == 0 else turns, rng)
+            n_chars += len(text)
+            src.write_text(text, encoding="utf-8")
+            parsed = read_transcript_file(src, ReadOptions())
+            import_parsed(project, parsed, src, ImportOptions(session=f"S{i:03d}"))
+        first = list_transcripts(project)[0]
+        utts = list_utterances(project, first.id)
+        codes = [c.id for c in list_codes(project) if c.codable]
+        now = utcnow()
+        rows = []
+        for name in ("Ana", "Ben"):
+            coder = ensure_coder(project, name)
+            for _ in range(n_segments):
+                a = rng.randrange(len(utts) - 3)
+                b = a + rng.randint(0, 2)
+                rows.append(
+                    dict(
+                        guid=new_guid(), code_id=rng.choice(codes), coder_id=coder.id,
+                        session_id=first.session_id, transcript_id=first.id,
+                        start_char=utts[a].start_char, end_char=utts[b].end_char, memo="",
+                        origin="manual", created_at=now, updated_at=now,
+                    )  # fmt: skip
+                )
+        with project.transaction() as s:
+            s.execute(insert(Segment), rows)
+    return n_chars
+
+
+def raw_read(path: Path) -> float:
+    start = time.perf_counter()
+    con = sqlite3.connect(path)
+    con.execute("SELECT * FROM session").fetchall()
+    con.execute(
+        "SELECT t.id, t.name, t.kind, (SELECT count(*) FROM utterance u WHERE u.transcript_id = "
+        "t.id), (SELECT count(*) FROM segment g WHERE g.transcript_id = t.id) FROM transcript t"
+    ).fetchall()
+    tid = con.execute("SELECT min(id) FROM transcript").fetchone()[0]
+    con.execute("SELECT text FROM transcript WHERE id = ?", (tid,)).fetchone()
+    con.execute("SELECT * FROM utterance WHERE transcript_id = ?", (tid,)).fetchall()
+    con.execute("SELECT * FROM segment WHERE transcript_id = ?", (tid,)).fetchall()
+    con.close()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=40)
+    ap.add_argument("--turns", type=int, default=2500)
+    ap.add_argument("--big", type=int, default=10_000)
+    ap.add_argument("--segments", type=int, default=2000)
+    ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = ap.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        os.environ["IPRW_CONFIG_DIR"] = str(tmp / "config")
+        path = tmp / "big.iprw"
+        n_chars = build_project(path, args.sessions, args.turns, args.big, args.segments)
+        n_utts = args.big + (args.sessions - 1) * args.turns
+
+        from app.ui.main_window import MainWindow
+
+        t_raw = min(raw_read(path) for _ in range(3))
+        ready = []
+        window = None
+        for _ in range(3):
+            if window is not None:
+                window.close()
+                window.deleteLater()
+                app.processEvents()
+            start = time.perf_counter()
+            window = MainWindow()
+            window.resize(1400, 860)
+            window.open_project(str(path))
+            window.set_coder("Ana")
+            window.blind_action.setChecked(False)
+            window.show()
+            app.processEvents()
+            ready.append(time.perf_counter() - start)
+        assert window is not None
+        view = window.transcript_view
+        n_shown = len(view.utterances)
+        n_stripes = len(view.stripes)
+
+        frames = []
+        sb = view.verticalScrollBar()
+        for i in range(40):
+            sb.setValue(sb.maximum() * i // 39)
+            start = time.perf_counter()
+            view.viewport().repaint()
+            window.transcript_view.gutter.repaint()
+            frames.append((time.perf_counter() - start) * 1000)
+
+        rng = random.Random(3)
+        code_id = next(c.id for c in window.coding.codes.values() if c.codable and c.shortcut)
+        applies = []
+        for _ in range(30):
+            u = view.utterances[rng.randrange(n_shown - 2)]
+            view.select_span(u.start_char, u.end_char)
+            start = time.perf_counter()
+            window.coding.apply_code(code_id)
+            app.processEvents()
+            applies.append((time.perf_counter() - start) * 1000)
+        undo = []
+        for _ in range(10):
+            start = time.perf_counter()
+            window.undo_stack.undo()
+            app.processEvents()
+            undo.append((time.perf_counter() - start) * 1000)
+        window.close()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pages = n_chars / 3000
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        f"{SECTION}\n\n"
+        f"`QT_QPA_PLATFORM=offscreen python benchmarks/bench_workspace.py --write` on {now}; "
+        f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python "
+        f"{platform.python_version()}; shared machine, expect noise.\n\n"
+        f"Project: {args.sessions} transcripts, {n_utts:,} utterances, {n_chars:,} characters "
+        f"(~{pages:,.0f} pages); the window opens the biggest transcript ({n_shown:,} turns) "
+        f"with {2 * args.segments:,} segments of two coders ({n_stripes:,} highlights shown).\n\n"
+        "| what | value | bar |\n|---|---:|---:|\n"
+        f"| raw sqlite3 read of the rows shown at open (baseline) | {t_raw * 1000:.0f} ms | |\n"
+        f"| main window ready (new window, open, first transcript painted; best of 3) | "
+        f"{min(ready) * 1000:.0f} ms ({min(ready) / t_raw:.1f}x baseline) | < 2,000 ms |\n"
+        f"| repaint after a jump in the {n_shown:,}-turn transcript (mean / worst of 40) | "
+        f"{statistics.mean(frames):.1f} / {max(frames):.1f} ms | |\n"
+        f"| apply a code: command, save, reload highlights and list, repaint (mean / worst "
+        f"of 30) | {statistics.mean(applies):.1f} / {max(applies):.1f} ms | < 50 ms |\n"
+        f"| undo (mean of 10) | {statistics.mean(undo):.1f} ms | |\n"
+        f"| peak RSS of the process | {rss_mb:.0f} MB | < 400 MB |\n"
+    )
+    print(text)
+    if args.write:
+        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+        new = pattern.sub(text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
+        RESULTS.write_text(new, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
