@@ -25,11 +25,8 @@ from typing import Any
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
+from docx.table import _Cell
 
 from app.core.dto import CodeSpec, RatingScale, SchemeSpec
 from app.io import codebook_docx_xml as fx
@@ -37,7 +34,6 @@ from app.io.atomic import atomic_path
 
 _GREY = RGBColor(0x5F, 0x5F, 0x5F)
 _INK = RGBColor(0x1F, 0x2A, 0x37)
-_RULE = "BFBFBF"
 _LABEL_FILL = "F3F4F6"
 _PATH_SEP = "/"
 _MAX_HEADING = 4
@@ -173,83 +169,6 @@ def _setup(doc: Any) -> None:
     title.font.color.rgb = _INK
 
 
-def _run(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    color: RGBColor | None = None,
-) -> None:
-    run = paragraph.add_run(text)
-    run.bold = bold
-    run.italic = italic
-    if size is not None:
-        run.font.size = Pt(size)
-    if color is not None:
-        run.font.color.rgb = color
-
-
-def _cell_text(
-    cell: _Cell,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    color: RGBColor | None = None,
-) -> Paragraph:
-    paragraph = cell.paragraphs[0]
-    paragraph.paragraph_format.space_after = Pt(2)
-    _run(paragraph, text, bold=bold, italic=italic, size=size, color=color)
-    return paragraph
-
-
-def _borders(table: Table, color: str = _RULE, inside: bool = True) -> None:
-    """Thin horizontal rules only: the look of a journal table, not a spreadsheet grid."""
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    edges = ("top", "bottom", "insideH") if inside else ("top", "bottom")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        if edge in edges:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "4")
-            el.set(qn("w:color"), color)
-        else:
-            el.set(qn("w:val"), "nil")
-        borders.append(el)
-    tbl_pr.append(borders)
-
-
-def _widths(table: Table, widths_cm: tuple[float, ...]) -> None:
-    table.autofit = False
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths_cm, strict=False):
-            cell.width = Cm(width)
-    for column, width in zip(table.columns, widths_cm, strict=False):
-        column.width = Cm(width)
-
-
-def _cant_split(table: Table, keep_together: bool = False) -> None:
-    """Keep each row on one page so a definition is never cut between pages mid-row.
-
-    With ``keep_together`` every row is also kept with the next one, so a whole code entry moves
-    to the next page rather than leaving its definition behind its examples.
-    """
-    last = len(table.rows) - 1
-    for i, row in enumerate(table.rows):
-        tr_pr = row._tr.get_or_add_trPr()
-        el = OxmlElement("w:cantSplit")
-        el.set(qn("w:val"), "true")
-        tr_pr.append(el)
-        if keep_together and i < last:
-            for cell in row.cells:
-                for paragraph in cell.paragraphs:
-                    paragraph.paragraph_format.keep_with_next = True
-
-
 # ---------------------------------------------------------------- sections
 
 
@@ -262,15 +181,15 @@ def _title(doc: Any, scheme: SchemeSpec, project_name: str) -> None:
     if project_name and project_name != scheme.name:
         parts.append(f"project {project_name}")
     parts.append(f"exported {date.today().isoformat()} from IPR Workbench")
-    _run(sub, " · ".join(parts), color=_GREY, size=10)
+    fx.run(sub, " · ".join(parts), color=_GREY, size=10)
     # A project that loaded several schemes carries one citation per line.
     sources = [" ".join(line.split()) for line in scheme.citation.splitlines() if line.strip()]
     for i, source in enumerate(sources):
         cite = doc.add_paragraph()
         cite.paragraph_format.space_before = Pt(8 if i == 0 else 2)
         if i == 0:
-            _run(cite, "Sources. " if len(sources) > 1 else "Source. ", bold=True)
-        _run(cite, source, italic=True)
+            fx.run(cite, "Sources. " if len(sources) > 1 else "Source. ", bold=True)
+        fx.run(cite, source, italic=True)
 
 
 def _window_text(seconds: int) -> str:
@@ -316,7 +235,7 @@ def _overview(doc: Any, scheme: SchemeSpec, parts: Sequence[SchemeSpec]) -> None
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     header = table.rows[0].cells
     for cell, text in zip(header, ("", "Code", "Key", "Rating"), strict=True):
-        _cell_text(cell, text, bold=True, size=9.5)
+        fx.cell_text(cell, text, bold=True, size=9.5)
     fx.repeat_header(table.rows[0])
     for code, trail in rows:
         cells = table.add_row().cells
@@ -324,13 +243,13 @@ def _overview(doc: Any, scheme: SchemeSpec, parts: Sequence[SchemeSpec]) -> None
         name = cells[1].paragraphs[0]
         name.paragraph_format.left_indent = Cm(0.5 * len(trail))
         name.paragraph_format.space_after = Pt(1)
-        _run(name, code.name, bold=not code.codable, size=9.5)
+        fx.run(name, code.name, bold=not code.codable, size=9.5)
         if not code.codable:
-            _run(name, "  category", italic=True, size=8.5, color=_GREY)
-        _cell_text(cells[2], code.shortcut, size=9.5)
-        _cell_text(cells[3], _scale_title(code.rating) if code.rating else "", size=9.5)
-    _widths(table, (0.5, 10.6, 2.0, 3.5))
-    _borders(table)
+            fx.run(name, "  category", italic=True, size=8.5, color=_GREY)
+        fx.cell_text(cells[2], code.shortcut, size=9.5)
+        fx.cell_text(cells[3], _scale_title(code.rating) if code.rating else "", size=9.5)
+    fx.set_widths(table, (0.5, 10.6, 2.0, 3.5))
+    fx.rule_borders(table)
 
 
 def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[str]]]) -> None:
@@ -343,8 +262,8 @@ def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[s
         doc.add_heading(_scale_title(scale), level=3)
         used = doc.add_paragraph()
         used.paragraph_format.keep_with_next = True
-        _run(used, "Used by: ", bold=True, size=9.5)
-        _run(used, ", ".join(users), size=9.5, color=_GREY)
+        fx.run(used, "Used by: ", bold=True, size=9.5)
+        fx.run(used, ", ".join(users), size=9.5, color=_GREY)
         # Anchors as paragraphs, not a table: "keep with next" holds a scale together on one
         # page in LibreOffice as well as Word (LibreOffice ignores it inside table rows).
         points = range(scale.min, scale.max + 1)
@@ -355,8 +274,8 @@ def _scales(doc: Any, scales: dict[tuple[object, ...], tuple[RatingScale, list[s
             line.paragraph_format.tab_stops.add_tab_stop(Cm(1.0))
             line.paragraph_format.space_after = Pt(1)
             line.paragraph_format.keep_with_next = point != points[-1]
-            _run(line, f"{point}\t", bold=True)
-            _run(line, scale.labels.get(point, ""))
+            fx.run(line, f"{point}\t", bold=True)
+            fx.run(line, scale.labels.get(point, ""))
 
 
 def _meta_line(doc: Any, code: CodeSpec, trail: tuple[str, ...]) -> None:
@@ -370,7 +289,7 @@ def _meta_line(doc: Any, code: CodeSpec, trail: tuple[str, ...]) -> None:
         bits.append(code.color)
     if not code.codable:
         bits.append("category (not applied to data)")
-    _run(meta, "   ·   ".join(bits), size=9, color=_GREY)
+    fx.run(meta, "   ·   ".join(bits), size=9, color=_GREY)
 
 
 def _entry(
@@ -397,7 +316,7 @@ def _entry(
         rows.append(("Groups", ", ".join(c.name for c in code.children)))
     if not rows:
         note = doc.add_paragraph()
-        _run(note, "No definition has been written for this code yet.", italic=True, color=_GREY)
+        fx.run(note, "No definition has been written for this code yet.", italic=True, color=_GREY)
         return
     table = doc.add_table(rows=len(rows), cols=3)
     stripe = (
@@ -407,14 +326,14 @@ def _entry(
     for i, (label, value) in enumerate(rows):
         label_cell, text_cell = table.cell(i, 1), table.cell(i, 2)
         fx.shade_cell(label_cell, _LABEL_FILL)
-        _cell_text(label_cell, label, bold=True, size=9.5)
+        fx.cell_text(label_cell, label, bold=True, size=9.5)
         if isinstance(value, list):
             _examples(text_cell, value)
         else:
-            _cell_text(text_cell, " ".join(value.split()))
-    _widths(table, (0.35, 2.3, 13.95))
-    _borders(table, inside=True)
-    _cant_split(table, keep_together=True)
+            fx.cell_text(text_cell, " ".join(value.split()))
+    fx.set_widths(table, (0.35, 2.3, 13.95))
+    fx.rule_borders(table, inside=True)
+    fx.cant_split(table, keep_together=True)
     spacer = doc.add_paragraph()
     spacer.paragraph_format.space_after = Pt(2)
 
@@ -425,8 +344,8 @@ def _examples(cell: _Cell, examples: list[str]) -> None:
         paragraph.paragraph_format.space_after = Pt(2)
         paragraph.paragraph_format.left_indent = Cm(0.35)
         paragraph.paragraph_format.first_line_indent = Cm(-0.35)
-        _run(paragraph, "\u2013 ", color=_GREY)
-        _run(paragraph, " ".join(text.split()), italic=True)
+        fx.run(paragraph, "\u2013 ", color=_GREY)
+        fx.run(paragraph, " ".join(text.split()), italic=True)
 
 
 def _rating_text(
@@ -442,7 +361,7 @@ def _rating_text(
 def _footer(doc: Any, scheme: SchemeSpec) -> None:
     paragraph = doc.sections[0].footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(paragraph, f"{scheme.name} · codebook · page ", size=8.5, color=_GREY)
+    fx.run(paragraph, f"{scheme.name} · codebook · page ", size=8.5, color=_GREY)
     fx.page_field(paragraph)
     for run in paragraph.runs:
         run.font.size = Pt(8.5)
