@@ -112,7 +112,7 @@ def _title_page(doc: Any, data: ReportData) -> None:
         ("Date", data.date),
         ("Coders", ", ".join(f"{name} ({n} segments)" for name, n in data.coders) or "none"),
         ("Sessions", ", ".join(data.sessions) or "none"),
-        ("Segments", str(len(data.rows))),
+        ("Segments", str(sum(1 for r in data.rows if r.status in ("", "coded")))),
         ("Codes", str(sum(1 for c in data.codes if c.codable))),
     ]
     facts += [("Filter", f) for f in data.filters]
@@ -374,6 +374,10 @@ def _quotation(doc: Any, row: ExportRow, color: str) -> None:
         memo.add_run(row.memo).italic = True
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _natural(name: str) -> tuple[int, int | str]:
     return (0, int(name)) if name.isdigit() else (1, name.casefold())
 
@@ -429,10 +433,14 @@ def write_report(
         rows = sorted(by_code[code.path], key=_sort_key)
         heads.add(code.path.replace("/", " › "), 2)
         summary = _para(doc, "Segment Meta")
-        n_coders = len({r.coder for r in rows})
-        summary.add_run(f"{len(rows)} segment{'s' if len(rows) != 1 else ''}")
-        summary.add_run(f" by {n_coders} coder{'s' if n_coders != 1 else ''}")
-        summary.add_run(".")
+        coded = [r for r in rows if r.status in ("", "coded")]
+        n_coders = len({r.coder for r in coded})
+        told = []
+        if coded:
+            told.append(f"{_plural(len(coded), 'segment')} by {_plural(n_coders, 'coder')}")
+        if len(coded) < len(rows):
+            told.append(_plural(len(rows) - len(coded), "suggested passage"))
+        summary.add_run("; ".join(told) + ".")
         _criteria(doc, code)
         for row in rows:
             _quotation(doc, row, code.color)

@@ -232,3 +232,16 @@ def test_libreoffice_opens_csv_and_docx(coded: Path, tmp_path: Path, cli: Any) -
     html = (tmp_path / "segments.html").read_text(encoding="utf-8", errors="replace")
     assert "Köln" in html or "K&ouml;ln" in html
     assert "café" in html or "caf&eacute;" in html
+
+
+def test_docx_with_suggestions(coded: Path, tmp_path: Path, cli: Any) -> None:
+    from docx import Document
+
+    out = tmp_path / "sug.docx"
+    result = cli("export", str(coded), str(out), "--suggestions", "--codes", MR)
+    assert result.returncode == 0, result.stderr
+    assert "wrote 4 segments and 2 suggestions" in result.stdout
+    texts = [p.text for p in Document(str(out)).paragraphs]
+    assert "4 segments by 2 coders; 2 suggested passages." in texts
+    assert any("suggestion pending, score 0.91" in t for t in texts)
+    assert "Segments: 4" in texts
