@@ -123,12 +123,18 @@ def parse_labels(text: str, lo: int, hi: int) -> dict[int, str]:
 
 
 class CodeEditDialog(QDialog):
-    """Edit one code. ``taken_shortcuts`` maps other codes' shortcuts to their paths."""
+    """Edit one code. ``taken_shortcuts`` maps other codes' shortcuts to their paths;
+    ``rated`` is the range of ratings its segments already carry (the scale must keep it)."""
 
     def __init__(
-        self, code: CodeInfo, taken_shortcuts: dict[str, str], parent: QWidget | None = None
+        self,
+        code: CodeInfo,
+        taken_shortcuts: dict[str, str],
+        parent: QWidget | None = None,
+        rated: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.rated = rated
         self.setWindowTitle(f"Edit code — {code.path}")
         self.code = code
         self.taken = taken_shortcuts
@@ -268,6 +274,14 @@ class CodeEditDialog(QDialog):
                 raise ValueError("Rating scale: the lowest point must be below the highest")
             labels = parse_labels(self.rating_labels.toPlainText(), lo, hi)
             rating = RatingScale(self.rating_name.text().strip() or "Rating", lo, hi, labels)
+        if self.rated is not None and (
+            rating is None or self.rated[0] < rating.min or self.rated[1] > rating.max
+        ):
+            given = "-".join(map(str, sorted(set(self.rated))))
+            raise ValueError(
+                f"Rating scale: segments of this code carry ratings {given}; keep a scale that "
+                "includes them (or change those ratings first)"
+            )
         examples = tuple(e.strip() for e in self.examples.toPlainText().splitlines() if e.strip())
         return CodeForm(
             name=name,

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from app.core.codebook import list_codes
 from app.core.codebook_commands import CreateCode, DeleteCode, MergeCodes, MoveCode, UpdateCode
 from app.core.codebook_import import ImportScheme
-from app.core.codebook_stats import segment_counts
+from app.core.codebook_stats import rating_bounds, segment_counts
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CodeSpec
 from app.core.errors import UserError
@@ -276,7 +276,7 @@ class CodebookPanel(QWidget):
             if c.shortcut and c.id != code.id
         }
         total = replace(code, n_segments=self._all_segments(code, subtree=False))
-        dialog = CodeEditDialog(total, taken, self)
+        dialog = CodeEditDialog(total, taken, self, rating_bounds(self.project, code.id))
         focus_first(dialog)
         if self._exec(dialog) != QDialog.DialogCode.Accepted or dialog.result_form is None:
             return False

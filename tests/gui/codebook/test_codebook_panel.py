@@ -490,3 +490,30 @@ def test_clashing_keys_of_two_schemes_go_to_the_first_code_and_are_flagged(
         )
     finally:
         proj.close()
+
+
+def test_rating_scale_edits_keep_the_ratings_already_given(qtbot: Any, project: Any) -> None:
+    from app.core.codebook_stats import rating_bounds
+
+    with project.transaction() as s:
+        session_id = get_or_create_session(s, "S1").id
+    coder = ensure_coder(project, "ana")
+    minimal = code_id(project, "Rupture/Withdrawal/Minimal response")
+    UndoStack(project).push(ApplyCode(coder.id, minimal, TimeAnchor(session_id, 0, 9), rating=4))
+    assert rating_bounds(project, minimal) == (4, 4)
+    assert rating_bounds(project, code_id(project, "Rupture/Withdrawal/Denial")) is None
+    code = find_code_by_path(project, "Rupture/Withdrawal/Minimal response")
+    dialog = CodeEditDialog(code, {}, None, rating_bounds(project, minimal))
+    qtbot.addWidget(dialog)
+    dialog.rating_max.setValue(3)
+    dialog.rating_labels.setPlainText("1 = barely")
+    dialog.accept()
+    assert dialog.result_form is None and "ratings 4" in dialog.error.text()
+    dialog.rating_box.setChecked(False)
+    dialog.accept()
+    assert dialog.result_form is None
+    dialog.rating_box.setChecked(True)
+    dialog.rating_max.setValue(7)
+    dialog.accept()
+    assert dialog.result_form is not None and dialog.result_form.rating is not None
+    assert dialog.result_form.rating.max == 7
