@@ -141,6 +141,7 @@ def _table_export(
             filters=flt.describe(),
             agreement=agreement,
             app_version=__version__,
+            turns=table.turns,
         )
         write_report(data, path, progress)
     return result

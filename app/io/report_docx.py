@@ -51,6 +51,8 @@ class ReportData:
     agreement: Mapping[str, Any] | None = None
     app_version: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
+    turns: Mapping[tuple[str, str, int, int], str] = field(default_factory=dict)
+    """Text spans that cross speaker turns, as labelled lines (see ``ExportTable.turns``)."""
 
 
 def _setup_styles(doc: Any) -> None:
@@ -356,10 +358,10 @@ def _segment_meta(row: ExportRow) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _quotation(doc: Any, row: ExportRow, color: str) -> None:
+def _quotation(doc: Any, row: ExportRow, color: str, text: str | None = None) -> None:
     quote = _para(doc, "Quote")
     fx.left_bar(quote, color)
-    lines = (row.text or "").strip().split("\n") or [""]
+    lines = (row.text if text is None else text).strip().split("\n") or [""]
     for i, line in enumerate(lines):
         run = quote.add_run(line)
         if i < len(lines) - 1:
@@ -443,7 +445,8 @@ def write_report(
         summary.add_run("; ".join(told) + ".")
         _criteria(doc, code)
         for row in rows:
-            _quotation(doc, row, code.color)
+            span = (row.session, row.transcript, row.start_char or 0, row.end_char or 0)
+            _quotation(doc, row, code.color, data.turns.get(span))
             done += 1
             if progress is not None and done % 200 == 0 and not progress(done, total):
                 raise ExportCancelled(f"export to {path} cancelled")

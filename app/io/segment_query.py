@@ -41,6 +41,9 @@ from app.io.segment_table import (
 
 KIND_ORDER = {"session": 0, "recall": 1}
 
+SpanKey = tuple[str, str, int, int]
+"""(session, transcript, start_char, end_char) of a text span."""
+
 
 @dataclass(frozen=True)
 class ExportFilter:
@@ -74,6 +77,8 @@ class ExportTable:
     coders: list[tuple[str, int]]
     sessions: list[str]
     human_coders: list[str] = field(default_factory=list)
+    turns: dict[SpanKey, str] = field(default_factory=dict)
+    """Spans that cross speaker turns, as ``"T: …\nC: …"`` lines (for the Word report)."""
 
 
 def natural_key(name: str) -> tuple[int, int | str]:
@@ -145,6 +150,19 @@ class _Rows:
         self.coder_names = coder_names
         self.paths = paths
         self.keyed: list[tuple[tuple[Any, ...], ExportRow]] = []
+        self.turns: dict[SpanKey, str] = {}
+
+    def _turns(self, key: SpanKey, text: str, hits: list[UtteranceSpan]) -> None:
+        """Remember the span as speaker-labelled lines when it crosses turns of two speakers."""
+        if key in self.turns or len({u.speaker for u in hits}) < 2:
+            return
+        _session, _transcript, start, end = key
+        lines = []
+        for u in hits:
+            said = text[max(start, u.start_char) : min(end, u.end_char)].strip()
+            if said:
+                lines.append(f"{u.speaker}: {said}" if u.speaker else said)
+        self.turns[key] = "\n".join(lines)
 
     def text_segment(self, seg: Any) -> None:
         session = self.session_names[seg.session_id]
@@ -161,6 +179,7 @@ class _Rows:
         key = (natural_key(session), KIND_ORDER.get(kind, 2), tname, sc, coder, row.code_path,
                seg.id)  # fmt: skip
         self.keyed.append((key, row))
+        self._turns((session, tname, sc, ec), text, hits)
 
     def time_segment(self, seg: Any) -> None:
         session = self.session_names[seg.session_id]
@@ -197,6 +216,7 @@ class _Rows:
         key = (natural_key(session), KIND_ORDER.get(kind, 2), tname, sug.start_char, "~",
                row.code_path, sug.id)  # fmt: skip
         self.keyed.append((key, row))
+        self._turns((session, tname, sug.start_char, sug.end_char), text, hits)
 
     def sorted_rows(self) -> list[ExportRow]:
         self.keyed.sort(key=lambda kr: kr[0])
@@ -291,4 +311,5 @@ def export_table(
     chosen = [(c.name, counts[c.name]) for c in coders if counts.get(c.name)]
     humans = [c.name for c in coders if c.kind == "human" and counts.get(c.name)]
     names = sorted(session_names.values(), key=natural_key)
-    return ExportTable(rows, [export_code(c) for c in all_codes], chosen, names, humans)
+    codes = [export_code(c) for c in all_codes]
+    return ExportTable(rows, codes, chosen, names, humans, build.turns)

@@ -245,3 +245,29 @@ def test_docx_with_suggestions(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert "4 segments by 2 coders; 2 suggested passages." in texts
     assert any("suggestion pending, score 0.91" in t for t in texts)
     assert "Segments: 4" in texts
+
+
+def test_span_across_turns_is_quoted_with_speakers(coded: Path, tmp_path: Path, cli: Any) -> None:
+    from docx import Document
+
+    from app.core.project import open_project
+    from app.io.segment_query import ExportFilter, export_table
+
+    with open_project(coded) as project:
+        tid = next(t.id for t in list_transcripts(project) if t.name == "s12")
+        utts = list_utterances(project, tid)
+        cid = ensure_coder(project, "Cleo").id
+        anchor = TextAnchor(tid, utts[3].start_char + 4, utts[4].end_char)
+        UndoStack(project).push(ApplyCode(cid, find_code_by_path(project, CLARIFY).id, anchor))
+        table = export_table(project, ExportFilter(coders=["Cleo"]))
+    (row,) = table.rows
+    assert row.text.startswith("it doesn't. Not at all.\n") and row.speakers == "C, T"
+    labelled = table.turns[(row.session, row.transcript, row.start_char, row.end_char)]
+    assert labelled.splitlines() == [
+        "C: it doesn't. Not at all.",
+        'T: When I said "too quickly", I meant it kindly, not as a criticism.',
+    ]
+    out = tmp_path / "cleo.docx"
+    assert cli("export", str(coded), str(out), "--coders", "Cleo").returncode == 0
+    quotes = [p.text for p in Document(str(out)).paragraphs if p.style.name == "Quote"]
+    assert quotes == [labelled]
