@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu
 
 from app.core.project import Project
 from app.ui.codebook.panel import CodebookPanel
@@ -38,6 +38,8 @@ class CodebookHookup(QObject):
         self.on_code = on_code
         self.panel: CodebookPanel | None = None
         self._project: Project | None = None
+        self._watching = False
+        self._shown = False
         existing = window.findChild(QDockWidget, DOCK_NAME)
         if existing is None:
             existing = QDockWidget("Codebook", window)
@@ -64,34 +66,58 @@ class CodebookHookup(QObject):
         """Show the current project's codebook (a new panel when the project changed)."""
         project = self.get_project()
         if project is None:
+            self.project_closed()
             return None
-        if self.panel is None or project is not self._project:
-            stack = self.undo_stack()
-            old = self.panel
-            if old is not None:
-                # Detach the old panel before clearing: its project is closed already.
-                stack.indexChanged.disconnect(old.refresh)
-                if old.shortcuts is not None:
-                    old.shortcuts.update([])
-                old.deleteLater()
-                stack.clear()  # commands of the closed project cannot run on the new one
-            self.panel = CodebookPanel(project, stack)
-            self.panel.install_code_shortcuts(self.window)
-            if self.on_code is not None:
-                self.panel.codeActivated.connect(self.on_code)
-            self.dock.setWidget(self.panel)
-            if old is None and self.dock.height() < MIN_DOCK_HEIGHT:
-                # First show in a crowded dock column: give the codebook a fair share once;
-                # later the researcher's own arrangement is left alone.
-                self.window.resizeDocks(
-                    [self.dock],
-                    [max(MIN_DOCK_HEIGHT, self.window.height() // 2)],
-                    Qt.Orientation.Vertical,
-                )
-            self._project = project
-        else:
+        if self.panel is not None and project is self._project:
             self.panel.refresh()
+            return self.panel
+        stack = self.undo_stack()
+        if not self._watching:
+            # Connected before any panel, so this runs first when the stack moves.
+            stack.indexChanged.connect(self._stack_moved)
+            self._watching = True
+        first = self.panel is None and not self._shown
+        if self.panel is not None:
+            self._detach()
+            stack.clear()  # commands of the closed project cannot run on the new one
+        self.panel = CodebookPanel(project, stack)
+        self.panel.install_code_shortcuts(self.window)
+        if self.on_code is not None:
+            self.panel.codeActivated.connect(self.on_code)
+        self.dock.setWidget(self.panel)
+        self._project = project
+        self._shown = True
+        if first and self.dock.height() < MIN_DOCK_HEIGHT:
+            # First show in a crowded dock column: give the codebook a fair share once;
+            # later the researcher's own arrangement is left alone.
+            self.window.resizeDocks(
+                [self.dock],
+                [max(MIN_DOCK_HEIGHT, self.window.height() // 2)],
+                Qt.Orientation.Vertical,
+            )
         return self.panel
+
+    def project_closed(self) -> None:
+        """Drop the panel of a closed project (it must not reopen the database to reload)."""
+        if self.panel is not None:
+            self._detach()
+            note = QLabel("Open a project to see its codebook.")
+            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            note.setWordWrap(True)
+            self.dock.setWidget(note)
+
+    def _detach(self) -> None:
+        old, self.panel, self._project = self.panel, None, None
+        if old is None:
+            return
+        old.undo_stack.indexChanged.disconnect(old.refresh)
+        if old.shortcuts is not None:
+            old.shortcuts.update([])
+        old.deleteLater()
+
+    def _stack_moved(self, _index: int) -> None:
+        if self.panel is not None and self.get_project() is None:
+            self.project_closed()
 
 
 def _edit_menu(window: QMainWindow) -> QMenu:

