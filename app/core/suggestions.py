@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from app.core.codebook import list_codes_in
@@ -155,13 +155,28 @@ def load_units(
     """
     wanted_codes = None if code_ids is None else set(code_ids)
     with project.reading() as s:
+        sids = None if session_ids is None else list(session_ids)
+        # Plain columns, and each transcript's text once: ORM rows (or the text repeated on
+        # every utterance row) make this the slowest step of a suggestion run.
+        text_stmt = select(Transcript.id, Transcript.text)
+        if sids is not None:
+            text_stmt = text_stmt.where(Transcript.session_id.in_(sids))
+        texts: dict[int, str] = {tid: text for tid, text in s.execute(text_stmt)}
         stmt = (
-            select(Utterance, Transcript.text, Transcript.session_id, SessionRow.name)
+            select(
+                Utterance.id,
+                Utterance.transcript_id,
+                Utterance.ordinal,
+                Utterance.role,
+                Utterance.start_char,
+                Utterance.end_char,
+                Transcript.session_id,
+                SessionRow.name,
+            )
             .join(Transcript, Transcript.id == Utterance.transcript_id)
             .join(SessionRow, SessionRow.id == Transcript.session_id)
             .order_by(SessionRow.name, Transcript.id, Utterance.ordinal)
         )
-        sids = None if session_ids is None else list(session_ids)
         if sids is not None:
             stmt = stmt.where(Transcript.session_id.in_(sids))
         seg_by_t: dict[int, list[tuple[int, int, int]]] = {}
@@ -186,32 +201,33 @@ def load_units(
                     rej_by_t.setdefault(tid, []).append((cid, a, b))
         units: list[UnitRecord] = []
         prev: tuple[int, str, str] | None = None
-        for utt, text, session_id, session_name in s.execute(stmt):
-            if prev is not None and prev[0] != utt.transcript_id:
-                prev = None
-            body = text[utt.start_char : utt.end_char]
-            segs = _inside(seg_by_t.get(utt.transcript_id, ()), utt.start_char, utt.end_char)
-            rejs = _inside(rej_by_t.get(utt.transcript_id, ()), utt.start_char, utt.end_char)
-            units.append(
-                UnitRecord(
-                    session_id=session_id,
-                    session_name=session_name,
-                    transcript_id=utt.transcript_id,
-                    utterance_id=utt.id,
-                    ordinal=utt.ordinal,
-                    role=utt.role,
-                    start_char=utt.start_char,
-                    end_char=utt.end_char,
-                    text=body,
-                    prev_text=prev[2] if prev else "",
-                    prev_role=prev[1] if prev else None,
-                    codes=frozenset(majority_codes(segs, utt.start_char, utt.end_char)),
-                    spans=tuple(segs),
-                    rejected=tuple(rejs),
-                )
+        rows = s.execute(stmt).all()
+    for uid, tid, ordinal, role, start, end, session_id, session_name in rows:
+        if prev is not None and prev[0] != tid:
+            prev = None
+        body = texts[tid][start:end]
+        segs = _inside(seg_by_t.get(tid, ()), start, end)
+        rejs = _inside(rej_by_t.get(tid, ()), start, end)
+        units.append(
+            UnitRecord(
+                session_id=session_id,
+                session_name=session_name,
+                transcript_id=tid,
+                utterance_id=uid,
+                ordinal=ordinal,
+                role=role,
+                start_char=start,
+                end_char=end,
+                text=body,
+                prev_text=prev[2] if prev else "",
+                prev_role=prev[1] if prev else None,
+                codes=frozenset(majority_codes(segs, start, end)) if segs else frozenset(),
+                spans=tuple(segs),
+                rejected=tuple(rejs),
             )
-            prev = (utt.transcript_id, utt.role, body)
-        return units
+        )
+        prev = (tid, role, body)
+    return units
 
 
 def _inside(
@@ -308,7 +324,15 @@ def mirror_as_coder(project: Project, coder_name: str = SUGGESTER_CODER) -> int:
         if coder.kind != "suggester":
             raise UserError(f"coder '{coder_name}' is a person, not the suggester")
         stmt = (
-            select(Suggestion, Transcript.session_id)
+            select(
+                Suggestion.code_id,
+                Suggestion.transcript_id,
+                Suggestion.start_char,
+                Suggestion.end_char,
+                Suggestion.origin,
+                Suggestion.score,
+                Transcript.session_id,
+            )
             .join(Transcript, Transcript.id == Suggestion.transcript_id)
             .where(Suggestion.status.in_(("pending", "accepted")))
             .order_by(Suggestion.id)
@@ -316,19 +340,19 @@ def mirror_as_coder(project: Project, coder_name: str = SUGGESTER_CODER) -> int:
         now = utcnow()
         rows: list[dict[str, Any]] = [
             {
-                "code_id": sug.code_id,
+                "code_id": code_id,
                 "coder_id": coder.id,
                 "session_id": session_id,
-                "transcript_id": sug.transcript_id,
-                "start_char": sug.start_char,
-                "end_char": sug.end_char,
+                "transcript_id": tid,
+                "start_char": a,
+                "end_char": b,
                 "start_ms": None,
                 "end_ms": None,
-                "memo": f"{sug.origin} score {sug.score:.2f}",
+                "memo": f"{origin} score {score:.2f}",
                 "origin": "suggestion",
                 "updated_at": now,
             }
-            for sug, session_id in s.execute(stmt)
+            for code_id, tid, a, b, origin, score, session_id in s.execute(stmt)
         ]
         # Rewrite the coder's rows in place rather than delete-and-insert: deleting a segment
         # makes SQLite scan every suggestion for a reference to it (slow on large projects).
@@ -337,7 +361,17 @@ def mirror_as_coder(project: Project, coder_name: str = SUGGESTER_CODER) -> int:
         )
         reuse = list(zip(old_ids, rows, strict=False))
         if reuse:
-            s.execute(update(Segment), [{"id": i} | row for i, row in reuse])
+            table = Segment.__table__
+            assert isinstance(table, Table)
+            columns = list(rows[0])
+            rewrite = (
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values({c: bindparam(f"b_{c}") for c in columns})
+            )
+            s.execute(
+                rewrite, [{"b_id": i} | {f"b_{k}": v for k, v in r.items()} for i, r in reuse]
+            )
         extra = [row | {"guid": new_guid(), "created_at": now} for row in rows[len(old_ids) :]]
         if extra:
             s.execute(insert(Segment), extra)
