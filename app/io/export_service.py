@@ -126,6 +126,7 @@ def _table_export(
     else:
         from app import __version__
         from app.agreement.report import summary_for_export
+        from app.core.codebook import list_schemes
         from app.io.report_docx import ReportData, write_report
 
         agreement = None
@@ -142,6 +143,7 @@ def _table_export(
             agreement=agreement,
             app_version=__version__,
             turns=table.turns,
+            schemes=[(sc.name, sc.version, sc.citation) for sc in list_schemes(project)],
         )
         write_report(data, path, progress)
     return result

@@ -52,6 +52,8 @@ class ReportData:
     app_version: str = ""
     notes: Sequence[str] = field(default_factory=tuple)
     turns: Mapping[tuple[str, str, int, int], str] = field(default_factory=dict)
+    schemes: Sequence[tuple[str, str, str]] = ()
+    """(name, version, citation) of the coding schemes the codebook came from."""
     """Text spans that cross speaker turns, as labelled lines (see ``ExportTable.turns``)."""
 
 
@@ -104,6 +106,12 @@ def _para(doc: Any, style: str, text: str = "") -> Paragraph:
     return p
 
 
+def _codes_fact(data: ReportData) -> str:
+    codable = sum(1 for c in data.codes if c.codable)
+    applied = len({r.code_path for r in data.rows if r.status in ("", "coded")})
+    return f"{applied} applied, of {codable} codable codes in the codebook"
+
+
 def _title_page(doc: Any, data: ReportData) -> None:
     for _ in range(5):
         doc.add_paragraph()
@@ -115,8 +123,11 @@ def _title_page(doc: Any, data: ReportData) -> None:
         ("Coders", ", ".join(f"{name} ({n} segments)" for name, n in data.coders) or "none"),
         ("Sessions", ", ".join(data.sessions) or "none"),
         ("Segments", str(sum(1 for r in data.rows if r.status in ("", "coded")))),
-        ("Codes", str(sum(1 for c in data.codes if c.codable))),
+        ("Codes", _codes_fact(data)),
     ]
+    if data.schemes:
+        names = "; ".join(f"{n} {v}".strip() for n, v, _c in data.schemes)
+        facts.insert(3, ("Codebook", names))
     facts += [("Filter", f) for f in data.filters]
     for label, value in facts:
         p = doc.add_paragraph()
@@ -198,6 +209,11 @@ def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str,
         "shown in grey; n counts the exported segments. Inclusion and exclusion criteria and "
         "examples are given with each code's segments below."
     )
+    for name, version, citation in data.schemes:
+        if citation:
+            p = doc.add_paragraph(style="Criteria")
+            p.add_run(f"{name}{' ' + version if version else ''}: ").bold = True
+            p.add_run(citation)
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
