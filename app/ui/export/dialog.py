@@ -1,6 +1,7 @@
 """The export dialog: where to, which format, which coders, sessions and codes; then progress.
 
-Filters start with everything ticked; leaving a list fully ticked means "no filter", so codes
+The format and folder of the last export are remembered (per user). Filters start with
+everything ticked; leaving a list fully ticked means "no filter", so codes
 added later are exported too. The format follows the file name's suffix and the other way round,
 because the CLI decides the format by the suffix and the dialog should never disagree with it.
 The export runs in :class:`ExportWorker`; at the end "Open the file" hands the local file to the
@@ -38,6 +39,7 @@ from app.core.project import Project
 from app.core.sessions import coder_segment_counts, list_sessions
 from app.io.export_service import FORMATS, ExportResult
 from app.io.segment_query import ExportFilter, natural_key
+from app.ui import settings
 from app.ui.export.worker import ExportWorker
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
@@ -152,7 +154,10 @@ class ExportDialog(QDialog):
         self.format = QComboBox()
         for suffix, label in FORMATS.items():
             self.format.addItem(f"{label} ({suffix})", suffix)
-        self.path = QLineEdit(str(self._default_path(".csv")))
+        last = str(settings.settings().value("export/format", ".csv") or ".csv")
+        last = last if last in FORMATS else ".csv"
+        self.format.setCurrentIndex(self.format.findData(last))
+        self.path = QLineEdit(str(self._default_path(last)))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.suggestions = QCheckBox(
@@ -218,8 +223,12 @@ class ExportDialog(QDialog):
     # --- choices ------------------------------------------------------------------------------
 
     def _default_path(self, suffix: str) -> Path:
+        """``<project>-segments.<suffix>`` in the folder of the last export, else the project's."""
         project_path = self._project.path
         folder = project_path.parent if project_path is not None else Path.home()
+        last = str(settings.settings().value("export/folder", "") or "")
+        if last and Path(last).is_dir():
+            folder = Path(last)
         return folder / f"{self._project.display_name}-segments{suffix}"
 
     def chosen_format(self) -> str:
@@ -328,6 +337,10 @@ class ExportDialog(QDialog):
         summary = result.summary()
         self.status.setText(summary[:1].upper() + summary[1:] + "." + notes)
         self.open_button.setVisible(True)
+        store = settings.settings()
+        store.setValue("export/format", result.format)
+        store.setValue("export/folder", str(Path(result.path).resolve().parent))
+        store.sync()
         self.exported.emit(result.path)
 
     def _on_failed(self, message: str) -> None:

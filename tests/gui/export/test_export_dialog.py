@@ -31,6 +31,16 @@ TEXT = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_export_settings() -> None:
+    """The settings file is shared by the test session; start each test without a last export."""
+    from app.ui import settings
+
+    store = settings.settings()
+    store.remove("export")
+    store.sync()
+
+
 @pytest.fixture
 def coded(project: Project, tmp_path: Path) -> Project:
     for session in ("3", "12"):
@@ -109,6 +119,8 @@ def test_export_with_filters_in_a_worker_then_open(
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     assert dialog.open_file()
     assert opened and opened[0].isLocalFile() and Path(opened[0].toLocalFile()) == out.resolve()
+    again = _dialog(qtbot, coded)  # the next export starts where this one went
+    assert again.chosen_format() == ".csv" and Path(again.path.text()).parent == tmp_path
 
 
 def test_code_tree_parent_unticks_children(qtbot: Any, coded: Project, tmp_path: Path) -> None:
@@ -126,6 +138,8 @@ def test_code_tree_parent_unticks_children(qtbot: Any, coded: Project, tmp_path:
     from openpyxl import load_workbook
 
     assert load_workbook(out)["all"].max_row == 5
+    again = _dialog(qtbot, coded)
+    assert again.chosen_format() == ".xlsx" and again.path.text().endswith("-segments.xlsx")
 
 
 def test_cancel_writes_no_file(qtbot: Any, coded: Project, tmp_path: Path) -> None:
