@@ -40,11 +40,54 @@ os.environ.setdefault("IPRW_NO_MEDIA", "1")
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## workspace"
-WORDS = (
-    "I think you said that we would talk about it and I just felt like nobody was listening "
-    "so I kept quiet because it seemed easier than arguing again with my mother about work "
-    "sleep homework sessions progress café naïve fine okay really maybe never always"
-).split()
+WORDS = [
+    "I",
+    "think",
+    "you",
+    "said",
+    "that",
+    "we",
+    "would",
+    "talk",
+    "about",
+    "it",
+    "and",
+    "I",
+    "just",
+    "felt",
+    "like",
+    "nobody",
+    "was",
+    "listening",
+    "so",
+    "I",
+    "kept",
+    "quiet",
+    "because",
+    "it",
+    "seemed",
+    "easier",
+    "than",
+    "arguing",
+    "again",
+    "with",
+    "my",
+    "mother",
+    "about",
+    "work",
+    "sleep",
+    "homework",
+    "sessions",
+    "progress",
+    "café",
+    "naïve",
+    "fine",
+    "okay",
+    "really",
+    "maybe",
+    "never",
+    "always",
+]
 
 
 def cpu_model() -> str:
@@ -103,11 +146,18 @@ def build_project(path: Path, sessions: int, turns: int, big: int, n_segments: i
                 b = a + rng.randint(0, 2)
                 rows.append(
                     dict(
-                        guid=new_guid(), code_id=rng.choice(codes), coder_id=coder.id,
-                        session_id=first.session_id, transcript_id=first.id,
-                        start_char=utts[a].start_char, end_char=utts[b].end_char, memo="",
-                        origin="manual", created_at=now, updated_at=now,
-                    )  # fmt: skip
+                        guid=new_guid(),
+                        code_id=rng.choice(codes),
+                        coder_id=coder.id,
+                        session_id=first.session_id,
+                        transcript_id=first.id,
+                        start_char=utts[a].start_char,
+                        end_char=utts[b].end_char,
+                        memo="",
+                        origin="manual",
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
         with project.transaction() as s:
             s.execute(insert(Segment), rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.coding import RemoveSegment
-from app.core.dto import UtteranceInfo
+from app.core.dto import SuggestionInfo, UtteranceInfo
 from app.core.errors import UserError
 from app.core.importing import default_user
 from app.core.project import Project, create_project, open_project
@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
             self.transcript_view, self.segment_panel, self.undo_stack, self.report, self
         )
         self.coding.segmentsReloaded.connect(self._after_reload)
+        self._counts_timer = QTimer(self, singleShot=True, interval=300)
+        self._counts_timer.timeout.connect(self._update_counts)
         self.coding.codeApplied.connect(lambda _sid: self.suggestions_hookup.notify_coding_grew())
         self.follower = VideoFollower(self.transcript_view, self.video, self)
         self.transcript_view.currentUtteranceChanged.connect(self._show_position)
@@ -200,7 +202,8 @@ class MainWindow(QMainWindow):
             self, lambda: self.project, lambda: self.undo_stack
         )
         # Analysis > Suggested passages (spaCy suggestions dock; highlights in the transcript)
-        self.suggestions_hookup = install_suggestions(self, lambda: self.project)
+        # (the transcript view paints them itself: see _paint_suggestions)
+        self.suggestions_hookup = install_suggestions(self, lambda: self.project, lambda: None)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About IPR Workbench", lambda: show_about(self))
 
@@ -241,6 +244,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(1)
         self.refresh()
         self.suggestions_hookup.project_opened()
+        panel = self.suggestions_hookup.panel
+        if panel is not None:
+            panel.suggestionsChanged.connect(self._paint_suggestions)
+            panel.suggestionActivated.connect(self._reveal_suggestion)
         if not target.startswith(("postgresql", "sqlite:")):
             self.start_page.set_recent(settings.add_recent_project(str(Path(target).resolve())))
         first = self.navigator.first_transcript()
@@ -258,11 +265,12 @@ class MainWindow(QMainWindow):
 
     def close_project(self) -> None:
         self.suggestions_hookup.shutdown()
-        if self.project is not None:
-            self.project.close()
-        self.project = None
-        self.undo_stack.clear()
+        project, self.project = self.project, None
         self.coding.set_project(None, "")
+        self.undo_stack.clear()  # its commands belong to the closed project
+        self.codebook_hookup.refresh()  # drops the panel of the closed project
+        if project is not None:
+            project.close()
         self.transcript_view.set_transcript(None, "", [], "session")
         self.navigator.clear()
         self.video.set_source(None)
@@ -397,8 +405,33 @@ class MainWindow(QMainWindow):
             self.coding.resize_to_selection(seg.id)
 
     def _after_reload(self) -> None:
+        # Counts in the navigator follow a moment later, once per burst of edits.
+        self._counts_timer.start()
+
+    def _update_counts(self) -> None:
         if self.project is not None:
             self.navigator.update_counts(self.project)
+
+    def _paint_suggestions(self, transcript_id: int, pending: list[SuggestionInfo]) -> None:
+        """Pending suggestions in their dotted style, over the shown transcript only."""
+        view = self.transcript_view
+        panel = self.suggestions_hookup.panel
+        if panel is None or transcript_id != view.transcript_id:
+            return
+        colors = panel.colors()
+        current = panel.current_suggestion()
+        view.set_suggestion_spans(
+            [(s.start_char, s.end_char, colors.get(s.code_id, "")) for s in pending],
+            current=(current.start_char, current.end_char) if current is not None else None,
+        )
+
+    def _reveal_suggestion(self, transcript_id: int, start: int, end: int) -> None:
+        if transcript_id != self.transcript_view.transcript_id:
+            self.show_transcript(transcript_id)
+        self.transcript_view.select_span(start, end)
+        panel = self.suggestions_hookup.panel
+        if panel is not None:
+            self._paint_suggestions(transcript_id, panel.model.pending())
 
     # ------------------------------------------------------------------ status, focus
 

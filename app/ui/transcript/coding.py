@@ -15,12 +15,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from app.core.codebook import list_codes
-from app.core.coding import ApplyCode, EditSegment, RemoveSegment, TextAnchor, list_segments
+from app.core.coding import ApplyCode, EditSegment, RemoveSegment, TextAnchor
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CoderInfo, SegmentInfo
 from app.core.errors import UserError
 from app.core.project import Project
 from app.core.sessions import ensure_coder, list_coders
+from app.core.transcript_segments import segment_versions, transcript_segments
 from app.ui.segments.panel import SegmentPanel
 from app.ui.transcript.layers import visible_segments
 from app.ui.transcript.view import TranscriptView
@@ -53,6 +54,10 @@ class CodingController(QObject):
         self.codes: dict[int, CodeInfo] = {}
         self.coders: list[CoderInfo] = []
         self.segments: list[SegmentInfo] = []
+        self._cache: dict[int, SegmentInfo] = {}
+        self._cache_versions: dict[int, str] = {}
+        self._cache_key: tuple[int, int] | None = None
+        self._cache_paths: dict[int, str] = {}
         panel.code_lookup = self.codes.get
         view.segmentClicked.connect(self.select_segment)
         panel.segmentSelected.connect(self._segment_chosen)
@@ -60,7 +65,10 @@ class CodingController(QObject):
         panel.ratingEdited.connect(lambda sid, rating: self.run(EditSegment(sid, rating=rating)))
         panel.removeRequested.connect(lambda sid: self.run(RemoveSegment(sid)))
         panel.resizeRequested.connect(self.resize_to_selection)
-        stack.indexChanged.connect(lambda _index: self.reload())
+        stack.indexChanged.connect(self._stack_moved)
+
+    def _stack_moved(self, _index: int) -> None:
+        self.reload()
 
     # ------------------------------------------------------------------ state
 
@@ -110,7 +118,7 @@ class CodingController(QObject):
             self.panel.set_segments([], "", {})
             return
         self.reload_codes()
-        everything = list_segments(project, transcript_id=tid)
+        everything = self._fetch(project, tid)
         self.segments = visible_segments(
             everything,
             active_coder_id=self.coder.id if self.coder else None,
@@ -127,6 +135,25 @@ class CodingController(QObject):
         current = self.panel.current_segment()
         self.view.set_current_segment(current.id if current else None)
         self.segmentsReloaded.emit()
+
+    def _fetch(self, project: Project, tid: int) -> list[SegmentInfo]:
+        """All segments of the transcript, re-reading only those changed since the last call."""
+        paths = {c.id: c.path for c in self.codes.values()}
+        versions = segment_versions(project, tid)
+        key = (id(project), tid)
+        if key != self._cache_key or paths != self._cache_paths:
+            self._cache = {s.id: s for s in transcript_segments(project, tid, paths)}
+            self._cache_key, self._cache_paths = key, paths
+        else:
+            changed = [i for i, v in versions.items() if self._cache_versions.get(i) != v]
+            for gone in set(self._cache) - set(versions):
+                del self._cache[gone]
+            if changed:
+                self._cache.update(
+                    (s.id, s) for s in transcript_segments(project, tid, paths, changed)
+                )
+        self._cache_versions = versions
+        return sorted(self._cache.values(), key=lambda s: (s.start_char or 0, s.id))
 
     # ------------------------------------------------------------------ edits
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 from app.core.dto import SegmentInfo, UtteranceInfo
 from app.core.text import Utf16Map
 from app.core.timeutil import format_ms
+from app.ui.suggestions.highlight import FALLBACK_COLOR as FALLBACK_SUGGESTION
 from app.ui.suggestions.highlight import suggestion_format
 from app.ui.transcript.layers import ROLE_COLORS, Stripe, assign_stripes, stripes_at, tooltip_html
 
@@ -128,13 +129,20 @@ class TranscriptView(QPlainTextEdit):
         self._external = list(selections)
         self._apply_selections()
 
-    def set_suggestion_spans(self, spans: Sequence[tuple[int, int, str]]) -> None:
-        """Pending suggestions (code points, colour), dotted: they must never look like coding."""
+    def set_suggestion_spans(
+        self,
+        spans: Sequence[tuple[int, int, str]],
+        current: tuple[int, int] | None = None,
+    ) -> None:
+        """Pending suggestions (code points, colour), dotted: they must never look like coding.
+
+        ``current`` is the span of the suggestion under review, drawn a little stronger.
+        """
         out = []
         for start, end, color in spans:
             sel = QTextEdit.ExtraSelection()
             sel.cursor = self._cursor_for(start, end)
-            sel.format = suggestion_format(color)
+            sel.format = suggestion_format(color or FALLBACK_SUGGESTION, (start, end) == current)
             out.append(sel)
         self.setExtraSelections(out)
 
@@ -194,7 +202,7 @@ class TranscriptView(QPlainTextEdit):
         self.viewport().update()
         self.gutter.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         """Code highlights go under the text, painted only for the visible lines.
 
         Painting them here instead of as thousands of ExtraSelections keeps a heavily coded
@@ -236,9 +244,7 @@ class TranscriptView(QPlainTextEdit):
                         continue
                     x1 = _x(line.cursorToX(a))
                     x2 = _x(line.cursorToX(b))
-                    rect = QRectF(
-                        origin.x() + x1, origin.y() + line.y(), x2 - x1, line.height()
-                    )
+                    rect = QRectF(origin.x() + x1, origin.y() + line.y(), x2 - x1, line.height())
                     painter.fillRect(rect, color)
                     if current:
                         painter.fillRect(
