@@ -40,6 +40,10 @@ class CodebookHookup(QObject):
         self._project: Project | None = None
         self._watching = False
         self._shown = False
+        self._closing = False
+        # The window emits ``destroyed`` before its children go; its undo stack then clears
+        # itself on deletion, and nothing here may touch the half-destroyed window any more.
+        window.destroyed.connect(self._window_destroyed)
         existing = window.findChild(QDockWidget, DOCK_NAME)
         if existing is None:
             existing = QDockWidget("Codebook", window)
@@ -116,8 +120,13 @@ class CodebookHookup(QObject):
         old.deleteLater()
 
     def _stack_moved(self, _index: int) -> None:
-        if self.panel is not None and self.get_project() is None:
+        if not self._closing and self.panel is not None and self.get_project() is None:
             self.project_closed()
+
+    def _window_destroyed(self) -> None:
+        self._closing = True
+        if self.panel is not None:
+            self.panel.undo_stack.indexChanged.disconnect(self.panel.refresh)
 
 
 def _edit_menu(window: QMainWindow) -> QMenu:
