@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
             [self.navigator_dock, self.segments_dock], [300, 440], Qt.Orientation.Horizontal
         )
         self._restore_layout()
+        self._dock_visibility: dict[QDockWidget, bool] = {}
+        self._workspace_shown = True
+        self._show_workspace(False)
         self.start_page.set_recent(settings.recent_projects())
         self._update_status_coder()
 
@@ -210,6 +213,7 @@ class MainWindow(QMainWindow):
     def _build_toolbar(self) -> None:
         bar = QToolBar("Coder")
         bar.setObjectName("coder_toolbar")
+        self.coder_toolbar = bar
         bar.addWidget(QLabel(" Coder: "))
         self.coder_box = QComboBox()
         self.coder_box.setMinimumWidth(140)
@@ -241,7 +245,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
         self.transcript_view.set_transcript(None, "", [], "session")
-        self.stack.setCurrentIndex(1)
+        self._show_workspace(True)
         self.refresh()
         self.suggestions_hookup.project_opened()
         panel = self.suggestions_hookup.panel
@@ -276,7 +280,7 @@ class MainWindow(QMainWindow):
         self.video.set_source(None)
         self.setWindowTitle("IPR Workbench")
         self.start_page.set_recent(settings.recent_projects())
-        self.stack.setCurrentIndex(0)
+        self._show_workspace(False)
 
     def refresh(self) -> None:
         """Reload what the project holds (after an import, a switch, or on open)."""
@@ -304,7 +308,10 @@ class MainWindow(QMainWindow):
             info.kind,
         )
         kind = "recall interview" if info.kind == "recall" else "session transcript"
-        self.transcript_title.setText(f"{info.session_name} — {info.name} ({kind})")
+        title = (
+            info.name if info.name == info.session_name else f"{info.session_name} — {info.name}"
+        )
+        self.transcript_title.setText(f"{title} ({kind})")
         self.navigator.select_transcript(transcript_id)
         self.coding.reload()
         self.follower.set_session(self.project, info.session_id, info.kind)
@@ -513,12 +520,40 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.segment_panel.splitter.restoreState(splitter)
 
+    def _workspace_docks(self) -> list[QDockWidget]:
+        return [
+            self.navigator_dock, self.video_dock, self.segments_dock, self.codebook_hookup.dock
+        ]  # fmt: skip
+
+    def _show_workspace(self, on: bool) -> None:
+        """The start page stands alone; the docks come back as the researcher left them."""
+        if on == self._workspace_shown:
+            return
+        self._workspace_shown = on
+        if on:
+            for dock, visible in self._dock_visibility.items():
+                dock.setVisible(visible)
+        else:
+            self._dock_visibility = {d: not d.isHidden() for d in self._workspace_docks()}
+            for dock in self._dock_visibility:
+                dock.hide()
+        self.stack.setCurrentIndex(1 if on else 0)
+        self.coder_toolbar.setEnabled(on)
+        self.start_page.setFocus()
+
     def save_layout(self) -> None:
+        on_start_page = not self._workspace_shown
+        if on_start_page:
+            for dock, visible in self._dock_visibility.items():
+                dock.setVisible(visible)
         s = settings.settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/segments_splitter", self.segment_panel.splitter.saveState())
         s.sync()
+        if on_start_page:
+            for dock in self._dock_visibility:
+                dock.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

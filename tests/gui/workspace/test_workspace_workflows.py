@@ -263,7 +263,11 @@ def test_layout_persists(window: MainWindow, qtbot: Any, demo_path: Path) -> Non
     again = MainWindow()
     qtbot.addWidget(again)
     again.show()
-    assert not again.segments_dock.isVisible()
+    assert not again.segments_dock.isVisible()  # start page: no docks
+    assert not again.navigator_dock.isVisible()
+    again.open_project(str(demo_path))
+    assert again.navigator_dock.isVisible()
+    assert not again.segments_dock.isVisible()  # as the researcher left it
     assert str(demo_path.resolve()) in [
         again.start_page.recent.item(i).data(Qt.ItemDataRole.UserRole + 1)
         for i in range(again.start_page.recent.count())
