@@ -29,6 +29,7 @@ def run_app(project: str | None = None) -> int:
     qapp = make_application()
     window = MainWindow()
     window.show()
+    window.ensure_coder_name()  # first run: who is coding (remembered per user)
     if project is not None:
         try:
             window.open_project(project if "://" in project else str(Path(project)))
