@@ -14,6 +14,7 @@ suggester while pending; ``segment_id`` is the segment an accepted suggestion be
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +82,7 @@ class ExportTable:
     """Spans that cross speaker turns, as ``"T: …\nC: …"`` lines (for the Word report)."""
 
 
+@functools.cache
 def natural_key(name: str) -> tuple[int, int | str]:
     """Session "2" before "10": numeric names sort as numbers."""
     return (0, int(name)) if name.isdigit() else (1, name.casefold())

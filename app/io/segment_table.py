@@ -175,6 +175,8 @@ class TranscriptIndex:
 
 def speakers_of(utterances: Sequence[UtteranceSpan]) -> str:
     """Distinct speaker labels in order of first appearance, e.g. ``"T, C"``."""
+    if len(utterances) == 1:
+        return utterances[0].speaker
     seen: dict[str, None] = {}
     for u in utterances:
         if u.speaker:
@@ -196,6 +198,11 @@ def clock_span(
     utterances: Sequence[UtteranceSpan],
 ) -> tuple[int | None, int | None, int | None, int | None]:
     """``(start_ms, end_ms, session_start_ms, session_end_ms)`` covering ``utterances``."""
+    if len(utterances) == 1:  # the common case: a segment inside one turn
+        u = utterances[0]
+        end = u.end_ms if u.end_ms is not None else u.start_ms
+        s_end = u.session_end_ms if u.session_end_ms is not None else u.session_start_ms
+        return u.start_ms, end, u.session_start_ms, s_end
     return (
         _min([u.start_ms for u in utterances]),
         _max([u.end_ms if u.end_ms is not None else u.start_ms for u in utterances]),
