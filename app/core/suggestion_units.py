@@ -1,0 +1,154 @@
+"""Utterances as suggester units: text, previous turn, and a coder's labels and rejections.
+
+Training and suggesting both start here (Qt- and spaCy-free): each utterance of the chosen
+sessions with the turn before it, the codes a coder applied to most of it, the coder's raw
+segment spans inside it (for sentence-level examples) and the suggestions the coder rejected
+there (negative examples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.core.models import Segment, Suggestion, Transcript, Utterance
+from app.core.models import Session as SessionRow
+from app.core.project import Project
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    """One utterance as a training/suggestion unit, with its context and the coder's labels."""
+
+    session_id: int
+    session_name: str
+    transcript_id: int
+    utterance_id: int
+    ordinal: int
+    role: str
+    start_char: int
+    end_char: int
+    text: str
+    prev_text: str
+    prev_role: str | None
+    codes: frozenset[int]
+    spans: tuple[tuple[int, int, int], ...]
+    rejected: tuple[tuple[int, int, int], ...]
+
+
+def load_units(
+    project: Project,
+    *,
+    session_ids: Iterable[int] | None = None,
+    coder_id: int | None = None,
+    code_ids: Iterable[int] | None = None,
+) -> list[UnitRecord]:
+    """Every utterance of the chosen sessions with the previous turn and the coder's labels.
+
+    An utterance carries a code when that coder's segments of the code cover at least half of
+    it (the same rule as agreement at utterance level); ``spans`` keeps the raw segment spans so
+    that sentence-level examples can be made from shorter segments. ``rejected`` lists the
+    suggestions this coder rejected inside the utterance: negative examples.
+    """
+    wanted_codes = None if code_ids is None else set(code_ids)
+    with project.reading() as s:
+        sids = None if session_ids is None else list(session_ids)
+        # Plain columns, and each transcript's text once: ORM rows (or the text repeated on
+        # every utterance row) make this the slowest step of a suggestion run.
+        text_stmt = select(Transcript.id, Transcript.text)
+        if sids is not None:
+            text_stmt = text_stmt.where(Transcript.session_id.in_(sids))
+        texts: dict[int, str] = {tid: text for tid, text in s.execute(text_stmt)}
+        stmt = (
+            select(
+                Utterance.id,
+                Utterance.transcript_id,
+                Utterance.ordinal,
+                Utterance.role,
+                Utterance.start_char,
+                Utterance.end_char,
+                Transcript.session_id,
+                SessionRow.name,
+            )
+            .join(Transcript, Transcript.id == Utterance.transcript_id)
+            .join(SessionRow, SessionRow.id == Transcript.session_id)
+            .order_by(SessionRow.name, Transcript.id, Utterance.ordinal)
+        )
+        if sids is not None:
+            stmt = stmt.where(Transcript.session_id.in_(sids))
+        seg_by_t: dict[int, list[tuple[int, int, int]]] = {}
+        rej_by_t: dict[int, list[tuple[int, int, int]]] = {}
+        if coder_id is not None:
+            seg_stmt = select(
+                Segment.transcript_id, Segment.code_id, Segment.start_char, Segment.end_char
+            ).where(Segment.coder_id == coder_id, Segment.transcript_id.is_not(None))
+            for tid, cid, a, b in s.execute(seg_stmt):
+                if tid is None or a is None or b is None:
+                    continue
+                if wanted_codes is None or cid in wanted_codes:
+                    seg_by_t.setdefault(tid, []).append((cid, a, b))
+            rej_stmt = select(
+                Suggestion.transcript_id,
+                Suggestion.code_id,
+                Suggestion.start_char,
+                Suggestion.end_char,
+            ).where(Suggestion.status == "rejected", Suggestion.decided_by_id == coder_id)
+            for tid, cid, a, b in s.execute(rej_stmt):
+                if wanted_codes is None or cid in wanted_codes:
+                    rej_by_t.setdefault(tid, []).append((cid, a, b))
+        units: list[UnitRecord] = []
+        prev: tuple[int, str, str] | None = None
+        rows = s.execute(stmt).all()
+    for uid, tid, ordinal, role, start, end, session_id, session_name in rows:
+        if prev is not None and prev[0] != tid:
+            prev = None
+        body = texts[tid][start:end]
+        segs = _inside(seg_by_t.get(tid, ()), start, end)
+        rejs = _inside(rej_by_t.get(tid, ()), start, end)
+        units.append(
+            UnitRecord(
+                session_id=session_id,
+                session_name=session_name,
+                transcript_id=tid,
+                utterance_id=uid,
+                ordinal=ordinal,
+                role=role,
+                start_char=start,
+                end_char=end,
+                text=body,
+                prev_text=prev[2] if prev else "",
+                prev_role=prev[1] if prev else None,
+                codes=frozenset(majority_codes(segs, start, end)) if segs else frozenset(),
+                spans=tuple(segs),
+                rejected=tuple(rejs),
+            )
+        )
+        prev = (tid, role, body)
+    return units
+
+
+def _inside(
+    spans: Iterable[tuple[int, int, int]], start: int, end: int
+) -> list[tuple[int, int, int]]:
+    return [(c, a, b) for c, a, b in spans if a < end and b > start]
+
+
+def majority_codes(spans: Iterable[tuple[int, int, int]], start: int, end: int) -> set[int]:
+    """Codes whose spans (merged per code) cover at least half of ``start..end``."""
+    length = max(1, end - start)
+    by_code: dict[int, list[tuple[int, int]]] = {}
+    for code, a, b in spans:
+        by_code.setdefault(code, []).append((max(a, start), min(b, end)))
+    out = set()
+    for code, parts in by_code.items():
+        covered, reach = 0, start
+        for a, b in sorted(parts):
+            a = max(a, reach)
+            if b > a:
+                covered += b - a
+                reach = b
+        if covered * 2 >= length:
+            out.add(code)
+    return out
