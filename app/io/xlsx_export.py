@@ -164,7 +164,8 @@ def write_xlsx(
         all_rows.append(row)
         group = row.code_path.split("/", 1)[0]
         by_group.setdefault(group, []).append(row)
-        seg_counts[row.code_path] = seg_counts.get(row.code_path, 0) + 1
+        if row.status == "coded":  # suggestions are rows too, but not coding
+            seg_counts[row.code_path] = seg_counts.get(row.code_path, 0) + 1
     total = 2 * len(all_rows) + 1
 
     wb = Workbook(write_only=True)
