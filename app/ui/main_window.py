@@ -557,9 +557,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        self.suggestions_hookup.shutdown()
         self.video.set_source(None)
-        if self.project is not None:
-            self.project.close()
-            self.project = None
+        self.close_project()
+        # Nothing may reach the closed project while Qt takes the window apart.
+        self.undo_stack.blockSignals(True)
         super().closeEvent(event)
