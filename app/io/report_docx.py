@@ -431,7 +431,8 @@ def write_report(
     counts: dict[str, int] = {}
     by_code: dict[str, list[ExportRow]] = {}
     for row in data.rows:
-        counts[row.code_path] = counts.get(row.code_path, 0) + 1
+        if row.status in ("", "coded"):
+            counts[row.code_path] = counts.get(row.code_path, 0) + 1
         by_code.setdefault(row.code_path, []).append(row)
     _codebook(doc, heads, data, counts)
     if data.agreement:
