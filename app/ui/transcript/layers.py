@@ -71,9 +71,8 @@ def assign_stripes(
     by_coder: dict[int, list[SegmentInfo]] = {}
     for seg in segments:
         by_coder.setdefault(seg.coder_id, []).append(seg)
-    order = [c for c in coder_order if c in by_coder] + sorted(
-        c for c in by_coder if c not in coder_order
-    )
+    order = list(dict.fromkeys(c for c in coder_order if c in by_coder))
+    order += sorted(c for c in by_coder if c not in order)
     stripes: list[Stripe] = []
     base = 0
     for coder_id in order:

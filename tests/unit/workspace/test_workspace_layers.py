@@ -75,3 +75,9 @@ def test_hits_and_tooltip() -> None:
     assert layers.stripes_at(stripes, 10) == []
     html = layers.tooltip_html(stripes)
     assert "A/code1" in html and "coder1" in html and "why &lt;here&gt;" in html
+
+
+def test_a_coder_named_twice_in_the_order_is_painted_once() -> None:
+    segments = [seg(1, 1, 0, 10), seg(2, 2, 0, 10)]
+    stripes = layers.assign_stripes(segments, {}, [1, 1, 2, 2])
+    assert sorted(s.segment_id for s in stripes) == [1, 2]
