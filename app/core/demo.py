@@ -27,8 +27,8 @@ from app.core.media import attach_video
 from app.core.project import Project, create_project, open_project
 from app.core.sessions import ensure_coder, list_transcripts, list_utterances, transcript_text
 from app.core.timeutil import parse_time
+from app.paths import resources_dir
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "demo"
 PROJECT_NAME = "demo.iprw"
 SESSION = "Session 07"
 VIDEO = "demo_session.mp4"
@@ -60,14 +60,16 @@ def default_demo_dir() -> Path:
     return base / "ipr-workbench"
 
 
-def build_demo(directory: Path, *, fresh: bool = False, resources: Path = RESOURCES) -> Path:
+def build_demo(directory: Path, *, fresh: bool = False, resources: Path | None = None) -> Path:
     """``directory/demo.iprw`` (built when missing, or again when ``fresh``); returns its path."""
     return build_demo_report(directory, fresh=fresh, resources=resources).path
 
 
 def build_demo_report(
-    directory: Path, *, fresh: bool = False, resources: Path = RESOURCES
+    directory: Path, *, fresh: bool = False, resources: Path | None = None
 ) -> DemoReport:
+    """Build (or find) the demo; ``resources`` defaults to the shipped ``resources/demo``."""
+    resources = resources or resources_dir() / "demo"
     target = directory / PROJECT_NAME
     if target.exists() and not fresh:
         with open_project(target) as project:  # also migrates a demo made by an older version
