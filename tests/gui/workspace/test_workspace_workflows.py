@@ -297,3 +297,27 @@ def test_models_pass_the_model_tester(window: MainWindow, qtmodeltester: Any) ->
     qtmodeltester.check(popup.model)
     qtmodeltester.check(popup.proxy)
     popup.deleteLater()
+
+
+def test_hover_shows_code_coder_and_memo(window: MainWindow) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    window.blind_action.setChecked(False)
+    view = window.transcript_view
+    seg = next(s for s in window.coding.segments if s.memo)
+    assert seg.start_char is not None
+    view.select_span(seg.start_char, seg.start_char)
+    rect = view.cursorRect(view._cursor_for(seg.start_char + 1, seg.start_char + 1))
+    pos = rect.center()
+    event = QHelpEvent(QEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos))
+    view.viewportEvent(event)
+    tip = QToolTip.text()
+    assert seg.code_path in tip and seg.coder_name in tip
+    assert seg.memo.split()[0] in tip
+    # the stripes in the margin answer the same question
+    stripe, srect = next((s, r) for s, r in view.gutter._stripe_rects() if s.segment_id == seg.id)
+    gpos = srect.center()
+    view.gutter.event(QHelpEvent(QEvent.Type.ToolTip, gpos, view.gutter.mapToGlobal(gpos)))
+    assert stripe.code_path in QToolTip.text()
