@@ -482,12 +482,30 @@ class MainWindow(QMainWindow):
             return
         if not path.endswith(".iprw"):
             path += ".iprw"
+        from app.io.codebook_yaml import bundled_schemes
+
+        none = "(no codebook yet: import one later)"
+        names = [*bundled_schemes(), none]
+        scheme, ok = QInputDialog.getItem(
+            self, "New project", "Start with the codebook:", names, 0, False
+        )
+        if not ok:
+            return
+        self.create_new_project(path, None if scheme == none else scheme)
+
+    def create_new_project(self, path: str, scheme: str | None) -> bool:
+        """Create ``path`` (with a bundled scheme when named) and open it."""
+        from app.core.codebook import add_scheme
+        from app.io.codebook_yaml import resolve_scheme
+
         try:
-            create_project(path).close()
+            with create_project(path) as project:
+                if scheme:
+                    add_scheme(project, resolve_scheme(scheme))
         except UserError as exc:
             QMessageBox.critical(self, "Cannot create project", str(exc))
-            return
-        self.open_interactively(path)
+            return False
+        return self.open_interactively(path)
 
     def open_demo(self) -> None:
         from app.core.demo import build_demo, default_demo_dir

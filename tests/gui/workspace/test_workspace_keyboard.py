@@ -99,3 +99,17 @@ def test_window_works_with_and_without_multimedia(
     win.follower.follow(utt.start_ms or 0)
     assert win.transcript_view.current_utterance() == utt
     win.close()
+
+
+def test_new_project_with_a_bundled_codebook(qtbot: Any, env: Path, tmp_path: Path) -> None:
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.create_new_project(str(tmp_path / "study.iprw"), "alliance")
+    assert win.project is not None
+    assert win.coding.codes  # the alliance scheme is in
+    assert win.transcript_view.transcript_id is None  # nothing imported yet
+    assert win.stack.currentIndex() == 1
+    win.close_project()
+    assert win.stack.currentIndex() == 0
+    assert str((tmp_path / "study.iprw").resolve()) in settings.recent_projects()
+    win.close()
