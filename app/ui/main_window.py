@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -32,7 +31,7 @@ from app.core.coding import RemoveSegment
 from app.core.dto import SuggestionInfo, UtteranceInfo
 from app.core.errors import UserError
 from app.core.importing import default_user
-from app.core.project import Project, create_project, open_project
+from app.core.project import Project, open_project
 from app.core.timeutil import format_ms
 from app.ui import settings
 from app.ui.about import show_about
@@ -50,9 +49,11 @@ from app.ui.transcript.view import TranscriptView
 from app.ui.undo import make_undo_actions
 from app.ui.video.follow import VideoFollower
 from app.ui.video.pane import VideoPane
+from app.ui.window_files import FileActions
+from app.ui.window_layout import WindowLayout
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, WindowLayout, QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None
@@ -464,114 +465,6 @@ class MainWindow(QMainWindow):
         panel = self.codebook_hookup.panel
         if panel is not None:
             self._focus(self.codebook_hookup.dock, panel.tree)
-
-    # ------------------------------------------------------------------ files
-
-    def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open project", "", "IPR Workbench projects (*.iprw)"
-        )
-        if path:
-            self.open_interactively(path)
-
-    def _ask_new(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "New project", "", "IPR Workbench projects (*.iprw)"
-        )
-        if not path:
-            return
-        if not path.endswith(".iprw"):
-            path += ".iprw"
-        from app.io.codebook_yaml import bundled_schemes
-
-        none = "(no codebook yet: import one later)"
-        names = [*bundled_schemes(), none]
-        scheme, ok = QInputDialog.getItem(
-            self, "New project", "Start with the codebook:", names, 0, False
-        )
-        if not ok:
-            return
-        self.create_new_project(path, None if scheme == none else scheme)
-
-    def create_new_project(self, path: str, scheme: str | None) -> bool:
-        """Create ``path`` (with a bundled scheme when named) and open it."""
-        from app.core.codebook import add_scheme
-        from app.io.codebook_yaml import resolve_scheme
-
-        try:
-            with create_project(path) as project:
-                if scheme:
-                    add_scheme(project, resolve_scheme(scheme))
-        except UserError as exc:
-            QMessageBox.critical(self, "Cannot create project", str(exc))
-            return False
-        return self.open_interactively(path)
-
-    def open_demo(self) -> None:
-        from app.core.demo import build_demo, default_demo_dir
-
-        try:
-            path = build_demo(default_demo_dir())
-        except UserError as exc:
-            QMessageBox.critical(self, "Cannot build the demo project", str(exc))
-            return
-        self.open_interactively(str(path))
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in settings.recent_projects():
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_interactively(p))
-        if not self.recent_menu.actions():
-            self.recent_menu.addAction("(none)").setEnabled(False)
-
-    # ------------------------------------------------------------------ layout
-
-    def _restore_layout(self) -> None:
-        s = settings.settings()
-        geometry, state = s.value("window/geometry"), s.value("window/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        splitter = s.value("window/segments_splitter")
-        if isinstance(splitter, QByteArray):
-            self.segment_panel.splitter.restoreState(splitter)
-
-    def _workspace_docks(self) -> list[QDockWidget]:
-        return [
-            self.navigator_dock, self.video_dock, self.segments_dock, self.codebook_hookup.dock
-        ]  # fmt: skip
-
-    def _show_workspace(self, on: bool) -> None:
-        """The start page stands alone; the docks come back as the researcher left them."""
-        if on == self._workspace_shown:
-            return
-        self._workspace_shown = on
-        if on:
-            for dock, visible in self._dock_visibility.items():
-                dock.setVisible(visible)
-        else:
-            self._dock_visibility = {d: not d.isHidden() for d in self._workspace_docks()}
-            for dock in self._dock_visibility:
-                dock.hide()
-        self.stack.setCurrentIndex(1 if on else 0)
-        self.coder_toolbar.setEnabled(on)
-        self.start_page.setFocus()
-
-    def save_layout(self) -> None:
-        on_start_page = not self._workspace_shown
-        if on_start_page:
-            for dock, visible in self._dock_visibility.items():
-                dock.setVisible(visible)
-        s = settings.settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/segments_splitter", self.segment_panel.splitter.saveState())
-        s.sync()
-        if on_start_page:
-            for dock in self._dock_visibility:
-                dock.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

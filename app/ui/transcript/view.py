@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -31,15 +31,13 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from app.core.dto import SegmentInfo, UtteranceInfo
 from app.core.text import Utf16Map
-from app.core.timeutil import format_ms
 from app.ui.suggestions.highlight import FALLBACK_COLOR as FALLBACK_SUGGESTION
 from app.ui.suggestions.highlight import suggestion_format
-from app.ui.transcript.layers import ROLE_COLORS, Stripe, assign_stripes, stripes_at, tooltip_html
+from app.ui.transcript.gutter import LANE_GAP, LANE_WIDTH, Gutter
+from app.ui.transcript.layers import Stripe, assign_stripes, stripes_at, tooltip_html
 
 HIGHLIGHT_ALPHA = 70
 CURRENT_ALPHA = 160
-LANE_WIDTH = 4
-LANE_GAP = 2
 
 
 class TranscriptView(QPlainTextEdit):
@@ -77,7 +75,7 @@ class TranscriptView(QPlainTextEdit):
         self._current_segment: int | None = None
         self._external: list[QTextEdit.ExtraSelection] = []
         self._last_utterance: UtteranceInfo | None = None
-        self.gutter = _Gutter(self)
+        self.gutter = Gutter(self)
         self.updateRequest.connect(self._update_gutter)
         self.cursorPositionChanged.connect(self._cursor_moved)
         self.viewport().setMouseTracking(True)
@@ -333,120 +331,6 @@ class TranscriptView(QPlainTextEdit):
                 QToolTip.hideText()
             return True
         return super().viewportEvent(event)
-
-
-class _Gutter(QWidget):
-    """Left margin: time (and session time in recall), speaker in its role colour, code stripes."""
-
-    def __init__(self, view: TranscriptView) -> None:
-        super().__init__(view)
-        self.view = view
-        self.setMouseTracking(True)
-        font = QFont(view.font())
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        self.setFont(font)
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.view.gutter_width(), 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        view = self.view
-        painter = QPainter(self)
-        painter.fillRect(event.rect(), QColor("#f6f7f9"))
-        painter.setPen(QColor("#e0e3e8"))
-        painter.drawLine(
-            self.width() - 1, event.rect().top(), self.width() - 1, event.rect().bottom()
-        )
-        fm = QFontMetrics(self.font())
-        time_w = fm.horizontalAdvance("00:00:00") + 8
-        recall_w = fm.horizontalAdvance("▶ 00:00:00") + 8 if view.kind == "recall" else 0
-        block = view.firstVisibleBlock()
-        offset = view.contentOffset()
-        bold = QFont(self.font())
-        bold.setBold(True)
-        while block.isValid():
-            geometry = view.blockBoundingGeometry(block).translated(offset)
-            top = int(geometry.top())
-            if top > event.rect().bottom():
-                break
-            utt = view._by_start.get(view.to_codepoint(block.position()))
-            if utt is not None and block.isVisible():
-                line_h = fm.height()
-                y = top + view.document().documentMargin() + 1
-                painter.setPen(QColor("#6b7280"))
-                painter.setFont(self.font())
-                painter.drawText(QRect(4, int(y), time_w, line_h), 0, format_ms(utt.start_ms))
-                x = 4 + time_w
-                if recall_w:
-                    if utt.session_start_ms is not None:
-                        painter.setPen(QColor("#b45309"))
-                        painter.drawText(
-                            QRect(x, int(y), recall_w, line_h),
-                            0,
-                            "▶ " + format_ms(utt.session_start_ms),
-                        )
-                    x += recall_w
-                painter.setPen(QColor(ROLE_COLORS.get(utt.role, ROLE_COLORS["other"])))
-                painter.setFont(bold)
-                painter.drawText(
-                    QRect(x, int(y), fm.horizontalAdvance("WWW") + 8, line_h), 0, utt.speaker
-                )
-            block = block.next()
-        self._paint_stripes(painter)
-        painter.end()
-
-    def stripe_x(self, lane: int) -> int:
-        return self.width() - 4 - (self.view._n_lanes - lane) * (LANE_WIDTH + LANE_GAP)
-
-    def _stripe_rects(self) -> list[tuple[Stripe, QRect]]:
-        view = self.view
-        if not view.stripes:
-            return []
-        first, last = view.visible_range()
-        out = []
-        height = self.height()
-        for stripe in view.stripes:
-            if stripe.end <= first or stripe.start >= last:
-                continue
-            top = 0
-            if stripe.start >= first:
-                top = view.cursorRect(view._cursor_for(stripe.start, stripe.start)).top()
-            bottom = height
-            if stripe.end <= last:
-                end_pos = max(stripe.start, stripe.end - 1)
-                bottom = view.cursorRect(view._cursor_for(end_pos, end_pos)).bottom()
-            out.append((stripe, QRect(self.stripe_x(stripe.lane), top, LANE_WIDTH, bottom - top)))
-        return out
-
-    def _paint_stripes(self, painter: QPainter) -> None:
-        for stripe, rect in self._stripe_rects():
-            color = QColor(stripe.color)
-            if stripe.segment_id == self.view._current_segment:
-                color = color.darker(130)
-            painter.fillRect(rect, color)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            hits = [
-                s for s, r in self._stripe_rects() if r.adjusted(-1, 0, 1, 0).contains(event.pos())
-            ]
-            if hits:
-                QToolTip.showText(event.globalPos(), tooltip_html(hits), self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        point = event.position().toPoint()
-        for stripe, rect in self._stripe_rects():
-            if rect.adjusted(-1, 0, 1, 0).contains(point):
-                self.view.segmentClicked.emit(stripe.segment_id)
-                return
-        cursor = self.view.cursorForPosition(QPoint(0, point.y()))
-        utt = self.view.utterance_at(self.view.to_codepoint(cursor.position()))
-        if utt is not None:
-            self.view.utteranceClicked.emit(utt)
 
 
 def _x(value: object) -> float:
