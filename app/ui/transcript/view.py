@@ -114,13 +114,13 @@ class TranscriptView(QPlainTextEdit):
         self._colors = dict(colors)
         self.stripes = assign_stripes(self._segments, self._colors, coder_order)
         self._n_lanes = 1 + max((s.lane for s in self.stripes), default=-1)
-        self._rebuild_code_selections()
+        self._repaint_highlights()
         self._update_margins()
         self.gutter.update()
 
     def set_current_segment(self, segment_id: int | None) -> None:
         self._current_segment = segment_id
-        self._rebuild_code_selections()
+        self._repaint_highlights()
 
     def setExtraSelections(self, selections: Sequence[QTextEdit.ExtraSelection]) -> None:
         """Selections from outside (the suggestions hookup) are kept beside the code highlights."""
@@ -196,7 +196,7 @@ class TranscriptView(QPlainTextEdit):
 
     # ------------------------------------------------------------------ painting
 
-    def _rebuild_code_selections(self) -> None:
+    def _repaint_highlights(self) -> None:
         self.viewport().update()
         self.gutter.update()
 
