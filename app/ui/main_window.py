@@ -312,7 +312,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         title = (
             info.name if info.name == info.session_name else f"{info.session_name} — {info.name}"
         )
-        self.transcript_title.setText(f"{title} ({kind})")
+        self._title = f"{title} ({kind})"
+        self.transcript_title.setText(self._title)
         self.navigator.select_transcript(transcript_id)
         self.coding.reload()
         self.follower.set_session(self.project, info.session_id, info.kind)
@@ -413,6 +414,13 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.coding.resize_to_selection(seg.id)
 
     def _after_reload(self) -> None:
+        # Which coder each group of margin stripes belongs to, left to right.
+        lanes: dict[str, int] = {}
+        for stripe in self.transcript_view.stripes:
+            lanes[stripe.coder_name] = min(stripe.lane, lanes.get(stripe.coder_name, stripe.lane))
+        order = sorted(lanes, key=lanes.__getitem__)
+        legend = f"   ·   margin: {' | '.join(order)}" if len(order) > 1 else ""
+        self.transcript_title.setText(getattr(self, "_title", "") + legend)
         # Counts in the navigator follow a moment later, once per burst of edits.
         self._counts_timer.start()
 

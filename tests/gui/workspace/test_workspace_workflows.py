@@ -138,6 +138,7 @@ def test_switch_coder_with_blind_mode(window: MainWindow) -> None:
     assert "Ben" in window.status_coder.text()
     window.blind_action.setChecked(False)
     assert {s.coder_name for s in window.coding.segments} == {"Ana", "Ben"}
+    assert window.transcript_title.text().endswith("margin: Ben | Ana")  # active coder first
     assert window.segment_panel.model.rowCount() == len(window.coding.segments)
 
 
