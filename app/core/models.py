@@ -250,7 +250,10 @@ class Suggestion(Base):
     origin: Mapped[str] = mapped_column(String(10), default="rule")
     status: Mapped[str] = mapped_column(String(10), default="pending")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("coder.id", ondelete="SET NULL"))
-    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segment.id", ondelete="SET NULL"))
+    # Indexed: deleting a segment sets this to NULL, which would otherwise scan every suggestion.
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("segment.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -286,6 +286,7 @@ def new_revision(message: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = create_project(Path(tmp) / "rev.iprw")
         cfg = _alembic_config()
+        cfg.set_main_option("file_template", "%%(rev)s")
         number = revision_number(head_revision()) + 1
         slug = "_".join(message.lower().split())[:40]
         with project.engine.begin() as conn:

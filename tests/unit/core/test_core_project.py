@@ -96,3 +96,31 @@ def test_models_and_migrations_do_not_drift(tmp_path: Path) -> None:
         cfg = _alembic_config()
         cfg.attributes["connection"] = conn
         command.check(cfg)
+
+
+def test_older_project_is_backed_up_then_upgraded(tmp_path: Path) -> None:
+    """A project at schema 1 opens in this version: backup next to it first, then upgrade."""
+    path = tmp_path / "old.iprw"
+    with create_project(path) as project, project.engine.begin() as conn:
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001_initial")
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO coder (guid, name, kind, created_at) VALUES ('g', 'Ana', 'human', '2026-01-01')"
+    )
+    con.commit()
+    con.close()
+    with open_project(path) as project:
+        assert project.schema_revision() == head_revision()
+    backups = list(tmp_path.glob("old.iprw.schema1-*.bak"))
+    assert len(backups) == 1
+    con = sqlite3.connect(backups[0])
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001_initial"
+    assert con.execute("SELECT name FROM coder").fetchall() == [("Ana",)]
+    con.close()
+    con = sqlite3.connect(path)
+    indexes = {r[1] for r in con.execute("PRAGMA index_list('suggestion')")}
+    assert "ix_suggestion_segment_id" in indexes
+    assert con.execute("SELECT name FROM coder").fetchall() == [("Ana",)]
+    con.close()
