@@ -107,7 +107,8 @@ def test_older_project_is_backed_up_then_upgraded(tmp_path: Path) -> None:
         command.downgrade(cfg, "0001_initial")
     con = sqlite3.connect(path)
     con.execute(
-        "INSERT INTO coder (guid, name, kind, created_at) VALUES ('g', 'Ana', 'human', '2026-01-01')"
+        "INSERT INTO coder (guid, name, kind, created_at) "
+        "VALUES ('g', 'Ana', 'human', '2026-01-01')"
     )
     con.commit()
     con.close()
