@@ -113,3 +113,19 @@ def test_new_project_with_a_bundled_codebook(qtbot: Any, env: Path, tmp_path: Pa
     assert win.stack.currentIndex() == 0
     assert str((tmp_path / "study.iprw").resolve()) in settings.recent_projects()
     win.close()
+
+
+def test_start_page_demo_button_builds_and_opens_the_demo(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("IPRW_NO_MEDIA", "1")
+    monkeypatch.setenv("IPRW_DATA_DIR", str(tmp_path / "data"))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.start_page.demoRequested.emit()
+    assert win.project is not None
+    assert (tmp_path / "data" / "demo.iprw").is_file()
+    assert win.transcript_view.text.startswith("Hi, come on in.")
+    assert "demo" in win.windowTitle()
+    win.close()
