@@ -74,6 +74,8 @@ class CodingController(QObject):
 
     def set_project(self, project: Project | None, coder_name: str) -> None:
         self.project = project
+        self._cache_key = None  # never reuse rows read from another project
+        self._cache = {}
         self.coder = None
         if project is not None:
             self.coder = ensure_coder(project, coder_name)
