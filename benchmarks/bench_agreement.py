@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -29,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _results import cpu_model, write_section
 
 from app.agreement.bootstrap import bootstrap_intervals
 from app.agreement.coefficients import nominal_coefficients, unit_features
@@ -132,17 +133,6 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
     return min(times)
 
 
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        match = re.search(r"model name\s*:\s*(.+)", text)
-        if match:
-            return match.group(1).strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--units", type=int, default=100_000)
@@ -229,13 +219,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        if pattern.search(old):
-            new = pattern.sub(lambda _m: text + "\n", old)  # a function: no escapes in text
-        else:
-            new = old.rstrip() + "\n\n" + text
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

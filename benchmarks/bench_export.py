@@ -19,7 +19,6 @@ import csv
 import os
 import platform
 import random
-import re
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _results import cpu_model, write_section
 
 from app.core.codebook import add_scheme, list_codes
 from app.core.models import Segment, Transcript, Utterance
@@ -111,16 +112,6 @@ def raw_baseline(db: Path, out: Path) -> None:
     con.close()
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=100_000)
@@ -171,9 +162,7 @@ def main() -> int:
     ]
     for name, secs in timings.items():
         n = n_docx if name.startswith("Word") else args.segments
-        lines.append(
-            f"| {name} | {secs:.2f} | {secs * 100_000 / n:.2f} | {secs / base:.1f} |"
-        )
+        lines.append(f"| {name} | {secs:.2f} | {secs * 100_000 / n:.2f} | {secs / base:.1f} |")
     lines += [
         "",
         "Files: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(sizes.items())) + ".",
@@ -182,13 +171,7 @@ def main() -> int:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        if pattern.search(old):
-            new = pattern.sub(lambda _m: report + "\n", old)
-        else:
-            new = old.rstrip("\n") + "\n\n" + report + "\n"
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(SECTION, report)
     return 0
 
 

@@ -23,7 +23,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import sqlite3
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _results import cpu_model, write_section
 
 from app.core.importing import ImportOptions, import_parsed
 from app.core.project import create_project, open_project
@@ -169,16 +170,6 @@ def best_of(fns: list[Callable[[Path], None]], tmp: Path, runs: int) -> list[flo
     return best
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--sessions", type=int, default=40)
@@ -234,10 +225,7 @@ def main() -> None:
     )
     print(text)
     if args.write:
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        new = pattern.sub(text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

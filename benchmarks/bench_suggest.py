@@ -24,7 +24,6 @@ import gc
 import os
 import platform
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from _results import cpu_model, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,16 +51,6 @@ WORDS = (  # noqa: SIM905 - a word list reads best as text
     "because but and so or if when then there here about with from into over after before"
 ).split()
 STARTERS = ["I guess", "I don't know", "You never listen", "Whatever", "It sounds like", "So"]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def vocabulary() -> tuple[list[str], list[float]]:
@@ -394,10 +385,7 @@ def main() -> None:
     text = report(tp, quality, cv, real)
     print(text)
     if args.write:
-        old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-        pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-        new = pattern.sub(text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
-        RESULTS.write_text(new, encoding="utf-8")
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":
