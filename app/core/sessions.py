@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
@@ -63,28 +64,34 @@ def _session_info(row: SessionRow, n_t: int = 0, n_u: int = 0, n_s: int = 0) -> 
     )
 
 
-def list_sessions(project: Project) -> list[SessionInfo]:
-    """Every session with counts of transcripts, utterances and segments (navigator data)."""
-    with project.reading() as s:
-        n_t = dict(
-            s.execute(select(Transcript.session_id, func.count()).group_by(Transcript.session_id))
+def _segment_counts(s: DbSession, column: Any, coder_id: int | None) -> dict[int, int]:
+    stmt = select(column, func.count()).group_by(column)
+    if coder_id is not None:
+        stmt = stmt.where(Segment.coder_id == coder_id)
+    return {key: n for key, n in s.execute(stmt) if key is not None}
 
-            .all()
-        )
-        n_u = dict(
-            s.execute(
+
+def list_sessions(project: Project, coder_id: int | None = None) -> list[SessionInfo]:
+    """Every session with counts of transcripts, utterances and segments (navigator data).
+
+    With ``coder_id`` the segment counts are that coder's only, so blind coding stays blind.
+    """
+    with project.reading() as s:
+        n_t = {
+            key: n
+            for key, n in s.execute(
+                select(Transcript.session_id, func.count()).group_by(Transcript.session_id)
+            )
+        }
+        n_u = {
+            key: n
+            for key, n in s.execute(
                 select(Transcript.session_id, func.count(Utterance.id))
                 .join(Utterance, Utterance.transcript_id == Transcript.id)
                 .group_by(Transcript.session_id)
             )
-
-            .all()
-        )
-        n_s = dict(
-            s.execute(select(Segment.session_id, func.count()).group_by(Segment.session_id))
-
-            .all()
-        )
+        }
+        n_s = _segment_counts(s, Segment.session_id, coder_id)
         rows = s.scalars(select(SessionRow).order_by(SessionRow.name)).all()
         return [
             _session_info(r, n_t.get(r.id, 0), n_u.get(r.id, 0), n_s.get(r.id, 0)) for r in rows
@@ -123,20 +130,18 @@ def get_or_create_session(s: DbSession, name: str) -> SessionRow:
     return row
 
 
-def list_transcripts(project: Project, session_id: int | None = None) -> list[TranscriptInfo]:
+def list_transcripts(
+    project: Project, session_id: int | None = None, coder_id: int | None = None
+) -> list[TranscriptInfo]:
+    """Transcripts with utterance and segment counts (``coder_id``: that coder's segments)."""
     with project.reading() as s:
-        n_u = dict(
-            s.execute(
+        n_u = {
+            key: n
+            for key, n in s.execute(
                 select(Utterance.transcript_id, func.count()).group_by(Utterance.transcript_id)
             )
-
-            .all()
-        )
-        n_s = dict(
-            s.execute(select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id))
-
-            .all()
-        )
+        }
+        n_s = _segment_counts(s, Segment.transcript_id, coder_id)
         stmt = (
             select(Transcript, SessionRow.name)
             .join(SessionRow, SessionRow.id == Transcript.session_id)
@@ -307,9 +312,7 @@ def get_coder(project: Project, name: str) -> CoderInfo:
 
 def speaker_map(project: Project) -> dict[str, str]:
     with project.reading() as s:
-        return dict(
-            s.execute(select(Speaker.label, Speaker.role).order_by(Speaker.label)).all()
-        )
+        return dict(s.execute(select(Speaker.label, Speaker.role).order_by(Speaker.label)).all())
 
 
 class SetSpeakerRole(Command):

@@ -287,7 +287,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         """Reload what the project holds (after an import, a switch, or on open)."""
         if self.project is None:
             return
-        self.navigator.load(self.project)
+        self.navigator.load(self.project, self._blind_coder_id())
         self.codebook_hookup.refresh()
         self._sync_codebook_counts()  # a new project's panel starts with every coder's counts
         self.coding.reload_codes()
@@ -381,8 +381,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def _sync_codebook_counts(self) -> None:
         panel = self.codebook_hookup.panel
         if panel is not None:
-            coder = self.coding.coder
-            panel.set_coder(coder.id if coder is not None and self.coding.blind else None)
+            panel.set_coder(self._blind_coder_id())
+        self._update_counts()
 
     def _update_status_coder(self) -> None:
         mode = "blind" if self.blind_action.isChecked() else "all coders shown"
@@ -426,7 +426,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
     def _update_counts(self) -> None:
         if self.project is not None:
-            self.navigator.update_counts(self.project)
+            self.navigator.update_counts(self.project, self._blind_coder_id())
+
+    def _blind_coder_id(self) -> int | None:
+        """The active coder's id in blind mode: counts shown must not reveal others' coding."""
+        coder = self.coding.coder
+        return coder.id if coder is not None and self.coding.blind else None
 
     def _paint_suggestions(self, transcript_id: int, pending: list[SuggestionInfo]) -> None:
         """Pending suggestions in their dotted style, over the shown transcript only."""

@@ -48,10 +48,11 @@ class Navigator(QWidget):
         self._items = {}
         self._sessions = {}
 
-    def load(self, project: Project) -> None:
+    def load(self, project: Project, coder_id: int | None = None) -> None:
+        """Fill the tree; with ``coder_id`` (blind coding) counts are that coder's segments only."""
         self.clear()
-        transcripts = list_transcripts(project)
-        for session in list_sessions(project):
+        transcripts = list_transcripts(project, coder_id=coder_id)
+        for session in list_sessions(project, coder_id=coder_id):
             item = QStandardItem(
                 _session_label(session.name, session.n_transcripts, session.n_segments)
             )
@@ -72,13 +73,13 @@ class Navigator(QWidget):
             self._sessions[session.id] = item
         self.tree.expandAll()
 
-    def update_counts(self, project: Project) -> None:
+    def update_counts(self, project: Project, coder_id: int | None = None) -> None:
         """Refresh the labels only (after an edit): cheap, keeps selection and scrolling."""
-        for t in list_transcripts(project):
+        for t in list_transcripts(project, coder_id=coder_id):
             item = self._items.get(t.id)
             if item is not None:
                 item.setText(_transcript_label(t.name, t.kind, t.n_utterances, t.n_segments))
-        for s in list_sessions(project):
+        for s in list_sessions(project, coder_id=coder_id):
             item = self._sessions.get(s.id)
             if item is not None:
                 item.setText(_session_label(s.name, s.n_transcripts, s.n_segments))

@@ -322,3 +322,18 @@ def test_hover_shows_code_coder_and_memo(window: MainWindow) -> None:
     gpos = srect.center()
     view.gutter.event(QHelpEvent(QEvent.Type.ToolTip, gpos, view.gutter.mapToGlobal(gpos)))
     assert stripe.code_path in QToolTip.text()
+
+
+def test_blind_mode_counts_in_the_navigator_are_the_coders_own(window: MainWindow) -> None:
+    """A blind coder must not learn from the navigator how much the others have coded."""
+    assert window.project is not None
+    tid = window.transcript_view.transcript_id
+    assert tid is not None
+    item = window.navigator._items[tid]
+    every = len(list_segments(window.project, transcript_id=tid))
+    window.blind_action.setChecked(False)
+    assert f"· {every} coded" in item.text()
+    window.blind_action.setChecked(True)
+    assert f"· {len(_segments(window, 'Ana'))} coded" in item.text()
+    window.set_coder("Chloé")
+    assert "· 0 coded" in item.text()
