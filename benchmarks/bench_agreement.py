@@ -36,7 +36,6 @@ from app.agreement.coefficients import nominal_coefficients, unit_features
 from app.agreement.report import report_from_units
 from app.agreement.units import UnitMatrix, UnitSpec
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## agreement"
 
 

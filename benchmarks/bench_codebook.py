@@ -45,7 +45,6 @@ from app.io.codebook_yaml import bundled_schemes, load_scheme, resolve_scheme
 from app.ui.codebook import CodebookPanel
 from app.ui.codebook.undo_bridge import push_core
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## codebook"
 
 

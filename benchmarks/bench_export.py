@@ -41,7 +41,6 @@ from app.io.csv_export import write_csv
 from app.io.export_service import run_export
 from app.io.segment_query import ExportFilter, export_table
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## export"
 REPO = Path(__file__).resolve().parents[1]
 TURN = "I don't know, it's fine, I guess we could talk about something else — café, Köln. "

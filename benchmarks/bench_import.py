@@ -40,7 +40,6 @@ from app.core.project import create_project, open_project
 from app.io.parsed import ParsedFile
 from app.io.transcript_reader import ReadOptions, read_transcript_file
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## importers"
 WORDS = [
     "I",

