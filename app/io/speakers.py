@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 ROLES = ("therapist", "client", "interviewer", "other")
 
@@ -44,18 +44,27 @@ class SpeakerMapError(ValueError):
     """A `--speakers` value that is not `LABEL=role,...`."""
 
 
-def parse_speaker_map(spec: str | None) -> dict[str, str]:
-    """`T=therapist,C=client` -> {'t': 'therapist', 'c': 'client'} (keys case-folded)."""
-    if not spec:
-        return {}
-    result: dict[str, str] = {}
-    for part in spec.split(","):
+def assignments(
+    spec: str | None, flag: str, form: str, error: type[ValueError]
+) -> Iterator[tuple[str, str, str]]:
+    """Split a `A=B,C=D` option into (part, left, right), naming ``flag`` and ``form`` on error.
+
+    Shared by `--speakers` and `--map`, which differ only in what the two sides mean.
+    """
+    for part in (spec or "").split(","):
         part = part.strip()
         if not part:
             continue
         if "=" not in part:
-            raise SpeakerMapError(f"--speakers: '{part}' is not LABEL=ROLE")
-        label, role = (p.strip() for p in part.split("=", 1))
+            raise error(f"{flag}: '{part}' is not {form}")
+        left, right = (p.strip() for p in part.split("=", 1))
+        yield part, left, right
+
+
+def parse_speaker_map(spec: str | None) -> dict[str, str]:
+    """`T=therapist,C=client` -> {'t': 'therapist', 'c': 'client'} (keys case-folded)."""
+    result: dict[str, str] = {}
+    for part, label, role in assignments(spec, "--speakers", "LABEL=ROLE", SpeakerMapError):
         role = role.lower()
         if not label or role not in ROLES:
             raise SpeakerMapError(f"--speakers: '{part}': role must be one of {', '.join(ROLES)}")

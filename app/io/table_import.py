@@ -25,7 +25,7 @@ from app.io.parsed import (
     report_backwards,
 )
 from app.io.sniff import sniff_delimiter
-from app.io.speakers import normalise_label
+from app.io.speakers import assignments, normalise_label
 from app.io.timestamps import parse_clock, parse_range
 
 FIELDS = ("session", "transcript", "speaker", "start", "end", "text", "utterance")
@@ -73,16 +73,8 @@ def parse_column_map(spec: str | None) -> dict[str, str]:
     FIELD=COLUMN. When the right side is a field name it is COLUMN=FIELD, else when the left side
     is one it is FIELD=COLUMN.
     """
-    if not spec:
-        return {}
     result: dict[str, str] = {}
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "=" not in part:
-            raise ColumnMapError(f"--map: '{part}' is not COLUMN=FIELD")
-        left, right = (p.strip() for p in part.split("=", 1))
+    for part, left, right in assignments(spec, "--map", "COLUMN=FIELD", ColumnMapError):
         if right in FIELDS:
             column, fld = left, right
         elif left in FIELDS:
