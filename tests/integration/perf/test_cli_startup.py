@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from app.cli_commands.info import sqlite_info
+from app.core.codebook import list_codes
 from app.core.coding import ApplyCode, TextAnchor
 from app.core.commands import UndoStack
+from app.core.importing import ImportOptions, import_parsed
 from app.core.integrity import project_info
 from app.core.project import head_revision, open_project
 from app.core.project_counts import head_revision_fast
-from app.core.codebook import list_codes
-from app.core.importing import ImportOptions, import_parsed
 from app.core.sessions import ensure_coder, list_transcripts, list_utterances
 from app.io.transcript_reader import ReadOptions, read_transcript_file
 
