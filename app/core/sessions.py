@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from app.core.models import (
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
+from app.core.segment_spans import UtteranceSpan
 
 # Labels researchers use for each role; anything else is "other" until mapped.
 ROLE_LABELS = {
@@ -215,11 +217,11 @@ class SpanTimes:
 class UtteranceIndex:
     """Find the utterances a character span overlaps in O(log n) (exports, agreement, UI)."""
 
-    def __init__(self, utterances: list[UtteranceInfo]) -> None:
+    def __init__(self, utterances: Sequence[UtteranceInfo | UtteranceSpan]) -> None:
         self.utterances = sorted(utterances, key=lambda u: u.start_char)
         self._ends = [u.end_char for u in self.utterances]
 
-    def overlapping(self, start: int, end: int) -> list[UtteranceInfo]:
+    def overlapping(self, start: int, end: int) -> list[UtteranceInfo | UtteranceSpan]:
         i = bisect.bisect_right(self._ends, start)
         out = []
         while i < len(self.utterances) and self.utterances[i].start_char < max(end, start + 1):
