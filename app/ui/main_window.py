@@ -382,7 +382,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         panel = self.codebook_hookup.panel
         if panel is not None:
             panel.set_coder(self._blind_coder_id())
-        self._update_counts()
+        if self.project is not None:  # whose segments count changed: every label
+            self.navigator.update_counts(self.project, self._blind_coder_id())
 
     def _update_status_coder(self) -> None:
         mode = "blind" if self.blind_action.isChecked() else "all coders shown"
@@ -425,7 +426,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._counts_timer.start()
 
     def _update_counts(self) -> None:
-        if self.project is not None:
+        if self.project is None:
+            return
+        tid = self.transcript_view.transcript_id  # edits land in the shown transcript
+        if tid is not None:
+            self.navigator.update_transcript_counts(self.project, [tid], self._blind_coder_id())
+        else:
             self.navigator.update_counts(self.project, self._blind_coder_id())
 
     def _blind_coder_id(self) -> int | None:
