@@ -90,7 +90,7 @@ def segment_counts_of(
             if coder_id is not None:
                 stmt = stmt.where(Segment.coder_id == coder_id)
             with project.reading() as s:
-                counts.update({int(k): int(n) for k, n in s.execute(stmt)})
+                counts.update({int(k): int(n) for k, n in s.execute(stmt) if k is not None})
         out.append(counts)
     return out[0], out[1]
 
