@@ -1,4 +1,4 @@
-"""Schema 3 drops the mirrored "suggester" coder: its segments were copies of suggestions."""
+"""Schema 4 drops the mirrored "suggester" coder: its segments were copies of suggestions."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_mirrored_suggester_segments_and_coder_are_removed(tmp_path: Path) -> No
     with create_project(path) as project, project.engine.begin() as conn:
         cfg = _alembic_config()
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002_index_suggestion_segment")
+        command.downgrade(cfg, "0003_audit_log")
     con = sqlite3.connect(path)
     con.executescript(
         """

@@ -1,13 +1,13 @@
 """Suggestions are not coding: drop the mirrored "suggester" coder and its segments.
 
-Releases before schema 3 copied every pending and accepted suggestion into segments of a coder
+Releases before schema 4 copied every pending and accepted suggestion into segments of a coder
 of kind ``suggester`` so the agreement view could compare it with people. Those rows were derived
 data counted, listed and exported as if someone had coded them. Agreement now reads the
 suggestions themselves when asked for the coder ``suggester``, so the copies (and the coder) go.
 Suggestions themselves are untouched; nothing a person coded is touched.
 
-Revision ID: 0003_drop_suggester_coder
-Revises: 0002_index_suggestion_segment
+Revision ID: 0004_drop_suggester_coder
+Revises: 0003_audit_log
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_drop_suggester_coder"
-down_revision = "0002_index_suggestion_segment"
+revision = "0004_drop_suggester_coder"
+down_revision = "0003_audit_log"
 branch_labels = None
 depends_on = None
 
