@@ -13,8 +13,11 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from app.core.models import Segment, Transcript, Utterance
+from app.core.models import Segment, Suggestion, Transcript, Utterance
 from app.core.project import Project
+
+#: The coder id the suggester's spans carry: no stored coder has it (ids start at 1).
+SUGGESTER_ID = -1
 
 
 class SegmentSpan(NamedTuple):
@@ -114,3 +117,28 @@ def utterance_spans(project: Project, session_ids: Iterable[int]) -> dict[int, l
                 bucket = out[tid] = []
             bucket.append(make(row))
     return out
+
+
+def suggestion_spans(
+    project: Project, *, session_ids: Iterable[int] | None = None
+) -> list[SegmentSpan]:
+    """Pending and accepted suggestions as spans of the suggester (coder id ``SUGGESTER_ID``).
+
+    Read at comparison time: a suggestion is never stored as a segment. Ids are negated
+    suggestion ids so they can never be mistaken for a segment's.
+    """
+    stmt = (
+        select(Suggestion.id, Suggestion.code_id, Transcript.session_id)
+        .add_columns(Suggestion.transcript_id, Suggestion.start_char, Suggestion.end_char)
+        .join(Transcript, Transcript.id == Suggestion.transcript_id)
+        .where(Suggestion.status.in_(("pending", "accepted")))
+    )
+    if session_ids is not None:
+        stmt = stmt.where(Transcript.session_id.in_(list(session_ids)))
+    stmt = stmt.order_by(Transcript.session_id, Suggestion.transcript_id, Suggestion.start_char,
+                         Suggestion.id)  # fmt: skip
+    with project.reading() as s:
+        return [
+            SegmentSpan(-sid, SUGGESTER_ID, code_id, session_id, tid, a, b, None, None, None)
+            for sid, code_id, session_id, tid, a, b in s.execute(stmt)
+        ]
