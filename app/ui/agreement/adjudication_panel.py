@@ -37,8 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.agreement.matching import Item
-from app.core.adjudication import (
+from app.agreement.adjudication import (
     Proposal,
     Workspace,
     accept_agreed,
@@ -51,6 +50,7 @@ from app.core.adjudication import (
     progress,
     take_coder,
 )
+from app.agreement.matching import Item
 from app.core.codebook import list_codes
 from app.core.coding import TextAnchor, TimeAnchor
 from app.core.commands import Command

@@ -376,7 +376,8 @@ class ComparisonWindow(QWidget):
                                self.threshold.value())  # fmt: skip
 
     def _fill_side_by_side(self) -> None:
-        consensus = self.adjudication.ws.consensus.name if self.adjudication.ws else None
+        ws = self.adjudication.ws
+        consensus = ws.consensus.name if ws is not None and ws.consensus is not None else None
         self.side.fill(self.report, self.choices(), self._code_ids(), consensus)
 
     def _export(self) -> None:
