@@ -4,7 +4,7 @@ Layout (REFI-QDA 1.5, valid against Project.xsd, imported by QualCoder's own imp
 - coders -> ``Users/User`` (our coder GUIDs);
 - the whole codebook -> ``CodeBook`` (criteria and examples folded into ``Description``); codes
   whose name repeats elsewhere in the tree get a qualified name (``names.py``), with a warning;
-- each transcript -> one ``TextSource`` named ``<transcript>.txt`` whose text is
+- each transcript -> one ``TextSource`` named after it whose text is
   ``sources/<guid>.txt`` (UTF-8, LF, no BOM) with every turn labelled ``[hh:mm:ss] T: `` so other
   tools show who speaks when (``labels.py``), and one ``PlainTextSelection`` per text segment,
   positions in code points of that labelled text, memo as ``Description``;
@@ -183,7 +183,7 @@ class _Exporter:
         shown = labelled.labelled_text()
         self.files[f"sources/{name}"] = shown.encode("utf-8")
         src = _el(parent, "TextSource", guid=_g(tr.guid),
-                  name=unique_name(f"{tr.name}.txt", self.source_names),
+                  name=unique_name(tr.name, self.source_names),
                   plainTextPath=f"internal://{name}", **self.source_attrs())
         for seg in segments:
             assert seg.start_char is not None and seg.end_char is not None

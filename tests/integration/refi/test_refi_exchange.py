@@ -105,7 +105,7 @@ def test_sources_are_what_qualcoder_needs(tmp_path: Path, project: Project) -> N
         assert src.get("creationDateTime", "").endswith("Z")
         tag = etree.QName(src).localname
         if tag == "TextSource":
-            assert src.get("name").endswith(".txt")
+            assert src.get("name") in {t.name for t in list_transcripts(project)}
             text_paths.append(src.get("plainTextPath"))
         else:
             assert tag == "VideoSource"
@@ -119,7 +119,7 @@ def test_sources_are_what_qualcoder_needs(tmp_path: Path, project: Project) -> N
     # every turn shows its speaker and time in the text other tools display
     for src in root.iterfind(".//q:TextSource", NS):
         text = files["sources/" + src.get("plainTextPath").removeprefix("internal://")].decode()
-        tr = next(t for t in list_transcripts(project) if src.get("name") == t.name + ".txt")
+        tr = next(t for t in list_transcripts(project) if src.get("name") == t.name)
         for u in list_utterances(project, tr.id):
             assert f"] {u.speaker}: " in text or u.start_ms is None
         first = list_utterances(project, tr.id)[0]
