@@ -31,6 +31,7 @@ from docx.text.paragraph import Paragraph
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
 from app.io.report_ratings import add_icc_table
+from app.io.report_timelines import add_timelines
 from app.io.segment_table import ExportCode, ExportRow, format_range
 
 TEXT_WIDTH = Cm(16.6)  # A4/Letter minus 2.2 cm margins each side
@@ -55,6 +56,7 @@ class ReportData:
     turns: Mapping[tuple[str, str, int, int], str] = field(default_factory=dict)
     schemes: Sequence[tuple[str, str, str]] = ()
     """(name, version, citation) of the coding schemes the codebook came from."""
+    timelines: Sequence[tuple[str, bytes]] = ()  # (session, PNG): see report_timelines
     """Text spans that cross speaker turns, as labelled lines (see ``ExportTable.turns``)."""
 
 
@@ -439,6 +441,7 @@ def write_report(
     _codebook(doc, heads, data, counts)
     if data.agreement:
         _agreement(doc, heads, data.agreement)
+    add_timelines(doc, heads, data.timelines)
 
     heads.add("Coded segments", 1)
     known = {c.path for c in data.codes}
