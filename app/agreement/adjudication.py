@@ -185,14 +185,16 @@ def take_coder(ws: Workspace, item: Item, coder: str) -> list[Proposal]:
 
 def merge_all(ws: Workspace, item: Item) -> list[Proposal]:
     """Every code any coder applied, each over the union of its spans; memos joined."""
-    by_code: dict[int, list[SegmentInfo]] = {}
+    by_code: dict[int, list[tuple[Seg, SegmentInfo]]] = {}
     for seg in item.segments:
         info = ws.segments[seg.id]
-        by_code.setdefault(info.code_id, []).append(info)
+        by_code.setdefault(info.code_id, []).append((seg, info))
     out = []
-    for code_id, infos in by_code.items():
-        start = min(_start(i) for i in infos)
-        end = max(_end(i) for i in infos)
+    for code_id, pairs in by_code.items():
+        # The matched spans (a coder's overlapping same-code segments are one, over their union).
+        start = min(seg.start for seg, _ in pairs)
+        end = max(seg.end for seg, _ in pairs)
+        infos = [info for _, info in pairs]
         memo = "\n".join(dict.fromkeys(i.memo for i in infos if i.memo))
         ratings = [i.rating for i in infos if i.rating is not None]
         rating = round(sum(ratings) / len(ratings)) if ratings else None
