@@ -84,8 +84,8 @@ def main() -> None:
     n_utts = con.execute("SELECT count(*) FROM utterance").fetchone()[0]
     n_sessions = con.execute("SELECT count(*) FROM session").fetchone()[0]
     n_segments = con.execute("SELECT count(*) FROM segment").fetchone()[0]
-    coded = [r[0] for r in con.execute(
-        "SELECT DISTINCT s.name FROM segment g JOIN session s ON s.id = g.session_id ORDER BY 1")]  # fmt: skip
+    coded_sql = "SELECT DISTINCT s.name FROM segment g JOIN session s ON s.id = g.session_id"
+    coded = sorted(r[0] for r in con.execute(coded_sql))
     con.close()
     rows: list[tuple[str, str, str]] = []
     t_raw = min(raw_open(path) for _ in range(3))

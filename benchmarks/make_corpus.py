@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.codebook import add_scheme, list_codes  # noqa: E402
-from app.core.importing import ImportOptions, import_parsed  # noqa: E402
-from app.core.project import create_project  # noqa: E402
-from app.io.codebook_yaml import resolve_scheme  # noqa: E402
-from app.io.parsed import ParsedFile, ParsedTranscript, ParsedUtterance  # noqa: E402
+from app.core.codebook import add_scheme, list_codes
+from app.core.importing import ImportOptions, import_parsed
+from app.core.project import create_project
+from app.io.codebook_yaml import resolve_scheme
+from app.io.parsed import ParsedFile, ParsedTranscript, ParsedUtterance
 
 BATCH = 25  # sessions per import transaction
 SYLLABLES = ("ka", "lo", "mi", "ren", "sa", "to", "vi", "ne", "da", "pol", "tur", "es", "an")

@@ -309,7 +309,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             return
         from app.core.sessions import list_transcripts, list_utterances, transcript_text
 
-        info = next((t for t in list_transcripts(self.project) if t.id == transcript_id), None)
+        session_id = self.navigator.session_of(transcript_id)
+        info = next(
+            (t for t in list_transcripts(self.project, session_id) if t.id == transcript_id), None
+        )
         if info is None:
             return
         self.transcript_view.set_transcript(

@@ -93,7 +93,9 @@ class Navigator(QWidget):
         (two indexed queries, whatever the size of the project)."""
         tids = [t for t in transcript_ids if t in self._labels]
         sids = list(dict.fromkeys(self._labels[t][3] for t in tids))
-        per_t, per_s = segment_counts_of(project, tids, sids, coder_id)
+        self._set_counts(*segment_counts_of(project, tids, sids, coder_id))
+
+    def _set_counts(self, per_t: dict[int, int], per_s: dict[int, int]) -> None:
         for tid, n in per_t.items():
             name, kind, n_utt, _sid = self._labels[tid]
             self._items[tid].setText(_transcript_label(name, kind, n_utt, n))
@@ -102,16 +104,16 @@ class Navigator(QWidget):
                 name, n_t = self._session_labels[sid]
                 self._sessions[sid].setText(_session_label(name, n_t, n))
 
+    def session_of(self, transcript_id: int) -> int | None:
+        """The session of a listed transcript (None when the tree does not show it)."""
+        label = self._labels.get(transcript_id)
+        return label[3] if label is not None else None
+
     def update_counts(self, project: Project, coder_id: int | None = None) -> None:
-        """Refresh the labels only (after an edit): cheap, keeps selection and scrolling."""
-        for t in list_transcripts(project, coder_id=coder_id):
-            item = self._items.get(t.id)
-            if item is not None:
-                item.setText(_transcript_label(t.name, t.kind, t.n_utterances, t.n_segments))
-        for s in list_sessions(project, coder_id=coder_id):
-            item = self._sessions.get(s.id)
-            if item is not None:
-                item.setText(_session_label(s.name, s.n_transcripts, s.n_segments))
+        """Refresh the labels only (after an edit, or blind mode switched): segments are
+        re-counted; turns and transcripts are what ``load`` read. Keeps selection and scroll."""
+        counts = segment_counts_of(project, self._labels, self._session_labels, coder_id)
+        self._set_counts(*counts)
 
     def first_transcript(self) -> int | None:
         return next(iter(self._items), None)
