@@ -161,8 +161,7 @@ def main() -> None:
                  f"{w_q:.2f} s wall / {c_q:.2f} s CPU", ""))  # fmt: skip
     project.close()
     rows.append(("peak RSS when the window is ready", f"{rss_ready:.0f} MB", "bar < 400 MB"))
-    rows.append(("peak RSS at the end (window, agreement, both exports)", f"{rss_mb():.0f} MB",
-                 ""))
+    rows.append(("peak RSS at the end (window, agreement, both exports)", f"{rss_mb():.0f} MB", ""))
     shutil.rmtree(tmp, ignore_errors=True)
 
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -2,12 +2,12 @@
 
 Run:  python benchmarks/bench_cli.py [--runs 15] [--write]
 
-Each command is started ``--runs`` times as a fresh process, interleaved, and the median wall
-time is reported beside two baselines measured the same way: ``python -c pass`` (the interpreter
-alone) and a ``python -c`` script that opens the project with ``sqlite3`` and runs the same
-count queries. ``info`` is timed on a ``.iprw`` path (the fast path: standard-library
-``sqlite3``) and, for comparison, on the same file named as a ``sqlite:///`` URL (the full path
-through SQLAlchemy and Alembic, which every other command takes).
+Each command is started ``--runs`` times as a fresh process, interleaved; the median wall and
+CPU (user + system) times are reported beside two baselines measured the same way: ``python -c
+pass`` (the interpreter alone) and a ``python -c`` script that opens the project with
+``sqlite3`` and runs the same count queries. ``info`` is timed on a ``.iprw`` path (the fast
+path: standard-library ``sqlite3``) and, for comparison, on the same file named as a
+``sqlite:///`` URL (the full path through SQLAlchemy and Alembic, as every other command).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -54,11 +55,15 @@ def main() -> None:
                 py, "-m", "app", "info", f"sqlite:///{project}"],
         }  # fmt: skip
         times: dict[str, list[float]] = {k: [] for k in commands}
+        cpu: dict[str, list[float]] = {k: [] for k in commands}
         for _ in range(args.runs):
             for name, cmd in commands.items():
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 subprocess.run(cmd, env=env, check=True, capture_output=True)
                 times[name].append(time.perf_counter() - t0)
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
     base = statistics.median(times[next(iter(commands))])
     lines = [
         SECTION, "",
@@ -66,13 +71,16 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python "
         f"{platform.python_version()}. Median of {args.runs} fresh processes each, interleaved; "
         "the machine is shared, so expect noise.", "",
-        "| command | median ms | minus interpreter | bar |", "|---|---:|---:|---:|",
+        "| command | median ms (wall) | median ms (CPU, user+sys) | wall minus interpreter | bar |",
+        "|---|---:|---:|---:|---:|",
     ]  # fmt: skip
     for name in commands:
         med = statistics.median(times[name])
         bar = "< 150 ms" if name.startswith("`ipr-workbench --version`") or (
             "info demo" in name) else ""  # fmt: skip
-        lines.append(f"| {name} | {med * 1000:.0f} | {(med - base) * 1000:.0f} | {bar} |")
+        med_cpu = statistics.median(cpu[name])
+        lines.append(f"| {name} | {med * 1000:.0f} | {med_cpu * 1000:.0f} | "
+                     f"{(med - base) * 1000:.0f} | {bar} |")  # fmt: skip
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
