@@ -9,6 +9,7 @@ core does not describe) gives None, and the listener reloads fully - always corr
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtGui import QUndoStack
 
 from app.core.commands import Command
@@ -24,8 +25,14 @@ class StackWatcher:
         """Forget the history seen so far (after a full reload)."""
         self.last = self.stack.index()
 
+    def alive(self) -> bool:
+        """False while Qt takes the stack apart (it still signals then); listeners do nothing."""
+        return shiboken6.isValid(self.stack)
+
     def moved(self, index: int) -> EditScope | None:
         last, self.last = self.last, index
+        if not self.alive():
+            return None
         if index == last + 1:
             command, undone = self.stack.command(index - 1), False
         elif index == last - 1:

@@ -174,6 +174,8 @@ class CodebookPanel(QWidget):
     def stack_moved(self, index: int) -> None:
         """After an edit: a segment edit moves the counts of the codes it touched (no query);
         anything else reloads the codebook."""
+        if not self._watcher.alive():
+            return
         scope = self._watcher.moved(index)
         if scope is None or scope.counts is None or not self.model.codes():
             self.refresh()
