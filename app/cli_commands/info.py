@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app import __version__
 from app.cli_commands.common import open_existing, print_json
+from app.core.blind_state import BlindState
 from app.core.project_counts import collect_info, head_revision_fast, revision_number
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -80,4 +81,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     assert isinstance(coders, list)
     for coder in coders:
         print(f"coder          {coder['name']}: {coder['segments']} segments")
+    blind = info["blind"]
+    assert isinstance(blind, dict)
+    note = BlindState(**blind).note()
+    if note:
+        print(f"blind          {note}")
     return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
+from app.core.blind_state import BLIND_KEYS, state_from_meta
 from app.paths import migrations_dir
 
 #: ``info --json`` key -> the table it counts (spec §4 names the keys).
@@ -31,6 +32,9 @@ CODERS_SQL = (
     "GROUP BY coder.id, coder.name ORDER BY coder.name"
 )
 VIDEOS_SQL = "SELECT count(*) FROM session WHERE session.video_path IS NOT NULL"
+BLIND_SQL = "SELECT key, value FROM project_meta WHERE key IN ({})".format(
+    ", ".join(f"'{k}'" for k in BLIND_KEYS)
+)  # no '%' in the text: drivers with the pyformat style would read it as a parameter
 
 Run = Callable[[str], Iterable[Sequence[Any]]]
 _REVISION = re.compile(r"^(\d{4})_\w+\.py$")
@@ -61,6 +65,8 @@ def collect_info(run: Run, schema_version: int) -> dict[str, object]:
         info[key] = scalar(count_sql(table))
     info["coders"] = coders
     info["videos"] = scalar(VIDEOS_SQL)
+    meta = {str(k): str(v) for k, v in run(BLIND_SQL)}
+    info["blind"] = state_from_meta(meta.get).to_json()
     return info
 
 
