@@ -15,8 +15,8 @@ import pytest
 
 from app.core.codebook_stats import segment_counts
 from app.core.coding import EditSegment, RemoveSegment
-from app.core.demo import build_demo
 from app.core.transcript_segments import transcript_segments
+from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
 from app.ui.transcript.layers import assign_stripes, visible_segments
 
