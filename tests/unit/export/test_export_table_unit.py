@@ -203,7 +203,7 @@ def test_word_report_headings_and_quotations(tmp_path: Path) -> None:
     assert "Codebook" in heads and "Coded segments" in heads
     assert "Rupture › Withdrawal › Minimal response" in heads
     quotes = [p for p in doc.paragraphs if p.style.name == "Quote"]
-    assert [q.text for q in quotes] == ["Fine, I guess.", "Fine, I guess."]
+    assert [q.text for q in quotes] == ["Fine, I guess."]  # two coders, one passage: once
     border = quotes[0]._p.pPr.xpath("./w:pBdr/w:left")
     assert (
         border
@@ -213,7 +213,7 @@ def test_word_report_headings_and_quotations(tmp_path: Path) -> None:
         == "1f77b4"
     )
     meta = next(t for t in texts if t.startswith("Session 12"))
-    assert "00:00:05–00:00:20" in meta and "coder Ana" in meta and "rating 3" in meta
+    assert "00:00:05–00:00:20" in meta and "coders Ana, Ben (all)" in meta and "rating 3" in meta
     assert any("Closes down — note the sigh." in t for t in texts)
     assert "Study Zoë" in texts
     xml = doc.element.xml
