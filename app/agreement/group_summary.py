@@ -19,9 +19,10 @@ from app.core.project import Project
 
 
 class _Code(Protocol):
-    path: str
-    depth: int
-    codable: bool
+    @property
+    def path(self) -> str: ...
+    @property
+    def codable(self) -> bool: ...
 
 
 def code_groups(codes: Sequence[_Code], used: Iterable[str]) -> list[str]:

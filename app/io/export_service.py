@@ -125,12 +125,11 @@ def _table_export(
         write_xlsx(table.rows, table.codes, path, progress)
     else:
         from app import __version__
+        from app.agreement.group_summary import code_groups, group_summaries
         from app.agreement.report import summary_for_export
         from app.core.codebook import list_schemes
         from app.io.report_docx import ReportData, write_report
         from app.io.report_timelines import session_timeline_pngs
-
-        from app.agreement.group_summary import code_groups, group_summaries
 
         agreement = None
         groups: list[dict[str, object]] = []

@@ -223,7 +223,7 @@ def _codes_shown(data: ReportData, counts: Mapping[str, int]) -> list[ExportCode
     """Codes in use and their parents, or every code with ``full_codebook``."""
     if data.full_codebook:
         return list(data.codes)
-    keep = set()
+    keep: set[str] = set()
     for path in counts:
         parts = path.split("/")
         keep.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
@@ -514,8 +514,8 @@ def write_report(
         for quote in quotes:
             row = quote.first
             span = (row.session, row.transcript, row.start_char or 0, row.end_char or 0)
-            coded = row.status in ("", "coded")
-            meta = _quote_meta(quote, n_coders, differences(quote, by_span)) if coded else None
+            is_coded = row.status in ("", "coded")
+            meta = _quote_meta(quote, n_coders, differences(quote, by_span)) if is_coded else None
             memos = [(r.coder if len(quote.rows) > 1 else "", r.memo) for r in quote.rows
                      if r.memo]
             _quotation(doc, row, code.color, data.turns.get(span), meta, memos)
