@@ -96,6 +96,7 @@ def run_export(
             report = export_qdpx(project, path, flt.coders, flt.codes, flt.sessions,
                                  progress=refi_progress)  # fmt: skip
             result.segments = report.segments
+            result.notes.extend(report.warnings)  # e.g. duplicate code names qualified
             if flt.suggestions:
                 result.notes.append("suggestions are not part of a REFI-QDA project; left out")
             return result
