@@ -154,6 +154,15 @@ def _table_export(
             timelines=session_timeline_pngs(project, table.sessions, flt.coders, flt.codes),
             group_agreements=groups,
             full_codebook=flt.full_codebook,
+            notes=_blind_notes(project),
         )
         write_report(data, path, progress)
     return result
+
+
+def _blind_notes(project: Project) -> tuple[str, ...]:
+    """Blind coding on the title page: "Coders were blind until ..." (or are still blind)."""
+    from app.core.blind import blind_state
+
+    note = blind_state(project).note()
+    return (note[0].upper() + note[1:] + ".",) if note else ()

@@ -30,7 +30,7 @@ from docx.text.paragraph import Paragraph
 
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
-from app.io.report_ratings import add_icc_table
+from app.io.report_ratings import add_icc_table, icc_source
 from app.io.report_teams import (
     Quotation,
     add_agreement_scope,
@@ -360,11 +360,23 @@ def _agreement(
             f" coders applied one of them."
         )
         add_agreement_scope(doc, item, counts)
+        _agreement_warnings(doc, item)
         add_icc_table(doc, item)
     if groups:
         heads.add("Agreement on all codes together", 2)
     add_agreement_scope(doc, agreement, counts)
+    _agreement_warnings(doc, agreement)
     add_icc_table(doc, agreement)
+
+
+def _agreement_warnings(doc: Any, agreement: Mapping[str, Any]) -> None:
+    """The report's warnings (few units, coders left out) as notes under the tables; those the
+    ICC block prints itself are left to it."""
+    block = icc_source(agreement)
+    theirs = set((block or {}).get("warnings") or [])
+    for warning in agreement.get("warnings") or []:
+        if warning not in theirs:
+            doc.add_paragraph(f"Note: {warning}.").runs[0].italic = True
 
 
 def _segment_meta(row: ExportRow) -> str:

@@ -14,8 +14,8 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from app.core.demo import build_demo
 from app.core.project import open_project
+from app.io.demo import build_demo
 from app.io.export_service import run_export
 from app.io.segment_query import ExportFilter, export_table
 
