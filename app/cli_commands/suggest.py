@@ -56,12 +56,20 @@ def cmd_suggest_run(args: argparse.Namespace) -> int:
             args.sessions,
             args.codes,
             min_score=args.min_score,
+            coder=getattr(args, "coder", None),
             progress=_progress("suggest"),
         )
     print(
-        f"{summary.n_stored} pending suggestions stored for {summary.n_units} utterances "
-        f"({summary.n_model} from the model, {summary.n_rule} from rules) in {summary.seconds} s"
+        f"{summary.n_stored} pending suggestions stored for {summary.n_units} utterances in "
+        f"{summary.seconds} s: {summary.n_model} from the model + {summary.n_rule} from rules, "
+        f"minus {summary.n_already_coded} the coder already applied there and "
+        f"{summary.n_already_decided} already decided or repeated"
     )
+    for gap in summary.gaps:
+        print(
+            f"group {gap.group}: {gap.n_without} of {gap.n_turns} turns it applies to got no "
+            f"suggestion (best score below --min-score {summary.min_score:g})"
+        )
     return 0
 
 
