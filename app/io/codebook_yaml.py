@@ -77,13 +77,28 @@ def _patterns(value: Any, where: str) -> tuple[Any, ...]:
     out: list[Any] = []
     for i, item in enumerate(value):
         here = f"{where}[{i}]"
-        if isinstance(item, str) and item.strip():
+        if isinstance(item, dict):
+            out.append(_limited_pattern(item, here))
+        elif isinstance(item, str) and item.strip():
             out.append(item.strip())
         elif isinstance(item, list) and item and all(isinstance(t, dict) and t for t in item):
             out.append(json.loads(json.dumps(item)))
         else:
             raise _Problem(here, "expected a phrase (text) or a list of token attribute mappings")
     return tuple(out)
+
+
+def _limited_pattern(item: dict[str, Any], where: str) -> dict[str, Any]:
+    """``{pattern: <phrase or token list>, max_words: N}``: fires only in turns of at most N
+    words (a "Fine." that answers is minimal; the same word opening a long story is not)."""
+    unknown = set(item) - {"pattern", "max_words"}
+    if unknown:
+        raise _Problem(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    limit = item.get("max_words")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        raise _Problem(f"{where}.max_words", "expected a positive whole number of words")
+    inner = _patterns([item.get("pattern")], f"{where}.pattern")
+    return {"pattern": inner[0], "max_words": limit}
 
 
 def _choices(value: Any, where: str, allowed: tuple[str, ...]) -> tuple[str, ...]:

@@ -238,11 +238,15 @@ class RuleMatcher:
         self.sentence = _TokenGroup(nlp.vocab)
         self.problems: list[str] = []
         self.described: dict[str, str] = {}
+        self.max_words: dict[str, int] = {}  # pattern key -> longest turn it may fire in
         for code_key, items in patterns.items():
             for i, item in enumerate(items):
                 # One match key per pattern, so a hit can say which pattern matched.
                 key = f"{code_key}{PATTERN_SEP}{i}"
                 token_patterns: list[list[dict[str, Any]]] = []
+                if isinstance(item, dict) and isinstance(item.get("max_words"), int):
+                    self.max_words[key] = int(item["max_words"])
+                    item = item.get("pattern")
                 if isinstance(item, str):
                     self.described[key] = f'"{item}"'
                     token_patterns.extend(self._add_phrase(key, item))
@@ -254,6 +258,8 @@ class RuleMatcher:
                     self.problems.append(
                         f"code {code_key}: pattern {item!r} is neither a phrase nor a token list"
                     )
+                if key in self.max_words and key in self.described:
+                    self.described[key] += f" (turns of at most {self.max_words[key]} words)"
                 needs_sents = [p for p in token_patterns if any("IS_SENT_START" in t for t in p)]
                 self.sentence.add(key, needs_sents)
                 self.plain.add(key, [p for p in token_patterns if p not in needs_sents])
@@ -386,6 +392,9 @@ class RuleMatcher:
                 if sa != a:
                     continue  # the pattern wants its first word to open a sentence
                 key = key[: -len(SENT_START_KEY)]
+            limit = self.max_words.get(key)
+            if limit is not None and len(text.split()) > limit:
+                continue  # a pattern for short turns, in a long one
             code_key = key.split(PATTERN_SEP, 1)[0]
             n_words = max(1, len(text[a:b].split()))
             score = min(MAX_SINGLE, BASE_SCORE + PER_TOKEN * n_words)

@@ -81,13 +81,22 @@ def parse_patterns(text: str) -> tuple[Any, ...]:
         line = line.strip()
         if not line:
             continue
-        if line.startswith("["):
+        if line.startswith(("[", "{")):
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"Patterns, line {number}: not valid JSON ({exc.msg})") from None
-            if not (
-                isinstance(value, list) and value and all(isinstance(t, dict) and t for t in value)
+            inner = value.get("pattern") if isinstance(value, dict) else value
+            if isinstance(value, dict) and (
+                set(value) != {"pattern", "max_words"}
+                or not isinstance(value["max_words"], int)
+                or value["max_words"] <= 0
+            ):
+                raise ValueError(
+                    f"Patterns, line {number}: expected {{\"pattern\": ..., \"max_words\": N}}"
+                )
+            if not (isinstance(inner, str) and inner.strip()) and not (
+                isinstance(inner, list) and inner and all(isinstance(t, dict) and t for t in inner)
             ):
                 raise ValueError(f"Patterns, line {number}: expected a list of token mappings")
             out.append(value)
