@@ -38,7 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SECTION = "## nlp"
-ANNOMI = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-simple.csv"
+ANNOMI = (
+    Path(os.environ.get("IPRW_SHARED_DATA") or ROOT.parent / "shared" / "data")
+    / "annomi"
+    / "AnnoMI-simple.csv"
+)
 CHARS_PER_PAGE = 3000
 
 WORDS = (  # noqa: SIM905 - a word list reads best as text

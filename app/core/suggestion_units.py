@@ -152,7 +152,8 @@ def coded_spans(
         else:
             stmt = stmt.where(Segment.coder_id.in_(list(coder_ids)))
         for tid, cid, a, b in s.execute(stmt):
-            out.setdefault((tid, cid), []).append((a, b))
+            if tid is not None and a is not None and b is not None:
+                out.setdefault((tid, cid), []).append((a, b))
     return out
 
 

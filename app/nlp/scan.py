@@ -41,6 +41,28 @@ class PassStats:
         return PassStats({}, {})
 
 
+def _reasons(
+    model: TrainedModel,
+    spans: Sequence[tuple[UnitRecord, int, int]],
+    candidates: Sequence[Candidate],
+    labels: Sequence[str],
+    kept: Sequence[tuple[int, int, float]],
+) -> list[str]:
+    """Why each kept model suggestion: the words that weighed most (models that can tell)."""
+    explain = getattr(model, "explain_many", None)
+    if explain is None or not kept:
+        return ["model"] * len(kept)
+    items = []
+    for row, col, _score in kept:
+        cand = candidates[row] if row < len(candidates) else None
+        if cand is None:
+            unit, a, b = spans[row]
+            cand = Candidate(unit.text[a - unit.start_char : b - unit.start_char], unit.role,
+                             unit.prev_text, unit.prev_role)  # fmt: skip
+        items.append((cand, labels[col]))
+    return list(explain(items))
+
+
 def _count_gaps(
     stats: PassStats,
     spans: Sequence[tuple[UnitRecord, int, int]],
@@ -301,6 +323,8 @@ def suggest_units(
     if model is not None and spans:
         if fast:
             matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
+        elif hasattr(model, "score_matrix"):
+            matrix = model.score_matrix(slow)
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]
@@ -311,17 +335,22 @@ def suggest_units(
         if stats is not None:
             _count_gaps(stats, spans, matrix, labels, model.exclusive_groups, chosen)
         best_utt: dict[tuple[int, int], float] = {}
+        kept: list[tuple[int, int, float]] = []
         for row, col, score in chosen:
             unit, a, b = spans[row]
-            code_id = id_of[labels[col]]
-            key = (unit.utterance_id, code_id)
+            key = (unit.utterance_id, id_of[labels[col]])
             if (a, b) == (unit.start_char, unit.end_char):
                 best_utt[key] = score
             elif score <= best_utt.get(key, 0.0) + 0.1:
                 continue  # a sentence is worth suggesting only if it beats its utterance
-            why = model.explain(spans[row][0], labels[col]) if hasattr(model, "explain") else ""
+            kept.append((row, col, score))
+        reasons = _reasons(model, spans, slow, labels, kept)
+        for (row, col, score), why in zip(kept, reasons, strict=True):
+            unit, a, b = spans[row]
             out.append(
-                NewSuggestion(unit.transcript_id, code_id, a, b, round(score, 4), "model", why)
+                NewSuggestion(
+                    unit.transcript_id, id_of[labels[col]], a, b, round(score, 4), "model", why
+                )
             )
     if progress is not None:
         progress(1.0, f"{len(out)} suggestions")
