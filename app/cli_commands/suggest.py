@@ -105,6 +105,13 @@ def cmd_suggest_evaluate(args: argparse.Namespace) -> int:
     print(f"macro-F1 over codes: {'n/a' if macro is None else f'{macro:.3f}'}")
     for group in result["groups"]:
         kappa = "n/a" if group["cohen_kappa"] is None else f"{group['cohen_kappa']:.3f}"
+        if not group.get("mutually_exclusive", True):
+            print(
+                f"group {group['group'] or '(top level)'} is not mutually exclusive: "
+                f"{group['n_conflicting']} utterances carry two or more of its codes (the "
+                "suggester treats its codes one by one); the figures below use the "
+                f"{group['n_units']} utterances with exactly one"
+            )
         print(
             f"group {group['group'] or '(top level)'}: top code per utterance on "
             f"{group['n_units']} utterances: macro-F1 {group['macro_f1']:.3f}, "
