@@ -25,7 +25,6 @@ from app.core.suggestions import (
     load_model_data,
     load_units,
     majority_codes,
-    mirror_as_coder,
     model_info,
     replace_pending,
     save_model,
@@ -258,7 +257,6 @@ def run_on_project(
     transcripts = sorted({u.transcript_id for u in units})
     fresh = drop_already_coded(found, coded_spans(project, transcripts, coder_ids))
     stored = replace_pending(project, transcripts, [c.id for c in codes], fresh)
-    mirror_as_coder(project)
     if progress:
         progress(1.0, f"{stored} suggestions stored")
     return RunSummary(

@@ -5,8 +5,8 @@ never proposes a client marker on a therapist turn or a recall code on session t
 ``suggestion.reason``: the pattern that matched, or the words that weighed most for the model,
 shown beside the suggestion so a researcher can judge it.
 
-Revision ID: 0003_code_scope_suggestion_reason
-Revises: 0002_index_suggestion_segment
+Revision ID: 0005_code_scope_suggestion_reason
+Revises: 0004_drop_suggester_coder
 Create Date: 2026-12-06 02:40:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_code_scope_suggestion_reason"
-down_revision = "0002_index_suggestion_segment"
+revision = "0005_code_scope_suggestion_reason"
+down_revision = "0004_drop_suggester_coder"
 branch_labels = None
 depends_on = None
 
