@@ -102,7 +102,7 @@ def subsample(train: list[Any], data: dict[str, Any], per_code: int, seed: int) 
 
 def score_project_model(
     config: Any, train: list[Any], held: list[Any], data: dict[str, Any]
-) -> tuple[dict[str, dict[str, float]], float]:
+) -> tuple[dict[str, dict[str, float]], float, float]:
     """Train through the real path, evaluate like ``suggest evaluate``; (groups, seconds)."""
     from app.nlp.evaluate import evaluate_predictions
     from app.nlp.model import exclusive_groups_from
@@ -112,10 +112,11 @@ def score_project_model(
     codes = data["codes"]
     guid_to_id = {c.guid: c.id for c in codes}
     path_of = {c.guid: c.path for c in codes}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     examples, _ = build_examples(train, codes)
     model = train_model(examples, list(guid_to_id), groups=sibling_groups(codes), config=config)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     groups = exclusive_groups_from((c for _e, c in examples), sibling_groups(codes))
     scores = model.predict([unit_candidate(u) for u in held])
     result = evaluate_predictions(held, scores, guid_to_id, path_of, groups)
@@ -123,12 +124,12 @@ def score_project_model(
         g["group"]: {"kappa": g["cohen_kappa"], "f1": g["macro_f1"], "n": g["n_units"]}
         for g in result["groups"]
     }
-    return out, seconds
+    return out, seconds, cpu
 
 
 def score_tfidf_lr(
     train: list[Any], held: list[Any], data: dict[str, Any], c: float
-) -> tuple[dict[str, dict[str, float]], float]:
+) -> tuple[dict[str, dict[str, float]], float, float]:
     """The baseline: one TF-IDF + logistic regression per code column (see the module doc)."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -137,7 +138,7 @@ def score_tfidf_lr(
     from app.nlp.metrics import cohen_kappa, macro_f1
 
     out: dict[str, dict[str, float]] = {}
-    seconds = 0.0
+    seconds = cpu = 0.0
     for group, members in group_codes(data).items():
 
         def rows(units: list[Any], members: dict[int, str] = members) -> list[tuple[Any, str]]:
@@ -149,7 +150,7 @@ def score_tfidf_lr(
             return picked
 
         tr, te = rows(train), rows(held)
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         blocks = [
             ("own", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)),
             ("own", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
@@ -163,6 +164,7 @@ def score_tfidf_lr(
         x_tr = hstack([v.fit_transform([text(u, w) for u, _y in tr]) for w, v in blocks]).tocsr()
         model = LogisticRegression(C=c, max_iter=2000).fit(x_tr, [y for _u, y in tr])
         seconds += time.perf_counter() - start
+        cpu += time.process_time() - cpu0
         x_te = hstack([v.transform([text(u, w) for u, _y in te]) for w, v in blocks]).tocsr()
         pred = list(model.predict(x_te))
         gold = [y for _u, y in te]
@@ -171,23 +173,23 @@ def score_tfidf_lr(
             "f1": macro_f1(gold, pred, sorted(set(members.values()))),
             "n": len(te),
         }
-    return out, seconds
+    return out, seconds, cpu
 
 
 def run_model(name: str, train: list[Any], held: list[Any], data: dict[str, Any]) -> dict[str, Any]:
     from app.nlp.model import TrainConfig
 
     if name == "default":
-        groups, seconds = score_project_model(TrainConfig(), train, held, data)
+        groups, seconds, cpu = score_project_model(TrainConfig(), train, held, data)
     elif name == "context_bow":
-        groups, seconds = score_project_model(
+        groups, seconds, cpu = score_project_model(
             TrainConfig(architecture="context_bow"), train, held, data
         )
     elif name.startswith("tfidf_lr"):
-        groups, seconds = score_tfidf_lr(train, held, data, float(name.split("@")[1]))
+        groups, seconds, cpu = score_tfidf_lr(train, held, data, float(name.split("@")[1]))
     else:
         raise SystemExit(f"unknown model {name}")
-    return {"model": name, "groups": groups, "seconds": seconds}
+    return {"model": name, "groups": groups, "seconds": seconds, "cpu": cpu}
 
 
 def mean(rows: list[dict[str, Any]], model: str, group: str, key: str) -> float:
@@ -230,8 +232,8 @@ def report(
         "below the TF-IDF baseline of the same run.",
         "",
         "| model | therapist kappa (sd) | client kappa (sd) | therapist macro-F1 | client "
-        "macro-F1 | train s (mean, max) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "macro-F1 | train s wall (mean, max) | train s CPU (mean, max) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     lr_best = best_lr(rows)
     models = [m for m in ("default", "context_bow") if any(r["model"] == m for r in rows)]
@@ -239,6 +241,7 @@ def report(
     t, c = GROUPS
     for m in models:
         secs = [r["seconds"] for r in rows if r["model"] == m]
+        cpus = [r["cpu"] for r in rows if r["model"] == m]
         mark = (
             " (best C for "
             + ", ".join("therapist" if g == t else "client" for g in GROUPS if lr_best[g] == m)
@@ -250,11 +253,12 @@ def report(
             f"| {m}{mark} | {mean(rows, m, t, 'kappa'):.3f} ({sd(rows, m, t, 'kappa'):.3f}) | "
             f"{mean(rows, m, c, 'kappa'):.3f} ({sd(rows, m, c, 'kappa'):.3f}) | "
             f"{mean(rows, m, t, 'f1'):.3f} | {mean(rows, m, c, 'f1'):.3f} | "
-            f"{statistics.fmean(secs):.1f}, {max(secs):.1f} |"
+            f"{statistics.fmean(secs):.1f}, {max(secs):.1f} | "
+            f"{statistics.fmean(cpus):.1f}, {max(cpus):.1f} |"
         )
     lines.append(
         f"| human annotators (Fleiss' kappa, 10-annotator subset) | {HUMAN[t]:.2f} | "
-        f"{HUMAN[c]:.2f} | | | |"
+        f"{HUMAN[c]:.2f} | | | | |"
     )
     d_t, d_c = mean(rows, "default", t, "kappa"), mean(rows, "default", c, "kappa")
     b_t, b_c = mean(rows, lr_best[t], t, "kappa"), mean(rows, lr_best[c], c, "kappa")

@@ -13,8 +13,9 @@ on two cores, and can say which words weighed most for each suggestion. Features
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
 siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
 class weights so that a rare code is not drowned by the frequent one; other codes get a binary
-SVM each. Scores are Platt-calibrated on 3-fold out-of-fold decision values, so 0.7 means about
-"seven in ten such suggestions were right" in the training data. Stored as plain arrays and
+SVM each. Scores are Platt-calibrated on 3-fold out-of-fold decision values (one sigmoid per
+head, so the calibration keeps the SVMs' ranking of codes), so 0.7 means about "seven in ten
+such suggestions were right" in the training data. Stored as plain arrays and
 vocabularies (msgpack), never pickled: opening someone's project must not run their code.
 """
 
@@ -249,14 +250,13 @@ def fit_head(
     if binary:
         a, b = _platt(out_of_fold[:, 0], y == order[1])
         return Head([order[0], order[1]], coef, intercept, np.array([a]), np.array([b]))
-    ab = [_platt(out_of_fold[:, j], y == cls) for j, cls in enumerate(order)]
-    return Head(
-        [str(o) for o in order],
-        coef,
-        intercept,
-        np.array([p[0] for p in ab]),
-        np.array([p[1] for p in ab]),
-    )
+    # One sigmoid for all classes of the head: a per-class intercept would put the class
+    # priors back that the balanced weights took out, and the top code would again be the
+    # frequent one; a shared monotone map keeps the SVMs' ranking of codes.
+    hits = np.stack([y == cls for cls in order], axis=1)
+    a, b = _platt(out_of_fold.ravel(), hits.ravel())
+    k = len(order)
+    return Head([str(o) for o in order], coef, intercept, np.full(k, a), np.full(k, b))
 
 
 def _target(cats: dict[str, float], members: list[str], is_group: bool) -> tuple[str, float] | None:
