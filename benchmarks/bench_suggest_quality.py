@@ -1,7 +1,9 @@
 """Suggester quality on AnnoMI: the default model against baselines on the same session splits.
 
 Run:  nice -n 10 python benchmarks/bench_suggest_quality.py [--seeds 13] [--write]
-      [--models default,tfidf_lr,context_bow] [--curve 25,50,100,250,500] [--curve-seeds 13]
+      [--models default,tfidf_lr@1,tfidf_lr@10] [--curve 25,50,100,250,500] [--curve-seeds 13]
+      On a shared machine, split the work and combine:  --seed-list 0,1,2 --rows-out a.json
+      ... then  --combine a.json b.json ... --write
 
 AnnoMI-simple (133 sessions, 9,699 utterances) is imported with ``--code-columns
 main_therapist_behaviour,client_talk_type`` under the coder ``gold``. For each seed 0..12 the
@@ -322,15 +324,37 @@ def main() -> int:
     ap.add_argument("--curve", default="25,50,100,250,500")
     ap.add_argument("--curve-seeds", type=int, default=13)
     ap.add_argument("--curve-models", default="default,tfidf_lr@10")
+    ap.add_argument("--seed-list", help="only these split seeds (e.g. 0,1,2), for --rows-out")
+    ap.add_argument("--rows-out", help="save the measured rows (JSON) instead of reporting")
+    ap.add_argument("--combine", nargs="+", help="report from saved rows files")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = ap.parse_args()
+    if args.combine:
+        import json
+
+        rows, curve, wall = [], [], 0.0
+        for name in args.combine:
+            part = json.loads(Path(name).read_text(encoding="utf-8"))
+            rows += part["rows"]
+            curve += part["curve"]
+            wall = max(wall, part["wall"])
+        seeds = sorted({r["seed"] for r in rows})
+        text = report(rows, curve, seeds, wall)
+        print(text)
+        if args.write:
+            write_section(SECTION, text)
+        return 0
     if not ANNOMI.is_file():
         print(f"AnnoMI not found at {ANNOMI}", file=sys.stderr)
         return 1
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         data = load(annomi_project(Path(tmp)))
-    seeds = list(range(args.seeds))
+    seeds = (
+        [int(x) for x in args.seed_list.split(",") if x]
+        if args.seed_list is not None
+        else list(range(args.seeds))
+    )
     rows: list[dict[str, Any]] = []
     for seed in seeds:
         train, held = split(data, seed)
@@ -345,13 +369,21 @@ def main() -> int:
             )
     curve: list[dict[str, Any]] = []
     for n in [int(x) for x in args.curve.split(",") if x]:
-        for seed in range(args.curve_seeds):
+        for seed in [s for s in range(args.curve_seeds) if args.seed_list is None or s in seeds]:
             train, held = split(data, seed)
             small = subsample(train, data, n, seed)
             for name in [m for m in args.curve_models.split(",") if m]:
                 row = run_model(name, small, held, data) | {"seed": seed, "per_code": n}
                 curve.append(row)
         print(f"curve {n}: done", flush=True)
+    if args.rows_out:
+        import json
+
+        Path(args.rows_out).write_text(
+            json.dumps({"rows": rows, "curve": curve, "wall": time.perf_counter() - started}),
+            encoding="utf-8",
+        )
+        return 0
     text = report(rows, curve, seeds, time.perf_counter() - started)
     print(text)
     if args.write:

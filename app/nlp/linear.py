@@ -108,12 +108,16 @@ class Features:
         return Features(vecs), hstack(mats, format="csr", dtype=np.float32)
 
     def transform(self, cands: Sequence[Candidate]) -> csr_matrix:
+        """Rows for the candidates; each distinct text is analysed once per block (turns such
+        as "Mm-hmm." recur, and n-gram extraction is the slow part of a suggestion pass)."""
         from scipy.sparse import hstack
 
-        mats = [
-            vec.transform(_texts(cands, which))
-            for vec, (_n, which, _a, _g, _s) in zip(self.vectorizers, BLOCKS, strict=True)
-        ]
+        mats = []
+        for vec, (_n, which, _a, _g, _s) in zip(self.vectorizers, BLOCKS, strict=True):
+            texts = _texts(cands, which)
+            distinct: dict[str, int] = {}
+            index = np.array([distinct.setdefault(t, len(distinct)) for t in texts], np.int64)
+            mats.append(vec.transform(list(distinct))[index])
         mats.append(_roles(cands))
         return hstack(mats, format="csr", dtype=np.float32)
 
@@ -296,17 +300,22 @@ class LinearModel:
 
     def score_matrix(self, cands: Sequence[Candidate]) -> np.ndarray:
         """(n x labels) calibrated scores in ``self.labels`` order."""
-        out = np.zeros((len(cands), len(self.labels)), dtype=np.float32)
-        if not cands:
-            return out
-        x = self.features.transform(cands)
+        return (
+            self.score_features(self.features.transform(cands))[0]
+            if cands
+            else np.zeros((0, len(self.labels)), dtype=np.float32)
+        )
+
+    def score_features(self, x: csr_matrix) -> tuple[np.ndarray, csr_matrix]:
+        """Scores of feature rows (``Features.transform``), and the rows (for ``explain_rows``)."""
+        out = np.zeros((x.shape[0], len(self.labels)), dtype=np.float32)
         col = {g: j for j, g in enumerate(self.labels)}
         for head in self.heads:
             prob = head.probabilities(x)
             for j, cls in enumerate(head.classes):
                 if cls in col and (not head.binary or j == 1):
                     out[:, col[cls]] = prob[:, j]
-        return out
+        return out, x
 
     def predict(self, cands: Sequence[Candidate]) -> list[dict[str, float]]:
         matrix = self.score_matrix(cands)
@@ -316,7 +325,13 @@ class LinearModel:
         """Per (candidate, code): the words whose weight x TF-IDF pushed most toward the code."""
         if not items:
             return []
-        x = self.features.transform([c for c, _g in items]).tocsr()
+        x = self.features.transform([c for c, _g in items])
+        return self.explain_rows(x, [g for _c, g in items], top)
+
+    def explain_rows(self, x: csr_matrix, labels: Sequence[str], top: int = 3) -> list[str]:
+        """``explain_many`` for feature rows already computed (row k explains ``labels[k]``)."""
+        x = x.tocsr()
+        items = list(enumerate(labels))
         names, offsets = self.features.names(), self.features.offsets()
         shown = [i for i, block in enumerate(BLOCKS) if block[4]]
         head_of: dict[str, tuple[Head, int]] = {}
@@ -325,7 +340,7 @@ class LinearModel:
                 if cls != NONE and (not head.binary or j == 1):
                     head_of[cls] = (head, 0 if head.binary else j)
         out = []
-        for row, (_cand, label) in enumerate(items):
+        for row, label in items:
             found = head_of.get(label)
             if found is None:
                 out.append("")

@@ -47,8 +47,12 @@ def _reasons(
     candidates: Sequence[Candidate],
     labels: Sequence[str],
     kept: Sequence[tuple[int, int, float]],
+    features: object = None,
 ) -> list[str]:
     """Why each kept model suggestion: the words that weighed most (models that can tell)."""
+    if features is not None and kept:
+        rows = [row for row, _col, _s in kept]
+        return list(model.explain_rows(features[rows], [labels[c] for _r, c, _s in kept]))  # type: ignore[attr-defined,index]
     explain = getattr(model, "explain_many", None)
     if explain is None or not kept:
         return ["model"] * len(kept)
@@ -320,11 +324,12 @@ def suggest_units(
         flats.append(rows.flat)
         lengths.append(rows.lengths)
         slow.extend(rows.candidates)
+    features = None
     if model is not None and spans:
         if fast:
             matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
-        elif hasattr(model, "score_matrix"):
-            matrix = model.score_matrix(slow)
+        elif hasattr(model, "score_features"):  # the default model: features reused for reasons
+            matrix, features = model.score_features(model.features.transform(slow))  # type: ignore[attr-defined]
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]
@@ -344,7 +349,7 @@ def suggest_units(
             elif score <= best_utt.get(key, 0.0) + 0.1:
                 continue  # a sentence is worth suggesting only if it beats its utterance
             kept.append((row, col, score))
-        reasons = _reasons(model, spans, slow, labels, kept)
+        reasons = _reasons(model, spans, slow, labels, kept, features)
         for (row, col, score), why in zip(kept, reasons, strict=True):
             unit, a, b = spans[row]
             out.append(
