@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
-    "agreement", "suggest", "export", "merge", "copy", "audit", "timeline",
+    "agreement", "suggest", "export", "merge", "copy", "audit", "timeline", "split",
 }  # fmt: skip
 
 
@@ -176,12 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     p.add_argument("--suggestions", action="store_true", help="include suggestions (CSV)")
+    p.add_argument("--full-codebook", action="store_true",
+                   help="Word report: list every code, not only the codes in use")
     _handler(p, "app.cli_commands.export:cmd_export")
 
     p = sub.add_parser("merge", help="bring coders' work from copies of the same project")
     p.add_argument("target", metavar="TARGET")
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     _handler(p, "app.cli_commands.project:cmd_merge")
+
+    p = sub.add_parser("split", help="one blind copy per coder (others' coding removed)")
+    _add_project(p)
+    p.add_argument("--coders", type=_csv_list, required=True, metavar="A,B[,...]")
+    p.add_argument("--dir", required=True, metavar="DIR", help="folder for the copies")
+    _handler(p, "app.cli_commands.split:cmd_split")
 
     p = sub.add_parser("copy", help="copy a project between SQLite and PostgreSQL")
     p.add_argument("src", metavar="SRC")
@@ -211,10 +219,17 @@ def _resolve(target: str) -> Handler:
     return handler
 
 
-def _open_gui(argv: Sequence[str]) -> int:
+def open_window(project: str | None) -> int:
+    """Open the desktop app (with ``project``). The command line's only import up into the Qt
+    layer, made lazily here so commands never load Qt; the import-linter layers contract
+    names exactly this import as its one allowed exception."""
     from app.ui.app import run_app
 
-    return run_app(argv[0] if argv else None)
+    return run_app(project)
+
+
+def _open_gui(argv: Sequence[str]) -> int:
+    return open_window(argv[0] if argv else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
