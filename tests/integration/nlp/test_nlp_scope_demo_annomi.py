@@ -45,7 +45,7 @@ def _violations(project: Any, coder: str | None) -> tuple[list[str], list[str], 
 
 
 def test_demo_suggestions_respect_scope_and_the_coders_own_coding(tmp_path: Path) -> None:
-    from app.core.demo import build_demo
+    from app.io.demo import build_demo
     from app.core.project import open_project
     from app.nlp.suggester import run_on_project, train_from_project
 
@@ -78,7 +78,7 @@ def test_demo_suggestions_respect_scope_and_the_coders_own_coding(tmp_path: Path
 def test_the_check_can_fail_without_scopes(tmp_path: Path) -> None:
     """Without the codes' scopes the same pass puts codes on turns they exclude."""
     from app.core.codebook import resolve_codes
-    from app.core.demo import build_demo
+    from app.io.demo import build_demo
     from app.core.project import open_project
     from app.nlp.scan import suggest_units
 
