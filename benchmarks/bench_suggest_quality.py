@@ -195,13 +195,48 @@ def run_model(name: str, train: list[Any], held: list[Any], data: dict[str, Any]
 
 
 def mean(rows: list[dict[str, Any]], model: str, group: str, key: str) -> float:
-    vals = [r["groups"][group][key] for r in rows if r["model"] == model]
+    vals = [r["groups"][group].get(key) for r in rows if r["model"] == model]
+    vals = [v for v in vals if v is not None]
     return statistics.fmean(vals) if vals else float("nan")
+
+
+def from_logs(paths: list[str]) -> list[dict[str, Any]]:
+    """Rows from the per-seed lines a run prints ("seed 3 default: therapist 0.700 client
+    0.270 (12.0 s)"), for runs stopped before they saved their rows: kappa and wall seconds
+    only (macro-F1 and CPU time are then reported as n/a)."""
+    import re
+
+    line = re.compile(r"^seed (\d+) (\S+): therapist ([\d.-]+) client ([\d.-]+) \(([\d.]+) s")
+    rows = []
+    for path in paths:
+        for text in Path(path).read_text(encoding="utf-8").splitlines():
+            m = line.match(text)
+            if m:
+                seed, model, t, c, secs = m.groups()
+                rows.append(
+                    {
+                        "seed": int(seed),
+                        "model": model,
+                        "seconds": float(secs),
+                        "cpu": None,
+                        "groups": {GROUPS[0]: {"kappa": float(t)}, GROUPS[1]: {"kappa": float(c)}},
+                    }
+                )
+    return rows
 
 
 def sd(rows: list[dict[str, Any]], model: str, group: str, key: str) -> float:
     vals = [r["groups"][group][key] for r in rows if r["model"] == model]
     return statistics.stdev(vals) if len(vals) > 1 else 0.0
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None or x != x else f"{x:.3f}"
+
+
+def _secs(vals: list[Any]) -> str:
+    vals = [v for v in vals if v is not None]
+    return f"{statistics.fmean(vals):.1f}, {max(vals):.1f}" if vals else "n/a"
 
 
 def best_lr(rows: list[dict[str, Any]]) -> dict[str, str]:
@@ -226,7 +261,8 @@ def report(
         f"{sklearn.__version__}, spaCy {spacy.__version__}. Whole run: {wall / 60:.1f} min wall "
         "time.",
         "",
-        f"AnnoMI-simple, 133 sessions; seeds {seeds[0]}-{seeds[-1]} ({len(seeds)} splits): 80% of "
+        f"AnnoMI-simple, 133 sessions; split seeds {', '.join(map(str, seeds))} ({len(seeds)} "
+        "splits): 80% of "
         "the sessions train, 20% test, split by session. Top code per utterance within each code "
         "column on the utterances gold labelled in it. **Kappa is compared with kappa**: human "
         "annotators agree at Fleiss' kappa 0.74 (therapist behaviour) and 0.47 (client talk type) "
@@ -243,7 +279,7 @@ def report(
     t, c = GROUPS
     for m in models:
         secs = [r["seconds"] for r in rows if r["model"] == m]
-        cpus = [r["cpu"] for r in rows if r["model"] == m]
+        cpus = [r.get("cpu") for r in rows if r["model"] == m]
         mark = (
             " (best C for "
             + ", ".join("therapist" if g == t else "client" for g in GROUPS if lr_best[g] == m)
@@ -254,29 +290,15 @@ def report(
         lines.append(
             f"| {m}{mark} | {mean(rows, m, t, 'kappa'):.3f} ({sd(rows, m, t, 'kappa'):.3f}) | "
             f"{mean(rows, m, c, 'kappa'):.3f} ({sd(rows, m, c, 'kappa'):.3f}) | "
-            f"{mean(rows, m, t, 'f1'):.3f} | {mean(rows, m, c, 'f1'):.3f} | "
-            f"{statistics.fmean(secs):.1f}, {max(secs):.1f} | "
-            f"{statistics.fmean(cpus):.1f}, {max(cpus):.1f} |"
+            f"{_fmt(mean(rows, m, t, 'f1'))} | {_fmt(mean(rows, m, c, 'f1'))} | "
+            f"{_secs(secs)} | {_secs(cpus)} |"
         )
     lines.append(
         f"| human annotators (Fleiss' kappa, 10-annotator subset) | {HUMAN[t]:.2f} | "
         f"{HUMAN[c]:.2f} | | | | |"
     )
-    d_t, d_c = mean(rows, "default", t, "kappa"), mean(rows, "default", c, "kappa")
-    b_t, b_c = mean(rows, lr_best[t], t, "kappa"), mean(rows, lr_best[c], c, "kappa")
-    wins_t = sum(
-        1 for s in seeds
-        if _at(rows, "default", s, t) >= _at(rows, lr_best[t], s, t)
-    )  # fmt: skip
-    wins_c = sum(1 for s in seeds if _at(rows, "default", s, c) >= _at(rows, lr_best[c], s, c))
+    lines += ["", _versus(rows, lr_best, seeds), ""]
     lines += [
-        "",
-        f"Default vs the better baseline: therapist {d_t:.3f} vs {b_t:.3f} ({d_t - b_t:+.3f}; "
-        f"default >= baseline on {wins_t} of {len(seeds)} splits), client {d_c:.3f} vs "
-        f"{b_c:.3f} ({d_c - b_c:+.3f}; {wins_c} of {len(seeds)}). Targets: therapist >= 0.70 "
-        f"{'met' if d_t >= 0.70 and d_t >= b_t else 'NOT met'}, client >= 0.27 "
-        f"{'met' if d_c >= 0.27 and d_c >= b_c else 'NOT met'}.",
-        "",
         "Per split (kappa, therapist / client):",
         "",
         "| seed | " + " | ".join(models) + " |",
@@ -308,6 +330,36 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def _versus(rows: list[dict[str, Any]], lr_best: dict[str, str], seeds: list[int]) -> str:
+    """Default vs the better baseline on the splits where both were measured."""
+    parts = []
+    met = []
+    for g, label in zip(GROUPS, ("therapist", "client"), strict=True):
+        paired = [
+            s for s in seeds if _at(rows, "default", s, g) == _at(rows, "default", s, g)
+            and _at(rows, lr_best[g], s, g) == _at(rows, lr_best[g], s, g)
+        ]  # fmt: skip
+        d = statistics.fmean(_at(rows, "default", s, g) for s in paired) if paired else float("nan")
+        b = (
+            statistics.fmean(_at(rows, lr_best[g], s, g) for s in paired)
+            if paired
+            else float("nan")
+        )
+        wins = sum(1 for s in paired if _at(rows, "default", s, g) >= _at(rows, lr_best[g], s, g))
+        parts.append(
+            f"{label} {d:.3f} vs {b:.3f} ({d - b:+.3f}; default >= baseline on {wins} of "
+            f"{len(paired)} splits where both ran)"
+        )
+        whole = mean(rows, "default", g, "kappa")
+        met.append(
+            f"{label} >= {TARGET[g]:.2f}: {'met' if whole >= TARGET[g] and d >= b else 'NOT met'}"
+            f" ({whole:.3f})"
+        )
+    return (
+        "Default vs the better baseline, " + "; ".join(parts) + ". Targets: " + ", ".join(met) + "."
+    )
+
+
 def _at(rows: list[dict[str, Any]], model: str, seed: int, group: str) -> float:
     for r in rows:
         if r["model"] == model and r["seed"] == seed:
@@ -327,13 +379,14 @@ def main() -> int:
     ap.add_argument("--seed-list", help="only these split seeds (e.g. 0,1,2), for --rows-out")
     ap.add_argument("--rows-out", help="save the measured rows (JSON) instead of reporting")
     ap.add_argument("--combine", nargs="+", help="report from saved rows files")
+    ap.add_argument("--logs", nargs="+", help="report from the printed lines of stopped runs")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = ap.parse_args()
-    if args.combine:
+    if args.combine or args.logs:
         import json
 
-        rows, curve, wall = [], [], 0.0
-        for name in args.combine:
+        rows, curve, wall = from_logs(args.logs or []), [], 0.0
+        for name in args.combine or []:
             part = json.loads(Path(name).read_text(encoding="utf-8"))
             rows += part["rows"]
             curve += part["curve"]
