@@ -45,8 +45,8 @@ def _violations(project: Any, coder: str | None) -> tuple[list[str], list[str], 
 
 
 def test_demo_suggestions_respect_scope_and_the_coders_own_coding(tmp_path: Path) -> None:
-    from app.io.demo import build_demo
     from app.core.project import open_project
+    from app.io.demo import build_demo
     from app.nlp.suggester import run_on_project, train_from_project
 
     project = open_project(build_demo(tmp_path))
@@ -78,8 +78,8 @@ def test_demo_suggestions_respect_scope_and_the_coders_own_coding(tmp_path: Path
 def test_the_check_can_fail_without_scopes(tmp_path: Path) -> None:
     """Without the codes' scopes the same pass puts codes on turns they exclude."""
     from app.core.codebook import resolve_codes
-    from app.io.demo import build_demo
     from app.core.project import open_project
+    from app.io.demo import build_demo
     from app.nlp.scan import suggest_units
 
     project = open_project(build_demo(tmp_path))
