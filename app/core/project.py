@@ -191,6 +191,11 @@ def _migrate(project: Project, conn: Connection, current: str | None) -> None:
     if current is not None and project.path is not None:
         backup = backup_sqlite(project.path, current)
         log.info("backed up %s to %s before upgrading its schema", project.path, backup)
+    elif current is not None:
+        from app.core.server_backup import backup_server_project
+
+        backup = backup_server_project(project.url, conn, revision_number(current))
+        log.info("backed up %s to %s before upgrading its schema", project.location, backup)
     command.upgrade(cfg, "head")
 
 
@@ -215,6 +220,11 @@ def _prepare(project: Project, create: bool) -> None:
                 f"{revision_number(head_revision())}); update IPR Workbench to open it"
             )
     with project.engine.begin() as conn:
+        if not project.is_sqlite and current != head_revision():
+            # Several coders may open an older server project at once: one upgrades, the others
+            # wait for it here and then find the schema current.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7262771)"))
+            current = MigrationContext.configure(conn).get_current_revision()
         _migrate(project, conn, current)
         if project.is_sqlite and current is not None and current != head_revision():
             result = conn.execute(text("PRAGMA quick_check")).scalar()
