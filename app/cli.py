@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
-    "agreement", "suggest", "export", "merge", "copy",
+    "agreement", "suggest", "export", "merge", "copy", "audit",
 }  # fmt: skip
 
 
@@ -186,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src", metavar="SRC")
     p.add_argument("dst", metavar="DST")
     _handler(p, "app.cli_commands.project:cmd_copy")
+
+    p = sub.add_parser("audit", help="the audit log: who changed what, when")
+    _add_project(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
+    _handler(p, "app.cli_commands.audit:cmd_audit")
     return parser
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from app.cli_commands.common import open_existing
+from app.core.audit import record
 from app.core.codebook import add_scheme, codebook_spec
 from app.core.dto import CodeSpec, SchemeSpec
 from app.core.errors import UserError
@@ -40,6 +41,7 @@ def cmd_codebook_import(args: argparse.Namespace) -> int:
         scheme = load_scheme(path)
     with open_existing(args.project) as project:
         created, kept = add_scheme(project, scheme)
+        record(project, "import codebook", f"{path.name}: {created} codes added")
     print(f"{scheme.name}: {created} codes added, {kept} already in the codebook")
     return 0
 

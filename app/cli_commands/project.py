@@ -70,6 +70,7 @@ def cmd_code(args: argparse.Namespace) -> int:
     with open_existing(args.project) as project:
         session = get_session(project, args.session)
         code = find_code_by_path(project, args.code)
+        project.actor = args.coder
         coder = ensure_coder(project, args.coder)
         if args.utterance is not None:
             transcripts = list_transcripts(project, session.id)

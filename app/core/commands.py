@@ -74,6 +74,22 @@ class CompositeCommand(Command):
             child.undo(project)
 
 
+def run_do(project: Project, command: Command, action: str = "edit") -> None:
+    """Do (or redo) ``command`` with its audit entry committed in the same transaction."""
+    from app.core.audit import audited
+
+    with audited(project, action, lambda: command.text):
+        command.do(project)
+
+
+def run_undo(project: Project, command: Command) -> None:
+    """Undo ``command``; the audit log records the undo like any other change."""
+    from app.core.audit import audited
+
+    with audited(project, "undo", command.text):
+        command.undo(project)
+
+
 class UndoStack:
     """A Qt-free undo stack with the semantics of QUndoStack (push does the command)."""
 
@@ -83,7 +99,7 @@ class UndoStack:
         self._index = 0
 
     def push(self, command: Command) -> Command:
-        command.do(self.project)
+        run_do(self.project, command)
         del self._commands[self._index :]
         self._commands.append(command)
         self._index += 1
@@ -98,13 +114,13 @@ class UndoStack:
     def undo(self) -> None:
         if not self.can_undo():
             raise IndexError("nothing to undo")
-        self._commands[self._index - 1].undo(self.project)
+        run_undo(self.project, self._commands[self._index - 1])
         self._index -= 1
 
     def redo(self) -> None:
         if not self.can_redo():
             raise IndexError("nothing to redo")
-        self._commands[self._index].do(self.project)
+        run_do(self.project, self._commands[self._index], "redo")
         self._index += 1
 
     def __len__(self) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as DbSession
 
+from app.core.audit import record_in
 from app.core.codebook import add_codes_in, list_codes_in
 from app.core.dto import CodeSpec
 from app.core.errors import UserError
@@ -132,6 +133,12 @@ def import_parsed(
                 progress(done, total)
         if cancel is not None and cancel():
             raise ImportCancelled(f"{source.name}: import cancelled; nothing was written")
+        record_in(
+            s,
+            "import",
+            f"{source.name} ({parsed.format}): {len(reports)} transcript(s), {total} utterances",
+            project.actor or options.coder,
+        )
     problems.sort(key=lambda p: p.line)
     used_coders = (
         tuple(c for c in parsed.coders)

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
+from app.core.audit import audited
 from app.core.commands import Command
 from app.core.errors import NotFoundError, UserError
 from app.core.models import Session as SessionRow
@@ -218,7 +219,8 @@ def attach_video(project: Project, session_name: str, video: Path) -> VideoRepor
         )
     duration = probe_duration_ms(video)
     stored = stored_video_path(project, video)
-    AttachVideo(session_name, stored, duration).do(project)
+    with audited(project, "attach video", f"session '{session_name}': {video.name}"):
+        AttachVideo(session_name, stored, duration).do(project)
     last = session_last_ms(project, session_id)
     warnings = []
     if duration is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
+from app.core.audit import record_in
 from app.core.codebook import list_codes_in
 from app.core.models import Code, Coder, Segment, Transcript, Utterance
 from app.core.models import Session as SessionRow
@@ -161,4 +162,5 @@ def merge_projects(target: Project, source: Project) -> MergeResult:
                 for key, value in fields.items():
                     setattr(mine, key, value)
                 result.segments_updated += 1
+        record_in(dst, "merge", f"from {source.display_name}: {result.summary()}", target.actor)
     return result

@@ -288,3 +288,19 @@ class SuggesterModel(Base):
     n_examples: Mapped[int] = mapped_column(Integer, default=0)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEntry(Base):
+    """One line of the project's audit log: who (coder and login) did what (a command), when.
+
+    Written in the same transaction as the change it describes where possible, so the log and
+    the data never disagree. ``detail`` names things (codes, sessions, files), never clinical text.
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    os_user: Mapped[str] = mapped_column(String(200), default="")
+    coder: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")

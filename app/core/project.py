@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,6 +89,19 @@ def make_engine(url: str) -> Engine:
 
 
 @dataclass
+class PendingAudit:
+    """An audit entry waiting for the next write transaction (see ``app.core.audit.audited``)."""
+
+    action: str
+    detail: str | Callable[[], str]  # a callable is read at commit (a command's final label)
+    coder: str | None
+    written: bool = False
+
+    def describe(self) -> str:
+        return self.detail() if callable(self.detail) else self.detail
+
+
+@dataclass
 class Project:
     """An open project. Hand out short-lived DB sessions; never keep ORM objects across events."""
 
@@ -96,6 +109,9 @@ class Project:
     url: str
     engine: Engine
     path: Path | None = None
+    #: Who is working (the active coder's name), recorded in the audit log; None: nobody named.
+    actor: str | None = None
+    pending_audit: PendingAudit | None = None
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -114,8 +130,17 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[DbSession]:
         """One unit of work: committed on success, rolled back whole on any error."""
+        pending = self.pending_audit
+        if pending is not None and pending.written:
+            pending = None
         with self._sessions.begin() as session:
             yield session
+            if pending is not None:
+                from app.core.audit import record_in
+
+                record_in(session, pending.action, pending.describe(), pending.coder)
+        if pending is not None:
+            pending.written = True  # committed together with the change it describes
 
     @contextmanager
     def reading(self) -> Iterator[DbSession]:

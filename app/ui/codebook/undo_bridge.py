@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.core.commands import Command
+from app.core.commands import Command, run_do, run_undo
 from app.core.errors import UserError
 from app.core.project import Project
 
@@ -37,14 +37,14 @@ class CoreUndoCommand(QUndoCommand):
             self._skip_first_redo = False
             return
         try:
-            self.command.do(self.project)
+            run_do(self.project, self.command, "redo")
         except UserError as exc:
             self.setObsolete(True)
             self.on_error(f"Redo failed: {exc}")
 
     def undo(self) -> None:
         try:
-            self.command.undo(self.project)
+            run_undo(self.project, self.command)
         except UserError as exc:
             self.setObsolete(True)
             self.on_error(f"Undo failed: {exc}")
@@ -54,5 +54,5 @@ def push_core(
     stack: QUndoStack, project: Project, command: Command, on_error: ErrorHandler
 ) -> None:
     """Do ``command`` now and put it on ``stack``; raises ``UserError`` if the core refuses it."""
-    command.do(project)
+    run_do(project, command)
     stack.push(CoreUndoCommand(project, command, on_error))

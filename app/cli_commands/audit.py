@@ -1,0 +1,25 @@
+"""``ipr-workbench audit PROJECT [--json]``: the project's audit log (who changed what, when)."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli_commands.common import open_existing, print_json
+from app.core.audit import read_audit
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with open_existing(args.project) as project:
+        entries = read_audit(project, limit=args.last)
+    if args.json:
+        print_json([e.to_json() for e in entries])
+        return 0
+    if not entries:
+        print("the audit log is empty")
+        return 0
+    for e in entries:
+        who = e.coder or "-"
+        login = e.os_user or "-"
+        when = e.at.isoformat(sep=" ", timespec="seconds")
+        print(f"{when}Z  {who} ({login})  {e.action}: {e.detail}")
+    return 0
