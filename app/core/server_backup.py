@@ -57,10 +57,10 @@ def _libpq_env(url: str) -> dict[str, str]:
     for key, value in parts.items():
         if value:
             env[key] = str(value)
-    for key, value in parsed.query.items():
-        name = _QUERY_ENV.get(key)
-        if name and isinstance(value, str):
-            env[name] = value
+    for option, setting in parsed.query.items():
+        name = _QUERY_ENV.get(option)
+        if name and isinstance(setting, str):
+            env[name] = setting
     return env
 
 
