@@ -68,6 +68,8 @@ def revision_number(revision: str | None) -> int:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by ``_sqlite_begin`` (SQLAlchemy's recipe), not by pysqlite.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -77,6 +79,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """A write transaction takes the file's write lock at its start (``BEGIN IMMEDIATE``).
+
+    With a deferred BEGIN two processes could both read, then the second's write would fail at
+    once (its snapshot is stale, so the busy timeout cannot help); IMMEDIATE makes it wait its
+    turn instead, and a version check read inside the transaction stays true until commit.
+    """
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+WRITE_OPTION = "iprw_write"
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -84,6 +100,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -115,6 +132,9 @@ class Project:
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
 
     @property
     def display_name(self) -> str:
@@ -133,7 +153,7 @@ class Project:
         pending = self.pending_audit
         if pending is not None and pending.written:
             pending = None
-        with self._sessions.begin() as session:
+        with self._writes.begin() as session:
             yield session
             if pending is not None:
                 from app.core.audit import record_in

@@ -39,6 +39,7 @@ from app.ui.agreement.hookup import install_agreement
 from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
+from app.ui.live import LiveUpdates, refresh_from_others
 from app.ui.navigator import Navigator
 from app.ui.segments.panel import SegmentPanel
 from app.ui.suggestions.hookup import install_suggestions
@@ -122,6 +123,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._show_workspace(False)
         self.start_page.set_recent(settings.recent_projects())
         self._update_status_coder()
+        # Other coders' edits appear without a reopen (app/ui/live.py).
+        self.live = LiveUpdates(self)
+        self.live.changed.connect(self._refresh_from_others)
 
     # ------------------------------------------------------------------ building
 
@@ -241,6 +245,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.project.close()
         self.undo_stack.clear()
         self.project = project
+        self.live.watch(project)
         if not self.coder_name:
             self.coder_name = default_user(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
@@ -271,6 +276,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def close_project(self) -> None:
         self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
+        self.live.watch(None)
         self.coding.set_project(None, "")
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project
@@ -293,6 +299,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.coding.reload_codes()
         self._fill_coders()
         self.coding.reload()
+
+    def _refresh_from_others(self) -> None:
+        if refresh_from_others(self):
+            self.live.refreshed.emit()
+        else:
+            self.live.retry_soon()
 
     def show_transcript(self, transcript_id: int) -> None:
         if self.project is None:
@@ -406,7 +418,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def _remove_current(self) -> None:
         seg = self.segment_panel.current_segment()
         if seg is not None:
-            self.coding.run(RemoveSegment(seg.id))
+            self.coding.run(RemoveSegment(seg.id, expected_version=seg.version))
 
     def _resize_current(self) -> None:
         seg = self.segment_panel.current_segment()

@@ -18,7 +18,7 @@ from app.core.codebook import list_codes
 from app.core.coding import ApplyCode, EditSegment, RemoveSegment, TextAnchor
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CoderInfo, SegmentInfo
-from app.core.errors import UserError
+from app.core.errors import ConflictError, UserError
 from app.core.project import Project
 from app.core.sessions import ensure_coder, list_coders
 from app.core.transcript_segments import segment_versions, transcript_segments
@@ -61,11 +61,25 @@ class CodingController(QObject):
         panel.code_lookup = self.codes.get
         view.segmentClicked.connect(self.select_segment)
         panel.segmentSelected.connect(self._segment_chosen)
-        panel.memoEdited.connect(lambda sid, memo: self.run(EditSegment(sid, memo=memo)))
-        panel.ratingEdited.connect(lambda sid, rating: self.run(EditSegment(sid, rating=rating)))
-        panel.removeRequested.connect(lambda sid: self.run(RemoveSegment(sid)))
+        # Edits carry the version the user saw: a segment changed meanwhile by someone else is
+        # refused (app/core/versioning.py), never overwritten.
+        panel.memoEdited.connect(
+            lambda sid, memo: self.run(EditSegment(sid, expected_version=self.seen(sid), memo=memo))
+        )
+        panel.ratingEdited.connect(
+            lambda sid, rating: self.run(
+                EditSegment(sid, expected_version=self.seen(sid), rating=rating)
+            )
+        )
+        panel.removeRequested.connect(
+            lambda sid: self.run(RemoveSegment(sid, expected_version=self.seen(sid)))
+        )
         panel.resizeRequested.connect(self.resize_to_selection)
         stack.indexChanged.connect(self._stack_moved)
+
+    def seen(self, segment_id: int) -> int | None:
+        """The version of the segment as the window shows it (None: not shown)."""
+        return next((s.version for s in self.segments if s.id == segment_id), None)
 
     def _stack_moved(self, _index: int) -> None:
         self.reload()
@@ -166,6 +180,8 @@ class CodingController(QObject):
             push(self.stack, self.project, command, self.report)
         except UserError as exc:
             self.report(str(exc))
+            if isinstance(exc, ConflictError):
+                self.reload()  # show what the other coder did
             return False
         return True
 
@@ -210,7 +226,14 @@ class CodingController(QObject):
         if span is None:
             self.report("Select the new extent in the transcript first")
             return False
-        return self.run(EditSegment(segment_id, start_char=span[0], end_char=span[1]))
+        return self.run(
+            EditSegment(
+                segment_id,
+                expected_version=self.seen(segment_id),
+                start_char=span[0],
+                end_char=span[1],
+            )
+        )
 
     def select_segment(self, segment_id: int) -> None:
         self.panel.select_segment(segment_id, emit=False)
