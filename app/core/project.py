@@ -22,7 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -91,6 +91,7 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 WRITE_OPTION = "iprw_write"
+INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE of a refused grant or row-level security policy
 
 
 def make_engine(url: str) -> Engine:
@@ -153,12 +154,26 @@ class Project:
         pending = self.pending_audit
         if pending is not None and pending.written:
             pending = None
-        with self._writes.begin() as session:
-            yield session
-            if pending is not None:
-                from app.core.audit import record_in
+        try:
+            with self._writes.begin() as session:
+                yield session
+                if pending is not None:
+                    from app.core.audit import record_in
 
-                record_in(session, pending.action, pending.describe(), pending.coder)
+                    record_in(session, pending.action, pending.describe(), pending.coder)
+        except DBAPIError as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                # Row-level security or a missing grant on a team server: one clear line, never
+                # the statement or its parameters.
+                from app.core.errors import RightsError
+
+                role = make_url(self.url).username or "this role"
+                raise RightsError(
+                    f"{self.location}: your database role '{role}' may not make this change "
+                    "(coders change only their own coding; the codebook, imports and "
+                    "adjudication are for leads)"
+                ) from None
+            raise
         if pending is not None:
             pending.written = True  # committed together with the change it describes
 

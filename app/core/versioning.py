@@ -13,15 +13,21 @@ never both pass the check and both write.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from app.core.errors import ConflictError, NotFoundError
+from app.core.errors import ConflictError, NotFoundError, RightsError
 from app.core.models import Segment
 
 
 def lock_segment(s: DbSession, segment_id: int) -> Segment:
     """The segment row, locked for this transaction; refuse a missing one."""
     row = s.get(Segment, segment_id, with_for_update=True, populate_existing=True)
+    if row is None and s.scalar(select(Segment.id).where(Segment.id == segment_id)) is not None:
+        # Readable but not lockable: row-level security keeps it for its own coder (or a lead).
+        raise RightsError(
+            f"segment #{segment_id} is another coder's: only they or a lead may change it"
+        )
     if row is None:
         raise NotFoundError(f"segment #{segment_id} does not exist (removed by someone else?)")
     return row
