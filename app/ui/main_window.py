@@ -42,6 +42,12 @@ from app.ui.importing.hookup import install_import
 from app.ui.live import LiveUpdates, refresh_from_others
 from app.ui.navigator import Navigator
 from app.ui.segments.panel import SegmentPanel
+from app.ui.server_open import (
+    ask_server_project,
+    is_server_url,
+    open_server_project,
+    remembered_form,
+)
 from app.ui.suggestions.hookup import install_suggestions
 from app.ui.transcript.code_popup import CodePopup
 from app.ui.transcript.coding import CodingController
@@ -152,6 +158,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&New project…", self._ask_new, "Ctrl+N")
         self._action(file_menu, "&Open project…", self._ask_open, "Ctrl+O")
+        self._action(file_menu, "Open &server project…", lambda: ask_server_project(self))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Open the &demo project", self.open_demo)
@@ -260,12 +267,16 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             panel.suggestionActivated.connect(self._reveal_suggestion)
         if not target.startswith(("postgresql", "sqlite:")):
             self.start_page.set_recent(settings.add_recent_project(str(Path(target).resolve())))
+        elif is_server_url(target):  # remembered without its password
+            self.start_page.set_recent(settings.add_recent_project(remembered_form(target)))
         first = self.navigator.first_transcript()
         if first is not None:
             self.show_transcript(first)
         self.transcript_view.setFocus()
 
     def open_interactively(self, target: str) -> bool:
+        if is_server_url(target):
+            return open_server_project(self, target)
         try:
             self.open_project(target)
         except UserError as exc:
