@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
-    "agreement", "suggest", "export", "merge", "copy", "audit", "team",
+    "agreement", "suggest", "export", "merge", "copy", "audit", "timeline", "team",
 }  # fmt: skip
 
 
@@ -192,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
     _handler(p, "app.cli_commands.audit:cmd_audit")
+
+    p = sub.add_parser("timeline", help="one session's rupture timeline as .png or .svg")
+    _add_project(p)
+    p.add_argument("--session", required=True, metavar="NAME")
+    p.add_argument("out", metavar="OUT.png|OUT.svg")
+    p.add_argument("--coders", type=_csv_list, metavar="NAME,...")
+    p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    _handler(p, "app.cli_commands.timeline:cmd_timeline")
 
     p = sub.add_parser("team", help="coders and leads of a PostgreSQL project (database roles)")
     tsub = p.add_subparsers(dest="team_command", metavar="ACTION", required=True)
