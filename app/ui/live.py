@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.core.live import ServerChangeListener, SqliteChangeProbe
 from app.core.project import Project
 from app.core.sessions import list_transcripts
+from app.ui.team_rules import enforce_team_blind
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -103,6 +104,7 @@ def refresh_from_others(window: MainWindow) -> bool:
     window.codebook_hookup.refresh()  # keeps the current code and the expanded nodes
     window.coding.reload()  # codes, coders and the shown transcript's segments
     window._fill_coders()
+    enforce_team_blind(window)  # a lead may just have set blind coding for the team
     cursor = view.textCursor()
     if (cursor.anchor(), cursor.position()) != (anchor, position):
         cursor.setPosition(anchor)

@@ -49,6 +49,7 @@ from app.ui.server_open import (
     remembered_form,
 )
 from app.ui.suggestions.hookup import install_suggestions
+from app.ui.team_rules import enforce_team_blind, install_team_rules, may_leave_blind
 from app.ui.transcript.code_popup import CodePopup
 from app.ui.transcript.coding import CodingController
 from app.ui.transcript.find_bar import FindBar
@@ -188,6 +189,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.blind_action.setChecked(settings.blind_mode())
         self.blind_action.toggled.connect(self._toggle_blind)
         coding.addAction(self.blind_action)
+        install_team_rules(self, coding)
         self.consensus_action = QAction("Show co&nsensus layer", self, checkable=True)
         self.consensus_action.toggled.connect(self._toggle_consensus)
         coding.addAction(self.consensus_action)
@@ -259,9 +261,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.coder_name = default_user(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
+        if self.coding.coder is not None:  # a team server's coder codes as their role
+            self.coder_name = self.coding.coder.name
         self.transcript_view.set_transcript(None, "", [], "session")
         self._show_workspace(True)
         self.refresh()
+        enforce_team_blind(self)
         self.suggestions_hookup.project_opened()
         panel = self.suggestions_hookup.panel
         if panel is not None:
@@ -395,6 +400,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._update_status_coder()
 
     def _toggle_blind(self, on: bool) -> None:
+        if not on and not may_leave_blind(self):
+            return
         settings.set_blind_mode(on)
         self.coding.set_blind(on)
         self._update_status_coder()

@@ -20,6 +20,7 @@ from app.core.commands import Command
 from app.core.dto import CodeInfo, CoderInfo, SegmentInfo
 from app.core.errors import ConflictError, UserError
 from app.core.project import Project
+from app.core.rights import Rights, project_rights
 from app.core.sessions import ensure_coder, list_coders
 from app.core.transcript_segments import segment_versions, transcript_segments
 from app.ui.segments.panel import SegmentPanel
@@ -51,6 +52,7 @@ class CodingController(QObject):
         self.coder: CoderInfo | None = None
         self.blind = True
         self.show_consensus = False
+        self.rights: Rights | None = None  # who may change whose coding (app/core/rights.py)
         self.codes: dict[int, CodeInfo] = {}
         self.coders: list[CoderInfo] = []
         self.segments: list[SegmentInfo] = []
@@ -91,14 +93,24 @@ class CodingController(QObject):
         self._cache_key = None  # never reuse rows read from another project
         self._cache = {}
         self.coder = None
+        self.rights = None
         if project is not None:
+            rights = project_rights(project, coder_name)
+            if rights.enforced and not rights.lead and rights.coder:
+                coder_name = rights.coder  # on a team server a coder codes as their role
             self.coder = ensure_coder(project, coder_name)
+            self.rights = project_rights(project, self.coder.name)
         self.reload_codes()
 
     def set_coder(self, name: str) -> CoderInfo | None:
         if self.project is None or not name.strip():
             return None
+        if self.rights is not None and self.rights.enforced and not self.rights.lead:
+            if name.strip() != self.rights.coder:
+                self.report(f"On this server you code as '{self.rights.coder}' (your role)")
+                return self.coder
         self.coder = ensure_coder(self.project, name.strip())
+        self.rights = project_rights(self.project, self.coder.name)
         self.reload_codes()
         self.reload()
         return self.coder
@@ -173,8 +185,24 @@ class CodingController(QObject):
 
     # ------------------------------------------------------------------ edits
 
+    def refused(self, command: Command) -> str | None:
+        """Why the active coder may not run ``command`` on someone else's segment (or None)."""
+        if self.rights is None or not isinstance(command, EditSegment | RemoveSegment):
+            return None
+        seg = next((s for s in self.segments if s.id == command.segment_id), None)
+        if seg is None:
+            return None
+        kind = next((c.kind for c in self.coders if c.id == seg.coder_id), "human")
+        if self.rights.may_change_coding_of(seg.coder_name, kind):
+            return None
+        return self.rights.refusal(seg.coder_name)
+
     def run(self, command: Command) -> bool:
         if self.project is None:
+            return False
+        reason = self.refused(command)
+        if reason is not None:
+            self.report(reason)
             return False
         try:
             push(self.stack, self.project, command, self.report)

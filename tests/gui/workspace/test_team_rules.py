@@ -1,0 +1,80 @@
+"""On a project file the window applies the team's rules to the active coder (advisory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.codebook import find_code_by_path
+from app.core.coding import ApplyCode, TextAnchor, list_segments
+from app.core.commands import UndoStack
+from app.core.demo import build_demo
+from app.core.project import open_project
+from app.core.rights import LEADS_KEY, TEAM_BLIND_KEY
+from app.core.sessions import ensure_coder
+from app.ui.main_window import MainWindow
+from app.ui.team_rules import sync_team_action
+
+
+@pytest.fixture
+def window(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[MainWindow, int]]:
+    monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("IPRW_NO_MEDIA", "1")
+    path = build_demo(tmp_path / "demo")
+    with open_project(path) as project:
+        project.set_meta(LEADS_KEY, "Lea")
+        code = find_code_by_path(project, "Rupture/Withdrawal/Minimal response").id
+        ana = ensure_coder(project, "Ana").id
+        anas = UndoStack(project).push(ApplyCode(ana, code, TextAnchor(1, 0, 5))).segment_id
+        assert anas is not None
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.open_project(str(path))
+    win.set_coder("Ben")
+    win.blind_action.setChecked(False)
+    win.show_transcript(1)
+    yield win, anas
+    win.close()
+
+
+def test_a_coder_cannot_remove_anothers_segment_and_is_told_why(
+    window: tuple[MainWindow, int],
+) -> None:
+    win, anas = window
+    assert win.project is not None
+    messages: list[str] = []
+    win.coding.report = messages.append
+    win.coding.select_segment(anas)
+    win.coding.panel.removeRequested.emit(anas)
+    assert anas in {s.id for s in list_segments(win.project)}
+    assert messages and "Ana's coding" in messages[-1] and "advisory" in messages[-1]
+    win.set_coder("Lea")  # a lead may
+    win.coding.panel.removeRequested.emit(anas)
+    assert anas not in {s.id for s in list_segments(win.project)}
+
+
+def test_team_blind_mode_holds_for_coders_until_a_lead_ends_it(
+    window: tuple[MainWindow, int],
+) -> None:
+    win, _anas = window
+    assert win.project is not None
+    win.project.set_meta(TEAM_BLIND_KEY, "on")
+    win.blind_action.setChecked(True)
+    win.blind_action.setChecked(False)  # Ben tries to leave blind mode
+    assert win.blind_action.isChecked() and win.coding.blind
+    sync_team_action(win)  # what opening the Coding menu does
+    assert win.team_blind_action.isChecked() and not win.team_blind_action.isEnabled()
+    win.team_blind_action.setChecked(False)  # not a lead: refused
+    assert win.project.get_meta(TEAM_BLIND_KEY) == "on"
+    win.set_coder("Lea")
+    sync_team_action(win)
+    assert win.team_blind_action.isEnabled()
+    win.team_blind_action.setChecked(False)
+    assert win.project.get_meta(TEAM_BLIND_KEY) == "off"
+    win.blind_action.setChecked(False)
+    assert not win.coding.blind
