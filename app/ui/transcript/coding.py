@@ -105,10 +105,10 @@ class CodingController(QObject):
     def set_coder(self, name: str) -> CoderInfo | None:
         if self.project is None or not name.strip():
             return None
-        if self.rights is not None and self.rights.enforced and not self.rights.lead:
-            if name.strip() != self.rights.coder:
-                self.report(f"On this server you code as '{self.rights.coder}' (your role)")
-                return self.coder
+        rights = self.rights
+        if rights is not None and rights.enforced and not rights.lead and name != rights.coder:
+            self.report(f"On this server you code as '{rights.coder}' (your role)")
+            return self.coder
         self.coder = ensure_coder(self.project, name.strip())
         self.rights = project_rights(self.project, self.coder.name)
         self.reload_codes()
