@@ -29,9 +29,28 @@ BATCH_SECONDS = 0.25
 RECONNECT_SECONDS = 2.0
 
 
-def libpq_uri(url: str) -> str:
-    """The SQLAlchemy URL as a libpq URI (``postgresql://``); TLS and other options kept."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def libpq_conninfo(url: str) -> str:
+    """The SQLAlchemy URL as a libpq connection string; TLS and other options kept.
+
+    Built from the parts (not by re-rendering the URL), so role names with spaces or other
+    characters a URI would need encoded connect as they do through SQLAlchemy.
+    """
+    from psycopg.conninfo import make_conninfo
+
+    parsed = make_url(url)
+    parts: dict[str, str] = {
+        key: value for key, value in parsed.query.items() if isinstance(value, str)
+    }
+    for key, value in (
+        ("host", parsed.host),
+        ("port", str(parsed.port) if parsed.port else None),
+        ("user", parsed.username),
+        ("password", parsed.password),
+        ("dbname", parsed.database),
+    ):
+        if value:
+            parts[key] = str(value)
+    return make_conninfo(**parts)
 
 
 class SqliteChangeProbe:
@@ -68,7 +87,7 @@ class ServerChangeListener:
     """
 
     def __init__(self, url: str, on_change: Callable[[frozenset[str]], None]) -> None:
-        self._uri = libpq_uri(url)
+        self._uri = libpq_conninfo(url)
         self._on_change = on_change
         self._stop = threading.Event()
         self._listening = threading.Event()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.core.live import ServerChangeListener, SqliteChangeProbe, libpq_uri
+from app.core.live import ServerChangeListener, SqliteChangeProbe, libpq_conninfo
 from app.core.project import open_project
 from app.core.sessions import ensure_coder
 
@@ -49,6 +49,14 @@ def test_server_listener_hears_a_commit_from_another_connection(project: Any) ->
         listener.stop()
 
 
-def test_libpq_uri_keeps_options_and_drops_the_driver() -> None:
-    uri = libpq_uri("postgresql+psycopg://ana@db.lab.example:5433/study?sslmode=verify-full")
-    assert uri == "postgresql://ana@db.lab.example:5433/study?sslmode=verify-full"
+def test_conninfo_keeps_options_and_odd_role_names() -> None:
+    pytest.importorskip("psycopg")
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(
+        libpq_conninfo("postgresql+psycopg://Ana%20K@db.lab.example:5433/study?sslmode=verify-full")
+    )
+    assert info == {
+        "host": "db.lab.example", "port": "5433", "user": "Ana K", "dbname": "study",
+        "sslmode": "verify-full",
+    }  # fmt: skip
