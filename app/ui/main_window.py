@@ -49,7 +49,12 @@ from app.ui.server_open import (
     remembered_form,
 )
 from app.ui.suggestions.hookup import install_suggestions
-from app.ui.team_rules import enforce_team_blind, install_team_rules, may_leave_blind
+from app.ui.team_rules import (
+    enforce_team_blind,
+    guard_lead_work,
+    install_team_rules,
+    may_leave_blind,
+)
 from app.ui.transcript.code_popup import CodePopup
 from app.ui.transcript.coding import CodingController
 from app.ui.transcript.find_bar import FindBar
@@ -313,6 +318,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             return
         self.navigator.load(self.project, self._blind_coder_id())
         self.codebook_hookup.refresh()
+        guard_lead_work(self)
         self._sync_codebook_counts()  # a new project's panel starts with every coder's counts
         self.coding.reload_codes()
         self._fill_coders()

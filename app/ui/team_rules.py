@@ -78,3 +78,20 @@ def enforce_team_blind(window: MainWindow) -> None:
         return
     if team_blind(project):
         window.blind_action.setChecked(True)
+
+
+def lead_only(window: MainWindow, what: str) -> str | None:
+    """Why the active coder may not ``what`` (None: they may, being a lead or alone)."""
+    rights = window.coding.rights
+    if window.project is None or rights is None or rights.lead:
+        return None
+    where = "the server refuses it" if rights.enforced else "advisory on a project file"
+    return f"Only a lead may {what} ({where})"
+
+
+def guard_lead_work(window: MainWindow) -> None:
+    """Point the codebook panel and the import action at the team's rules (after a refresh)."""
+    panel = window.codebook_hookup.panel
+    if panel is not None:
+        panel.refusal = lambda: lead_only(window, "edit the codebook")
+    window.import_hookup.refusal = lambda: lead_only(window, "import into the project")

@@ -78,3 +78,27 @@ def test_team_blind_mode_holds_for_coders_until_a_lead_ends_it(
     assert win.project.get_meta(TEAM_BLIND_KEY) == "off"
     win.blind_action.setChecked(False)
     assert not win.coding.blind
+
+
+def test_only_a_lead_edits_the_codebook_or_imports(
+    window: tuple[MainWindow, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    win, _anas = window
+    panel = win.codebook_hookup.panel
+    assert panel is not None and win.project is not None
+    before = find_code_by_path(win.project, "Rupture/Withdrawal/Minimal response")
+    from app.core.codebook_commands import UpdateCode
+
+    assert not panel._run(UpdateCode(before.id, definition="changed by a coder"))
+    assert "Only a lead may edit the codebook (advisory" in panel.status.text()
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "app.ui.importing.hookup.QMessageBox.information",
+        lambda _parent, _title, text: shown.append(text),
+    )
+    assert win.import_hookup.open_dialog([]) is None
+    assert shown and "Only a lead may import" in shown[-1]
+    win.set_coder("Lea")
+    assert panel._run(UpdateCode(before.id, definition="a lead's definition"))
+    after = find_code_by_path(win.project, "Rupture/Withdrawal/Minimal response")
+    assert after.definition == "a lead's definition"
