@@ -24,6 +24,13 @@ from app.core.models import Session as SessionRow
 from app.core.models import Transcript
 from app.core.project import Project, create_project, open_project
 from app.core.sessions import get_coder
+from app.core.suggestions import (
+    AcceptSuggestion,
+    NewSuggestion,
+    RejectSuggestion,
+    list_suggestions,
+    replace_pending,
+)
 from app.core.team import add_coder, group_roles
 from app.io.codebook_yaml import load_scheme
 
@@ -173,3 +180,32 @@ def test_add_coder_refuses_a_project_file(tmp_path: Path) -> None:
         pytest.raises(UserError, match="PostgreSQL"),
     ):
         add_coder(project, "Ana")
+
+
+def test_suggestion_decisions_are_each_coders_own(team: dict[str, Any]) -> None:
+    names, owner = team["names"], team["owner"]
+    code = find_code_by_path(owner, CODE).id
+    replace_pending(owner, [1], [code], [
+        NewSuggestion(1, code, 0, 5, 0.9, "rule"), NewSuggestion(1, code, 6, 12, 0.8, "rule"),
+    ])  # fmt: skip
+    first, second = sorted(s.id for s in list_suggestions(owner))
+    ana, ben = (get_coder(owner, names[k]).id for k in ("ana", "ben"))
+    UndoStack(team["ben"]).push(RejectSuggestion(first, ben))
+    UndoStack(team["ana"]).push(AcceptSuggestion(second, ana))  # a pending one: hers to decide
+    with pytest.raises(UserError):  # deciding in someone else's name
+        UndoStack(team["ana"]).push(RejectSuggestion(second, ben))
+    engine = create_engine(team["urls"]["ana"])
+    try:
+        with engine.begin() as conn:
+            changed = conn.execute(
+                text(
+                    "UPDATE suggestion SET status = 'pending', decided_by_id = NULL "
+                    "WHERE id = :i"
+                ),
+                {"i": first},
+            ).rowcount
+            assert changed == 0  # Ben's decision stands
+    finally:
+        engine.dispose()
+    status = {s.id: s.status for s in list_suggestions(owner)}
+    assert status == {first: "rejected", second: "accepted"}
