@@ -32,6 +32,14 @@ def _password() -> str | None:
 
 def cmd_add_coder(args: argparse.Namespace) -> int:
     with open_existing(args.url) as project:
+        if project.is_sqlite:
+            member = add_coder(project, args.name, lead=args.lead)
+            kind = "a lead" if member.lead else "a coder (not a lead)"
+            print(
+                f"{member.name} is {kind} of {project.location} (a project file cannot "
+                "enforce rights: the window applies them, advisory)"
+            )
+            return 0
         member = add_coder(project, args.name, lead=args.lead, password=_password())
         coders, leads = group_roles(project)
     kind = "lead" if member.lead else "coder"

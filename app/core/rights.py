@@ -9,7 +9,9 @@ says they are advisory:
 - a lead changes anyone's, and the consensus coder's (adjudication), and the team settings.
 
 Leads of a file project are listed in ``project_meta`` under ``team.leads`` (comma-separated
-coder names); while none are listed every coder is a lead (a project one person codes alone).
+coder names; ``ipr-workbench team add-coder FILE NAME --lead`` adds one). While none are listed
+every coder may edit the codebook and import (a project one person codes alone), but nobody may
+change another coder's segments.
 """
 
 from __future__ import annotations
@@ -27,13 +29,18 @@ TEAM_BLIND_KEY = "team.blind"
 @dataclass(frozen=True)
 class Rights:
     coder: str | None  # whose work this user may change (a role on a server, else the coder)
-    lead: bool
+    lead: bool  # codebook, imports, consensus coding, the team's blind mode
     enforced: bool  # True: the server enforces these rules; False: the window only (advisory)
+    #: May change other people's coding: a lead of a team (a file with no leads named has
+    #: nobody who may; everyone is still a lead for the codebook there).
+    others: bool = False
 
     def may_change_coding_of(self, owner: str, owner_kind: str = "human") -> bool:
-        if self.lead:
+        if owner_kind == "human" and owner == self.coder:
             return True
-        return owner_kind == "human" and owner == self.coder
+        if owner_kind == "human":
+            return self.others
+        return self.lead  # the consensus coder's segments: adjudication
 
     def refusal(self, owner: str) -> str:
         where = (
@@ -52,7 +59,8 @@ def project_rights(project: Project, active_coder: str | None) -> Rights:
     """The rights of whoever works in this project (the active coder on a file)."""
     if project.is_sqlite:
         leads = file_leads(project)
-        return Rights(active_coder, not leads or active_coder in leads, enforced=False)
+        named = active_coder in leads
+        return Rights(active_coder, not leads or named, enforced=False, others=named)
     from app.core.team import group_roles
 
     _coders, leads_group = group_roles(project)
@@ -76,7 +84,7 @@ def project_rights(project: Project, active_coder: str | None) -> Rights:
                 ).scalar()
             )
         )
-    return Rights(str(role), lead, enforced=team is not None)
+    return Rights(str(role), lead, enforced=team is not None, others=lead)
 
 
 def team_blind(project: Project) -> bool:

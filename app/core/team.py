@@ -123,16 +123,13 @@ def add_coder(
     project: Project, name: str, *, lead: bool = False, password: str | None = None
 ) -> TeamMember:
     """Create (or update) the login role ``name`` with a coder's or a lead's rights."""
-    if project.is_sqlite:
-        raise UserError(
-            f"{project.location}: coder roles need a PostgreSQL project; on a project file the "
-            "window applies the rules to the active coder (advisory)"
-        )
     if not _NAME.match(name):
         raise UserError(
             f"coder name '{name}': use letters, digits, spaces, '.', '_' or '-' "
             "(it is also the database role), starting with a letter"
         )
+    if project.is_sqlite:
+        return _add_file_coder(project, name, lead=lead)
     coders, leads = group_roles(project)
     try:
         with project.engine.begin() as conn:
@@ -156,3 +153,14 @@ def add_coder(
         reason = str(getattr(exc, "orig", exc)).splitlines()[0]
         raise UserError(f"{project.location}: cannot add coder '{name}' ({reason})") from None
     return TeamMember(name, lead, created, bool(password))
+
+
+def _add_file_coder(project: Project, name: str, *, lead: bool) -> TeamMember:
+    """A project file has no roles: record the coder, and a lead in ``team.leads`` (advisory)."""
+    from app.core.rights import LEADS_KEY, file_leads
+    from app.core.sessions import ensure_coder
+
+    ensure_coder(project, name)
+    leads = [n for n in file_leads(project) if n != name] + ([name] if lead else [])
+    project.set_meta(LEADS_KEY, ",".join(leads))
+    return TeamMember(name, lead, created_role=False, has_password=False)

@@ -174,14 +174,6 @@ def test_the_audit_log_names_the_database_role(team: dict[str, Any]) -> None:
         s.execute(text("DELETE FROM audit_log"))
 
 
-def test_add_coder_refuses_a_project_file(tmp_path: Path) -> None:
-    with (
-        create_project(tmp_path / "p.iprw") as project,
-        pytest.raises(UserError, match="PostgreSQL"),
-    ):
-        add_coder(project, "Ana")
-
-
 def test_suggestion_decisions_are_each_coders_own(team: dict[str, Any]) -> None:
     names, owner = team["names"], team["owner"]
     code = find_code_by_path(owner, CODE).id
