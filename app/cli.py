@@ -218,10 +218,17 @@ def _resolve(target: str) -> Handler:
     return handler
 
 
-def _open_gui(argv: Sequence[str]) -> int:
+def open_window(project: str | None) -> int:
+    """Open the desktop app (with ``project``). The command line's only import up into the Qt
+    layer, made lazily here so commands never load Qt; the import-linter layers contract
+    names exactly this import as its one allowed exception."""
     from app.ui.app import run_app
 
-    return run_app(argv[0] if argv else None)
+    return run_app(project)
+
+
+def _open_gui(argv: Sequence[str]) -> int:
+    return open_window(argv[0] if argv else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,9 +39,9 @@ _QUERY_ENV = {
 
 
 def backups_dir() -> Path:
-    from app.core.demo import default_demo_dir
+    from app.paths import user_data_dir
 
-    return default_demo_dir() / "backups"
+    return user_data_dir() / "backups"
 
 
 def _libpq_env(url: str) -> dict[str, str]:

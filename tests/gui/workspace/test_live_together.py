@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from app.core.codebook import find_code_by_path
-from app.core.demo import build_demo
+from app.io.demo import build_demo
 from app.core.importing import ImportOptions, import_parsed
 from app.core.transfer import copy_project
 from app.io.transcript_reader import ReadOptions, read_transcript_file

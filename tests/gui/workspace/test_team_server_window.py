@@ -34,9 +34,9 @@ def test_coder_window_on_a_team_server(
     )
     win = MainWindow()
     qtbot.addWidget(win)
-    win.coder_name = "Someone else"  # whatever the settings say, a coder codes as their role
+    win.active_coder.set_name("Someone else")  # whatever was chosen, a coder codes as their role
     win.open_project(team["urls"]["ana"])
-    assert win.coding.coder is not None and win.coding.coder.name == names["ana"]
+    assert win.coder_name == names["ana"] and win.coding.coder_name == names["ana"]
     assert win.coding.rights is not None and win.coding.rights.enforced
     win.blind_action.setChecked(False)
     win.show_transcript(1)
