@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from app.core.codebook import find_code_by_path
-from app.io.demo import build_demo
 from app.core.importing import ImportOptions, import_parsed
 from app.core.transfer import copy_project
+from app.io.demo import build_demo
 from app.io.transcript_reader import ReadOptions, read_transcript_file
 from app.ui.main_window import MainWindow
 from tests.conftest import empty_pg_database

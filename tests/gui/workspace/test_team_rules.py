@@ -11,10 +11,10 @@ import pytest
 from app.core.codebook import find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, list_segments
 from app.core.commands import UndoStack
-from app.io.demo import build_demo
 from app.core.project import open_project
 from app.core.rights import LEADS_KEY, TEAM_BLIND_KEY
 from app.core.sessions import ensure_coder
+from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
 from app.ui.team_rules import sync_team_action
 
