@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
-    "agreement", "suggest", "export", "merge", "copy", "audit", "timeline", "team",
+    "agreement", "suggest", "export", "merge", "copy", "audit", "timeline", "split", "team",
 }  # fmt: skip
 
 
@@ -181,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET")
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     _handler(p, "app.cli_commands.project:cmd_merge")
+
+    p = sub.add_parser("split", help="one blind copy per coder (others' coding removed)")
+    _add_project(p)
+    p.add_argument("--coders", type=_csv_list, required=True, metavar="A,B[,...]")
+    p.add_argument("--dir", required=True, metavar="DIR", help="folder for the copies")
+    _handler(p, "app.cli_commands.split:cmd_split")
 
     p = sub.add_parser("copy", help="copy a project between SQLite and PostgreSQL")
     p.add_argument("src", metavar="SRC")

@@ -23,7 +23,6 @@ from sqlalchemy import text
 from app.core.project import Project
 
 LEADS_KEY = "team.leads"
-TEAM_BLIND_KEY = "team.blind"
 
 
 @dataclass(frozen=True)
@@ -88,5 +87,7 @@ def project_rights(project: Project, active_coder: str | None) -> Rights:
 
 
 def team_blind(project: Project) -> bool:
-    """True when a lead has set blind coding for the whole team (coders cannot leave it)."""
-    return project.get_meta(TEAM_BLIND_KEY) == "on"
+    """True while the project codes blind (``app/core/blind.py``): coders cannot leave it."""
+    from app.core.blind import blind_state
+
+    return blind_state(project).on

@@ -36,8 +36,8 @@ CODER_WRITES = {
     "audit_log": "SELECT, INSERT",
     "project_meta": "SELECT, INSERT, UPDATE",
 }
-# project_meta keys only a lead may set (the team's blind mode, who leads).
-LEAD_META_PREFIX = "team."
+# project_meta keys only a lead may set: who leads (team.*), the project's blind mode (blind.*).
+LEAD_META = "key NOT LIKE 'team.%' AND key NOT LIKE 'blind.%'"
 _MINE = "SELECT id FROM coder WHERE name = current_user AND kind = 'human'"
 POLICIES = {
     "segment": (f"coder_id IN ({_MINE})", f"coder_id IN ({_MINE})"),
@@ -48,10 +48,7 @@ POLICIES = {
     ),
     "coder": ("name = current_user", "name = current_user AND kind = 'human'"),
     "audit_log": ("false", "db_role = current_user"),
-    "project_meta": (
-        f"key NOT LIKE '{LEAD_META_PREFIX}%'",
-        f"key NOT LIKE '{LEAD_META_PREFIX}%'",
-    ),
+    "project_meta": (LEAD_META, LEAD_META),
 }
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 ._-]{0,62}$")
 

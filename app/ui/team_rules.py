@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from app.core.blind import end_blind, start_blind
 from app.core.errors import UserError
-from app.core.rights import TEAM_BLIND_KEY, team_blind
+from app.core.rights import team_blind
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -48,7 +49,7 @@ def set_team_blind(window: MainWindow, on: bool) -> None:
         sync_team_action(window)
         return
     try:
-        project.set_meta(TEAM_BLIND_KEY, "on" if on else "off")
+        (start_blind if on else end_blind)(project, window.coder_name or None)
     except UserError as exc:
         window.report(str(exc))
         sync_team_action(window)

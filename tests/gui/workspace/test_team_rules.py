@@ -12,7 +12,8 @@ from app.core.codebook import find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, list_segments
 from app.core.commands import UndoStack
 from app.core.project import open_project
-from app.core.rights import LEADS_KEY, TEAM_BLIND_KEY
+from app.core.blind import MODE_KEY, start_blind
+from app.core.rights import LEADS_KEY
 from app.core.sessions import ensure_coder
 from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
@@ -63,19 +64,19 @@ def test_team_blind_mode_holds_for_coders_until_a_lead_ends_it(
 ) -> None:
     win, _anas = window
     assert win.project is not None
-    win.project.set_meta(TEAM_BLIND_KEY, "on")
+    start_blind(win.project, "Lea")
     win.blind_action.setChecked(True)
     win.blind_action.setChecked(False)  # Ben tries to leave blind mode
     assert win.blind_action.isChecked() and win.coding.blind
     sync_team_action(win)  # what opening the Coding menu does
     assert win.team_blind_action.isChecked() and not win.team_blind_action.isEnabled()
     win.team_blind_action.setChecked(False)  # not a lead: refused
-    assert win.project.get_meta(TEAM_BLIND_KEY) == "on"
+    assert win.project.get_meta(MODE_KEY) == "on"
     win.set_coder("Lea")
     sync_team_action(win)
     assert win.team_blind_action.isEnabled()
     win.team_blind_action.setChecked(False)
-    assert win.project.get_meta(TEAM_BLIND_KEY) == "off"
+    assert win.project.get_meta(MODE_KEY) == "off"
     win.blind_action.setChecked(False)
     assert not win.coding.blind
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.core.audit import read_audit
+from app.core.blind import end_blind, start_blind
 from app.core.codebook import add_scheme, find_code_by_path
 from app.core.coding import ApplyCode, EditSegment, RemoveSegment, TextAnchor
 from app.core.commands import UndoStack
@@ -137,10 +138,14 @@ def test_only_leads_edit_the_codebook_and_team_settings(team: dict[str, Any]) ->
     ):
         s.execute(text("UPDATE code SET definition = 'changed'"))
     assert "UPDATE" not in str(info.value) and "pw-" not in str(info.value)
+    start_blind(team["owner"], "the owner")
     with pytest.raises(RightsError):
-        team["ana"].set_meta("team.blind", "off")
+        end_blind(team["ana"], names["ana"])  # the project's blind mode is the leads'
+    with pytest.raises(RightsError):
+        team["ana"].set_meta("team.leads", names["ana"])
     team["ana"].set_meta("last_opened_with", "test")  # an ordinary key: fine
-    team["lea"].set_meta("team.blind", "off")
+    start_blind(team["lea"], names["lea"])
+    assert end_blind(team["lea"], names["lea"]).ended_by == names["lea"]
     with team["lea"].transaction() as s:
         s.execute(text("UPDATE code SET definition = 'lead wrote this'"))
     bens = _segment(team["ben"], names["ben"])
