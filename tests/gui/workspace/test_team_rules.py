@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from app.core.blind import MODE_KEY, start_blind
 from app.core.codebook import find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, list_segments
 from app.core.commands import UndoStack
 from app.core.project import open_project
-from app.core.blind import MODE_KEY, start_blind
 from app.core.rights import LEADS_KEY
 from app.core.sessions import ensure_coder
 from app.io.demo import build_demo
