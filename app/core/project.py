@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__
 from app.core.errors import NewerSchemaError, ProjectError
@@ -161,21 +162,35 @@ class Project:
                     from app.core.audit import record_in
 
                     record_in(session, pending.action, pending.describe(), pending.coder)
+        except StaleDataError:
+            # An UPDATE that matched no row: on a team server row-level security hid the row
+            # from this role; otherwise someone removed it meanwhile.
+            from app.core.errors import ConflictError, RightsError
+
+            if self.is_sqlite:
+                raise ConflictError(
+                    f"{self.location}: someone else changed or removed this meanwhile; "
+                    "nothing was overwritten"
+                ) from None
+            raise RightsError(self._refusal()) from None
         except DBAPIError as exc:
             if getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
                 # Row-level security or a missing grant on a team server: one clear line, never
                 # the statement or its parameters.
                 from app.core.errors import RightsError
 
-                role = make_url(self.url).username or "this role"
-                raise RightsError(
-                    f"{self.location}: your database role '{role}' may not make this change "
-                    "(coders change only their own coding; the codebook, imports and "
-                    "adjudication are for leads)"
-                ) from None
+                raise RightsError(self._refusal()) from None
             raise
         if pending is not None:
             pending.written = True  # committed together with the change it describes
+
+    def _refusal(self) -> str:
+        role = make_url(self.url).username or "this role"
+        return (
+            f"{self.location}: your database role '{role}' may not make this change "
+            "(coders change only their own coding; the codebook, imports, adjudication and "
+            "blind mode are for leads)"
+        )
 
     @contextmanager
     def reading(self) -> Iterator[DbSession]:
