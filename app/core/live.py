@@ -1,7 +1,7 @@
 """Notice other coders' changes to an open project, without Qt (the window wraps these).
 
 - A server project: every change to a shown table sends ``NOTIFY iprw_changes`` with the table's
-  name (a statement trigger, migration 0005). ``ServerChangeListener`` LISTENs on a connection of
+  name (a statement trigger, migration 0006). ``ServerChangeListener`` LISTENs on a connection of
   its own in a daemon thread and hands the batch of table names to a callback within about a
   quarter of a second. Only names cross the thread, never ORM objects.
 - A SQLite file: ``PRAGMA data_version`` on a connection of its own changes whenever any other

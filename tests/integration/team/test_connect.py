@@ -31,7 +31,7 @@ def test_password_from_pgpassword(pg_url: str, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("PGPASSFILE", raising=False)
     monkeypatch.setenv("PGPASSWORD", password)
     with open_project(bare) as project:
-        assert project.schema_version() >= 5
+        assert project.schema_version() >= 6
 
 
 def test_password_from_a_pgpass_file(
@@ -46,7 +46,7 @@ def test_password_from_a_pgpass_file(
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
     with open_project(bare) as project:
-        assert project.schema_version() >= 5
+        assert project.schema_version() >= 6
     result = cli("info", bare, "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["schema_version"] >= 4
@@ -70,7 +70,7 @@ def test_tls_options_reach_the_driver(pg_url: str) -> None:
     create_project(pg_url).close()
     sep = "&" if "?" in pg_url else "?"
     with open_project(f"{pg_url}{sep}sslmode=disable") as project:
-        assert project.schema_version() >= 5
+        assert project.schema_version() >= 6
     with open_project(f"{pg_url}{sep}sslmode=prefer&connect_timeout=5&application_name=iprw"):
         pass
     # An invalid value is refused by libpq itself: proof the option is not dropped on the way.

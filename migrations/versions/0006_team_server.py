@@ -1,7 +1,7 @@
 """team server: segment versions, change notifications, the database role in the audit log
 
-Revision ID: 0005_team_server
-Revises: 0004_drop_suggester_coder
+Revision ID: 0006_team_server
+Revises: 0005_code_scope_suggestion_reason
 
 - ``segment.version``: optimistic versioning, so an edit or undo over someone else's change is
   refused instead of overwriting it.
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_team_server"
-down_revision = "0004_drop_suggester_coder"
+revision = "0006_team_server"
+down_revision = "0005_code_scope_suggestion_reason"
 branch_labels = None
 depends_on = None
 
