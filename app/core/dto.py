@@ -199,3 +199,4 @@ class SuggestionInfo:
     origin: str
     status: str
     segment_id: int | None = None
+    decided_by_id: int | None = None  # the coder who accepted or rejected it

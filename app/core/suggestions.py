@@ -77,6 +77,7 @@ def _info(row: Suggestion, paths: dict[int, str]) -> SuggestionInfo:
         origin=row.origin,
         status=row.status,
         segment_id=row.segment_id,
+        decided_by_id=row.decided_by_id,
     )
 
 

@@ -39,6 +39,7 @@ def window(
     monkeypatch.setenv("IPRW_NO_MEDIA", "1")
     settings.set_coder_name("Carla")  # Carla is who last used this computer
     win = MainWindow()
+    win.blind.confirm_leave = lambda: True
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
