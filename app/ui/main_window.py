@@ -258,6 +258,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.project = project
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
+        project.actor = self.coder_name or None  # audit entries name the active coder
         if not self.coder_name:  # a name to code under; no coder is stored until they code
             self.active_coder.set_name(default_user(project))
         self.transcript_view.set_transcript(None, "", [], "session")
@@ -366,6 +367,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
     def _active_coder_changed(self, name: str) -> None:
         settings.set_coder_name(name)
+        if self.project is not None:
+            self.project.actor = name or None  # audit entries name the active coder
         self.coding.set_coder(name)
         self._fill_coders()
         self._update_status_coder()
