@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="counts of what the project holds")
     _add_project(p)
     p.add_argument("--json", action="store_true")
-    _handler(p, "app.cli_commands.project:cmd_info")
+    _handler(p, "app.cli_commands.info:cmd_info")
 
     p = sub.add_parser("check", help="integrity: database, foreign keys, spans in range")
     _add_project(p)
@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     c.add_argument("--min-score", type=float, default=None, metavar="X")
+    c.add_argument("--coder", metavar="NAME", help="skip codes this coder already applied there")
     _handler(c, "app.cli_commands.suggest:cmd_suggest_run")
     c = ssub.add_parser("evaluate", help="k-fold evaluation split by session")
     _add_project(c)
