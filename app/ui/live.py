@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.core.live import ServerChangeListener, SqliteChangeProbe
 from app.core.project import Project
 from app.core.sessions import list_transcripts
-from app.ui.team_rules import enforce_team_blind, guard_lead_work
+from app.ui.team_rules import guard_lead_work
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -105,7 +105,6 @@ def refresh_from_others(window: MainWindow) -> bool:
     guard_lead_work(window)
     window.coding.reload()  # codes, coders and the shown transcript's segments
     window._fill_coders()
-    enforce_team_blind(window)  # a lead may just have set blind coding for the team
     cursor = view.textCursor()
     if (cursor.anchor(), cursor.position()) != (anchor, position):
         cursor.setPosition(anchor)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from app.core.blind import MODE_KEY, start_blind
 from app.core.codebook import find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, list_segments
 from app.core.commands import UndoStack
@@ -17,7 +16,6 @@ from app.core.rights import LEADS_KEY
 from app.core.sessions import ensure_coder
 from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
-from app.ui.team_rules import sync_team_action
 
 
 @pytest.fixture
@@ -57,28 +55,6 @@ def test_a_coder_cannot_remove_anothers_segment_and_is_told_why(
     win.set_coder("Lea")  # a lead may
     win.coding.panel.removeRequested.emit(anas)
     assert anas not in {s.id for s in list_segments(win.project)}
-
-
-def test_team_blind_mode_holds_for_coders_until_a_lead_ends_it(
-    window: tuple[MainWindow, int],
-) -> None:
-    win, _anas = window
-    assert win.project is not None
-    start_blind(win.project, "Lea")
-    win.blind_action.setChecked(True)
-    win.blind_action.setChecked(False)  # Ben tries to leave blind mode
-    assert win.blind_action.isChecked() and win.coding.blind
-    sync_team_action(win)  # what opening the Coding menu does
-    assert win.team_blind_action.isChecked() and not win.team_blind_action.isEnabled()
-    win.team_blind_action.setChecked(False)  # not a lead: refused
-    assert win.project.get_meta(MODE_KEY) == "on"
-    win.set_coder("Lea")
-    sync_team_action(win)
-    assert win.team_blind_action.isEnabled()
-    win.team_blind_action.setChecked(False)
-    assert win.project.get_meta(MODE_KEY) == "off"
-    win.blind_action.setChecked(False)
-    assert not win.coding.blind
 
 
 def test_only_a_lead_edits_the_codebook_or_imports(
