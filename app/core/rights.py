@@ -85,9 +85,3 @@ def project_rights(project: Project, active_coder: str | None) -> Rights:
         )
     return Rights(str(role), lead, enforced=team is not None, others=lead)
 
-
-def team_blind(project: Project) -> bool:
-    """True while the project codes blind (``app/core/blind.py``): coders cannot leave it."""
-    from app.core.blind import blind_state
-
-    return blind_state(project).on
