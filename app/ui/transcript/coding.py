@@ -58,6 +58,8 @@ class CodingController(QObject):
         self._cache_versions: dict[int, str] = {}
         self._cache_key: tuple[int, int] | None = None
         self._cache_paths: dict[int, str] = {}
+        #: extra rows for the segment list (the video hookup adds the session's time segments)
+        self.extra_segments: Callable[[], list[SegmentInfo]] | None = None
         panel.code_lookup = self.codes.get
         view.segmentClicked.connect(self.select_segment)
         panel.segmentSelected.connect(self._segment_chosen)
@@ -133,7 +135,8 @@ class CodingController(QObject):
         order += [c.id for c in self.consensus_coders()]
         colors = self.colors()
         self.view.set_segments(self.segments, colors, order)
-        self.panel.set_segments(self.segments, self.view.text, colors)
+        extra = self.extra_segments() if self.extra_segments is not None else []
+        self.panel.set_segments(extra + self.segments, self.view.text, colors)
         current = self.panel.current_segment()
         self.view.set_current_segment(current.id if current else None)
         self.segmentsReloaded.emit()
