@@ -109,6 +109,7 @@ class VideoPane(QWidget):
         layout.addWidget(self.message, 1)
         layout.addWidget(self.locate_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.ruler)
+        layout.addWidget(self.slider)
         controls = QHBoxLayout()
         buttons = (("−5s", "Back 5 s (Alt+PgUp)", -5000), ("−1s", "Back 1 s (Alt+Left)", -1000),
                    ("+1s", "Forward 1 s (Alt+Right)", 1000),
@@ -125,7 +126,7 @@ class VideoPane(QWidget):
             b.setToolTip(tip)
             b.clicked.connect(lambda _c=False, f=frames: self.step_frames(f))
             controls.addWidget(b)
-        controls.addWidget(self.slider, 1)
+        controls.addStretch(1)
         controls.addWidget(self.speed)
         controls.addWidget(self.time_label)
         layout.addLayout(controls)
@@ -352,6 +353,4 @@ class VideoPane(QWidget):
         self.ruler.update()
 
     def _show_time(self, ms: int) -> None:
-        self.time_label.setText(
-            f"{format_ms(ms, millis=True)} / {format_ms(self._duration)}"
-        )
+        self.time_label.setText(f"{format_ms(ms, millis=True)} / {format_ms(self._duration)}")
