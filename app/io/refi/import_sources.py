@@ -20,6 +20,7 @@ from app.core.models import Transcript
 from app.core.project import Project
 from app.core.sessions import get_or_create_session
 from app.io.refi.archive import QdpxArchive
+from app.io.refi.labels import Unlabel, strip_labels
 from app.io.refi.positions import PositionUnits, SourceText, decode_text
 from app.io.refi.qde import RefiCoding, RefiMediaSource, RefiProject, RefiSelection
 from app.io.refi.sidecar import Sidecar
@@ -155,10 +156,13 @@ def plan_sources(
     for media in refi.media_sources:
         extra_session = sidecar.sessions.get(media.guid, {}) if sidecar else {}
         session_name = str(extra_session.get("name") or "") if not session else ""
+        media_path = _media_path(media, refi.base_path, project, archive, where, problems)
+        if "video_path" in extra_session and not extra_session["video_path"]:
+            media_path = None  # our export named a placeholder: the session had no video
         plan = SourcePlan(
             session=session_name
             or unique(_session_name(media.name, f"{media.kind} {media.guid[:8]}")),
-            media_path=_media_path(media, refi.base_path, project, archive, where, problems),
+            media_path=media_path,
             media_where=where,
             media_selections=[s for s in media.selections if s.codings],
         )
@@ -177,8 +181,8 @@ def plan_sources(
             n_sel = sum(1 for sel, _, _ in tr.selections if sel.codings)
             text = _load_text(archive, units, tr.content, tr.text_path, tr.name or media.name,
                               _at(where, media.line), n_sel, problems)
-            if text is None:
-                continue
+            if text is None or (not text.text.strip() and not n_sel):
+                continue  # QualCoder writes an empty placeholder transcript for every video
             tplan = TranscriptPlan(tr.name or media.name, kind, text.text, _at(where, media.line))
             tplan.sync = _sync_cp(text, points)
             by_guid = {p.guid: p.position for p in tr.sync_points}
@@ -201,8 +205,15 @@ def plan_sources(
         extra = sidecar.transcripts.get(src.guid) if sidecar else None
         key = (src.text_path or "").lower()
         owner = shared.get(key) if key else None
+        stem = _session_name(src.name, "").casefold()
+        same_name = next((p for p in media_plans.values() if p.session.casefold() == stem
+                          and not p.transcripts), None) if stem and not session else None
         if owner is not None:
             plan = media_plans[owner.guid]
+        elif extra is None and same_name is not None:
+            # "Session 1.txt" beside "Session 1.mp4": the media's transcript (our exports
+            # re-saved by a tool that drops the sidecar, e.g. QualCoder)
+            plan = same_name
         elif extra is not None and not session:
             plan = next((p for p in plans if p.session == extra.session), None) or SourcePlan(
                 session=extra.session
@@ -220,7 +231,7 @@ def plan_sources(
             for fact, value in facts.items():
                 if fact != "name" and value is not None:
                     plan.facts.setdefault(fact, value)
-        name = extra.name if extra else (src.name or f"source {src.guid[:8]}")
+        name = extra.name if extra else _session_name(src.name, f"source {src.guid[:8]}")
         tplan = TranscriptPlan(
             name, extra.kind if extra else kind, text.text, _at(where, src.line)
         )
@@ -228,11 +239,32 @@ def plan_sources(
         if key in sync_for:
             tplan.sync = _sync_cp(text, sync_for[key])
         tplan.selections = _convert(text, src.selections, src.name, where, problems)
+        if extra is not None and extra.labels is not None:
+            _remove_labels(tplan, extra.labels, _at(where, src.line), problems)
         if src.whole_codings and text.text:
             tplan.selections.append(TextSelection(None, src.whole_codings, 0, len(text.text), "",
                                                   _at(where, src.line)))
         plan.transcripts.append(tplan)
     return plans
+
+
+def _remove_labels(
+    tplan: TranscriptPlan, labels: list[Any], where: str, problems: list[str]
+) -> None:
+    """Take out the speaker/time labels our export inserted (listed in the sidecar) and map
+    the selections back onto the stored text; if the labels are not where the sidecar says
+    (another tool edited the text), keep the text as it is and say so."""
+    stripped = strip_labels(tplan.text, labels)
+    if stripped is None:
+        problems.append(f"{where}: the text of '{tplan.name}' was changed after our export; "
+                        f"imported as it stands, with its speaker labels")
+        tplan.utterances = None
+        return
+    tplan.text, spans = stripped
+    unlabel = Unlabel(spans)
+    for sel in tplan.selections:
+        sel.start, sel.end = unlabel(sel.start), unlabel(sel.end)
+    tplan.selections = [sel for sel in tplan.selections if sel.start < sel.end]
 
 
 def _sync_cp(
