@@ -29,22 +29,27 @@ def test_click_on_an_utterance_seeks_the_player(qtbot: Any, media_window: Any) -
     win = media_window
     _player_ready(qtbot, win)
     utt = win.transcript_view.utterances[2]  # 00:00:06
-    with qtbot.waitSignal(win.video.player.positionChanged, timeout=5000,
-                          check_params_cb=lambda ms: abs(ms - 6000) < 200):  # fmt: skip
+    with qtbot.waitSignal(
+        win.video.player.positionChanged,
+        timeout=5000,
+        check_params_cb=lambda ms: abs(ms - 6000) < 200,
+    ):
         win.transcript_view.utteranceClicked.emit(utt)
     assert win.video.position() == pytest.approx(6000, abs=200)
     assert "00:00:06" in win.video.time_label.text()
 
 
-def test_playing_highlights_the_utterance_being_spoken(qtbot: Any, media_window: Any,
-                                                       tmp_path: Path) -> None:  # fmt: skip
+def test_playing_highlights_the_utterance_being_spoken(
+    qtbot: Any, media_window: Any, tmp_path: Path
+) -> None:
     win = media_window
     _player_ready(qtbot, win)
     win.video.seek(2500)
     win.video.toggle()
     # Play into the second turn (00:00:03-00:00:06): the band follows the clock.
-    with qtbot.waitSignal(win.video.positionChanged, timeout=8000,
-                          check_params_cb=lambda ms: 3200 <= ms < 5500):  # fmt: skip
+    with qtbot.waitSignal(
+        win.video.positionChanged, timeout=8000, check_params_cb=lambda ms: 3200 <= ms < 5500
+    ):
         pass
     win.video.pause()
     band = win.follower.playing_utterance
@@ -62,8 +67,9 @@ def test_in_out_and_code_key_store_exactly_that_range_undoably(
     qtbot.keyClick(win, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)  # Mark In
     win.video.seek(7300)
     qtbot.keyClick(win, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # Mark Out
-    qtbot.keyClick(win, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier
-                   | Qt.KeyboardModifier.AltModifier)  # nudge Out +100 ms  # fmt: skip
+    qtbot.keyClick(
+        win, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    )  # nudge Out +100 ms
     assert win.video.marked_range() == (2000, 7400)
     win.transcript_view.setFocus()
     qtbot.keyClick(win.transcript_view, Qt.Key.Key_2)  # Minimal response's key
@@ -104,8 +110,9 @@ def test_window_and_whole_session_marks(qtbot: Any, media_window: Any) -> None:
     assert next(s for s in _time_segments(win) if s.id == seg_id).rating == 4
 
 
-def test_choosing_a_time_segment_seeks_and_selects_its_utterances(qtbot: Any,
-                                                                  media_window: Any) -> None:  # fmt: skip
+def test_choosing_a_time_segment_seeks_and_selects_its_utterances(
+    qtbot: Any, media_window: Any
+) -> None:
     win = media_window
     win.video.set_marks(3500, 8000)
     seg_id = win.video_hookup.time.on_code_key(find_code_by_path(win.project, MR).id)
@@ -118,8 +125,9 @@ def test_choosing_a_time_segment_seeks_and_selects_its_utterances(qtbot: Any,
     assert (start, end) == (utts[1].start_char, utts[2].end_char)  # 3-6 s and 6-9 s
 
 
-def test_video_survives_close_and_reopen(qtbot: Any, media_window: Any,
-                                         video_project: Path) -> None:  # fmt: skip
+def test_video_survives_close_and_reopen(
+    qtbot: Any, media_window: Any, video_project: Path
+) -> None:
     win = media_window
     assert win.video.path is not None and win.video.path.name == "s1.mp4"
     win.close_project()
@@ -129,8 +137,9 @@ def test_video_survives_close_and_reopen(qtbot: Any, media_window: Any,
     assert not win.video.message.isVisible() or not win.video.available
 
 
-def test_missing_video_offers_locate(qtbot: Any, media_window: Any, video_project: Path,
-                                     tmp_path: Path) -> None:  # fmt: skip
+def test_missing_video_offers_locate(
+    qtbot: Any, media_window: Any, video_project: Path, tmp_path: Path
+) -> None:
     win = media_window
     win.close_project()
     moved = tmp_path / "elsewhere" / "renamed.mp4"
@@ -151,8 +160,9 @@ def test_missing_video_offers_locate(qtbot: Any, media_window: Any, video_projec
     assert list_sessions(win.project)[0].video_path == "media/s1.mp4"
 
 
-def test_without_a_backend_the_ruler_keeps_the_clock(qtbot: Any, video_project: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_without_a_backend_the_ruler_keeps_the_clock(
+    qtbot: Any, video_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from app.ui.main_window import MainWindow
 
     monkeypatch.setenv("IPRW_NO_MEDIA", "1")
