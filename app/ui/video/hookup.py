@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QTextBrowser, QVBoxLayout
 
 from app.core.media import AttachVideo, probe_duration_ms, stored_video_path
 from app.core.sessions import list_sessions
+from app.ui.video.docks import CodingDocks
 from app.ui.video.keys import GRID_KEYS, OTHER_VIDEO_KEYS, VIDEO_KEYS
 from app.ui.video.time_coding import TimeCoding
 
@@ -27,6 +28,7 @@ class VideoHookup:
                                window)  # fmt: skip
         window.coding.extra_segments = self.time.visible_time_segments
         window.codebook_hookup.on_code = self.time.on_code_key
+        self.docks = CodingDocks(window, self.time)
         self.pane.locateRequested.connect(self.locate_video)
         self.pane.marksChanged.connect(self._marks_changed)
         self._sized_for: object = None
@@ -56,10 +58,12 @@ class VideoHookup:
 
     def project_closed(self) -> None:
         self.window.follower.clear()
+        self.docks.refresh()
 
     def session_shown(self) -> None:
         """Large by default when the session has a video (once per project)."""
         project = self.window.project
+        self.docks.refresh()
         if self.pane.path is not None and self._sized_for is not project:
             self._sized_for = project
             dock = self.window.video_dock
@@ -165,6 +169,16 @@ class VideoHookup:
         dock.setFloating(not dock.isFloating())
         if dock.isFloating():
             dock.resize(960, 640)
+
+    def show_grid(self) -> None:
+        self.docks.grid_dock.show()
+        self.docks.grid_dock.raise_()
+        self.docks.grid.table.setFocus()
+
+    def show_timeline(self) -> None:
+        self.docks.timeline_dock.show()
+        self.docks.timeline_dock.raise_()
+        self.docks.refresh_timeline()
 
     def _marks_changed(self) -> None:
         marked = self.pane.marked_range()

@@ -27,6 +27,8 @@ VIDEO_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Mark the current window", "Alt+W", "mark_window"),
     ("Mark the whole session (session ratings)", "Alt+S", "mark_session"),
     ("Detach / dock the video pane", "Ctrl+Shift+D", "detach"),
+    ("Window grid", "F9", "show_grid"),
+    ("Timeline", "F8", "show_timeline"),
 )
 
 #: keys the main window defines elsewhere, listed on the sheet too
