@@ -163,10 +163,16 @@ def layout_timeline(
     for m in data.marks:
         by_lane.setdefault((m.group, m.coder), []).append(m)
     plot_top = y
+    lane_tracks: dict[tuple[str, str], dict[int, int]] = {}
+    for key, marks in by_lane.items():
+        lane_tracks[key] = _tracks([m for m in marks if m.kind == "time"])
+    heights: dict[tuple[str, str], float] = {}
     for g in data.groups:
         for c in data.coders:
+            n = 1 + max(lane_tracks.get((g, c), {}).values(), default=0)
+            heights[(g, c)] = LANE_H if n <= 2 else n * 7.0 + 2
             lane_rows.append((g, c, y))
-            y += LANE_H + LANE_GAP
+            y += heights[(g, c)] + LANE_GAP
         y += GROUP_GAP
     heat_y = y
     rated = [c for c in data.coders if data.window_ratings(c)]
@@ -186,11 +192,15 @@ def layout_timeline(
             items.append(Text(mid, plot_top - 6, f"W{k + 1}", 7.0, "#6b7280", "middle"))
     # Lanes.
     for g, c, ly in lane_rows:
-        fig.lanes.append((ly, LANE_H, f"{_short(g)} · {c}"))
-        items.append(Rect(x0, ly, x1 - x0, LANE_H, "#f9fafb"))
-        items.append(Text(x0 - 6, ly + LANE_H - 4.5, f"{_short(g)} · {c}", FONT, "#111827", "end"))
-        for m in sorted(by_lane.get((g, c), []), key=lambda m: (m.kind != "time", m.start_ms)):
-            _mark(fig, m, ly, titles)
+        lh = heights[(g, c)]
+        fig.lanes.append((ly, lh, f"{_short(g)} · {c}"))
+        items.append(Rect(x0, ly, x1 - x0, lh, "#f9fafb"))
+        items.append(Text(x0 - 6, ly + lh / 2 + 3.2, f"{_short(g)} · {c}", FONT, "#111827", "end"))
+        marks = sorted(by_lane.get((g, c), []), key=lambda m: (m.kind != "time", m.start_ms))
+        tracks = lane_tracks.get((g, c), {})
+        n_tracks = 1 + max(tracks.values(), default=0)
+        for m in marks:
+            _mark(fig, m, ly, titles, tracks.get(m.segment_id, 0), n_tracks, lh)
     # Significance heat strip per coder.
     hy = heat_y
     for c in rated:
@@ -232,7 +242,23 @@ def layout_timeline(
     return fig
 
 
-def _mark(fig: Figure, m: TimelineMark, ly: float, titles: dict[int, str] | None) -> None:
+def _tracks(marks: list[TimelineMark]) -> dict[int, int]:
+    """Overlapping time marks of one lane (three markers in one window) share its height,
+    each on its own track, so none hides another."""
+    ends: list[int] = []
+    out: dict[int, int] = {}
+    for m in sorted(marks, key=lambda m: (m.start_ms, -m.end_ms)):
+        track = next((i for i, end in enumerate(ends) if end <= m.start_ms), len(ends))
+        if track == len(ends):
+            ends.append(m.end_ms)
+        else:
+            ends[track] = m.end_ms
+        out[m.segment_id] = track
+    return out
+
+
+def _mark(fig: Figure, m: TimelineMark, ly: float, titles: dict[int, str] | None,
+          track: int = 0, n_tracks: int = 1, lane_h: float = LANE_H) -> None:  # fmt: skip
     a, b = max(m.start_ms, fig.t0), min(m.end_ms, fig.t1)
     if b < a or (b == a and not fig.t0 <= m.start_ms <= fig.t1):
         return
@@ -240,16 +266,21 @@ def _mark(fig: Figure, m: TimelineMark, ly: float, titles: dict[int, str] | None
     w = max(2.0, xb - xa)
     title = _title(m) + (f"\n{titles[m.segment_id]}" if titles and m.segment_id in titles else "")
     if m.kind == "time":
-        fig.items.append(Rect(xa, ly + 1, w, LANE_H - 2, m.color, None, False, 0.85,
-                              m.segment_id, title))  # fmt: skip
-        if m.whole_session and m.rating is not None and w > 60:
+        h = (lane_h - 2) / n_tracks
+        top = ly + 1 + track * h
+        fig.items.append(Rect(xa, top, w, h - (0.6 if n_tracks > 1 else 0), m.color, None,
+                              False, 0.85, m.segment_id, title))  # fmt: skip
+        size = min(8.0, h + 0.5)
+        base = top + h / 2 + size * 0.35
+        if m.whole_session and m.rating is not None and w > 60 and size >= 5.5:
             label = f"{_short(m.code_path)}: {m.rating}"
-            fig.items.append(Text(xa + 4, ly + LANE_H - 4.5, label, 8.0, "#ffffff", bold=True))
-        elif m.rating is not None and w > 12:
-            fig.items.append(Text(xa + w / 2, ly + LANE_H - 4.5, str(m.rating), 8.0, "#ffffff",
-                                  "middle", True))  # fmt: skip
+            fig.items.append(Text(xa + 4, base, label, size, "#ffffff", bold=True))
+        elif m.rating is not None and w > 12 and size >= 6:
+            fig.items.append(Text(xa + w / 2, base, str(m.rating), size, "#ffffff", "middle",
+                                  True))  # fmt: skip
     elif m.kind == "text":
-        fig.items.append(Rect(xa, ly + 4, w, LANE_H - 8, m.color, "#111827", False, 1.0,
+        mid = ly + lane_h / 2
+        fig.items.append(Rect(xa, mid - 4, w, 8, m.color, "#111827", False, 1.0,
                               m.segment_id, title))  # fmt: skip
     else:  # recall: placed at the moment it refers to, outlined, with a perspective flag
         w = max(w, 5.0)
