@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.core.codebook import list_codes
-from app.core.coding import list_segments
 from app.core.dto import CodeInfo
 from app.core.models import Code, Scheme
 from app.core.project import Project
-from app.core.sessions import UtteranceIndex, list_transcripts, list_utterances
+from app.core.segment_spans import segment_spans
+from app.core.utterance_clock import session_clock_end, transcript_clocks
 
 SESSION_GROUP = "Session ratings"
 DEFAULT_WINDOW_MS = 300_000
@@ -86,11 +86,7 @@ def window_bounds(k: int, window_ms: int, duration_ms: int) -> tuple[int, int]:
 
 def session_length(project: Project, session_id: int, duration_ms: int | None) -> int:
     """The video's duration, or the last session time any of its transcripts reaches."""
-    last = duration_ms or 0
-    for t in list_transcripts(project, session_id):
-        for u in list_utterances(project, t.id):
-            last = max(last, u.session_end_ms or u.session_start_ms or 0)
-    return last
+    return max(duration_ms or 0, session_clock_end(project, session_id))
 
 
 def grid_state(
@@ -101,8 +97,11 @@ def grid_state(
     state = GridState(n_windows=n, duration_ms=duration_ms)
     wanted = {c.id for c in spec.columns}
     session_ids = {c.id for c in spec.session_codes}
-    segs = list_segments(project, session_ids=[session_id], coder_ids=[coder_id])
-    indexes: dict[int, UtteranceIndex] = {}
+    segs = segment_spans(project, session_ids=[session_id], coder_ids=[coder_id])
+    clocks = transcript_clocks(
+        project,
+        {s.transcript_id for s in segs if s.transcript_id is not None and s.code_id in wanted},
+    )
     for seg in segs:
         if seg.transcript_id is None and seg.start_ms is not None and seg.end_ms is not None:
             if seg.code_id in session_ids and seg.start_ms == 0 and seg.end_ms >= duration_ms:
@@ -118,13 +117,11 @@ def grid_state(
                     key = (j, seg.code_id)
                     state.other_time[key] = state.other_time.get(key, 0) + 1
         elif seg.transcript_id is not None and seg.code_id in wanted:
-            if seg.transcript_id not in indexes:
-                indexes[seg.transcript_id] = UtteranceIndex(
-                    list_utterances(project, seg.transcript_id)
-                )
-            t = indexes[seg.transcript_id].span_times(seg.start_char or 0, seg.end_char or 0)
-            if t.session_start_ms is None:
+            start, _end = clocks[seg.transcript_id].span_times(
+                seg.start_char or 0, seg.end_char or 0
+            )
+            if start is None:
                 continue
-            key = (min(max(0, n - 1), t.session_start_ms // w), seg.code_id)
+            key = (min(max(0, n - 1), start // w), seg.code_id)
             state.text_counts[key] = state.text_counts.get(key, 0) + 1
     return state

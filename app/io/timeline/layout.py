@@ -22,7 +22,7 @@ TOP = 44.0
 HEAT = ("#fff5f0", "#fcbba1", "#fb6a4a", "#de2d26", "#a50f15")  # ratings 1..5
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rect:
     x: float
     y: float
@@ -36,7 +36,7 @@ class Rect:
     title: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Line:
     x1: float
     y1: float
@@ -47,7 +47,7 @@ class Line:
     dashed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Text:
     x: float
     y: float  # baseline
@@ -58,7 +58,7 @@ class Text:
     bold: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Poly:
     points: tuple[tuple[float, float], ...]
     fill: str
@@ -126,6 +126,12 @@ def _short(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def mark_title(m: TimelineMark, titles: dict[int, str] | None = None) -> str:
+    """Hover text: code, coder, range, rating or kind, then passage and memo if given."""
+    extra = titles.get(m.segment_id) if titles else None
+    return _title(m) + (f"\n{extra}" if extra else "")
+
+
 def _title(m: TimelineMark) -> str:
     bits = [f"{m.code_path} — {m.coder}", f"{clock(m.start_ms, True)}–{clock(m.end_ms, True)}"]
     if m.rating is not None:
@@ -144,9 +150,11 @@ def layout_timeline(
     t1: int | None = None,
     titles: dict[int, str] | None = None,
     legend: bool = True,
+    with_titles: bool = True,
 ) -> Figure:
     """Lay the session out between ``t0`` and ``t1`` (zoom; default the whole session).
-    ``titles`` adds hover text (passage and memo) per segment id."""
+    ``titles`` adds hover text (passage and memo) per segment id; ``with_titles=False`` leaves
+    them out (the screen asks ``mark_title`` on hover instead of formatting thousands)."""
     t0 = 0 if t0 is None else max(0, t0)
     t1 = max(t0 + 1000, data.duration_ms if t1 is None else t1)
     fig = Figure(width=width, height=0.0, plot_x1=width - RIGHT, t0=t0, t1=t1)
@@ -175,7 +183,8 @@ def layout_timeline(
             y += heights[(g, c)] + LANE_GAP
         y += GROUP_GAP
     heat_y = y
-    rated = [c for c in data.coders if data.window_ratings(c)]
+    all_ratings = {c: data.window_ratings(c) for c in data.coders}
+    rated = [c for c in data.coders if all_ratings[c]]
     y += len(rated) * (LANE_H + LANE_GAP)
     plot_bottom = y
     x0, x1 = fig.plot_x0, fig.plot_x1
@@ -200,11 +209,20 @@ def layout_timeline(
         tracks = lane_tracks.get((g, c), {})
         n_tracks = 1 + max(tracks.values(), default=0)
         for m in marks:
-            _mark(fig, m, ly, titles, tracks.get(m.segment_id, 0), n_tracks, lh)
+            _mark(
+                fig,
+                m,
+                ly,
+                titles if with_titles else None,
+                tracks.get(m.segment_id, 0),
+                n_tracks,
+                lh,
+                with_titles,
+            )
     # Significance heat strip per coder.
     hy = heat_y
     for c in rated:
-        ratings = data.window_ratings(c)
+        ratings = all_ratings[c]
         fig.lanes.append((hy, LANE_H, f"Significance · {c}"))
         items.append(Text(x0 - 6, hy + LANE_H - 4.5, f"Significance · {c}", FONT, "#111827",
                           "end"))  # fmt: skip
@@ -258,13 +276,14 @@ def _tracks(marks: list[TimelineMark]) -> dict[int, int]:
 
 
 def _mark(fig: Figure, m: TimelineMark, ly: float, titles: dict[int, str] | None,
-          track: int = 0, n_tracks: int = 1, lane_h: float = LANE_H) -> None:  # fmt: skip
+          track: int = 0, n_tracks: int = 1, lane_h: float = LANE_H,
+          with_titles: bool = True) -> None:  # fmt: skip
     a, b = max(m.start_ms, fig.t0), min(m.end_ms, fig.t1)
     if b < a or (b == a and not fig.t0 <= m.start_ms <= fig.t1):
         return
     xa, xb = fig.x_of(a), fig.x_of(b)
     w = max(2.0, xb - xa)
-    title = _title(m) + (f"\n{titles[m.segment_id]}" if titles and m.segment_id in titles else "")
+    title = mark_title(m, titles) if with_titles else ""
     if m.kind == "time":
         h = (lane_h - 2) / n_tracks
         top = ly + 1 + track * h

@@ -123,7 +123,20 @@ class WindowGrid(QWidget):
         help_text.setStyleSheet("color: #6b7280;")
         layout.addWidget(help_text)
         self.pane.positionChanged.connect(self._loop_check)
-        self.coding.segmentsReloaded.connect(self.refresh)
+        self.coding.segmentsReloaded.connect(self._edited)
+        self._stale = True
+
+    def _edited(self) -> None:
+        """After any edit: redraw now if on screen, else when shown (edits stay cheap)."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     # ------------------------------------------------------------------ content
 
@@ -156,6 +169,7 @@ class WindowGrid(QWidget):
         self.coder_box.blockSignals(False)
 
     def refresh(self) -> None:
+        self._stale = False
         project = self.coding.project
         self.session_id = self.window.follower.session_id
         self._fill_coders()

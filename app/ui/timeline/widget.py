@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.timeline_data import TimelineData, TimelineMark
-from app.io.timeline.layout import Figure, Line, Poly, Rect, Text, layout_timeline
+from app.io.timeline.layout import Figure, Line, Poly, Rect, Text, layout_timeline, mark_title
 from app.io.timeline.png import png_bytes
 from app.io.timeline.svg import svg_text
 
@@ -44,6 +45,7 @@ def paint_figure(p: QPainter, fig: Figure) -> None:
     p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
     p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     base = QFont(p.font())
+    fonts: dict[tuple[int, bool], tuple[QFont, Any]] = {}
     for item in fig.items:
         if isinstance(item, Rect):
             color = QColor(item.fill)
@@ -60,12 +62,16 @@ def paint_figure(p: QPainter, fig: Figure) -> None:
             p.setPen(QPen(QColor(item.color), item.width))
             p.drawLine(QPointF(item.x1, item.y1), QPointF(item.x2, item.y2))
         elif isinstance(item, Text):
-            font = QFont(base)
-            font.setPixelSize(max(6, round(item.size * 1.2)))
-            font.setBold(item.bold)
+            key = (max(6, round(item.size * 1.2)), item.bold)
+            if key not in fonts:
+                font = QFont(base)
+                font.setPixelSize(key[0])
+                font.setBold(item.bold)
+                fonts[key] = (font, QFontMetrics(font))
+            font, metrics = fonts[key]
             p.setFont(font)
             p.setPen(QColor(item.color))
-            width = p.fontMetrics().horizontalAdvance(item.text)
+            width = metrics.horizontalAdvance(item.text)
             x = item.x - (width / 2 if item.anchor == "middle" else
                           width if item.anchor == "end" else 0)  # fmt: skip
             p.drawText(QPointF(x, item.y), item.text)
@@ -105,7 +111,7 @@ class TimelineCanvas(QWidget):
             self.fig = None
         else:
             self.fig = layout_timeline(self.data, width=max(600.0, float(self.width())),
-                                       t0=self.t0, t1=self.t1, titles=self.titles)  # fmt: skip
+                                       t0=self.t0, t1=self.t1, with_titles=False)  # fmt: skip
             self.setMinimumHeight(int(self.fig.height) + 2)
         self.update()
 
@@ -155,8 +161,7 @@ class TimelineCanvas(QWidget):
             return
         mark = self.mark_at(pos.x(), pos.y())
         if mark is not None and self.fig is not None:
-            rect = next(i for i in self.fig.marks() if i.segment_id == mark.segment_id)
-            QToolTip.showText(event.globalPosition().toPoint(), rect.title, self)
+            QToolTip.showText(event.globalPosition().toPoint(), mark_title(mark, self.titles), self)
         else:
             QToolTip.hideText()
 
