@@ -18,7 +18,7 @@ LANE_GAP = 3.0
 GROUP_GAP = 8.0
 LABEL_W = 190.0
 RIGHT = 16.0
-TOP = 44.0
+TOP = 52.0
 HEAT = ("#fff5f0", "#fcbba1", "#fb6a4a", "#de2d26", "#a50f15")  # ratings 1..5
 
 

@@ -42,7 +42,7 @@ class SegmentModel(QAbstractTableModel):
         if seg.start_char is None or seg.end_char is None:
             if seg.start_ms is not None and seg.end_ms is not None:  # a time segment
                 a = format_ms(seg.start_ms, millis=True)
-                return f"⏱ {a}–{format_ms(seg.end_ms, millis=True)} (session clock)"
+                return f"time {a}–{format_ms(seg.end_ms, millis=True)}"
             return ""
         words = " ".join(self.text[seg.start_char : seg.end_char].split())
         return words if len(words) <= limit else words[: limit - 1] + "…"

@@ -25,7 +25,9 @@ class CodingDocks:
         self.grid_dock = self._dock("Window grid", "window_grid_dock", self.grid)
         self.timeline_dock = self._dock("Timeline", "timeline_dock", self.timeline)
         window.tabifyDockWidget(self.grid_dock, self.timeline_dock)
-        self.grid_dock.raise_()
+        # Hidden until asked for (F9 / F8, View menu); the saved layout then remembers them.
+        self.grid_dock.hide()
+        self.timeline_dock.hide()
         self.timeline.canvas.markClicked.connect(self.show_mark)
         self.timeline.canvas.timeClicked.connect(window.video.seek)
         window.video.seeked.connect(self.timeline.canvas.set_playhead)

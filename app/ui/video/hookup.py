@@ -46,6 +46,10 @@ class VideoHookup:
             menu.addAction(action)
             self.actions[method] = action
         help_menu = help_action.menu() if help_action is not None else None
+        menu.addSeparator()
+        menu.addAction(window.video_dock.toggleViewAction())
+        for dock in self.docks.all():
+            menu.addAction(dock.toggleViewAction())
         sheet = QAction("&Keyboard shortcuts…", window)
         sheet.setShortcut(QKeySequence("F1"))
         sheet.triggered.connect(self.show_shortcuts)
