@@ -26,7 +26,7 @@ class TranscriptClock:
         first: int | None = None
         last: int | None = None
         while i < len(self.rows) and self.rows[i][0] < max(end, start + 1):
-            a, b, s0, s1 = self.rows[i]
+            _a, b, s0, s1 = self.rows[i]
             if b > start and s0 is not None:
                 first = s0 if first is None else min(first, s0)
                 e = s1 if s1 is not None else s0
