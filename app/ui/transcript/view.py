@@ -277,9 +277,15 @@ class TranscriptView(QPlainTextEdit):
         return width + self._n_lanes * (LANE_WIDTH + LANE_GAP) + 6
 
     def _update_margins(self) -> None:
-        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+        lane = getattr(self, "right_lane", None)  # the video hookup's time lane, if any
+        right = lane.sizeHint().width() if lane is not None else 0
+        self.setViewportMargins(self.gutter_width(), 0, right, 0)
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+        if lane is not None:
+            scroll = self.verticalScrollBar()
+            bar = scroll.width() if scroll.isVisible() else 0
+            lane.setGeometry(QRect(cr.right() - bar - right + 1, cr.top(), right, cr.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -16,6 +16,7 @@ from app.core.sessions import list_sessions
 from app.ui.video.docks import CodingDocks
 from app.ui.video.keys import GRID_KEYS, OTHER_VIDEO_KEYS, VIDEO_KEYS
 from app.ui.video.time_coding import TimeCoding
+from app.ui.video.time_lane import TimeLane
 
 VIDEO_DOCK_WIDTH = 620
 
@@ -27,6 +28,9 @@ class VideoHookup:
         self.time = TimeCoding(window.coding, window.transcript_view, self.pane, window.follower,
                                window)  # fmt: skip
         window.coding.extra_segments = self.time.visible_time_segments
+        self.lane = TimeLane(window.transcript_view, self.time)
+        window.transcript_view._update_margins()
+        window.coding.segmentsReloaded.connect(self.lane.update)
         window.codebook_hookup.on_code = self.time.on_code_key
         self.docks = CodingDocks(window, self.time)
         self.pane.locateRequested.connect(self.locate_video)

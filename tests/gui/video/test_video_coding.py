@@ -123,6 +123,15 @@ def test_choosing_a_time_segment_seeks_and_selects_its_utterances(
     start, end = win.transcript_view.selected_span()
     utts = win.transcript_view.utterances
     assert (start, end) == (utts[1].start_char, utts[2].end_char)  # 3-6 s and 6-9 s
+    # The time lane beside the transcript places it by those utterances; a click chooses it.
+    lane = win.video_hookup.lane
+    ((seg, rect),) = lane._rects()
+    assert seg.id == seg_id and lane.isVisible() and rect.height() > 10
+    win.video.seek(0)
+    win.transcript_view.select_span(0, 0)
+    qtbot.mouseClick(lane, Qt.MouseButton.LeftButton, pos=rect.center())
+    assert win.video.position() == pytest.approx(3500, abs=100)
+    assert win.transcript_view.selected_span() == (utts[1].start_char, utts[2].end_char)
 
 
 def test_video_survives_close_and_reopen(
