@@ -90,13 +90,16 @@ def session_length(project: Project, session_id: int, duration_ms: int | None) -
 
 
 def grid_state(
-    project: Project, spec: GridSpec, session_id: int, coder_id: int, duration_ms: int
+    project: Project, spec: GridSpec, session_id: int, coder_id: int | None, duration_ms: int
 ) -> GridState:
+    """The coder's ticks, ratings and text counts (``coder_id`` None: an empty grid)."""
     w = spec.window_ms
     n = -(-duration_ms // w) if duration_ms > 0 else 0
     state = GridState(n_windows=n, duration_ms=duration_ms)
     wanted = {c.id for c in spec.columns}
     session_ids = {c.id for c in spec.session_codes}
+    if coder_id is None:
+        return state
     segs = segment_spans(project, session_ids=[session_id], coder_ids=[coder_id])
     clocks = transcript_clocks(
         project,

@@ -141,13 +141,12 @@ class WindowGrid(QWidget):
     # ------------------------------------------------------------------ content
 
     def shown_coder(self) -> tuple[int | None, bool]:
-        """(coder id, editable): the active coder, or in open mode the one chosen."""
+        """(coder id, editable): the active coder (None until their first edit: an empty
+        grid), or in open mode the coder chosen in the box (read-only)."""
         active = self.coding.coder
-        if active is None:
-            return None, False
         chosen = self.coder_box.currentData()
-        if self.coding.blind or chosen is None or chosen == active.id:
-            return active.id, True
+        if self.coding.blind or chosen is None or (active is not None and chosen == active.id):
+            return (active.id if active is not None else None), True
         return int(chosen), False
 
     def _fill_coders(self) -> None:
@@ -175,7 +174,7 @@ class WindowGrid(QWidget):
         self._fill_coders()
         self.spec = grid_spec(project) if project is not None else None
         coder_id, editable = self.shown_coder()
-        if project is None or self.spec is None or self.session_id is None or coder_id is None:
+        if project is None or self.spec is None or self.session_id is None:
             self.model.set_grid(None, None)
             self.title.setText("No window-coded scheme (e.g. 3RS) in this project"
                                if project is not None and self.spec is None else "")  # fmt: skip
@@ -183,17 +182,21 @@ class WindowGrid(QWidget):
             return
         current = self.table.currentIndex()
         duration = session_length(project, self.session_id, self.pane.duration or None)
-        state = grid_state(project, self.spec, self.session_id, coder_id, duration)
+        state = grid_state(project, self.spec, self.session_id, coder_id, duration)  # None: empty
         self.model.set_grid(self.spec, state)
         self.groups.groups = self.spec.groups
         self.groups.update()
         if current.isValid():
             self.table.setCurrentIndex(self.model.index(current.row(), current.column()))
-        who = self.coder_box.currentText()
+        who = self.coder_box.currentText() or self.time_name()
         self.title.setText(f"{state.n_windows} windows of {self.spec.window_ms // 1000} s — {who}"
                            + ("" if editable else " (read-only)"))  # fmt: skip
         self._fill_ratings(state, editable)
         self.changed.emit()
+
+    def time_name(self) -> str:
+        active = getattr(self.window, "active_coder", None)
+        return f"{active.name} (you)" if active is not None and active.name else ""
 
     def _fill_ratings(self, state: Any, editable: bool) -> None:
         while self.ratings.rowCount():
@@ -219,13 +222,17 @@ class WindowGrid(QWidget):
 
     # ------------------------------------------------------------------ edits
 
+    def _coder(self) -> Any:
+        """The active coder for an edit (stored now if it is their first)."""
+        return self.window.video_hookup.time.coder_for_edit()
+
     def _editable(self) -> bool:
         return self.shown_coder()[1] and self.model.state is not None
 
     def toggle(self, index: QModelIndex | None = None) -> bool:
         index = index if index is not None else self.table.currentIndex()
         code_id = self.model.code_at(index.column()) if index.isValid() else None
-        coder = self.coding.coder
+        coder = self._coder()
         if code_id is None or coder is None or not self._editable() or self.session_id is None:
             return False
         assert self.model.state is not None
@@ -238,7 +245,7 @@ class WindowGrid(QWidget):
     def rate(self, value: int | None) -> bool:
         index = self.table.currentIndex()
         code_id = self.model.code_at(index.column()) if index.isValid() else None
-        coder = self.coding.coder
+        coder = self._coder()
         if code_id is None or coder is None or not self._editable() or self.session_id is None:
             return False
         assert self.model.state is not None
@@ -256,7 +263,7 @@ class WindowGrid(QWidget):
         return self.coding.run(ApplyCode(coder.id, code_id, anchor, rating=value))
 
     def set_session_rating(self, code_id: int, value: int | None) -> bool:
-        coder = self.coding.coder
+        coder = self._coder()
         state = self.model.state
         if coder is None or state is None or self.session_id is None or not self._editable():
             return False

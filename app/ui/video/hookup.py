@@ -26,7 +26,7 @@ class VideoHookup:
         self.window = window
         self.pane = window.video
         self.time = TimeCoding(window.coding, window.transcript_view, self.pane, window.follower,
-                               window)  # fmt: skip
+                               window, getattr(window, "active_coder", None))  # fmt: skip
         window.coding.extra_segments = self.time.visible_time_segments
         self.lane = TimeLane(window.transcript_view, self.time)
         window.transcript_view._update_margins()

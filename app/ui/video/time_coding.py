@@ -12,6 +12,8 @@ seeks the video and selects the utterances it spans.  Blind mode applies as for 
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 
 from app.core.coding import ApplyCode, TimeAnchor, list_segments
@@ -27,8 +29,10 @@ class TimeCoding(QObject):
     timeSegmentApplied = Signal(int)
 
     def __init__(self, coding: CodingController, view: TranscriptView, pane: VideoPane,
-                 follower: VideoFollower, parent: QObject | None = None) -> None:  # fmt: skip
+                 follower: VideoFollower, parent: QObject | None = None,
+                 active_coder: Any = None) -> None:  # fmt: skip
         super().__init__(parent)
+        self.active_coder = active_coder  # app.ui.active_coder.ActiveCoder (the one owner)
         self.coding = coding
         self.view = view
         self.pane = pane
@@ -71,6 +75,14 @@ class TimeCoding(QObject):
         self.pane.ruler.update()
         return shown
 
+    def coder_for_edit(self) -> Any:
+        """The active coder, stored now if this is their first edit in the project."""
+        project = self.coding.project
+        active = self.active_coder
+        if self.coding.coder is None and project is not None and active and active.name:
+            self.coding.coder = active.ensure(project)
+        return self.coding.coder
+
     # ------------------------------------------------------------------ marking
 
     def window_bounds(self, ms: int) -> tuple[int, int]:
@@ -100,11 +112,14 @@ class TimeCoding(QObject):
     def apply_time(self, code_id: int, rating: int | None = None) -> int | None:
         marked = self.pane.marked_range()
         code = self.coding.codes.get(code_id)
-        coder = self.coding.coder
-        if marked is None or code is None or coder is None or self.session_id is None:
+        if marked is None or code is None or self.session_id is None:
             return None
         if not code.codable:
             self.coding.report(f"'{code.path}' is a category; pick one of its codes")
+            return None
+        coder = self.coder_for_edit()
+        if coder is None:
+            self.coding.report("Choose who is coding first (Coding > Switch coder)")
             return None
         command = ApplyCode(coder.id, code_id, TimeAnchor(self.session_id, *marked),
                             rating=rating)  # fmt: skip
