@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     p.add_argument("--suggestions", action="store_true", help="include suggestions (CSV)")
+    p.add_argument("--full-codebook", action="store_true",
+                   help="Word report: list every code, not only the codes in use")
     _handler(p, "app.cli_commands.export:cmd_export")
 
     p = sub.add_parser("merge", help="bring coders' work from copies of the same project")

@@ -20,6 +20,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         codes=args.codes,
         sessions=args.sessions,
         suggestions=bool(args.suggestions),
+        full_codebook=bool(getattr(args, "full_codebook", False)),
     )
     with open_existing(args.project) as project:
         result = run_export(project, args.out, flt)

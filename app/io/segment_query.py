@@ -54,6 +54,8 @@ class ExportFilter:
     codes: list[str] | None = None
     sessions: list[str] | None = None
     suggestions: bool = False
+    full_codebook: bool = False
+    """Word report: list every code in the codebook, not only those in use."""
 
     def describe(self) -> list[str]:
         """Human-readable lines for a report's title page."""

@@ -163,6 +163,7 @@ class ExportDialog(QDialog):
         self.suggestions = QCheckBox(
             "Include suggestions (pending, accepted, rejected, with score)"
         )
+        self.full_codebook = QCheckBox("Word report: list every code (not only codes in use)")
 
         counts = coder_segment_counts(project)
         self.coders = _CheckList("Coders", [(name, f"{name} ({n})") for name, n in counts.items()])
@@ -179,6 +180,7 @@ class ExportDialog(QDialog):
         top.addWidget(self.path, 1, 1)
         top.addWidget(browse, 1, 2)
         top.addWidget(self.suggestions, 2, 1, 1, 2)
+        top.addWidget(self.full_codebook, 3, 1, 1, 2)
         filters = QHBoxLayout()
         filters.addWidget(self.coders, 1)
         filters.addWidget(self.sessions, 1)
@@ -247,6 +249,7 @@ class ExportDialog(QDialog):
         refi = suffix in REFI
         self.suggestions.setEnabled(not refi)
         self.suggestions.setToolTip("Suggestions are not part of a REFI-QDA file." if refi else "")
+        self.full_codebook.setEnabled(suffix == ".docx")
         codebook_only = suffix == ".qdc"
         for widget in (self.coders, self.sessions, self.codes):
             widget.setEnabled(not codebook_only)
@@ -272,6 +275,7 @@ class ExportDialog(QDialog):
             codes=self.codes.chosen(),
             sessions=self.sessions.chosen(),
             suggestions=self.suggestions.isChecked() and self.suggestions.isEnabled(),
+            full_codebook=self.full_codebook.isChecked() and self.full_codebook.isEnabled(),
         )
 
     def _problem(self) -> str:
