@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="counts of what the project holds")
     _add_project(p)
     p.add_argument("--json", action="store_true")
-    _handler(p, "app.cli_commands.project:cmd_info")
+    _handler(p, "app.cli_commands.info:cmd_info")
 
     p = sub.add_parser("check", help="integrity: database, foreign keys, spans in range")
     _add_project(p)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.project import Project, open_project
+if TYPE_CHECKING:  # imported when called: ``info`` and ``--version`` never load SQLAlchemy
+    from app.core.project import Project
 
 
 def open_existing(target: str) -> Project:
     """Open a project named on the command line (never creates one)."""
+    from app.core.project import open_project
+
     return open_project(target, create=False)
 
 

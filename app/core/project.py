@@ -29,6 +29,7 @@ from sqlalchemy.orm import sessionmaker
 from app import __version__
 from app.core.errors import NewerSchemaError, ProjectError
 from app.core.models import ProjectMeta
+from app.core.project_counts import revision_number
 from app.paths import migrations_dir
 
 log = logging.getLogger(__name__)
@@ -57,14 +58,6 @@ def head_revision() -> str:
     if head is None:
         raise ProjectError("this installation of IPR Workbench has no database migrations")
     return head
-
-
-def revision_number(revision: str | None) -> int:
-    """Our revisions are named 0001, 0002, ...: the number is the schema version users see."""
-    if revision is None:
-        return 0
-    digits = revision.split("_", 1)[0]
-    return int(digits) if digits.isdigit() else -1
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

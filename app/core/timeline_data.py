@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.core.codebook import list_codes, list_schemes
-from app.core.dto import CodeInfo
+from app.core.dto import CodeInfo, SegmentInfo
 from app.core.errors import UserError
 from app.core.project import Project
 from app.core.segment_spans import segment_spans
@@ -187,3 +187,23 @@ def _perspectives(project: Project, ids: list[int]) -> dict[int, str]:
             )
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+
+def session_time_segments(project: Project, session_id: int) -> list[SegmentInfo]:
+    """The session's time segments (every coder), by start: the segment list and time lane
+    show them beside the transcript's text segments."""
+    from sqlalchemy import select
+
+    from app.core.codebook import list_codes_in
+    from app.core.coding import segment_info
+    from app.core.models import Coder, Segment
+
+    with project.reading() as s:
+        paths = {c.id: c.path for c in list_codes_in(s)}
+        stmt = (
+            select(Segment, Coder.name)
+            .join(Coder, Coder.id == Segment.coder_id)
+            .where(Segment.session_id == session_id, Segment.transcript_id.is_(None))
+            .order_by(Segment.start_ms, Segment.id)
+        )
+        return [segment_info(row, coder, paths) for row, coder in s.execute(stmt)]

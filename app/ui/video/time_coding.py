@@ -16,9 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.coding import ApplyCode, TimeAnchor, list_segments
+from app.core.coding import ApplyCode, TimeAnchor
 from app.core.dto import SegmentInfo, UtteranceInfo
-from app.core.timeline_data import scheme_window_ms
+from app.core.timeline_data import scheme_window_ms, session_time_segments
 from app.ui.transcript.coding import CodingController
 from app.ui.transcript.view import TranscriptView
 from app.ui.video.follow import VideoFollower
@@ -59,7 +59,7 @@ class TimeCoding(QObject):
             self.time_segments = []
             return []
         coder = self.coding.coder
-        rows = [s for s in list_segments(project, session_ids=[sid]) if s.transcript_id is None]
+        rows = session_time_segments(project, sid)
         consensus = {c.id for c in self.coding.consensus_coders()}
         shown = []
         for s in rows:
