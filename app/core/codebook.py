@@ -69,6 +69,8 @@ def list_codes_in(s: DbSession) -> list[CodeInfo]:
                     patterns=tuple(row.patterns or ()),
                     depth=depth,
                     n_segments=counts.get(row.id, 0),
+                    speakers=tuple(row.speakers or ()),
+                    transcripts=tuple(row.transcripts or ()),
                 )
             )
             walk(row.id, path + PATH_SEP, depth + 1)
@@ -201,6 +203,8 @@ def _insert_spec(
             codable=spec.codable,
             rating=spec.rating.to_json() if spec.rating else None,
             patterns=list(spec.patterns),
+            speakers=list(spec.speakers) or None,
+            transcripts=list(spec.transcripts) or None,
         )
         if spec.guid:
             row.guid = spec.guid
