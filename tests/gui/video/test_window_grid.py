@@ -66,6 +66,8 @@ def test_tick_and_rating_keys_store_window_segments(
 
 def test_session_ratings_and_blind_mode(qtbot: Any, media_window: Any) -> None:
     win = media_window
+    win.blind_action.setChecked(True)  # blind coding (a project setting since issue 11)
+    win.blind.confirm_leave = lambda: True  # leaving it later asks; the answer is yes
     grid = _grid(win)
     code = find_code_by_path(win.project, "Session ratings/Therapist contribution to ruptures")
     box = grid.rating_boxes[code.id]
