@@ -194,6 +194,8 @@ class SegmentInfo:
     perspective: str | None
     created_at: datetime
     updated_at: datetime
+    #: The row's edit count as read: an edit made from this view is refused if it has moved on.
+    version: int = 1
 
     @property
     def is_text(self) -> bool:
@@ -213,3 +215,4 @@ class SuggestionInfo:
     status: str
     segment_id: int | None = None
     reason: str = ""  # the matched pattern, or the words that weighed most for the model
+    decided_by_id: int | None = None  # the coder who accepted or rejected it

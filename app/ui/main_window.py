@@ -37,18 +37,28 @@ from app.ui import settings
 from app.ui.about import show_about
 from app.ui.active_coder import ActiveCoder
 from app.ui.agreement.hookup import install_agreement
+from app.ui.blind_mode import BlindMode
 from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
+from app.ui.live import LiveUpdates, refresh_from_others
 from app.ui.navigator import Navigator
 from app.ui.segments.panel import SegmentPanel
+from app.ui.server_open import (
+    ask_server_project,
+    is_server_url,
+    open_server_project,
+    remembered_form,
+)
 from app.ui.suggestions.hookup import install_suggestions
+from app.ui.team_rules import guard_lead_work
 from app.ui.transcript.code_popup import CodePopup
 from app.ui.transcript.coding import CodingController
 from app.ui.transcript.find_bar import FindBar
 from app.ui.transcript.view import TranscriptView
 from app.ui.undo import make_undo_actions
 from app.ui.video.follow import VideoFollower
+from app.ui.video.hookup import install_video_coding
 from app.ui.video.pane import VideoPane
 from app.ui.window_files import FileActions
 from app.ui.window_layout import WindowLayout
@@ -109,6 +119,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
         self._build_menus()
         self._build_toolbar()
+        self.video_hookup = install_video_coding(self)  # Video menu, In/Out coding, Locate
         self.status_coder = QLabel()
         self.status_position = QLabel()
         self.status_clock = QLabel()
@@ -125,6 +136,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.start_page.set_recent(settings.recent_projects())
         self._update_status_coder()
         self.active_coder.changed.connect(self._active_coder_changed)
+        # Other coders' edits appear without a reopen (app/ui/live.py).
+        self.live = LiveUpdates(self)
+        self.live.changed.connect(self._refresh_from_others)
 
     @property
     def coder_name(self) -> str:
@@ -156,6 +170,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&New project…", self._ask_new, "Ctrl+N")
         self._action(file_menu, "&Open project…", self._ask_open, "Ctrl+O")
+        self._action(file_menu, "Open &server project…", lambda: ask_server_project(self))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Open the &demo project", self.open_demo)
@@ -179,12 +194,16 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._action(coding, "&Remove segment", self._remove_current, "Ctrl+Del")
         self._action(coding, "Fit segment to &selection", self._resize_current, "Ctrl+R")
         coding.addSeparator()
-        self._action(coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C")
-        self.blind_action = QAction("&Blind coding", self, checkable=True)
+        self.switch_coder_action = self._action(
+            coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C"
+        )
+        # Blind coding is a project setting that holds (app/ui/blind_mode.py).
+        self.blind = BlindMode(self)
+        self.blind_action = QAction("&Blind coding (project setting)", self, checkable=True)
         self.blind_action.setShortcut(QKeySequence("Ctrl+B"))
-        self.blind_action.setChecked(settings.blind_mode())
-        self.blind_action.toggled.connect(self._toggle_blind)
+        self.blind_action.toggled.connect(self.blind.toggled)
         coding.addAction(self.blind_action)
+        self._action(coding, "Prepare coder &copies…", self._prepare_copies)
         self.consensus_action = QAction("Show co&nsensus layer", self, checkable=True)
         self.consensus_action.toggled.connect(self._toggle_consensus)
         coding.addAction(self.consensus_action)
@@ -231,10 +250,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.coder_box.activated.connect(self._coder_chosen)
         bar.addWidget(self.coder_box)
         self.blind_box = QCheckBox("Blind")
-        self.blind_box.setToolTip("Show only the active coder's coding (Ctrl+B)")
+        self.blind_box.setToolTip("Blind coding for this project: only your own coding is "
+                                  "shown and the coder is locked (Ctrl+B)")  # fmt: skip
         self.blind_box.setChecked(self.blind_action.isChecked())
-        self.blind_box.toggled.connect(self.blind_action.setChecked)
-        self.blind_action.toggled.connect(self.blind_box.setChecked)
+        self.blind_box.toggled.connect(self.blind.toggled)  # BlindMode keeps box and action in step
         bar.addWidget(self.blind_box)
         self.consensus_box = QCheckBox("Consensus")
         self.consensus_box.setToolTip("Show the consensus layer")
@@ -251,26 +270,37 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.project.close()
         self.undo_stack.clear()
         self.project = project
+        self.live.watch(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
+        project.actor = self.coder_name or None  # audit entries name the active coder
         if not self.coder_name:  # a name to code under; no coder is stored until they code
             self.active_coder.set_name(default_user(project))
+        rights = self.coding.rights
+        if rights is not None and rights.enforced and not rights.lead and rights.coder:
+            self.active_coder.set_name(rights.coder)  # a team server's coder codes as their role
         self.transcript_view.set_transcript(None, "", [], "session")
         self._show_workspace(True)
         self.refresh()
+        self.video_hookup.project_opened()
         self.suggestions_hookup.project_opened()
         panel = self.suggestions_hookup.panel
         if panel is not None:
             panel.suggestionsChanged.connect(self._paint_suggestions)
             panel.suggestionActivated.connect(self._reveal_suggestion)
+        self.blind.project_opened(project)
         if not target.startswith(("postgresql", "sqlite:")):
             self.start_page.set_recent(settings.add_recent_project(str(Path(target).resolve())))
+        elif is_server_url(target):  # remembered without its password
+            self.start_page.set_recent(settings.add_recent_project(remembered_form(target)))
         first = self.navigator.first_transcript()
         if first is not None:
             self.show_transcript(first)
         self.transcript_view.setFocus()
 
     def open_interactively(self, target: str) -> bool:
+        if is_server_url(target):
+            return open_server_project(self, target)
         try:
             self.open_project(target)
         except UserError as exc:
@@ -279,8 +309,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         return True
 
     def close_project(self) -> None:
+        self.blind.project_closed()
         self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
+        self.live.watch(None)
         self.coding.set_project(None, "")
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project
@@ -288,7 +320,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             project.close()
         self.transcript_view.set_transcript(None, "", [], "session")
         self.navigator.clear()
-        self.video.set_source(None)
+        self.video_hookup.project_closed()
         self.setWindowTitle("IPR Workbench")
         self.start_page.set_recent(settings.recent_projects())
         self._show_workspace(False)
@@ -299,10 +331,17 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             return
         self.navigator.load(self.project, self._blind_coder_id())
         self.codebook_hookup.refresh()
+        guard_lead_work(self)
         self._sync_codebook_counts()  # a new project's panel starts with every coder's counts
         self.coding.reload_codes()
         self._fill_coders()
         self.coding.reload()
+
+    def _refresh_from_others(self) -> None:
+        if refresh_from_others(self):
+            self.live.refreshed.emit()
+        else:
+            self.live.retry_soon()
 
     def show_transcript(self, transcript_id: int) -> None:
         if self.project is None:
@@ -328,8 +367,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._title = f"{title} ({kind})"
         self.transcript_title.setText(self._title)
         self.navigator.select_transcript(transcript_id)
-        self.coding.reload()
         self.follower.set_session(self.project, info.session_id, info.kind)
+        self.coding.reload()
+        self.video_hookup.session_shown()
         self.suggestions_hookup.set_transcript(transcript_id)
         self._show_position(self.transcript_view.current_utterance())
 
@@ -350,12 +390,20 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         if not settings.coder_name():
             self.ask_coder_name()
 
-    def set_coder(self, name: str) -> None:
-        """Switch the active coder (the toolbar box, Coding > Switch coder)."""
+    def set_coder(self, name: str) -> bool:
+        """Switch the active coder (the toolbar box, Coding > Switch coder); refused while the
+        project is coded blind (leaving blind mode unlocks it)."""
+        if self.blind.on and name.strip() != self.coder_name:
+            self.report("Blind coding: leave blind mode (Coding > Blind coding) to switch coder")
+            self._fill_coders()
+            return False
         self.active_coder.set_name(name)
+        return True
 
     def _active_coder_changed(self, name: str) -> None:
         settings.set_coder_name(name)
+        if self.project is not None:
+            self.project.actor = name or None  # audit entries name the active coder
         self.coding.set_coder(name)
         self._fill_coders()
         self._update_status_coder()
@@ -385,11 +433,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.consensus_box.setEnabled(has_consensus)
         self._update_status_coder()
 
-    def _toggle_blind(self, on: bool) -> None:
-        settings.set_blind_mode(on)
-        self.coding.set_blind(on)
-        self._update_status_coder()
-        self._sync_codebook_counts()
+    def _prepare_copies(self) -> None:
+        from app.ui.coder_copies import prepare_coder_copies
+
+        prepare_coder_copies(self)
 
     def _toggle_consensus(self, on: bool) -> None:
         self.coding.set_show_consensus(on)
@@ -423,7 +470,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def _remove_current(self) -> None:
         seg = self.segment_panel.current_segment()
         if seg is not None:
-            self.coding.run(RemoveSegment(seg.id))
+            self.coding.run(RemoveSegment(seg.id, expected_version=seg.version))
 
     def _resize_current(self) -> None:
         seg = self.segment_panel.current_segment()
