@@ -240,12 +240,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("IPRW_DEBUG"):
             raise
-        print(
-            f"ipr-workbench: internal error ({type(exc).__name__}: {exc}); "
-            "run again with IPRW_DEBUG=1 for details and report it",
-            file=sys.stderr,
-        )
-        return 3
+        return _report_failure(exc, args)
+
+
+def _report_failure(exc: BaseException, args: argparse.Namespace) -> int:
+    """One line on stderr: a known failure's meaning, or where the private log put the details.
+
+    Never the exception's text: a database error carries its SQL and parameters (clinical text).
+    """
+    from app.core.db_errors import describe_failure
+    from app.core.private_log import log_internal_error
+
+    location = getattr(args, "project", None) or getattr(args, "target", None)
+    if isinstance(exc, RecursionError):
+        print("ipr-workbench: the input is nested too deeply to read", file=sys.stderr)
+        return 1
+    if isinstance(exc, MemoryError):
+        print("ipr-workbench: not enough memory (is the input far larger than expected?)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    known = describe_failure(exc, location)
+    if known is not None:
+        print(f"ipr-workbench: {known}", file=sys.stderr)
+        return 1
+    log = log_internal_error(exc, getattr(args, "command", "") or "")
+    where = f"details are in {log}" if log else "run again with IPRW_DEBUG=1 for details"
+    print(
+        f"ipr-workbench: internal error ({type(exc).__name__}); {where}; please report it",
+        file=sys.stderr,
+    )
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -279,9 +279,10 @@ def conger_kappa(values: IntArray, q: int) -> float:
     res = coefficients_from_sums(feats.matrix.sum(axis=0), q, feats.two_coder)
     pa = float(res["percent_agreement"][0])
     rated = (v >= 0).sum(axis=0).astype(np.float64)
-    p = np.stack([np.bincount(v[:, g][v[:, g] >= 0], minlength=q) for g in range(r)]) / np.where(
-        rated > 0, rated, 1.0
-    )[:, None]
+    p = (
+        np.stack([np.bincount(v[:, g][v[:, g] >= 0], minlength=q) for g in range(r)])
+        / np.where(rated > 0, rated, 1.0)[:, None]
+    )
     pbar = p.mean(axis=0)
     s2 = p.var(axis=0, ddof=1) if r > 1 else np.zeros(q)
     pe = float((pbar**2 - s2 / r).sum())

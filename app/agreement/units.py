@@ -372,6 +372,15 @@ class _Builder:
                 },
             )
         return UnitMatrix(
-            spec, coders, values, parents, cov, coded, weights, clusters, self.refs, continuum,
+            spec,
+            coders,
+            values,
+            parents,
+            cov,
+            coded,
+            weights,
+            clusters,
+            self.refs,
+            continuum,
             ratings=ratings,
         )

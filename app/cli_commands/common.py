@@ -9,9 +9,13 @@ from typing import Any
 from app.core.project import Project, open_project
 
 
-def open_existing(target: str) -> Project:
-    """Open a project named on the command line (never creates one)."""
-    return open_project(target, create=False)
+def open_existing(target: str, readonly: bool = False) -> Project:
+    """Open a project named on the command line (never creates one).
+
+    ``readonly`` for commands that only read (``info``, ``check``, ``export``...): nothing is
+    written to the project, so they work on a project in a read-only folder too.
+    """
+    return open_project(target, create=False, readonly=readonly)
 
 
 def print_json(data: Any) -> None:

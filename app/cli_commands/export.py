@@ -21,7 +21,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         sessions=args.sessions,
         suggestions=bool(args.suggestions),
     )
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         result = run_export(project, args.out, flt)
     for note in result.notes:
         warn(f"{args.out}: {note}")

@@ -27,7 +27,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         info = project_info(project)
         if args.json:
             print_json(info)
@@ -53,7 +53,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         report = check_project(project)
     if args.json:
         print_json(report.to_json())
@@ -114,7 +114,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     with open_existing(args.target) as target:
         for source_path in args.sources:
-            with open_existing(source_path) as source:
+            with open_existing(source_path, readonly=True) as source:
                 result = merge_projects(target, source)
             print(f"{source_path}: {result.summary()}")
     return 0

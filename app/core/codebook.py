@@ -39,9 +39,7 @@ def build_tree(codes: Iterable[CodeInfo]) -> dict[int | None, list[CodeInfo]]:
 
 def list_codes_in(s: DbSession) -> list[CodeInfo]:
     rows = _code_rows(s)
-    counts = dict(
-        s.execute(select(Segment.code_id, func.count()).group_by(Segment.code_id)).all()
-    )
+    counts = dict(s.execute(select(Segment.code_id, func.count()).group_by(Segment.code_id)).all())
     by_parent: dict[int | None, list[Code]] = {}
     for row in rows:
         by_parent.setdefault(row.parent_id, []).append(row)

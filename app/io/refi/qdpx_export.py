@@ -152,34 +152,58 @@ class _Exporter:
     ) -> None:
         name = f"{_g(tr.guid).lower()}.txt"
         self.files[f"sources/{name}"] = text.encode("utf-8")
-        src = _el(parent, "TextSource", guid=_g(tr.guid), name=tr.name,
-                  plainTextPath=f"internal://{name}")
+        src = _el(
+            parent, "TextSource", guid=_g(tr.guid), name=tr.name, plainTextPath=f"internal://{name}"
+        )
         for seg in segments:
             assert seg.start_char is not None and seg.end_char is not None
             coder = self.coder_guid[seg.coder_id]
-            sel = _el(src, "PlainTextSelection", guid=_derived(seg.guid, "selection"),
-                      name=_excerpt(text[seg.start_char : seg.end_char]),
-                      startPosition=str(seg.start_char), endPosition=str(seg.end_char),
-                      creatingUser=coder, creationDateTime=_stamp(seg.created_at))
+            sel = _el(
+                src,
+                "PlainTextSelection",
+                guid=_derived(seg.guid, "selection"),
+                name=_excerpt(text[seg.start_char : seg.end_char]),
+                startPosition=str(seg.start_char),
+                endPosition=str(seg.end_char),
+                creatingUser=coder,
+                creationDateTime=_stamp(seg.created_at),
+            )
             self._coding(sel, seg, coder)
 
     def _coding(self, parent: etree._Element, seg: SegmentInfo, coder: str) -> None:
         if seg.memo:
             _el(parent, "Description").text = xml_safe(seg.memo)
-        coding = _el(parent, "Coding", guid=_g(seg.guid), creatingUser=coder,
-                     creationDateTime=_stamp(seg.created_at))
+        coding = _el(
+            parent,
+            "Coding",
+            guid=_g(seg.guid),
+            creatingUser=coder,
+            creationDateTime=_stamp(seg.created_at),
+        )
         _el(coding, "CodeRef", targetGUID=self.code_guid[seg.code_id])
-        extras = {k: v for k, v in (("rating", seg.rating), ("perspective", seg.perspective))
-                  if v is not None}
+        extras = {
+            k: v
+            for k, v in (("rating", seg.rating), ("perspective", seg.perspective))
+            if v is not None
+        }
         if extras:
             self.sidecar.segments[_g(seg.guid).lower()] = extras
 
     def video_source(
-        self, parent: etree._Element, session: SessionInfo, transcripts: list[TranscriptInfo],
-        segments: list[SegmentInfo], utterances: dict[int, list[UtteranceInfo]],
+        self,
+        parent: etree._Element,
+        session: SessionInfo,
+        transcripts: list[TranscriptInfo],
+        segments: list[SegmentInfo],
+        utterances: dict[int, list[UtteranceInfo]],
     ) -> None:
-        src = _el(parent, "VideoSource", guid=_g(session.guid), name=session.name,
-                  path=media_uri(session.video_path))
+        src = _el(
+            parent,
+            "VideoSource",
+            guid=_g(session.guid),
+            name=session.name,
+            path=media_uri(session.video_path),
+        )
         for tr in transcripts:
             if tr.kind != "session":
                 continue
@@ -188,18 +212,34 @@ class _Exporter:
                 for pos, ms in ((u.start_char, u.session_start_ms), (u.end_char, u.session_end_ms)):
                     if ms is not None and pos not in points:
                         points[pos] = ms
-            transcript = _el(src, "Transcript", guid=_derived(tr.guid, "transcript"),
-                             name=tr.name, plainTextPath=f"internal://{_g(tr.guid).lower()}.txt")
+            transcript = _el(
+                src,
+                "Transcript",
+                guid=_derived(tr.guid, "transcript"),
+                name=tr.name,
+                plainTextPath=f"internal://{_g(tr.guid).lower()}.txt",
+            )
             for pos in sorted(points):
-                _el(transcript, "SyncPoint", guid=_derived(tr.guid, f"sync:{pos}"),
-                    timeStamp=str(points[pos]), position=str(pos))
+                _el(
+                    transcript,
+                    "SyncPoint",
+                    guid=_derived(tr.guid, f"sync:{pos}"),
+                    timeStamp=str(points[pos]),
+                    position=str(pos),
+                )
         for seg in segments:
             assert seg.start_ms is not None and seg.end_ms is not None
             coder = self.coder_guid[seg.coder_id]
-            sel = _el(src, "VideoSelection", guid=_derived(seg.guid, "selection"),
-                      name=f"{_clock(seg.start_ms)} – {_clock(seg.end_ms)}",
-                      begin=str(seg.start_ms), end=str(seg.end_ms), creatingUser=coder,
-                      creationDateTime=_stamp(seg.created_at))
+            sel = _el(
+                src,
+                "VideoSelection",
+                guid=_derived(seg.guid, "selection"),
+                name=f"{_clock(seg.start_ms)} – {_clock(seg.end_ms)}",
+                begin=str(seg.start_ms),
+                end=str(seg.end_ms),
+                creatingUser=coder,
+                creationDateTime=_stamp(seg.created_at),
+            )
             self._coding(sel, seg, coder)
 
 
@@ -247,8 +287,12 @@ def export_qdpx(
         chosen = all_coders
     chosen_sessions = resolve_sessions(project, sessions)
     code_ids = [c.id for c in resolve_codes(project, codes)] if codes is not None else None
-    segments = list_segments(project, session_ids=[s.id for s in chosen_sessions],
-                             coder_ids=[c.id for c in chosen], code_ids=code_ids)
+    segments = list_segments(
+        project,
+        session_ids=[s.id for s in chosen_sessions],
+        coder_ids=[c.id for c in chosen],
+        code_ids=code_ids,
+    )
     report = RefiExportReport(str(out))
 
     root = etree.Element(_NS + "Project", nsmap={None: PROJECT_NS})  # type: ignore[dict-item]
@@ -295,7 +339,9 @@ def export_qdpx(
             report.transcripts += 1
             report.text_segments += len(segs)
             exporter.sidecar.transcripts[_g(tr.guid).lower()] = SidecarTranscript(
-                session=session.name, name=tr.name, kind=tr.kind,
+                session=session.name,
+                name=tr.name,
+                kind=tr.kind,
                 utterances=[_utterance_dict(u) for u in turns[tr.id]],
             )
         timed = by_session_time.get(session.id, [])

@@ -276,7 +276,7 @@ class AdjudicationPanel(QWidget):
         kind, ident = _split(item)
         if kind != "text":
             return ""
-        return self.text_of(ident)[max(0, item.start - context): item.end + context]
+        return self.text_of(ident)[max(0, item.start - context) : item.end + context]
 
     # --- navigation -----------------------------------------------------------------------
 
@@ -395,4 +395,3 @@ def _start_end(seg: SegmentInfo) -> str:
     if seg.transcript_id is not None:
         return f"{seg.start_char}-{seg.end_char}"
     return f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}"
-

@@ -157,8 +157,10 @@ class ConfusionModel(_Table):
             self._reset([])
             return
         self.headers = ["", *report.confusion_labels]
-        rows = [[label, *(fmt_n(x) for x in row)]
-                for label, row in zip(report.confusion_labels, report.confusion, strict=True)]
+        rows = [
+            [label, *(fmt_n(x) for x in row)]
+            for label, row in zip(report.confusion_labels, report.confusion, strict=True)
+        ]
         self._reset(rows)
 
 

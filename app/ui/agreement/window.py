@@ -311,6 +311,7 @@ class ComparisonWindow(QWidget):
         )
         u = report.unitized
         if u:
+
             def f(key: str) -> str:
                 value = u.get(key)
                 return "n/a" if value is None else f"{value:.3f}"
@@ -321,7 +322,8 @@ class ComparisonWindow(QWidget):
                 f"Unitizing on {u['length']:,} characters: u-alpha {f('u_alpha')}, "
                 f"|u-alpha {f('bar_u_alpha')}, cu-alpha {f('cu_alpha')}, "
                 f"Cu-alpha {f('Cu_alpha')}, alpha_U (1995) {f('alpha_U_1995')}"
-                + (f"; (k)u-alpha: {per_value}" if per_value else "") + f". {u['how']}"
+                + (f"; (k)u-alpha: {per_value}" if per_value else "")
+                + f". {u['how']}"
             )
         else:
             self.unitized.setText("")
@@ -329,7 +331,8 @@ class ComparisonWindow(QWidget):
         self.matching.setText(
             f"Segments (overlap at least {match['threshold']:.2f}): "
             + ", ".join(f"{n} {kind}" for kind, n in match["items"].items())
-            if match else ""
+            if match
+            else ""
         )
         self._load_adjudication()
         self._fill_side_by_side()
