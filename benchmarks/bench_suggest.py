@@ -5,8 +5,8 @@ Throughput (spec §8: a full suggestion pass at least half the throughput of bar
 to a page) with the bundled 3RS codebook (its rule patterns) and a trained model; the pass
 (tokenise, rules, context features, model scores, choice per code) is timed against tokenising
 the same utterance texts with ``spacy.blank("en").pipe``, interleaved, best of N, in one process.
-Also timed: ``run_on_project`` end to end (reading utterances, the pass, storing suggestions and
-rewriting the suggester coder's segments).
+Also timed: ``run_on_project`` end to end (reading utterances, the pass, storing suggestions;
+suggestions are never copied into segments).
 
 Quality (issue 7): AnnoMI-simple imported with ``--coder gold`` and both code columns; train on
 80% of the sessions, run on the other 20% (split by session with a fixed seed; seeds 0-2 are
@@ -311,7 +311,7 @@ def report(
         f"{tp['utterances'] / tp['base']:,.0f} | 1.00 |",
         f"| suggestion pass: rules + context model + choice (spec bar: >= 0.50) | "
         f"{tp['pass']:.2f} | {tp['utterances'] / tp['pass']:,.0f} | {ratio:.2f} |",
-        f"| `run_on_project`: read, pass, store {tp['stored']:,} suggestions, mirror coder | "
+        f"| `run_on_project`: read, pass, store {tp['stored']:,} suggestions | "
         f"{tp['run']:.2f} | {tp['utterances'] / tp['run']:,.0f} | {tp['base'] / tp['run']:.2f} |",
         "",
         f"The pass found {tp['suggestions']:,} suggestions ({tp['rule']:,} from rules). The "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.agreement.coefficients import (
     conger_kappa,
     unit_features,
 )
+from app.agreement.icc import ICC_HOW, MCGRAW_WONG, icc_section, rating_tables
 from app.agreement.krippendorff import coincidence_matrix
 from app.agreement.sections import Number, matching_summary, rating_alphas, unitized
 from app.agreement.sections import num as _num
@@ -45,6 +46,7 @@ class CodeAgreement:
     neither: float
     coefficients: dict[str, Number]
     ci95: dict[str, tuple[Number, Number]]
+    icc: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,15 @@ class AgreementReport:
     cluster: str = "unit"
     how: dict[str, str] = field(default_factory=lambda: dict(HOW_COMPUTED))
     matching: dict[str, Any] = field(default_factory=dict)
+    icc: dict[str, Any] | None = None  # over every rated code's complete windows (see icc.py)
+    icc_units: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         overall: dict[str, Any] = dict(self.overall)
         overall["ci95"] = {k: list(v) for k, v in self.ci95.items()}
+        if self.icc is not None:
+            overall["icc"] = self.icc
         return {
             "unit": self.unit,
             "coders": list(self.coders),
@@ -86,6 +93,7 @@ class AgreementReport:
                     "neither": _int_if_whole(c.neither),
                     **c.coefficients,
                     "ci95": {k: list(v) for k, v in c.ci95.items()},
+                    **({"icc": c.icc} if c.icc is not None else {}),
                 }
                 for c in self.per_code
             ],
@@ -109,7 +117,14 @@ class AgreementReport:
             },
             "how": dict(self.how),
             "matching": self.matching,
+            "warnings": list(self.warnings),
+            **({"icc_info": self.icc_info()} if self.icc is not None else {}),
         }
+
+    def icc_info(self) -> dict[str, Any]:
+        """What the ICC numbers are: units, raters, McGraw & Wong names, how computed."""
+        return {"n_units": self.icc_units, "k": len(self.coders), "mcgraw_wong": MCGRAW_WONG,
+                "how": ICC_HOW}  # fmt: skip
 
     def to_csv_rows(self) -> list[list[str]]:
         """Long format (one statistic per row), easy to read into R or SPSS."""
@@ -122,6 +137,11 @@ class AgreementReport:
             lo, hi = self.ci95.get(name, (None, None))
             rows.append(["overall", "", name, _fmt(self.overall.get(name)), _fmt(lo), _fmt(hi),
                          n, self.how.get(name, "")])  # fmt: skip
+        for code, icc in [("", self.icc)] + [(c.code, c.icc) for c in self.per_code]:
+            for name, form in (icc or {}).items():
+                lo, hi = form["ci95"]
+                rows.append(["icc", code, name, _fmt(form["value"]), _fmt(lo), _fmt(hi), "",
+                             MCGRAW_WONG[name]])  # fmt: skip
         for c in self.per_code:
             cn = _fmt(c.n_units)
             for name, value in c.coefficients.items():
@@ -233,6 +253,7 @@ def report_from_units(
     else:
         table = coincidence_matrix(vals, cats, weights)
         kind = "coincidence"
+    icc, icc_units, warnings = _overall_icc(matrix, per_code)
     return AgreementReport(
         unit=matrix.unit.label,
         coders=list(matrix.coders),
@@ -252,7 +273,27 @@ def report_from_units(
         resamples=resamples,
         cluster="utterance" if matrix.unit.kind == "char" else matrix.unit.kind,
         matching=matching_summary(matrix),
+        icc=icc,
+        icc_units=icc_units,
+        warnings=warnings,
     )
+
+
+def _overall_icc(
+    matrix: UnitMatrix, per_code: list[CodeAgreement]
+) -> tuple[dict[str, Any] | None, int, list[str]]:
+    """Per rated code, then pooled over every (unit, code) cell all coders rated."""
+    tables = rating_tables(matrix.coverage, matrix.coded, matrix.ratings)
+    warnings: list[str] = []
+    for v, table in tables.items():
+        icc, notes = icc_section(table, matrix.values[v])
+        per_code[v] = replace(per_code[v], icc=icc)
+        warnings += notes
+    if not tables:
+        return None, 0, warnings
+    pooled = np.concatenate(list(tables.values()))
+    icc, notes = icc_section(pooled, "all rated codes")
+    return icc, int(pooled.shape[0]), notes + warnings
 
 
 def _code_row(matrix: UnitMatrix, v: int, within: Any = None) -> CodeAgreement:
@@ -315,4 +356,8 @@ def summary_for_export(
                                   sessions=sessions)  # fmt: skip
     except UserError:
         return None
-    return report.to_json_dict()
+    out = report.to_json_dict()
+    from app.agreement.rating_summary import window_icc_summary  # (it imports this module)
+
+    out["window_icc"] = window_icc_summary(project, report.coders, codes, sessions)
+    return out

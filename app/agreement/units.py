@@ -34,7 +34,12 @@ from app.core.codebook import find_code, list_codes, resolve_codes
 from app.core.dto import CodeInfo, UtteranceInfo
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.segment_spans import SegmentSpan, segment_spans
+from app.core.segment_spans import (
+    SUGGESTER_ID,
+    SegmentSpan,
+    segment_spans,
+    suggestion_spans,
+)
 from app.core.sessions import (
     UtteranceIndex,
     coder_segment_counts,
@@ -45,6 +50,7 @@ from app.core.sessions import (
     resolve_sessions,
     transcript_text,
 )
+from app.core.suggestions import SUGGESTER_CODER
 
 __all__ = [
     "NONE_LABEL",
@@ -70,10 +76,28 @@ def resolve_coders(project: Project, coders: str | list[str]) -> list[str]:
         names = [c.name for c in list_coders(project) if c.kind == "human" and counts.get(c.name)]
     else:
         for name in names:
-            get_coder(project, name)
+            _coder_id(project, name)
     if len(set(names)) < 2:
         raise UserError(f"--coders '{','.join(names)}': agreement needs at least two coders")
     return names
+
+
+def _coder_id(project: Project, name: str) -> int:
+    """A stored coder's id; the suggester (read from its suggestions) is ``SUGGESTER_ID``."""
+    try:
+        return get_coder(project, name).id
+    except UserError:
+        if name == SUGGESTER_CODER:
+            return SUGGESTER_ID
+        raise
+
+
+def _sort_key(s: SegmentSpan) -> tuple[object, ...]:
+    """The order ``segment_spans`` reads in (SQL puts NULL first); on ties people's segments
+    come before suggestions, and suggestions in the order they were made."""
+    return (s.session_id, s.transcript_id is not None, s.transcript_id or 0,
+            s.start_char is not None, s.start_char or 0, s.start_ms is not None,
+            s.start_ms or 0, s.id < 0, abs(s.id))  # fmt: skip
 
 
 def resolve_values(
@@ -112,10 +136,11 @@ def build_units(
     coder_names = resolve_coders(project, coders)
     values, parents, value_of = resolve_values(project, codes, group)
     session_infos = resolve_sessions(project, sessions)
-    coder_ids = {get_coder(project, n).id: j for j, n in enumerate(coder_names)}
-    segs = segment_spans(
-        project, session_ids=[s.id for s in session_infos], coder_ids=list(coder_ids)
-    )
+    coder_ids = {_coder_id(project, n): j for j, n in enumerate(coder_names)}
+    session_ids = [s.id for s in session_infos]
+    segs = segment_spans(project, session_ids=session_ids, coder_ids=list(coder_ids))
+    if SUGGESTER_ID in coder_ids:  # the suggester's pending and accepted suggestions, read now
+        segs = sorted(segs + suggestion_spans(project, session_ids=session_ids), key=_sort_key)
     builder = _Builder(spec, coder_names, len(values), coder_ids, value_of, segs)
     for sess in session_infos:
         transcripts = list_transcripts(project, sess.id)

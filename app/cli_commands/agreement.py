@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.agreement.icc import MCGRAW_WONG
 from app.agreement.report import REPORT_ORDER, AgreementReport, agreement_report
 from app.cli_commands.common import open_existing, print_json
 
@@ -91,4 +92,21 @@ def format_report(report: AgreementReport) -> str:
                 f"  ordinal{_f(c.coefficients.get('rating_alpha_ordinal'))}"
                 f"  interval{_f(c.coefficients.get('rating_alpha_interval'))}"
             )
+    lines += icc_lines(report)
     return "\n".join(lines)
+
+
+def icc_lines(report: AgreementReport) -> list[str]:
+    """The ICC block: pooled over rated codes, then ICC(2,1) per rated code, then warnings."""
+    if report.icc is None:
+        return [f"warning: {w}" for w in report.warnings]
+    lines = ["", f"ICC of ratings ({report.icc_units} units every coder rated; Shrout & Fleiss "
+             "1979, F-based 95% intervals):"]  # fmt: skip
+    for name, form in report.icc.items():
+        lo, hi = form["ci95"]
+        ci = "" if lo is None or hi is None else f"   [{lo:.4f}, {hi:.4f}]"
+        lines.append(f"  {name:<10}{_f(form['value'])}{ci}   {MCGRAW_WONG[name]}")
+    for c in report.per_code:
+        if c.icc:
+            lines.append(f"  {c.code[:40]:<40} ICC(2,1){_f(c.icc['ICC(2,1)']['value'])}")
+    return lines + [f"warning: {w}" for w in report.warnings]

@@ -13,8 +13,11 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from app.core.models import Segment
+from app.core.models import Segment, Suggestion, Transcript
 from app.core.project import Project
+
+#: The coder id the suggester's spans carry: no stored coder has it (ids start at 1).
+SUGGESTER_ID = -1
 
 
 class SegmentSpan(NamedTuple):
@@ -49,3 +52,28 @@ def segment_spans(
                          Segment.start_ms, Segment.id)  # fmt: skip
     with project.reading() as s:
         return [SegmentSpan._make(row) for row in s.execute(stmt)]
+
+
+def suggestion_spans(
+    project: Project, *, session_ids: Iterable[int] | None = None
+) -> list[SegmentSpan]:
+    """Pending and accepted suggestions as spans of the suggester (coder id ``SUGGESTER_ID``).
+
+    Read at comparison time: a suggestion is never stored as a segment. Ids are negated
+    suggestion ids so they can never be mistaken for a segment's.
+    """
+    stmt = (
+        select(Suggestion.id, Suggestion.code_id, Transcript.session_id)
+        .add_columns(Suggestion.transcript_id, Suggestion.start_char, Suggestion.end_char)
+        .join(Transcript, Transcript.id == Suggestion.transcript_id)
+        .where(Suggestion.status.in_(("pending", "accepted")))
+    )
+    if session_ids is not None:
+        stmt = stmt.where(Transcript.session_id.in_(list(session_ids)))
+    stmt = stmt.order_by(Transcript.session_id, Suggestion.transcript_id, Suggestion.start_char,
+                         Suggestion.id)  # fmt: skip
+    with project.reading() as s:
+        return [
+            SegmentSpan(-sid, SUGGESTER_ID, code_id, session_id, tid, a, b, None, None, None)
+            for sid, code_id, session_id, tid, a, b in s.execute(stmt)
+        ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.core.codebook import list_codes_in
@@ -28,15 +28,14 @@ from app.core.models import (
     SuggesterModel,
     Suggestion,
     Transcript,
-    new_guid,
     utcnow,
 )
 from app.core.project import Project
-from app.core.sessions import ensure_coder_in
 from app.core.suggestion_units import UnitRecord as UnitRecord  # re-exported
 from app.core.suggestion_units import load_units as load_units  # re-exported
 from app.core.suggestion_units import majority_codes as majority_codes  # re-exported
 
+#: The name agreement gives the suggester (read from its suggestions; never a stored coder).
 SUGGESTER_CODER = "suggester"
 DEFAULT_MODEL = "default"
 
@@ -175,72 +174,6 @@ def replace_pending(
             )
         if rows:
             s.execute(insert(Suggestion), rows)
-        return len(rows)
-
-
-def mirror_as_coder(project: Project, coder_name: str = SUGGESTER_CODER) -> int:
-    """Copy every pending or accepted suggestion into segments of a coder of kind ``suggester``.
-
-    The agreement view then compares the suggester with people like any other coder. The
-    coder's previous segments are replaced (they are derived data, not anyone's work).
-    """
-    with project.transaction() as s:
-        coder = ensure_coder_in(s, coder_name, kind="suggester")
-        if coder.kind != "suggester":
-            raise UserError(f"coder '{coder_name}' is a person, not the suggester")
-        stmt = (
-            select(
-                Suggestion.code_id,
-                Suggestion.transcript_id,
-                Suggestion.start_char,
-                Suggestion.end_char,
-                Suggestion.origin,
-                Suggestion.score,
-                Transcript.session_id,
-            )
-            .join(Transcript, Transcript.id == Suggestion.transcript_id)
-            .where(Suggestion.status.in_(("pending", "accepted")))
-            .order_by(Suggestion.id)
-        )
-        now = utcnow()
-        rows: list[dict[str, Any]] = [
-            {
-                "code_id": code_id,
-                "coder_id": coder.id,
-                "session_id": session_id,
-                "transcript_id": tid,
-                "start_char": a,
-                "end_char": b,
-                "start_ms": None,
-                "end_ms": None,
-                "memo": f"{origin} score {score:.2f}",
-                "origin": "suggestion",
-                "updated_at": now,
-            }
-            for code_id, tid, a, b, origin, score, session_id in s.execute(stmt)
-        ]
-        # Rewrite the coder's rows in place rather than delete-and-insert: deleting a segment
-        # makes SQLite scan every suggestion for a reference to it (slow on large projects).
-        old_ids = list(
-            s.scalars(select(Segment.id).where(Segment.coder_id == coder.id).order_by(Segment.id))
-        )
-        reuse = list(zip(old_ids, rows, strict=False))
-        if reuse:
-            table = Segment.__table__
-            assert isinstance(table, Table)
-            columns = list(rows[0])
-            rewrite = (
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values({c: bindparam(f"b_{c}") for c in columns})
-            )
-            s.execute(
-                rewrite, [{"b_id": i} | {f"b_{k}": v for k, v in r.items()} for i, r in reuse]
-            )
-        extra = [row | {"guid": new_guid(), "created_at": now} for row in rows[len(old_ids) :]]
-        if extra:
-            s.execute(insert(Segment), extra)
-        delete_rows(s, Segment, old_ids[len(rows) :])
         return len(rows)
 
 

@@ -30,6 +30,7 @@ from docx.text.paragraph import Paragraph
 
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
+from app.io.report_ratings import add_icc_table
 from app.io.segment_table import ExportCode, ExportRow, format_range
 
 TEXT_WIDTH = Cm(16.6)  # A4/Letter minus 2.2 cm margins each side
@@ -345,6 +346,7 @@ def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None
         rest = (TEXT_WIDTH - Cm(4.6)) // (len(header) - 1)
         _set_widths(table, (Cm(4.6), *([Length(rest)] * (len(header) - 1))))
         _small(table, 8.5)
+    add_icc_table(doc, agreement)
 
 
 def _segment_meta(row: ExportRow) -> str:

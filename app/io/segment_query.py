@@ -245,10 +245,6 @@ def export_table(
             raise NotFoundError(f"coder(s) not in the project: {', '.join(missing)} "
                                 f"(coders: {known})")  # fmt: skip
         coders = [by_name[n] for n in flt.coders]
-    else:
-        # The "suggester" coder mirrors model output for agreement checks; it is not coding.
-        # Its rows appear only when asked for by name (or as suggestions with --suggestions).
-        coders = [c for c in coders if c.kind != "suggester"]
     coder_names = {c.id: c.name for c in coders}
     session_names = {s.id: s.name for s in resolve_sessions(project, flt.sessions)}
     code_ids = None

@@ -23,7 +23,6 @@ from app.core.suggestions import (
     load_model_data,
     load_units,
     majority_codes,
-    mirror_as_coder,
     model_info,
     replace_pending,
     save_model,
@@ -231,7 +230,6 @@ def run_on_project(
     )
     transcripts = sorted({u.transcript_id for u in units})
     stored = replace_pending(project, transcripts, [c.id for c in codes], found)
-    mirror_as_coder(project)
     if progress:
         progress(1.0, f"{stored} suggestions stored")
     return RunSummary(

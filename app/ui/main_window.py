@@ -208,6 +208,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         # Analysis > Suggested passages (spaCy suggestions dock; highlights in the transcript)
         # (the transcript view paints them itself: see _paint_suggestions)
         self.suggestions_hookup = install_suggestions(self, lambda: self.project, lambda: None)
+        # Pending suggestions are painted only while their panel is open (never as coding).
+        self.suggestions_hookup.dock.visibilityChanged.connect(self._repaint_suggestions)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About IPR Workbench", lambda: show_about(self))
 
@@ -439,12 +441,20 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         panel = self.suggestions_hookup.panel
         if panel is None or transcript_id != view.transcript_id:
             return
+        if self.suggestions_hookup.dock.isHidden():
+            view.set_suggestion_spans([])
+            return
         colors = panel.colors()
         current = panel.current_suggestion()
         view.set_suggestion_spans(
             [(s.start_char, s.end_char, colors.get(s.code_id, "")) for s in pending],
             current=(current.start_char, current.end_char) if current is not None else None,
         )
+
+    def _repaint_suggestions(self, _visible: bool = False) -> None:
+        panel = self.suggestions_hookup.panel
+        if panel is not None and self.transcript_view.transcript_id is not None:
+            self._paint_suggestions(self.transcript_view.transcript_id, panel.model.pending())
 
     def _reveal_suggestion(self, transcript_id: int, start: int, end: int) -> None:
         if transcript_id != self.transcript_view.transcript_id:

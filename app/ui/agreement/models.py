@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from app.agreement.icc import MCGRAW_WONG
 from app.agreement.matching import Item
 from app.agreement.report import REPORT_ORDER, AgreementReport
 
@@ -109,12 +110,27 @@ class StatsModel(_Table):
                 lo, hi = report.ci95.get(name, (None, None))
                 ci = "" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
                 rows.append([COEFFICIENT_LABELS[name], fmt(value), ci, report.how.get(name, "")])
+            rows += icc_rows(report)
         self._reset(rows, [r[3] for r in rows])
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if role == ALIGN and index.isValid() and index.column() == 3:
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         return super().data(index, role)
+
+
+def icc_rows(report: AgreementReport) -> list[list[str]]:
+    """The six ICC forms on the ratings (Shrout & Fleiss), with their how-computed line."""
+    if report.icc is None:
+        return []
+    rows = []
+    for name, form in report.icc.items():
+        lo, hi = form["ci95"]
+        ci = "" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
+        how = (f"{MCGRAW_WONG[name]}, on {report.icc_units} units every coder rated; two-way "
+               "ANOVA mean squares, F-based 95% interval (Shrout & Fleiss 1979)")
+        rows.append([f"Rating {name}", fmt(form["value"]), ci, how])
+    return rows
 
 
 class PerCodeModel(_Table):
@@ -128,9 +144,11 @@ class PerCodeModel(_Table):
         two = len(report.coders) == 2
         only = [f"Only {c}" for c in report.coders] if len(report.coders) <= 4 else []
         rated = any(c.coefficients.get("rated_units") for c in report.per_code)
+        has_icc = any(c.icc for c in report.per_code)
         self.headers = ["Code", "Units", "All", *only, "None",
                         "Cohen's kappa" if two else "Fleiss' kappa", "Krippendorff's alpha",
-                        "AC1", *(["Rating alpha (ordinal)"] if rated else [])]  # fmt: skip
+                        "AC1", *(["Rating alpha (ordinal)"] if rated else []),
+                        *(["Rating ICC(2,1)"] if has_icc else [])]  # fmt: skip
         rows = []
         tips = []
         key = "cohen_kappa" if two else "fleiss_kappa"
@@ -138,6 +156,8 @@ class PerCodeModel(_Table):
             k = c.coefficients.get(key)
             only_cells = [fmt_n(c.only.get(name, 0)) for name in report.coders] if only else []
             rating = [fmt(c.coefficients.get("rating_alpha_ordinal"))] if rated else []
+            if has_icc:
+                rating.append(fmt(c.icc["ICC(2,1)"]["value"]) if c.icc else "")
             rows.append([c.code, fmt_n(c.n_units), fmt_n(c.both), *only_cells, fmt_n(c.neither),
                          fmt(k), fmt(c.coefficients.get("krippendorff_alpha")),
                          fmt(c.coefficients.get("gwet_ac1")), *rating])  # fmt: skip

@@ -25,6 +25,7 @@ from app.core.sessions import (
     list_utterances,
     transcript_text,
 )
+from app.core.suggestions import SUGGESTER_CODER, list_suggestions
 from app.core.timeutil import format_ms
 from app.ui.agreement.models import SideBySideModel
 
@@ -76,7 +77,8 @@ class SideBySidePanel(QWidget):
         row_of = {u.id: i for i, u in enumerate(utts)}
         column = {name: j for j, name in enumerate(names)}
         cells: list[list[list[str]]] = [[[] for _ in names] for _ in utts]
-        for seg in list_segments(self.project, transcript_id=int(tid), code_ids=code_ids):
+        segs = list_segments(self.project, transcript_id=int(tid), code_ids=code_ids)
+        for seg in segs:
             j = column.get(seg.coder_name)
             if j is None:
                 continue
@@ -84,6 +86,15 @@ class SideBySidePanel(QWidget):
                 name = seg.code_path.rsplit("/", 1)[-1]
                 if name not in cells[row_of[u.id]][j]:
                     cells[row_of[u.id]][j].append(name)
+        j_sug = column.get(SUGGESTER_CODER)
+        if j_sug is not None and not any(s.coder_name == SUGGESTER_CODER for s in segs):
+            # The suggester's column: its pending and accepted suggestions (not coding).
+            for sug in list_suggestions(self.project, transcript_id=int(tid), code_ids=code_ids,
+                                        statuses=("pending", "accepted")):  # fmt: skip
+                for u in index.overlapping(sug.start_char, sug.end_char):
+                    name = sug.code_path.rsplit("/", 1)[-1]
+                    if name not in cells[row_of[u.id]][j_sug]:
+                        cells[row_of[u.id]][j_sug].append(name)
         if int(tid) not in self._texts:
             self._texts[int(tid)] = transcript_text(self.project, int(tid))
         text = self._texts[int(tid)]

@@ -37,12 +37,14 @@ from app.agreement.report import AgreementReport, agreement_report, write_agreem
 from app.core.codebook import list_codes, resolve_codes
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.sessions import list_coders, list_sessions
+from app.core.sessions import coder_segment_counts, list_coders, list_sessions
+from app.core.suggestions import SUGGESTER_CODER, list_suggestions
 from app.ui.agreement.adjudication_panel import AdjudicationPanel
 from app.ui.agreement.models import ConfusionModel, PerCodeModel, StatsModel
 from app.ui.agreement.side_by_side import SideBySidePanel
 
 TOOLTIP_ROLE = Qt.ItemDataRole.ToolTipRole
+SUGGESTER_STATUSES = ("pending", "accepted")
 UNITS = [("Characters", "char"), ("Utterances", "utterance"), ("Time windows", "window"),
          ("Sessions", "session")]  # fmt: skip
 
@@ -108,16 +110,33 @@ class ComparisonWindow(QWidget):
         self._consensus_names: set[str] = set()
         self.coders = QListWidget()
         self.coders.setMaximumSize(220, 96)
-        for c in list_coders(project):
+        counts = coder_segment_counts(project)
+        stored = list_coders(project)
+        self._stored_names = {c.name for c in stored}
+        for c in stored:
             if c.kind == "consensus":
                 # Compare a coder with the consensus (a gold standard) if you like; it is never
                 # one of the coders being adjudicated.
                 self._consensus_names.add(c.name)
-            item = QListWidgetItem(c.name)
-            item.setToolTip(f"{c.name}: {c.kind} coder")
+            n = counts.get(c.name, 0)
+            item = QListWidgetItem(f"{c.name} ({n})")
+            item.setData(Qt.ItemDataRole.UserRole, c.name)
+            item.setToolTip(f"{c.name}: {c.kind} coder, {n} segments")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            human = c.kind == "human"
-            item.setCheckState(Qt.CheckState.Checked if human else Qt.CheckState.Unchecked)
+            # Preselect the people who coded something: an empty coder cannot be compared.
+            coded = c.kind == "human" and n > 0
+            item.setCheckState(Qt.CheckState.Checked if coded else Qt.CheckState.Unchecked)
+            self.coders.addItem(item)
+        n_sug = len(list_suggestions(project, statuses=SUGGESTER_STATUSES))
+        if n_sug and SUGGESTER_CODER not in self._stored_names:
+            # The suggester is compared from its pending and accepted suggestions, read at
+            # computation time; it is not a coder and has no segments.
+            item = QListWidgetItem(f"{SUGGESTER_CODER} ({n_sug} suggestions)")
+            item.setData(Qt.ItemDataRole.UserRole, SUGGESTER_CODER)
+            item.setToolTip("The suggester: its pending and accepted suggestions, compared as "
+                            "if they were a coder's (they are never stored as coding)")  # fmt: skip
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
             self.coders.addItem(item)
         self.unit = QComboBox()
         for label, key in UNITS:
@@ -237,13 +256,15 @@ class ComparisonWindow(QWidget):
     # --- choices ---------------------------------------------------------------------------
 
     def chosen_coders(self) -> list[str]:
-        return [self.coders.item(i).text() for i in range(self.coders.count())
+        return [str(self.coders.item(i).data(Qt.ItemDataRole.UserRole))
+                for i in range(self.coders.count())
                 if self.coders.item(i).checkState() == Qt.CheckState.Checked]  # fmt: skip
 
     def set_coders(self, names: list[str]) -> None:
         for i in range(self.coders.count()):
             item = self.coders.item(i)
-            item.setCheckState(Qt.CheckState.Checked if item.text() in names
+            item.setCheckState(Qt.CheckState.Checked
+                               if item.data(Qt.ItemDataRole.UserRole) in names
                                else Qt.CheckState.Unchecked)  # fmt: skip
 
     def choices(self) -> dict[str, Any]:
@@ -350,7 +371,10 @@ class ComparisonWindow(QWidget):
         return None if not name else [s.id for s in list_sessions(self.project) if s.name == name]
 
     def _load_adjudication(self) -> None:
-        coders = [c for c in self.chosen_coders() if c not in self._consensus_names]
+        # People only: the consensus is what is being decided, and suggestions are decided in
+        # the suggestions panel, not adjudicated.
+        coders = [c for c in self.chosen_coders()
+                  if c in self._stored_names and c not in self._consensus_names]  # fmt: skip
         self.adjudication.load(coders, self._code_ids(), self._session_ids(),
                                self.threshold.value())  # fmt: skip
 

@@ -2,7 +2,8 @@
 
 Coded segments are painted with a filled background in the code's colour (transcript view);
 pending suggestions must not look like coding, so they get a dotted underline in the code's
-colour over a faint wash. Positions are code points in the core and UTF-16 units in Qt: the
+colour and never a fill. The suggestion under review is also overlined, so it stands out
+without looking coded. Positions are code points in the core and UTF-16 units in Qt: the
 conversion happens here, at the widget boundary.
 """
 
@@ -16,18 +17,18 @@ from PySide6.QtWidgets import QTextEdit
 from app.core.dto import SuggestionInfo
 from app.core.text import Utf16Map
 
-WASH_ALPHA = 40
+QUIET_ALPHA = 170
 FALLBACK_COLOR = "#ff9800"
 
 
 def suggestion_format(color: str, current: bool = False) -> QTextCharFormat:
     fmt = QTextCharFormat()
     qcolor = QColor(color if QColor.isValidColorName(color) else FALLBACK_COLOR)
+    if not current:
+        qcolor.setAlpha(QUIET_ALPHA)
     fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
     fmt.setUnderlineColor(qcolor)
-    wash = QColor(qcolor)
-    wash.setAlpha(WASH_ALPHA * (3 if current else 1))
-    fmt.setBackground(wash)
+    fmt.setFontOverline(current)
     fmt.setProperty(QTextCharFormat.Property.UserProperty + 1, "suggestion")
     return fmt
 

@@ -134,6 +134,9 @@ class SuggestionsHookup:
             return
         if view.toPlainText() != self._text:
             return  # the widget shows something else (e.g. with line numbers): let it paint
+        if self.dock.isHidden():  # drawn only while the panel is open
+            view.setExtraSelections([])
+            return
         colors = self.panel.colors() if self.panel is not None else {}
         current = self.panel.current_suggestion() if self.panel is not None else None
         view.setExtraSelections(

@@ -383,8 +383,7 @@ class SuggestionsPanel(QWidget):
     def _on_succeeded(self, result: JobResult) -> None:
         self.status.setText(result.message)
         self._update_model_label()
-        self.reload()
-        self.codingChanged.emit()  # the suggester coder's segments were rewritten
+        self.reload()  # new pending suggestions; no coding changed (suggestions are not coding)
         self.jobFinished.emit(True)
 
     def _on_failed(self, message: str) -> None:

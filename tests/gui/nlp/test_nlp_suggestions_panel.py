@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QTextCharFormat, QUndoStack
 from PySide6.QtWidgets import QPlainTextEdit
 
 from app.core.coding import list_segments
@@ -203,5 +203,14 @@ def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> N
         qtbot.keyClick(hookup.panel.table, Qt.Key.Key_A)
     assert _suggestion_marks(window.transcript_view) == []  # accepted: no longer pending
     window.undo_stack.undo()
-    assert len(_suggestion_marks(window.transcript_view)) == 1
+    marks = _suggestion_marks(window.transcript_view)
+    assert len(marks) == 1
+    # Dotted, never filled: a suggestion must not look like coding.
+    assert marks[0].format.background().style() == Qt.BrushStyle.NoBrush
+    assert marks[0].format.underlineStyle() == QTextCharFormat.UnderlineStyle.DotLine
     window.grab().save("/tmp/nlp_window.png")
+    # Drawn only while the suggestions panel is open.
+    hookup.dock.close()
+    assert _suggestion_marks(window.transcript_view) == []
+    hookup.action.trigger()
+    assert len(_suggestion_marks(window.transcript_view)) == 1

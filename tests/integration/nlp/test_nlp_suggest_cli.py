@@ -77,7 +77,10 @@ def test_train_run_evaluate(study: Path, cli: Any, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     info = json.loads(cli("info", str(moved), "--json").stdout)
     assert info["suggestions"] > 0
-    assert "suggester" in {c["name"] for c in info["coders"]}
+    # Suggestions are not coding: no "suggester" coder, no segment more than before the run.
+    assert "suggester" not in {c["name"] for c in info["coders"]}
+    before = json.loads(cli("info", str(study), "--json").stdout)
+    assert info["segments"] == before["segments"]
     r = cli("suggest", "evaluate", str(study), "--coder", "gold", "--folds", "3", "--json")
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)

@@ -19,7 +19,6 @@ from app.core.suggestions import (
     load_model_data,
     load_units,
     majority_codes,
-    mirror_as_coder,
     model_info,
     replace_pending,
     save_model,
@@ -131,18 +130,22 @@ def test_batch_accept_is_one_undo_step(coded: Any) -> None:
     assert len(list_suggestions(coded, statuses=["pending"])) == 3
 
 
-def test_mirror_makes_the_suggester_a_coder(coded: Any) -> None:
-    _store(coded)
-    assert mirror_as_coder(coded) == 3
-    assert mirror_as_coder(coded) == 3  # rewritten, not duplicated
+def test_suggestions_never_become_segments_until_accepted(coded: Any) -> None:
+    """Storing suggestions adds no segment and no coder; accepting adds one for the acceptor."""
     from app.core.coding import list_segments
+    from app.core.sessions import list_coders
 
-    sug = ensure_coder(coded, "suggester", kind="suggester")
-    assert sug.kind == "suggester"
-    assert len(list_segments(coded, coder_ids=[sug.id])) == 3
-    ensure_coder(coded, "bob")
-    with pytest.raises(UserError, match="person"):
-        mirror_as_coder(coded, "bob")
+    before_segments = len(list_segments(coded))
+    before_coders = [c.name for c in list_coders(coded)]
+    _store(coded)
+    assert len(list_segments(coded)) == before_segments
+    assert [c.name for c in list_coders(coded)] == before_coders
+    alice = ensure_coder(coded, "alice")
+    first = list_suggestions(coded)[0]
+    UndoStack(coded).push(AcceptSuggestion(first.id, alice.id))
+    assert len(list_segments(coded)) == before_segments + 1
+    mine = list_segments(coded, coder_ids=[alice.id])
+    assert [(s.start_char, s.end_char) for s in mine] == [(first.start_char, first.end_char)]
 
 
 def test_model_is_stored_in_the_project(coded: Any) -> None:
