@@ -21,7 +21,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
-    "agreement", "suggest", "export", "merge", "copy", "audit",
+    "agreement", "suggest", "export", "merge", "copy", "audit", "backups", "restore",
 }  # fmt: skip
 
 
@@ -192,6 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
     _handler(p, "app.cli_commands.audit:cmd_audit")
+
+    p = sub.add_parser("backups", help="list the project's rotating backups")
+    _add_project(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--keep", type=int, metavar="N", help="keep the newest N (default 10; 0: none)")
+    _handler(p, "app.cli_commands.backups:cmd_backups")
+
+    p = sub.add_parser("restore", help="restore a backup (the current file is backed up first)")
+    _add_project(p)
+    p.add_argument("backup", metavar="BACKUP", help="a backup's file name, path or number")
+    _handler(p, "app.cli_commands.backups:cmd_restore")
     return parser
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import sessionmaker
 
 from app import __version__
 from app.core.db_errors import describe_failure
-from app.core.errors import NewerSchemaError, ProjectError
+from app.core.errors import NewerSchemaError, ProjectError, UserError
 from app.core.models import ProjectMeta
 from app.core.permissions import create_private_file
 from app.core.safe_open import readonly_uri, verify_pending_journal
@@ -371,6 +371,8 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
                 s.merge(ProjectMeta(key="created_at", value=now))
                 # Identity that a leftover journal must not change (see app.core.safe_open).
                 s.merge(ProjectMeta(key="project_id", value=str(uuid.uuid4())))
+        if not readonly and not create and path is not None:
+            _rotate_backups(project, path)
         if not readonly and project.get_meta("last_opened_with") != __version__:
             project.set_meta("last_opened_with", __version__)
     except (OperationalError, DatabaseError) as exc:
@@ -381,6 +383,22 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
         engine.dispose()
         raise
     return project
+
+
+def _rotate_backups(project: Project, path: Path) -> None:
+    """A rotating backup when the project changed since the last one (never blocks the open)."""
+    from app.core.backups import DEFAULT_KEEP, backup_if_changed
+
+    try:
+        keep = int(project.get_meta("backup_keep") or DEFAULT_KEEP)
+    except ValueError:
+        keep = DEFAULT_KEEP
+    if keep <= 0:
+        return
+    try:
+        backup_if_changed(path, keep)
+    except (OSError, sqlite3.Error, UserError) as exc:
+        log.warning("%s: no backup made this time (%s)", path, type(exc).__name__)
 
 
 def _writable(path: Path) -> bool:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.audit import record
 from app.core.coding import RemoveSegment
 from app.core.dto import SuggestionInfo, UtteranceInfo
 from app.core.errors import UserError
@@ -40,6 +41,7 @@ from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
 from app.ui.navigator import Navigator
+from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
 from app.ui.suggestions.hookup import install_suggestions
 from app.ui.transcript.code_popup import CodePopup
@@ -210,6 +212,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.suggestions_hookup = install_suggestions(self, lambda: self.project, lambda: None)
         # Pending suggestions are painted only while their panel is open (never as coding).
         self.suggestions_hookup.dock.visibilityChanged.connect(self._repaint_suggestions)
+        # File > Restore from backup…, View > Audit log… (issue #13: backups and the audit log)
+        install_reliability(self, file_menu, view)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About IPR Workbench", lambda: show_about(self))
 
@@ -245,6 +249,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.project = project
         if not self.coder_name:
             self.coder_name = default_user(project)
+        project.actor = self.coder_name  # who the audit log names for this window's edits
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
         self.transcript_view.set_transcript(None, "", [], "session")
@@ -341,6 +346,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
     def set_coder(self, name: str) -> None:
         self.coder_name = name
+        if self.project is not None:
+            self.project.actor = name
         settings.set_coder_name(name)
         self.coding.set_coder(name)
         self._fill_coders()
@@ -372,6 +379,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._update_status_coder()
 
     def _toggle_blind(self, on: bool) -> None:
+        if self.project is not None and not self.project.readonly:
+            record(self.project, "blind mode", "on" if on else "off")
         settings.set_blind_mode(on)
         self.coding.set_blind(on)
         self._update_status_coder()
