@@ -175,6 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     p.add_argument("--suggestions", action="store_true", help="include suggestions (CSV)")
+    p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="replace the project's word list of names/places, speakers by role, no video paths",
+    )
+    p.add_argument("--words", metavar="FILE", help="more words to replace (NAME[=BY] per line)")
+    p.add_argument(
+        "--no-formula-guard",
+        dest="formula_guard",
+        action="store_false",
+        help="CSV: write text starting = + - @ as it is (default: prefixed with ')",
+    )
     _handler(p, "app.cli_commands.export:cmd_export")
 
     p = sub.add_parser("merge", help="bring coders' work from copies of the same project")
@@ -220,6 +232,9 @@ def _open_gui(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.core.permissions import make_new_files_private
+
+    make_new_files_private()  # clinical text: files we create are owner-only (0600)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (
         len(args_list) == 1 and args_list[0] not in COMMANDS and not args_list[0].startswith("-")

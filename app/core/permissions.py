@@ -47,3 +47,12 @@ def create_private_file(path: Path) -> None:
     """Create ``path`` empty with ``new_file_mode`` (SQLite then uses it as a new database)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new_file_mode(path.parent))
     os.close(fd)
+
+
+def make_new_files_private() -> None:
+    """Process-wide umask 077: every file the app creates (exports, extracted media, journals)
+    is owner-only. A folder with a default ACL is unaffected: Linux ignores the umask there.
+    Called once at start by the CLI and the window.
+    """
+    if hasattr(os, "umask"):
+        os.umask(0o077)

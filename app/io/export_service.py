@@ -73,9 +73,17 @@ def run_export(
     out: str | os.PathLike[str],
     flt: ExportFilter | None = None,
     progress: Progress | None = None,
+    extra_words: dict[str, str] | None = None,
 ) -> ExportResult:
-    """Write ``out`` in the format its suffix names, with ``flt``'s coders, codes and sessions."""
+    """Write ``out`` in the format its suffix names, with ``flt``'s coders, codes and sessions.
+
+    ``flt.deidentify`` exports from a de-identified private copy of the project (one transform
+    for every format, see ``app.core.deidentify_copy``); ``extra_words`` add to the project's
+    word list for this export.
+    """
     flt = flt or ExportFilter()
+    if flt.deidentify:
+        return _deidentified_export(project, out, flt, progress, extra_words)
     path = Path(out)
     fmt = export_format(path)
     _check_target(path)
@@ -104,6 +112,29 @@ def run_export(
         raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
+def _deidentified_export(
+    project: Project,
+    out: str | os.PathLike[str],
+    flt: ExportFilter,
+    progress: Progress | None,
+    extra_words: dict[str, str] | None,
+) -> ExportResult:
+    from dataclasses import replace
+
+    from app.core.deidentify_copy import deidentified_copy
+
+    export_format(out)
+    _check_target(Path(out))
+    with deidentified_copy(project, extra_words) as (copy, renamed):
+        sessions = [renamed.get(name, name) for name in flt.sessions] if flt.sessions else None
+        inner = replace(flt, deidentify=False, sessions=sessions)
+        result = run_export(copy, out, inner, progress)
+    result.notes.append(
+        "de-identified: listed names and places replaced, speakers by role, video paths dropped"
+    )
+    return result
+
+
 def _table_export(
     project: Project,
     path: Path,
@@ -118,7 +149,7 @@ def _table_export(
     if fmt == ".csv":
         from app.io.csv_export import write_csv
 
-        write_csv(table.rows, path, progress)
+        write_csv(table.rows, path, progress, formula_guard=flt.formula_guard)
     elif fmt == ".xlsx":
         from app.io.xlsx_export import write_xlsx
 

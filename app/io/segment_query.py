@@ -54,6 +54,10 @@ class ExportFilter:
     codes: list[str] | None = None
     sessions: list[str] | None = None
     suggestions: bool = False
+    #: Names, places and speaker labels replaced, video paths dropped (``--deidentify``).
+    deidentify: bool = False
+    #: CSV text cells that a spreadsheet would run as a formula get a leading ``'``.
+    formula_guard: bool = True
 
     def describe(self) -> list[str]:
         """Human-readable lines for a report's title page."""
@@ -66,6 +70,8 @@ class ExportFilter:
             out.append("sessions " + ", ".join(self.sessions))
         if self.suggestions:
             out.append("suggestions included")
+        if self.deidentify:
+            out.append("de-identified (names and places replaced, speakers by role)")
         return out
 
 

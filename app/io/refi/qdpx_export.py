@@ -301,7 +301,8 @@ def export_qdpx(
     if chosen:
         root.set("creatingUserGUID", _g(chosen[0].guid))
     root.set("creationDateTime", _stamp(None))
-    root.set("basePath", str(project.base_dir.resolve()))
+    # No basePath: it would put the researcher's absolute folder (user name, institution) into a
+    # file that is shared; relative media resolve against the .qdpx's own folder instead.
     if chosen:
         users = _el(root, "Users")
         for coder in chosen:
