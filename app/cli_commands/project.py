@@ -127,12 +127,21 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core.db_errors import describe_failure
     from app.core.merge import merge_projects
 
     with open_existing(args.target) as target:
         for source_path in args.sources:
             with open_existing(source_path, readonly=True) as source:
-                result = merge_projects(target, source)
+                try:
+                    result = merge_projects(target, source)
+                except DBAPIError as exc:  # rolled back: the target is as it was
+                    damaged = describe_failure(exc, source_path)
+                    if damaged is None or "damaged" not in damaged:
+                        raise
+                    raise UserError(f"{damaged}; nothing was merged") from exc
             print(f"{source_path}: {result.summary()}")
     return 0
 
