@@ -22,6 +22,7 @@ Handler = Callable[[argparse.Namespace], int]
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
     "agreement", "suggest", "export", "merge", "copy", "audit", "backups", "restore",
+    "timeline",
 }  # fmt: skip
 
 
@@ -215,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_project(p)
     p.add_argument("backup", metavar="BACKUP", help="a backup's file name, path or number")
     _handler(p, "app.cli_commands.backups:cmd_restore")
+
+    p = sub.add_parser("timeline", help="one session's rupture timeline as .png or .svg")
+    _add_project(p)
+    p.add_argument("--session", required=True, metavar="NAME")
+    p.add_argument("out", metavar="OUT.png|OUT.svg")
+    p.add_argument("--coders", type=_csv_list, metavar="NAME,...")
+    p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    _handler(p, "app.cli_commands.timeline:cmd_timeline")
     return parser
 
 

@@ -271,22 +271,35 @@ def conger_kappa(values: IntArray, q: int) -> float:
 
     pe = sum_k (pbar_k^2 - s2_k / r), with p_gk coder g's share of category k among the units
     g rated, pbar_k their mean over the r coders and s2_k their sample variance (Gwet 2014).
-    Observed agreement as for Fleiss' kappa.
+    Observed agreement as for Fleiss' kappa. Coders with no rated unit are left out (see
+    ``raters_without_ratings``; the report says so).
     """
     v = np.asarray(values, dtype=np.int64)
+    # A coder who rated none of the units has no marginals: counting them as a rater with all
+    # shares zero lowers pe and inflates kappa (0.6 instead of 0.333 on the two who rated).
+    v = v[:, (v >= 0).any(axis=0)] if v.ndim == 2 and len(v) else v
     r = v.shape[1]
+    if r < 2:
+        return float("nan")
     feats = unit_features(v, q)
     res = coefficients_from_sums(feats.matrix.sum(axis=0), q, feats.two_coder)
     pa = float(res["percent_agreement"][0])
     rated = (v >= 0).sum(axis=0).astype(np.float64)
-    p = (
-        np.stack([np.bincount(v[:, g][v[:, g] >= 0], minlength=q) for g in range(r)])
-        / np.where(rated > 0, rated, 1.0)[:, None]
-    )
+    p = np.stack([np.bincount(v[:, g][v[:, g] >= 0], minlength=q) for g in range(r)]) / np.where(
+        rated > 0, rated, 1.0
+    )[:, None]
     pbar = p.mean(axis=0)
     s2 = p.var(axis=0, ddof=1) if r > 1 else np.zeros(q)
     pe = float((pbar**2 - s2 / r).sum())
     return (pa - pe) / (1.0 - pe) if pe != 1.0 else float("nan")
+
+
+def raters_without_ratings(values: IntArray) -> list[int]:
+    """Columns (coders) with no rating at all: Conger's kappa leaves them out."""
+    v = np.asarray(values, dtype=np.int64)
+    if v.ndim != 2:
+        return []
+    return [int(j) for j in np.flatnonzero(~(v >= 0).any(axis=0))]
 
 
 def bangdiwala_b(table: NDArray[np.float64] | list[list[int]]) -> float:

@@ -10,6 +10,10 @@ not count as the same judgement.
 * **conflict**: overlap >= threshold, different codes.
 * **unmatched**: no segment of the other coder overlaps it enough.
 
+Overlapping segments of one coder with the same code on the same continuum are one judgement
+(:func:`merge_same_code`: one ``Seg`` over their union, carrying the first one's id), so
+coding a passage twice by accident is neither two items nor a boundary disagreement.
+
 For two coders, :func:`match_pair` pairs segments one-to-one (exact first, then the largest
 overlaps).  For any number of coders, :func:`disagreement_items` groups overlapping segments of
 all coders into items, each one decision for the adjudicator.
@@ -64,6 +68,31 @@ class Item:
     by_coder: dict[str, tuple[Seg, ...]] = field(default_factory=dict)
 
 
+def merge_same_code(segments: Iterable[Seg]) -> list[Seg]:
+    """Union each coder's overlapping same-code segments on one continuum into one ``Seg``."""
+    segments = list(segments)
+    position = {id(s): i for i, s in enumerate(segments)}
+    groups: dict[tuple[str, Hashable, str], list[Seg]] = defaultdict(list)
+    for s in segments:
+        groups[(s.coder, s.anchor, s.code)].append(s)
+    out: list[tuple[int, Seg]] = []
+    for group in groups.values():
+        group.sort(key=lambda s: (s.start, s.end, s.id))
+        current, first = group[0], position[id(group[0])]
+        for s in group[1:]:
+            if s.start < current.end:  # overlapping (merely touching spans stay two)
+                first = min(first, position[id(s)])
+                if s.end > current.end:
+                    current = Seg(current.id, current.coder, current.anchor, current.start,
+                                  s.end, current.code)  # fmt: skip
+            else:
+                out.append((first, current))
+                current, first = s, position[id(s)]
+        out.append((first, current))
+    out.sort(key=lambda pair: pair[0])  # the callers' order, which their tie-breaks rely on
+    return [seg for _, seg in out]
+
+
 def jaccard(a: Seg, b: Seg) -> float:
     inter = min(a.end, b.end) - max(a.start, b.start)
     if inter <= 0:
@@ -100,6 +129,7 @@ def match_pair(
     a_segs: Sequence[Seg], b_segs: Sequence[Seg], threshold: float = DEFAULT_THRESHOLD
 ) -> list[Match]:
     """One-to-one matching of coder A's segments against coder B's (see module docstring)."""
+    a_segs, b_segs = merge_same_code(a_segs), merge_same_code(b_segs)
     pairs = list(_overlapping_pairs(a_segs, b_segs))
     used_a: set[int] = set()
     used_b: set[int] = set()
@@ -160,6 +190,7 @@ def disagreement_items(
     all are identical; CONFLICT when codes differ; UNMATCHED when some coder has none;
     otherwise BOUNDARY.
     """
+    segments = merge_same_code(segments)
     parent = {s.id: s.id for s in segments}
 
     def find(x: int) -> int:

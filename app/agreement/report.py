@@ -22,6 +22,7 @@ from app.agreement.coefficients import (
     HOW_COMPUTED,
     coefficients_from_sums,
     conger_kappa,
+    raters_without_ratings,
     unit_features,
 )
 from app.agreement.icc import ICC_HOW, MCGRAW_WONG, icc_section, rating_tables
@@ -29,6 +30,7 @@ from app.agreement.krippendorff import coincidence_matrix
 from app.agreement.sections import Number, matching_summary, rating_alphas, unitized
 from app.agreement.sections import num as _num
 from app.agreement.units import NONE_LABEL, UnitMatrix, build_units
+from app.agreement.warnings import few_units_notes
 from app.core.errors import UserError
 from app.core.project import Project
 
@@ -236,10 +238,16 @@ def report_from_units(
     if m != 2:
         overall["cohen_kappa"] = None
         overall["scott_pi"] = None
+    notes: list[str] = []
     if len(vals) and weights.min() == weights.max():
         # Conger needs per-coder marginals, so it is computed on the unit rows directly
         # (equal weights: utterances, windows, sessions; not character runs).
         overall["conger_kappa"] = _num(conger_kappa(vals, cats))
+        silent = [matrix.coders[j] for j in raters_without_ratings(vals)]
+        if silent:
+            notes.append(f"Conger's kappa leaves out {', '.join(silent)}: no rated unit among "
+                         "the units in scope")  # fmt: skip
+    notes += few_units_notes(matrix)
     intervals = bootstrap_intervals(feats, weights, clusters, resamples=resamples)
     ci = {k: v for k, v in _ci(intervals).items() if overall.get(k) is not None}
     # With --group the children are values of one variable: judge each on the group's units.
@@ -254,6 +262,7 @@ def report_from_units(
         table = coincidence_matrix(vals, cats, weights)
         kind = "coincidence"
     icc, icc_units, warnings = _overall_icc(matrix, per_code)
+    warnings = notes + warnings
     return AgreementReport(
         unit=matrix.unit.label,
         coders=list(matrix.coders),

@@ -29,6 +29,16 @@ from app.agreement.coefficients import category_counts
 FloatArray = NDArray[np.float64]
 Span = tuple[int, int, str]  # start, end (exclusive), value
 
+#: Relative size below which an expected disagreement counts as zero. Where it is zero in exact
+#: arithmetic (e.g. every intersection carries one value), floating point leaves ~1e-15 of
+#: noise, and 1 - 0/noise would report a perfect 1.0 for a coefficient that is undefined.
+ZERO_TOLERANCE = 1e-9
+
+
+def _positive(x: float, scale: float) -> bool:
+    """``x`` > 0 beyond float noise, relative to ``scale`` (a length, or a squared length)."""
+    return x > ZERO_TOLERANCE * max(1.0, abs(scale))
+
 
 @dataclass(frozen=True)
 class UnitizingResult:
@@ -161,9 +171,10 @@ def _alphas(part: _Partition, labels: list[str]) -> UnitizingResult:
     exp[np.diag_indices(q)] -= l_all * s_c / denom
     d_o = l_all - float(np.trace(obs))
     d_e = l_all - float(np.trace(exp))
-    u_alpha = 1.0 - d_o / d_e if d_e > 0 else nan
+    u_alpha = 1.0 - d_o / d_e if _positive(d_e, l_all) else nan
     bar_de = float(exp[0].sum() - exp[0, 0])
-    bar_u = 1.0 - float(n_c[0] - obs[0, 0]) / bar_de if n_c[0] > 0 and bar_de > 0 else nan
+    bar_u = (1.0 - float(n_c[0] - obs[0, 0]) / bar_de
+             if n_c[0] > 0 and _positive(bar_de, l_all) else nan)  # fmt: skip
     cu, coverage, per_value = _cu_alpha(part, obs, n_c, m, q)
     k_u = {labels[k - 1]: per_value[k] for k in range(1, q) if k in per_value}
     return UnitizingResult(u_alpha, bar_u, cu, coverage, k_u)
@@ -192,21 +203,22 @@ def _cu_alpha(
     sv = sum_values[1:] / (m - 1)
     denom = l_v - float(sv.sum()) / l_v
     coverage = l_v / float(n_c.sum())
-    if denom <= 0:  # every intersection is one unit pair: no expected disagreement to speak of
+    if not _positive(denom, l_v):  # every intersection is one unit pair: nothing to expect
         return nan, coverage, {}
     exp = np.outer(n_v, n_v) / denom
     exp[np.diag_indices(q - 1)] -= sv / denom
     o_v = obs[1:, 1:]
     d_o = l_v - float(np.trace(o_v))
     d_e = l_v - float(np.trace(exp))
-    cu = 1.0 - d_o / d_e if d_e > 0 else nan
+    cu = 1.0 - d_o / d_e if _positive(d_e, l_v) else nan
     per_value: dict[int, float] = {}
     e_k = exp.sum(axis=1)
     for k in range(q - 1):
         if n_v[k] <= 0:
             continue
         den = (e_k[k] - exp[k, k]) * n_v[k]
-        per_value[k + 1] = 1.0 - e_k[k] * (n_v[k] - o_v[k, k]) / den if den > 0 else nan
+        defined = _positive(den, l_v * l_v)
+        per_value[k + 1] = 1.0 - e_k[k] * (n_v[k] - o_v[k, k]) / den if defined else nan
     return cu, coverage, per_value
 
 

@@ -397,15 +397,6 @@ class _Builder:
                 },
             )
         return UnitMatrix(
-            spec,
-            coders,
-            values,
-            parents,
-            cov,
-            coded,
-            weights,
-            clusters,
-            self.refs,
-            continuum,
+            spec, coders, values, parents, cov, coded, weights, clusters, self.refs, continuum,
             ratings=ratings,
         )

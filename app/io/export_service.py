@@ -159,6 +159,7 @@ def _table_export(
         from app.agreement.report import summary_for_export
         from app.core.codebook import list_schemes
         from app.io.report_docx import ReportData, write_report
+        from app.io.report_timelines import session_timeline_pngs
 
         agreement = None
         if len(table.human_coders) >= 2:
@@ -175,6 +176,7 @@ def _table_export(
             app_version=__version__,
             turns=table.turns,
             schemes=[(sc.name, sc.version, sc.citation) for sc in list_schemes(project)],
+            timelines=session_timeline_pngs(project, table.sessions, flt.coders, flt.codes),
         )
         write_report(data, path, progress)
     return result

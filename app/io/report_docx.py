@@ -30,7 +30,8 @@ from docx.text.paragraph import Paragraph
 
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
-from app.io.report_ratings import add_icc_table
+from app.io.report_ratings import add_icc_table, icc_source
+from app.io.report_timelines import add_timelines
 from app.io.segment_table import ExportCode, ExportRow, format_range
 
 TEXT_WIDTH = Cm(16.6)  # A4/Letter minus 2.2 cm margins each side
@@ -55,6 +56,7 @@ class ReportData:
     turns: Mapping[tuple[str, str, int, int], str] = field(default_factory=dict)
     schemes: Sequence[tuple[str, str, str]] = ()
     """(name, version, citation) of the coding schemes the codebook came from."""
+    timelines: Sequence[tuple[str, bytes]] = ()  # (session, PNG): see report_timelines
     """Text spans that cross speaker turns, as labelled lines (see ``ExportTable.turns``)."""
 
 
@@ -346,7 +348,18 @@ def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None
         rest = (TEXT_WIDTH - Cm(4.6)) // (len(header) - 1)
         _set_widths(table, (Cm(4.6), *([Length(rest)] * (len(header) - 1))))
         _small(table, 8.5)
+    _agreement_warnings(doc, agreement)
     add_icc_table(doc, agreement)
+
+
+def _agreement_warnings(doc: Any, agreement: Mapping[str, Any]) -> None:
+    """The report's warnings (few units, coders left out) as notes under the tables; those the
+    ICC block prints itself are left to it."""
+    block = icc_source(agreement)
+    theirs = set((block or {}).get("warnings") or [])
+    for warning in agreement.get("warnings") or []:
+        if warning not in theirs:
+            doc.add_paragraph(f"Note: {warning}.").runs[0].italic = True
 
 
 def _segment_meta(row: ExportRow) -> str:
@@ -439,6 +452,7 @@ def write_report(
     _codebook(doc, heads, data, counts)
     if data.agreement:
         _agreement(doc, heads, data.agreement)
+    add_timelines(doc, heads, data.timelines)
 
     heads.add("Coded segments", 1)
     known = {c.path for c in data.codes}

@@ -36,6 +36,7 @@ from app.core.project import Project, open_project
 from app.core.timeutil import format_ms
 from app.ui import settings
 from app.ui.about import show_about
+from app.ui.active_coder import ActiveCoder
 from app.ui.agreement.hookup import install_agreement
 from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
@@ -59,7 +60,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None
-        self.coder_name = settings.coder_name()
+        # The one owner of "who is coding": every panel follows its `changed` signal.
+        self.active_coder = ActiveCoder(settings.coder_name(), self)
         self.setWindowTitle("IPR Workbench")
         self.resize(1400, 860)
         self.undo_stack = QUndoStack(self)
@@ -124,6 +126,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._show_workspace(False)
         self.start_page.set_recent(settings.recent_projects())
         self._update_status_coder()
+        self.active_coder.changed.connect(self._active_coder_changed)
+
+    @property
+    def coder_name(self) -> str:
+        """The active coder's name (read-only view of ``active_coder``)."""
+        return self.active_coder.name
 
     # ------------------------------------------------------------------ building
 
@@ -247,11 +255,11 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.project.close()
         self.undo_stack.clear()
         self.project = project
-        if not self.coder_name:
-            self.coder_name = default_user(project)
-        project.actor = self.coder_name  # who the audit log names for this window's edits
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
+        if not self.coder_name:  # a name to code under; no coder is stored until they code
+            self.active_coder.set_name(default_user(project))
+        project.actor = self.coder_name  # who the audit log names for this window's edits
         self.transcript_view.set_transcript(None, "", [], "session")
         self._show_workspace(True)
         self.refresh()
@@ -345,9 +353,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.ask_coder_name()
 
     def set_coder(self, name: str) -> None:
-        self.coder_name = name
+        """Switch the active coder (the toolbar box, Coding > Switch coder)."""
+        self.active_coder.set_name(name)
+
+    def _active_coder_changed(self, name: str) -> None:
         if self.project is not None:
-            self.project.actor = name
+            self.project.actor = name  # the audit log names the active coder
         settings.set_coder_name(name)
         self.coding.set_coder(name)
         self._fill_coders()
@@ -440,9 +451,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.navigator.update_counts(self.project, self._blind_coder_id())
 
     def _blind_coder_id(self) -> int | None:
-        """The active coder's id in blind mode: counts shown must not reveal others' coding."""
+        """The active coder's id in blind mode: counts shown must not reveal others' coding
+        (-1, nobody's, while the active coder has not coded yet)."""
+        if not self.coding.blind:
+            return None
         coder = self.coding.coder
-        return coder.id if coder is not None and self.coding.blind else None
+        return coder.id if coder is not None else -1
 
     def _paint_suggestions(self, transcript_id: int, pending: list[SuggestionInfo]) -> None:
         """Pending suggestions in their dotted style, over the shown transcript only."""

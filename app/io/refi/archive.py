@@ -188,33 +188,12 @@ def _open_bare_qde(path: Path) -> QdpxArchive:
         if candidate.is_dir():
             source_dir = candidate
             break
-    return QdpxArchive(
-        path=path, qde_name=path.name, qde_bytes=path.read_bytes(), _source_dir=source_dir
-    )
+    return QdpxArchive(path=path, qde_name=path.name, qde_bytes=path.read_bytes(),
+                       _source_dir=source_dir)
 
 
-_MEDIA = (
-    ".mp4",
-    ".m4v",
-    ".mov",
-    ".avi",
-    ".mkv",
-    ".webm",
-    ".wmv",
-    ".mpg",
-    ".mpeg",
-    ".mp3",
-    ".m4a",
-    ".wav",
-    ".aac",
-    ".ogg",
-    ".flac",
-    ".wma",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".pdf",
-)
+_MEDIA = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".mpg", ".mpeg", ".mp3",
+          ".m4a", ".wav", ".aac", ".ogg", ".flac", ".wma", ".jpg", ".jpeg", ".png", ".pdf")
 
 
 def _parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
@@ -226,12 +205,13 @@ def _root_prefix(path: Path, files: list[zipfile.ZipInfo]) -> tuple[str, ...]:
     zipped the project folder itself (``Study/project.qde``, ``Study/sources/...``)."""
     if any(len(_parts(i)) == 1 and _parts(i)[0].lower().endswith(".qde") for i in files):
         return ()
-    nested = {
-        _parts(i)[0] for i in files if len(_parts(i)) == 2 and _parts(i)[1].lower().endswith(".qde")
-    }
+    nested = {_parts(i)[0] for i in files
+              if len(_parts(i)) == 2 and _parts(i)[1].lower().endswith(".qde")}
     if len(nested) == 1:
         return (nested.pop(),)
-    raise UserError(f"{path}: no project.qde at the root of the archive; not a REFI-QDA project")
+    raise UserError(
+        f"{path}: no project.qde at the root of the archive; not a REFI-QDA project"
+    )
 
 
 def _open_zip(path: Path, zf: zipfile.ZipFile) -> QdpxArchive:
@@ -269,15 +249,8 @@ def _open_zip(path: Path, zf: zipfile.ZipFile) -> QdpxArchive:
             raise UserError(f"{path}: several project files at the root ({names}); expected one")
         qdes = preferred
     qde = _read_member(zf, qdes[0], path, MAX_QDE_BYTES)
-    return QdpxArchive(
-        path=path,
-        qde_name=qdes[0].filename,
-        qde_bytes=qde,
-        _zip=zf,
-        _sources=sources,
-        _root_files=root_files,
-        _read_total=len(qde),
-    )
+    return QdpxArchive(path=path, qde_name=qdes[0].filename, qde_bytes=qde, _zip=zf,
+                       _sources=sources, _root_files=root_files, _read_total=len(qde))
 
 
 def _check_bomb(path: Path, info: zipfile.ZipInfo) -> None:

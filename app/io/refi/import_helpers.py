@@ -62,6 +62,7 @@ def apply_code_extras(spec: Any, sidecar: Sidecar | None) -> Any:
     extras = sidecar.codes.get((spec.guid or "").lower(), {}) if sidecar else {}
     return replace(
         spec,
+        name=str(extras.get("name") or spec.name),
         children=children,
         shortcut=str(extras.get("shortcut") or spec.shortcut),
         rating=RatingScale.from_json(extras.get("rating")) or spec.rating,

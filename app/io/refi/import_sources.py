@@ -20,6 +20,7 @@ from app.core.models import Transcript
 from app.core.project import Project
 from app.core.sessions import get_or_create_session
 from app.io.refi.archive import QdpxArchive
+from app.io.refi.labels import Unlabel, strip_labels
 from app.io.refi.positions import PositionUnits, SourceText, decode_text
 from app.io.refi.qde import RefiCoding, RefiMediaSource, RefiProject, RefiSelection
 from app.io.refi.sidecar import Sidecar
@@ -87,14 +88,8 @@ def _session_name(name: str, fallback: str) -> str:
 
 
 def _load_text(
-    archive: QdpxArchive,
-    units: PositionUnits,
-    content: str | None,
-    text_path: str | None,
-    label: str,
-    where: str,
-    n_selections: int,
-    problems: list[str],
+    archive: QdpxArchive, units: PositionUnits, content: str | None, text_path: str | None,
+    label: str, where: str, n_selections: int, problems: list[str],
 ) -> SourceText | None:
     if content is not None and not text_path:
         return SourceText(content, units)
@@ -104,8 +99,7 @@ def _load_text(
         if content is not None:
             return SourceText(content, units)
         reason = (
-            f"its text {text_path} is not in the archive"
-            if internal
+            f"its text {text_path} is not in the archive" if internal
             else f"its text is outside the archive ({text_path or 'no path given'})"
         )
         problems.append(
@@ -117,10 +111,7 @@ def _load_text(
 
 
 def _convert(
-    text: SourceText,
-    selections: list[RefiSelection],
-    label: str,
-    where: str,
+    text: SourceText, selections: list[RefiSelection], label: str, where: str,
     problems: list[str],
 ) -> list[TextSelection]:
     out = []
@@ -142,14 +133,8 @@ def _convert(
 
 
 def plan_sources(
-    project: Project,
-    refi: RefiProject,
-    archive: QdpxArchive,
-    units: PositionUnits,
-    sidecar: Sidecar | None,
-    session: str | None,
-    kind: str,
-    problems: list[str],
+    project: Project, refi: RefiProject, archive: QdpxArchive, units: PositionUnits,
+    sidecar: Sidecar | None, session: str | None, kind: str, problems: list[str],
 ) -> list[SourcePlan]:
     """Where every source goes; sources that cannot be read are reported and left out."""
     # Problems are reported under the archive's name by the caller; they name the inner file and
@@ -171,10 +156,13 @@ def plan_sources(
     for media in refi.media_sources:
         extra_session = sidecar.sessions.get(media.guid, {}) if sidecar else {}
         session_name = str(extra_session.get("name") or "") if not session else ""
+        media_path = _media_path(media, refi.base_path, project, archive, where, problems)
+        if "video_path" in extra_session and not extra_session["video_path"]:
+            media_path = None  # our export named a placeholder: the session had no video
         plan = SourcePlan(
             session=session_name
             or unique(_session_name(media.name, f"{media.kind} {media.guid[:8]}")),
-            media_path=_media_path(media, refi.base_path, project, archive, where, problems),
+            media_path=media_path,
             media_where=where,
             media_selections=[s for s in media.selections if s.codings],
         )
@@ -191,28 +179,18 @@ def plan_sources(
                 sync_for[key] = points
                 continue
             n_sel = sum(1 for sel, _, _ in tr.selections if sel.codings)
-            text = _load_text(
-                archive,
-                units,
-                tr.content,
-                tr.text_path,
-                tr.name or media.name,
-                _at(where, media.line),
-                n_sel,
-                problems,
-            )
-            if text is None:
-                continue
+            text = _load_text(archive, units, tr.content, tr.text_path, tr.name or media.name,
+                              _at(where, media.line), n_sel, problems)
+            if text is None or (not text.text.strip() and not n_sel):
+                continue  # QualCoder writes an empty placeholder transcript for every video
             tplan = TranscriptPlan(tr.name or media.name, kind, text.text, _at(where, media.line))
             tplan.sync = _sync_cp(text, points)
             by_guid = {p.guid: p.position for p in tr.sync_points}
             for sel, a, b in tr.selections:
                 pa, pb = by_guid.get(a or ""), by_guid.get(b or "")
                 if pa is None or pb is None:
-                    problems.append(
-                        f"{_at(where, sel.line)}: transcript selection without "
-                        f"positioned sync points; skipped"
-                    )
+                    problems.append(f"{_at(where, sel.line)}: transcript selection without "
+                                    f"positioned sync points; skipped")
                     continue
                 sel.start, sel.end = pa, pb
                 tplan.selections += _convert(text, [sel], tplan.name, where, problems)
@@ -220,23 +198,22 @@ def plan_sources(
 
     for src in refi.text_sources:
         n_sel = sum(1 for s in src.selections if s.codings) + (1 if src.whole_codings else 0)
-        text = _load_text(
-            archive,
-            units,
-            src.content,
-            src.text_path,
-            src.name,
-            _at(where, src.line),
-            n_sel,
-            problems,
-        )
+        text = _load_text(archive, units, src.content, src.text_path, src.name,
+                          _at(where, src.line), n_sel, problems)
         if text is None:
             continue
         extra = sidecar.transcripts.get(src.guid) if sidecar else None
         key = (src.text_path or "").lower()
         owner = shared.get(key) if key else None
+        stem = _session_name(src.name, "").casefold()
+        same_name = next((p for p in media_plans.values() if p.session.casefold() == stem
+                          and not p.transcripts), None) if stem and not session else None
         if owner is not None:
             plan = media_plans[owner.guid]
+        elif extra is None and same_name is not None:
+            # "Session 1.txt" beside "Session 1.mp4": the media's transcript (our exports
+            # re-saved by a tool that drops the sidecar, e.g. QualCoder)
+            plan = same_name
         elif extra is not None and not session:
             plan = next((p for p in plans if p.session == extra.session), None) or SourcePlan(
                 session=extra.session
@@ -249,24 +226,45 @@ def plan_sources(
         if src.guid in refi.case_of:
             plan.facts.setdefault("case_id", refi.case_of[src.guid])
         if extra is not None and sidecar is not None:
-            facts = next(
-                (v for v in sidecar.sessions.values() if v.get("name") == extra.session), {}
-            )
+            facts = next((v for v in sidecar.sessions.values() if v.get("name") == extra.session),
+                         {})
             for fact, value in facts.items():
                 if fact != "name" and value is not None:
                     plan.facts.setdefault(fact, value)
-        name = extra.name if extra else (src.name or f"source {src.guid[:8]}")
-        tplan = TranscriptPlan(name, extra.kind if extra else kind, text.text, _at(where, src.line))
+        name = extra.name if extra else _session_name(src.name, f"source {src.guid[:8]}")
+        tplan = TranscriptPlan(
+            name, extra.kind if extra else kind, text.text, _at(where, src.line)
+        )
         tplan.utterances = extra.utterances if extra else None
         if key in sync_for:
             tplan.sync = _sync_cp(text, sync_for[key])
         tplan.selections = _convert(text, src.selections, src.name, where, problems)
+        if extra is not None and extra.labels is not None:
+            _remove_labels(tplan, extra.labels, _at(where, src.line), problems)
         if src.whole_codings and text.text:
-            tplan.selections.append(
-                TextSelection(None, src.whole_codings, 0, len(text.text), "", _at(where, src.line))
-            )
+            tplan.selections.append(TextSelection(None, src.whole_codings, 0, len(text.text), "",
+                                                  _at(where, src.line)))
         plan.transcripts.append(tplan)
     return plans
+
+
+def _remove_labels(
+    tplan: TranscriptPlan, labels: list[Any], where: str, problems: list[str]
+) -> None:
+    """Take out the speaker/time labels our export inserted (listed in the sidecar) and map
+    the selections back onto the stored text; if the labels are not where the sidecar says
+    (another tool edited the text), keep the text as it is and say so."""
+    stripped = strip_labels(tplan.text, labels)
+    if stripped is None:
+        problems.append(f"{where}: the text of '{tplan.name}' was changed after our export; "
+                        f"imported as it stands, with its speaker labels")
+        tplan.utterances = None
+        return
+    tplan.text, spans = stripped
+    unlabel = Unlabel(spans)
+    for sel in tplan.selections:
+        sel.start, sel.end = unlabel(sel.start), unlabel(sel.end)
+    tplan.selections = [sel for sel in tplan.selections if sel.start < sel.end]
 
 
 def _sync_cp(
@@ -281,11 +279,7 @@ def _sync_cp(
 
 
 def _media_path(
-    media: RefiMediaSource,
-    base_path: str,
-    project: Project,
-    archive: QdpxArchive,
-    where: str,
+    media: RefiMediaSource, base_path: str, project: Project, archive: QdpxArchive, where: str,
     problems: list[str],
 ) -> str | None:
     """Where the session's media is: a path outside the archive, or an embedded file that we
@@ -308,7 +302,9 @@ def _media_path(
     return str(dest.relative_to(project.base_dir).as_posix())
 
 
-def resolve_media(path: str | None, base_path: str, project: Project, qdpx: Path) -> str | None:
+def resolve_media(
+    path: str | None, base_path: str, project: Project, qdpx: Path
+) -> str | None:
     """A media reference as we store it: relative to the project folder when possible."""
     if not path:
         return None
@@ -352,25 +348,14 @@ def write_source(importer: Any, plan: SourcePlan) -> None:
         s.flush()
         for sel in tplan.selections:
             for coding in sel.codings:
-                importer.add_segment(
-                    coding,
-                    sel.selection,
-                    TextAnchor(transcript_id, sel.start, sel.end),
-                    sel.memo,
-                    sel.where,
-                    row.id,
-                )
+                importer.add_segment(coding, sel.selection,
+                                     TextAnchor(transcript_id, sel.start, sel.end), sel.memo,
+                                     sel.where, row.id)
     for msel in plan.media_selections:
         begin, end = msel.start, msel.end
         for coding in msel.codings:
-            importer.add_segment(
-                coding,
-                msel,
-                TimeAnchor(row.id, begin, end),
-                msel.memo,
-                _at(plan.media_where, msel.line),
-                row.id,
-            )
+            importer.add_segment(coding, msel, TimeAnchor(row.id, begin, end), msel.memo,
+                                 _at(plan.media_where, msel.line), row.id)
 
 
 def _write_transcript(importer: Any, session: SessionRow, tplan: TranscriptPlan) -> int:
@@ -387,25 +372,15 @@ def _write_transcript(importer: Any, session: SessionRow, tplan: TranscriptPlan)
             return int(existing.id)
         n += 1
         name = f"{tplan.name} ({n})"
-    row = Transcript(
-        session_id=session.id,
-        name=name,
-        kind=tplan.kind,
-        text=tplan.text,
-        source_file=str(importer.path.name),
-        source_format="qdpx",
-    )
+    row = Transcript(session_id=session.id, name=name, kind=tplan.kind, text=tplan.text,
+                     source_file=str(importer.path.name), source_format="qdpx")
     s.add(row)
     s.flush()
     importer.text_length[int(row.id)] = len(tplan.text)
     importer.report.transcripts += 1
     utterances = _utterance_rows(row.id, tplan)
-    bulk_insert(
-        s,
-        "utterance",
-        _UTTERANCE_COLUMNS,
-        [tuple(u[c] for c in _UTTERANCE_COLUMNS) for u in utterances],
-    )
+    bulk_insert(s, "utterance", _UTTERANCE_COLUMNS,
+                [tuple(u[c] for c in _UTTERANCE_COLUMNS) for u in utterances])
     importer.report.utterances += len(utterances)
     return int(row.id)
 
@@ -421,37 +396,22 @@ def _utterance_rows(transcript_id: int, tplan: TranscriptPlan) -> list[dict[str,
             a, b = int(u.get("start_char") or 0), int(u.get("end_char") or 0)
             if not 0 <= a <= b <= length:
                 continue
-            rows.append(
-                dict(
-                    transcript_id=transcript_id,
-                    ordinal=ordinal,
-                    speaker=str(u.get("speaker") or ""),
-                    role=str(u.get("role") or "other"),
-                    start_char=a,
-                    end_char=b,
-                    start_ms=u.get("start_ms"),
-                    end_ms=u.get("end_ms"),
-                    session_start_ms=u.get("session_start_ms"),
-                    session_end_ms=u.get("session_end_ms"),
-                )
-            )
+            rows.append(dict(
+                transcript_id=transcript_id, ordinal=ordinal,
+                speaker=str(u.get("speaker") or ""), role=str(u.get("role") or "other"),
+                start_char=a, end_char=b, start_ms=u.get("start_ms"), end_ms=u.get("end_ms"),
+                session_start_ms=u.get("session_start_ms"),
+                session_end_ms=u.get("session_end_ms"),
+            ))
         return rows
     turns = split_turns(tplan.text, tplan.sync or None)
     rows.clear()
     for i, turn in enumerate(turns):
         start_ms, end_ms = turn.start_ms, turn.end_ms
-        rows.append(
-            dict(
-                transcript_id=transcript_id,
-                ordinal=i,
-                speaker=turn.speaker,
-                role=turn.role,
-                start_char=turn.start,
-                end_char=turn.end,
-                start_ms=start_ms,
-                end_ms=end_ms,
-                session_start_ms=start_ms if tplan.kind == "session" else None,
-                session_end_ms=end_ms if tplan.kind == "session" else None,
-            )
-        )
+        rows.append(dict(
+            transcript_id=transcript_id, ordinal=i, speaker=turn.speaker, role=turn.role,
+            start_char=turn.start, end_char=turn.end, start_ms=start_ms, end_ms=end_ms,
+            session_start_ms=start_ms if tplan.kind == "session" else None,
+            session_end_ms=end_ms if tplan.kind == "session" else None,
+        ))
     return rows

@@ -201,6 +201,9 @@ def codebook_xml(specs: tuple[CodeSpec, ...], origin: str) -> bytes:
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap=nsmap)
     root.set("origin", origin)
     codes = etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
+    from app.io.refi.names import unique_code_names  # QualCoder needs unique code names
+
+    specs, _, _ = unique_code_names(specs)
     guid_for = assign_guids(specs)
     for spec in specs:
         codes.append(code_element("Code", spec, guid_for, CODEBOOK_NS))

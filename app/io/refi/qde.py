@@ -135,10 +135,7 @@ class RefiProject:
 def safe_parser() -> etree.XMLParser:
     """An lxml parser that never fetches anything and never expands external entities."""
     return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
         remove_blank_text=False,
     )
 

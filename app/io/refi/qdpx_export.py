@@ -1,15 +1,21 @@
 """Export a project (or a selection of it) as a REFI-QDA ``.qdpx`` archive.
 
-Layout (REFI-QDA 1.5, valid against Project.xsd):
+Layout (REFI-QDA 1.5, valid against Project.xsd, imported by QualCoder's own importer):
 - coders -> ``Users/User`` (our coder GUIDs);
-- the whole codebook -> ``CodeBook`` (criteria and examples folded into ``Description``);
-- each transcript -> ``TextSource`` whose text is ``sources/<guid>.txt`` (UTF-8, LF, no BOM), with
-  one ``PlainTextSelection`` per text segment, positions in code points, memo as ``Description``;
-- each session that has a video or time segments -> ``VideoSource`` (``relative:///`` path
-  against ``basePath`` = the project folder) with a ``Transcript`` per session transcript that
-  points at the same text file and carries ``SyncPoint``\\s at utterance boundaries, and one
-  ``VideoSelection`` per time segment (milliseconds);
+- the whole codebook -> ``CodeBook`` (criteria and examples folded into ``Description``); codes
+  whose name repeats elsewhere in the tree get a qualified name (``names.py``), with a warning;
+- each transcript -> one ``TextSource`` named after it whose text is
+  ``sources/<guid>.txt`` (UTF-8, LF, no BOM) with every turn labelled ``[hh:mm:ss] T: `` so other
+  tools show who speaks when (``labels.py``), and one ``PlainTextSelection`` per text segment,
+  positions in code points of that labelled text, memo as ``Description``;
+- each session that has a video or time segments -> one ``VideoSource`` named
+  ``<session>.<media extension>`` (``relative:///`` path against ``basePath`` = the project
+  folder) with one ``VideoSelection`` per time segment (milliseconds). It holds no
+  ``Transcript``: QualCoder turns a media Transcript into a second document beside the
+  TextSource and gives all of its codings to one user, so the session transcript is written
+  once, as a TextSource, and its timing travels in the turn labels;
 - a session's case id -> a ``Case`` whose ``SourceRef``\\s hold that session's sources.
+Every source name is unique (QualCoder's ``source.name`` is a unique column).
 A ``Coding`` keeps the segment's GUID, so importing the file again finds the same segments; what
 REFI cannot express goes into the ``ipr-workbench.json`` sidecar (see ``sidecar.py``).
 """
@@ -19,7 +25,7 @@ from __future__ import annotations
 import uuid
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,6 +52,8 @@ from app.core.sessions import (
     resolve_sessions,
     transcript_text,
 )
+from app.io.refi.labels import LabelMap
+from app.io.refi.names import unique_code_names, unique_name
 from app.io.refi.qdc import code_element, refi_guid, xml_safe
 from app.io.refi.qde import PROJECT_NS
 from app.io.refi.sidecar import SIDECAR_NAME, Sidecar, SidecarTranscript
@@ -64,6 +72,7 @@ class RefiExportReport:
     coders: list[str] = field(default_factory=list)
     text_segments: int = 0
     time_segments: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def segments(self) -> int:
@@ -74,7 +83,7 @@ class RefiExportReport:
             "file": self.file, "format": "qdpx", "sessions": self.sessions,
             "transcripts": self.transcripts, "codes": self.codes, "coders": self.coders,
             "segments": self.segments, "text_segments": self.text_segments,
-            "time_segments": self.time_segments,
+            "time_segments": self.time_segments, "warnings": self.warnings,
         }  # fmt: skip
 
 
@@ -115,6 +124,14 @@ class _Exporter:
         self.files: dict[str, bytes] = {}
         self.code_guid: dict[int, str] = {}
         self.coder_guid: dict[int, str] = {}
+        self.source_names: set[str] = set()
+        self.owner: str | None = None  # GUID of the user named as creator of sources
+        self.warnings: list[str] = []
+
+    def source_attrs(self, created: datetime | None = None) -> dict[str, str | None]:
+        """creatingUser/creationDateTime: QualCoder reads both from every source (and fails on
+        a media Transcript without a date)."""
+        return {"creatingUser": self.owner, "creationDateTime": _stamp(created)}
 
     def codebook(self, root: etree._Element, codes: list[CodeInfo]) -> None:
         used: set[str] = set()
@@ -136,110 +153,80 @@ class _Exporter:
         if not codes:
             return
         children = build_tree(codes)
-        guid_for: dict[int, str] = {}
 
         def spec(code: CodeInfo) -> CodeSpec:
             out = code.to_spec(tuple(spec(c) for c in children.get(code.id, [])))
-            guid_for[id(out)] = self.code_guid[code.id]
-            return out
+            return replace(out, guid=self.code_guid[code.id])
 
+        tops, originals, warnings = unique_code_names([spec(c) for c in children.get(None, [])])
+        self.warnings.extend(warnings)
+        for guid, name in originals.items():
+            self.sidecar.codes.setdefault(guid, {})["name"] = name
+        guid_for: dict[int, str] = {}
+        stack = list(tops)
+        while stack:
+            item = stack.pop()
+            guid_for[id(item)] = str(item.guid)
+            stack.extend(item.children)
         codes_el = _el(_el(root, "CodeBook"), "Codes")
-        for top in children.get(None, []):
-            codes_el.append(code_element("Code", spec(top), guid_for, PROJECT_NS))
+        for top in tops:
+            codes_el.append(code_element("Code", top, guid_for, PROJECT_NS))
 
     def text_source(
-        self, parent: etree._Element, tr: TranscriptInfo, text: str, segments: list[SegmentInfo]
-    ) -> None:
+        self, parent: etree._Element, tr: TranscriptInfo, text: str, segments: list[SegmentInfo],
+        turns: list[UtteranceInfo],
+    ) -> LabelMap:
+        """The transcript as a TextSource with its turns labelled; returns the label map (the
+        sidecar lists the labels so our re-import removes exactly them)."""
+        labelled = LabelMap.for_turns(text, turns)
         name = f"{_g(tr.guid).lower()}.txt"
-        self.files[f"sources/{name}"] = text.encode("utf-8")
-        src = _el(
-            parent, "TextSource", guid=_g(tr.guid), name=tr.name, plainTextPath=f"internal://{name}"
-        )
+        shown = labelled.labelled_text()
+        self.files[f"sources/{name}"] = shown.encode("utf-8")
+        src = _el(parent, "TextSource", guid=_g(tr.guid),
+                  name=unique_name(tr.name, self.source_names),
+                  plainTextPath=f"internal://{name}", **self.source_attrs())
         for seg in segments:
             assert seg.start_char is not None and seg.end_char is not None
             coder = self.coder_guid[seg.coder_id]
-            sel = _el(
-                src,
-                "PlainTextSelection",
-                guid=_derived(seg.guid, "selection"),
-                name=_excerpt(text[seg.start_char : seg.end_char]),
-                startPosition=str(seg.start_char),
-                endPosition=str(seg.end_char),
-                creatingUser=coder,
-                creationDateTime=_stamp(seg.created_at),
-            )
+            start, end = labelled.start(seg.start_char), labelled.end(seg.end_char)
+            sel = _el(src, "PlainTextSelection", guid=_derived(seg.guid, "selection"),
+                      name=_excerpt(shown[start:end]),
+                      startPosition=str(start), endPosition=str(end),
+                      creatingUser=coder, creationDateTime=_stamp(seg.created_at))
             self._coding(sel, seg, coder)
+        return labelled
 
     def _coding(self, parent: etree._Element, seg: SegmentInfo, coder: str) -> None:
         if seg.memo:
             _el(parent, "Description").text = xml_safe(seg.memo)
-        coding = _el(
-            parent,
-            "Coding",
-            guid=_g(seg.guid),
-            creatingUser=coder,
-            creationDateTime=_stamp(seg.created_at),
-        )
+        coding = _el(parent, "Coding", guid=_g(seg.guid), creatingUser=coder,
+                     creationDateTime=_stamp(seg.created_at))
         _el(coding, "CodeRef", targetGUID=self.code_guid[seg.code_id])
-        extras = {
-            k: v
-            for k, v in (("rating", seg.rating), ("perspective", seg.perspective))
-            if v is not None
-        }
+        extras = {k: v for k, v in (("rating", seg.rating), ("perspective", seg.perspective))
+                  if v is not None}
         if extras:
             self.sidecar.segments[_g(seg.guid).lower()] = extras
 
     def video_source(
-        self,
-        parent: etree._Element,
-        session: SessionInfo,
-        transcripts: list[TranscriptInfo],
-        segments: list[SegmentInfo],
-        utterances: dict[int, list[UtteranceInfo]],
+        self, parent: etree._Element, session: SessionInfo, segments: list[SegmentInfo]
     ) -> None:
-        src = _el(
-            parent,
-            "VideoSource",
-            guid=_g(session.guid),
-            name=session.name,
-            path=media_uri(session.video_path),
-        )
-        for tr in transcripts:
-            if tr.kind != "session":
-                continue
-            points: dict[int, int] = {}
-            for u in utterances.get(tr.id, []):
-                for pos, ms in ((u.start_char, u.session_start_ms), (u.end_char, u.session_end_ms)):
-                    if ms is not None and pos not in points:
-                        points[pos] = ms
-            transcript = _el(
-                src,
-                "Transcript",
-                guid=_derived(tr.guid, "transcript"),
-                name=tr.name,
-                plainTextPath=f"internal://{_g(tr.guid).lower()}.txt",
-            )
-            for pos in sorted(points):
-                _el(
-                    transcript,
-                    "SyncPoint",
-                    guid=_derived(tr.guid, f"sync:{pos}"),
-                    timeStamp=str(points[pos]),
-                    position=str(pos),
-                )
+        """The session's media with its time segments. Without a video (time segments only) the
+        path names ``<session>.mp4`` beside the project, which the other tool reports missing;
+        our sidecar records that there was none."""
+        suffix = PurePosixPath(Path(session.video_path).as_posix()).suffix if session.video_path \
+            else ""
+        suffix = suffix if 1 < len(suffix) <= 6 else ".mp4"
+        name = unique_name(f"{session.name}{suffix}", self.source_names)
+        path = media_uri(session.video_path) or media_uri(name)
+        src = _el(parent, "VideoSource", guid=_g(session.guid), name=name, path=path,
+                  **self.source_attrs())
         for seg in segments:
             assert seg.start_ms is not None and seg.end_ms is not None
             coder = self.coder_guid[seg.coder_id]
-            sel = _el(
-                src,
-                "VideoSelection",
-                guid=_derived(seg.guid, "selection"),
-                name=f"{_clock(seg.start_ms)} – {_clock(seg.end_ms)}",
-                begin=str(seg.start_ms),
-                end=str(seg.end_ms),
-                creatingUser=coder,
-                creationDateTime=_stamp(seg.created_at),
-            )
+            sel = _el(src, "VideoSelection", guid=_derived(seg.guid, "selection"),
+                      name=f"{_clock(seg.start_ms)} – {_clock(seg.end_ms)}",
+                      begin=str(seg.start_ms), end=str(seg.end_ms), creatingUser=coder,
+                      creationDateTime=_stamp(seg.created_at))
             self._coding(sel, seg, coder)
 
 
@@ -287,12 +274,8 @@ def export_qdpx(
         chosen = all_coders
     chosen_sessions = resolve_sessions(project, sessions)
     code_ids = [c.id for c in resolve_codes(project, codes)] if codes is not None else None
-    segments = list_segments(
-        project,
-        session_ids=[s.id for s in chosen_sessions],
-        coder_ids=[c.id for c in chosen],
-        code_ids=code_ids,
-    )
+    segments = list_segments(project, session_ids=[s.id for s in chosen_sessions],
+                             coder_ids=[c.id for c in chosen], code_ids=code_ids)
     report = RefiExportReport(str(out))
 
     root = etree.Element(_NS + "Project", nsmap={None: PROJECT_NS})  # type: ignore[dict-item]
@@ -308,10 +291,12 @@ def export_qdpx(
         for coder in chosen:
             exporter.coder_guid[coder.id] = _g(coder.guid)
             _el(users, "User", guid=_g(coder.guid), name=coder.name)
+        exporter.owner = _g(chosen[0].guid)
     all_codes = list_codes(project)
     exporter.codebook(root, all_codes)
     report.codes = len(all_codes)
     report.coders = [c.name for c in chosen]
+    report.warnings = exporter.warnings
 
     cases: dict[str, list[str]] = {}
     sources = etree.Element(_NS + "Sources")
@@ -329,26 +314,25 @@ def export_qdpx(
         report.sessions += 1
         exporter.sidecar.sessions[_g(session.guid).lower()] = {
             "name": session.name, "case_id": session.case_id, "date": session.date,
-            "duration_ms": session.duration_ms,
+            "duration_ms": session.duration_ms, "video_path": session.video_path,
         }  # fmt: skip
         turns: dict[int, list[UtteranceInfo]] = {}
         for tr in transcripts:
             text = transcript_text(project, tr.id)
             turns[tr.id] = list_utterances(project, tr.id)
             segs = by_transcript.get(tr.id, [])
-            exporter.text_source(sources, tr, text, segs)
+            labels = exporter.text_source(sources, tr, text, segs, turns[tr.id])
             report.transcripts += 1
             report.text_segments += len(segs)
             exporter.sidecar.transcripts[_g(tr.guid).lower()] = SidecarTranscript(
-                session=session.name,
-                name=tr.name,
-                kind=tr.kind,
+                session=session.name, name=tr.name, kind=tr.kind,
                 utterances=[_utterance_dict(u) for u in turns[tr.id]],
+                labels=labels.to_json(),
             )
         timed = by_session_time.get(session.id, [])
         members = [_g(tr.guid) for tr in transcripts]
         if session.video_path or timed:
-            exporter.video_source(sources, session, transcripts, timed, turns)
+            exporter.video_source(sources, session, timed)
             report.time_segments += len(timed)
             members.append(_g(session.guid))
         if session.case_id:

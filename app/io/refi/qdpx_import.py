@@ -263,26 +263,13 @@ class _Importer:
     # --- codes --------------------------------------------------------------------------------
 
     def _codes(self) -> None:
-        used = {
-            c.code_guid
-            for src in self.refi.text_sources
-            for sel in src.selections
-            for c in sel.codings
-        }
+        used = {c.code_guid for src in self.refi.text_sources for sel in src.selections
+                for c in sel.codings}
         used |= {c.code_guid for src in self.refi.text_sources for c in src.whole_codings}
-        used |= {
-            c.code_guid
-            for m in self.refi.media_sources
-            for sel in m.selections
-            for c in sel.codings
-        }
-        used |= {
-            c.code_guid
-            for m in self.refi.media_sources
-            for t in m.transcripts
-            for sel, _, _ in t.selections
-            for c in sel.codings
-        }
+        used |= {c.code_guid for m in self.refi.media_sources for sel in m.selections
+                 for c in sel.codings}
+        used |= {c.code_guid for m in self.refi.media_sources for t in m.transcripts
+                 for sel, _, _ in t.selections for c in sel.codings}
         for code in self.refi.iter_codes():
             if not code.codable and code.guid in used:
                 code.codable = True
@@ -316,13 +303,8 @@ class _Importer:
         write_source(self, item)
 
     def add_segment(
-        self,
-        coding: RefiCoding,
-        selection: RefiSelection | None,
-        anchor: TextAnchor | TimeAnchor,
-        memo: str,
-        where: str,
-        session_id: int,
+        self, coding: RefiCoding, selection: RefiSelection | None, anchor: TextAnchor | TimeAnchor,
+        memo: str, where: str, session_id: int,
     ) -> None:
         """Validate one coding and queue its row; rows go in with one executemany (``flush``).
 
@@ -379,11 +361,7 @@ class _Importer:
         created = db_timestamp(self.s, parse_stamp(stamp))
         if isinstance(anchor, TextAnchor):
             where_cols: tuple[int | None, ...] = (
-                anchor.transcript_id,
-                anchor.start_char,
-                anchor.end_char,
-                None,
-                None,
+                anchor.transcript_id, anchor.start_char, anchor.end_char, None, None
             )
             self.report.text_segments += 1
         else:

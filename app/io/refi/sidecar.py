@@ -30,6 +30,9 @@ class SidecarTranscript:
     name: str
     kind: str
     utterances: list[dict[str, Any]] = field(default_factory=list)
+    #: ``[position in the stored text, label]`` for each speaker/time label the export inserted
+    #: into the source text (``labels.py``); None in files written before labels existed
+    labels: list[list[Any]] | None = None
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Sidecar:
                     "name": t.name,
                     "kind": t.kind,
                     "utterances": [[u.get(k) for k in UTTERANCE_FIELDS] for u in t.utterances],
+                    "labels": t.labels,
                 }
                 for guid, t in self.transcripts.items()
             },
@@ -83,6 +87,7 @@ def parse_sidecar(data: bytes | None) -> Sidecar | None:
                 name=str(t.get("name") or ""),
                 kind=str(t.get("kind") or "session"),
                 utterances=utterances,
+                labels=t.get("labels"),
             )
         out.segments = {k.lower(): dict(v) for k, v in (doc.get("segments") or {}).items()}
         out.codes = {k.lower(): dict(v) for k, v in (doc.get("codes") or {}).items()}

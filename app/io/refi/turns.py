@@ -4,7 +4,8 @@ A REFI-QDA source is just text: its selections count positions into exactly that
 must store it verbatim and cannot strip speaker labels or time stamps the way the transcript
 importers do. Utterances are therefore spans *over* the stored text: one per non-empty line, with
 the speaker read from a ``Label:`` or ``[Label]`` prefix when the labels look like speakers, and
-media times taken from the transcript's sync points when the source had any.
+media times taken from the transcript's sync points when the source had any, else from a leading
+``[hh:mm:ss]`` stamp (how our own exports label turns, and what QualCoder reads as a time point).
 """
 
 from __future__ import annotations
@@ -16,6 +17,20 @@ from dataclasses import dataclass
 from app.io.speakers import accepted_labels, default_role, split_prefix
 
 _BRACKET = re.compile(r"^\[(?P<label>[^\]\d:][^\]]{0,30})\]\s+\S")
+_STAMP = re.compile(
+    r"^\[(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})(?:[.,](?P<f>\d{1,3}))?\]\s*"
+)
+
+
+def _stamp(line: str) -> tuple[int | None, str]:
+    """A leading ``[hh:mm:ss]`` / ``[mm:ss]`` stamp in ms, and the rest of the line."""
+    m = _STAMP.match(line)
+    if m is None or len(line) == m.end():
+        return None, line
+    ms = ((int(m.group("h") or 0) * 60 + int(m.group("m"))) * 60 + int(m.group("s"))) * 1000
+    if m.group("f"):
+        ms += int(m.group("f").ljust(3, "0"))
+    return ms, line[m.end():]
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,13 @@ def split_turns(
             start = pos + lead
             lines.append((start, start + len(stripped), stripped))
         pos += len(raw_line) + 1
+    stamps = [_stamp(ln) for _, _, ln in lines]
+    if sum(ms is not None for ms, _ in stamps) * 2 >= max(len(lines), 1):
+        # stamped turns (our own export): read speakers after the stamp
+        lines = [(a, b, rest) for (a, b, _), (_, rest) in zip(lines, stamps, strict=True)]
+        stamped = [ms for ms, _ in stamps]
+    else:
+        stamped = [None] * len(lines)
     labels = accepted_labels((ln for _, _, ln in lines), speaker_map)
     bracket_counts: dict[str, int] = {}
     for _, _, ln in lines:
@@ -64,7 +86,8 @@ def split_turns(
 
     sync_pos = [p for p, _ in sync] if sync else []
     turns: list[Turn] = []
-    for start, end, ln in lines:
+    later = _next_stamps(stamped)
+    for i, (start, end, ln) in enumerate(lines):
         speaker = ""
         split = split_prefix(ln)
         if split is not None and split[0] in labels:
@@ -80,8 +103,22 @@ def split_turns(
             end_ms = _time_at(sync, sync_pos, end)
             if start_ms is not None and end_ms is not None and end_ms < start_ms:
                 end_ms = start_ms
+        elif (stamp := stamped[i]) is not None:
+            nxt = later[i]
+            start_ms, end_ms = stamp, stamp if nxt is None else max(nxt, stamp)
         turns.append(Turn(start, end, speaker, role or "other", start_ms, end_ms))
     return turns
+
+
+def _next_stamps(stamped: list[int | None]) -> list[int | None]:
+    """For each turn, the stamp of the next stamped turn (its end time)."""
+    out: list[int | None] = [None] * len(stamped)
+    nxt: int | None = None
+    for i in range(len(stamped) - 1, -1, -1):
+        out[i] = nxt
+        if stamped[i] is not None:
+            nxt = stamped[i]
+    return out
 
 
 def _time_at(sync: list[tuple[int, int]], positions: list[int], pos: int) -> int | None:

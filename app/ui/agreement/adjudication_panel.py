@@ -37,8 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.agreement.matching import Item
-from app.core.adjudication import (
+from app.agreement.adjudication import (
     Proposal,
     Workspace,
     accept_agreed,
@@ -51,6 +50,7 @@ from app.core.adjudication import (
     progress,
     take_coder,
 )
+from app.agreement.matching import Item
 from app.core.codebook import list_codes
 from app.core.coding import TextAnchor, TimeAnchor
 from app.core.commands import Command
@@ -164,8 +164,9 @@ class AdjudicationPanel(QWidget):
         rv.addWidget(self.detail)
         rv.addLayout(self.take_buttons)
         rv.addLayout(self.buttons)
-        keys = QLabel("Keys: N/P next/previous, 1-9 take coder, V majority, M merge, E edit, "
-                      "0 nothing here, A accept all agreed, Ctrl+Z undo")  # fmt: skip
+        keys = QLabel("Keys: N/P next/previous, 1-9 take coder, T take any coder, "
+                      "V majority, M merge, E edit, 0 nothing here, A accept all agreed, "
+                      "Ctrl+Z undo")  # fmt: skip
         keys.setWordWrap(True)
         rv.addWidget(keys)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -185,6 +186,12 @@ class AdjudicationPanel(QWidget):
         for i in range(9):
             QShortcut(QKeySequence(str(i + 1)), self, lambda i=i: self.take(i),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        self.chooser = QComboBox()
+        self.chooser.setVisible(False)
+        self.chooser.activated.connect(self._chosen)
+        self.take_buttons.addWidget(self.chooser)
+        QShortcut(QKeySequence("T"), self, self.open_chooser,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
         self.undo_stack.indexChanged.connect(self._stack_changed)
 
     def _button(self, text: str, key: str, fn: Callable[[], None]) -> QPushButton:
@@ -219,7 +226,27 @@ class AdjudicationPanel(QWidget):
             b.clicked.connect(lambda _c=False, i=i: self.take(i))
             self.take_buttons.insertWidget(i, b)
             self.coder_buttons.append(b)
+        # Keys 1-9 reach nine coders; the chooser (T) reaches every one of them.
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        self.chooser.addItem("Take coder… (T)", None)
+        for i, name in enumerate(coders):
+            self.chooser.addItem(f"{i + 1}. {name}", i)
+        self.chooser.blockSignals(False)
+        self.chooser.setVisible(len(coders) > 9)
         self.refresh()
+
+    def _chosen(self, index: int) -> None:
+        i = self.chooser.itemData(index)
+        self.chooser.setCurrentIndex(0)
+        if i is not None:
+            self.take(int(i))
+
+    def open_chooser(self) -> None:
+        """Key T: pick any coder's version (there may be more coders than number keys)."""
+        if self.chooser.isVisible():
+            self.chooser.setFocus()
+            self.chooser.showPopup()
 
     def refresh(self) -> None:
         if len(self.coders) < 2:  # e.g. one coder against the consensus: nothing to adjudicate
@@ -276,7 +303,7 @@ class AdjudicationPanel(QWidget):
         kind, ident = _split(item)
         if kind != "text":
             return ""
-        return self.text_of(ident)[max(0, item.start - context) : item.end + context]
+        return self.text_of(ident)[max(0, item.start - context): item.end + context]
 
     # --- navigation -----------------------------------------------------------------------
 
@@ -395,3 +422,4 @@ def _start_end(seg: SegmentInfo) -> str:
     if seg.transcript_id is not None:
         return f"{seg.start_char}-{seg.end_char}"
     return f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}"
+

@@ -127,10 +127,8 @@ def icc_rows(report: AgreementReport) -> list[list[str]]:
     for name, form in report.icc.items():
         lo, hi = form["ci95"]
         ci = "" if lo is None or hi is None else f"[{lo:.3f}, {hi:.3f}]"
-        how = (
-            f"{MCGRAW_WONG[name]}, on {report.icc_units} units every coder rated; two-way "
-            "ANOVA mean squares, F-based 95% interval (Shrout & Fleiss 1979)"
-        )
+        how = (f"{MCGRAW_WONG[name]}, on {report.icc_units} units every coder rated; two-way "
+               "ANOVA mean squares, F-based 95% interval (Shrout & Fleiss 1979)")
         rows.append([f"Rating {name}", fmt(form["value"]), ci, how])
     return rows
 
@@ -179,10 +177,8 @@ class ConfusionModel(_Table):
             self._reset([])
             return
         self.headers = ["", *report.confusion_labels]
-        rows = [
-            [label, *(fmt_n(x) for x in row)]
-            for label, row in zip(report.confusion_labels, report.confusion, strict=True)
-        ]
+        rows = [[label, *(fmt_n(x) for x in row)]
+                for label, row in zip(report.confusion_labels, report.confusion, strict=True)]
         self._reset(rows)
 
 

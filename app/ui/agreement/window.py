@@ -218,6 +218,12 @@ class ComparisonWindow(QWidget):
         stats = QWidget()
         sv = QVBoxLayout(stats)
         sv.addWidget(_table(self.stats_model, stretch_last=True), 4)
+        # Few units, coders left out: said next to the numbers, never only in the JSON.
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #92400e; background: #fef3c7; padding: 4px;")
+        self.warnings.setVisible(False)
+        sv.addWidget(self.warnings)
         sv.addWidget(self.unitized)
         self.matching = QLabel()
         sv.addWidget(self.matching)
@@ -330,9 +336,10 @@ class ComparisonWindow(QWidget):
             f"scope for {scope}; intervals from {report.resamples} bootstrap resamples of "
             f"{report.cluster}s."
         )
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in report.warnings))
+        self.warnings.setVisible(bool(report.warnings))
         u = report.unitized
         if u:
-
             def f(key: str) -> str:
                 value = u.get(key)
                 return "n/a" if value is None else f"{value:.3f}"
@@ -343,8 +350,7 @@ class ComparisonWindow(QWidget):
                 f"Unitizing on {u['length']:,} characters: u-alpha {f('u_alpha')}, "
                 f"|u-alpha {f('bar_u_alpha')}, cu-alpha {f('cu_alpha')}, "
                 f"Cu-alpha {f('Cu_alpha')}, alpha_U (1995) {f('alpha_U_1995')}"
-                + (f"; (k)u-alpha: {per_value}" if per_value else "")
-                + f". {u['how']}"
+                + (f"; (k)u-alpha: {per_value}" if per_value else "") + f". {u['how']}"
             )
         else:
             self.unitized.setText("")
@@ -352,8 +358,7 @@ class ComparisonWindow(QWidget):
         self.matching.setText(
             f"Segments (overlap at least {match['threshold']:.2f}): "
             + ", ".join(f"{n} {kind}" for kind, n in match["items"].items())
-            if match
-            else ""
+            if match else ""
         )
         self._load_adjudication()
         self._fill_side_by_side()
@@ -379,7 +384,8 @@ class ComparisonWindow(QWidget):
                                self.threshold.value())  # fmt: skip
 
     def _fill_side_by_side(self) -> None:
-        consensus = self.adjudication.ws.consensus.name if self.adjudication.ws else None
+        ws = self.adjudication.ws
+        consensus = ws.consensus.name if ws is not None and ws.consensus is not None else None
         self.side.fill(self.report, self.choices(), self._code_ids(), consensus)
 
     def _export(self) -> None:

@@ -58,6 +58,15 @@ class SuggestionsHookup:
         _menu(window, "&Analysis").addAction(self.action)
         self._text = ""
         self._transcript_id: int | None = None
+        # Follow the window's one active coder: accepting, rejecting and training act for them.
+        active = getattr(window, "active_coder", None)
+        changed = getattr(active, "changed", None)
+        if changed is not None:
+            changed.connect(self._coder_changed)
+
+    def _coder_changed(self, name: str) -> None:
+        if self.panel is not None:
+            self.panel.set_coder(name)
 
     def undo_stack(self) -> QUndoStack:
         """The window's shared stack; made (with Edit > Undo/Redo) if the window has none yet."""
@@ -75,9 +84,7 @@ class SuggestionsHookup:
         return stack
 
     def coder_name(self, project: Project) -> str:
-        name = getattr(self.window, "coder_name", None) or getattr(
-            self.window, "active_coder", None
-        )
+        name = getattr(self.window, "coder_name", None)
         if isinstance(name, str) and name:
             return name
         from app.core.importing import default_user

@@ -48,7 +48,8 @@ class CodingController(QObject):
         self.stack = stack
         self.report = report
         self.project: Project | None = None
-        self.coder: CoderInfo | None = None
+        self.coder_name = ""
+        self.coder: CoderInfo | None = None  # the active coder once stored (they have coded)
         self.blind = True
         self.show_consensus = False
         self.codes: dict[int, CodeInfo] = {}
@@ -73,21 +74,27 @@ class CodingController(QObject):
     # ------------------------------------------------------------------ state
 
     def set_project(self, project: Project | None, coder_name: str) -> None:
+        """Show ``project``; opening it never creates a coder (``coder`` stays None until the
+        active coder has coded something in it)."""
         self.project = project
         self._cache_key = None  # never reuse rows read from another project
         self._cache = {}
+        self.coder_name = coder_name.strip()
         self.coder = None
-        if project is not None:
-            self.coder = ensure_coder(project, coder_name)
         self.reload_codes()
 
     def set_coder(self, name: str) -> CoderInfo | None:
-        if self.project is None or not name.strip():
+        """Follow the window's active coder (``app.ui.active_coder``); creates nothing."""
+        self.coder_name = name.strip()
+        self.coder = None
+        if self.project is None:
             return None
-        self.coder = ensure_coder(self.project, name.strip())
         self.reload_codes()
         self.reload()
         return self.coder
+
+    def _stored_coder(self) -> CoderInfo | None:
+        return next((c for c in self.coders if c.name == self.coder_name), None)
 
     def set_blind(self, on: bool) -> None:
         self.blind = on
@@ -108,6 +115,7 @@ class CodingController(QObject):
         self.codes.clear()
         self.codes.update({c.id: c for c in list_codes(self.project)})
         self.coders = list_coders(self.project)
+        self.coder = self._stored_coder()
 
     def colors(self) -> dict[int, str]:
         return {cid: c.color for cid, c in self.codes.items()}
@@ -182,8 +190,11 @@ class CodingController(QObject):
     def apply_code(self, code_id: int) -> int | None:
         """Apply a code for the active coder to the selection; returns the new segment's id."""
         code = self.codes.get(code_id)
-        if self.project is None or self.coder is None or self.view.transcript_id is None:
+        if self.project is None or self.view.transcript_id is None:
             self.report("Open a transcript first")
+            return None
+        if not self.coder_name:
+            self.report("Choose who is coding first (Coding > Switch coder)")
             return None
         if code is None:
             return None
@@ -194,6 +205,8 @@ class CodingController(QObject):
         if span is None:
             self.report("Select some text to code")
             return None
+        if self.coder is None:  # their first segment in this project: now they are a coder
+            self.coder = ensure_coder(self.project, self.coder_name)
         command = ApplyCode(self.coder.id, code_id, TextAnchor(self.view.transcript_id, *span))
         if not self.run(command):
             return None

@@ -155,7 +155,7 @@ def test_new_coder_codes_under_their_own_name(window: MainWindow, qtbot: Any) ->
 
 
 def test_consensus_layer_is_offered_only_when_it_exists(window: MainWindow) -> None:
-    from app.core.adjudication import consensus_coder
+    from app.agreement.adjudication import consensus_coder
     from app.core.coding import ApplyCode, TextAnchor
 
     assert not window.consensus_action.isEnabled()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.adjudication import (
+from app.agreement.adjudication import (
     Proposal,
     accept_agreed,
     consensus_coder,
@@ -23,7 +23,7 @@ from app.core.commands import UndoStack
 from app.core.errors import UserError
 from app.core.importing import ImportOptions, import_parsed
 from app.core.project import Project
-from app.core.sessions import ensure_coder, list_transcripts
+from app.core.sessions import ensure_coder, list_coders, list_transcripts
 from app.io.transcript_reader import ReadOptions, read_transcript_file
 
 MR = "Rupture/Withdrawal/Minimal response"
@@ -60,7 +60,13 @@ def test_items_and_progress(project: Project, stack: UndoStack) -> None:
     ws = load_workspace(project, ["A", "B"])
     assert progress(ws) == (0, 3)
     assert progress(ws, include_agreed=True) == (0, 4)
-    assert ws.consensus.kind == "consensus"
+    # Loading and computing create nothing: the consensus coder comes with the first decision.
+    assert ws.consensus is None
+    assert "Consensus" not in {c.name for c in list_coders(project)}
+    unmatched = ws.items[3]
+    stack.push(decide(ws, unmatched, take_coder(ws, unmatched, "A"), "Take A"))
+    assert ws.consensus is not None and ws.consensus.kind == "consensus"
+    assert "Consensus" in {c.name for c in list_coders(project)}
 
 
 def test_take_merge_nothing_with_undo(project: Project, stack: UndoStack) -> None:

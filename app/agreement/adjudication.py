@@ -2,7 +2,10 @@
 at a time.
 
 The consensus is an ordinary coder of kind ``consensus``, so everything that reads segments
-(exports, agreement against the consensus, the transcript view) works on it unchanged.  A
+(exports, agreement against the consensus, the transcript view) works on it unchanged. It is
+created by the first decision, never by loading or computing: a project whose coders were only
+compared has no empty "Consensus" coder. (This module lives in ``app.agreement``: it builds on
+segment matching, and the core depends on nothing above it.)  A
 decision replaces whatever the consensus already had on that item, so deciding twice is safe and
 undo brings the earlier decision back.  "Code nothing here" is a decision too: it is recorded in
 the project's meta table so progress counts it.
@@ -22,7 +25,7 @@ from app.core.dto import CoderInfo, SegmentInfo
 from app.core.errors import UserError
 from app.core.models import ProjectMeta
 from app.core.project import Project
-from app.core.sessions import ensure_coder, get_coder
+from app.core.sessions import ensure_coder, get_coder, list_coders
 
 CONSENSUS_NAME = "Consensus"
 _NONE_KEY = "adjudication.none"
@@ -66,14 +69,36 @@ class Proposal:
 
 @dataclass
 class Workspace:
-    """Segments of the compared coders and the consensus, and the decision items between them."""
+    """Segments of the compared coders and the consensus, and the decision items between them.
+
+    ``consensus`` is None until the first decision creates the consensus coder.
+    """
 
     coders: list[str]
-    consensus: CoderInfo
+    consensus: CoderInfo | None
     segments: dict[int, SegmentInfo]
     consensus_segments: list[SegmentInfo]
     items: list[Item]
     decided_none: set[str]
+    project: Project | None = None
+    consensus_name: str = CONSENSUS_NAME
+
+
+def existing_consensus(project: Project, name: str = CONSENSUS_NAME) -> CoderInfo | None:
+    """The consensus coder ``name`` if the project has one (creates nothing)."""
+    found = next((c for c in list_coders(project) if c.name == name), None)
+    if found is not None and found.kind != "consensus":
+        raise UserError(f"coder '{name}' is a {found.kind} coder, not a consensus layer")
+    return found
+
+
+def _consensus_id(ws: Workspace) -> int:
+    """The consensus coder's id, creating the coder on the first decision."""
+    if ws.consensus is None:
+        if ws.project is None:
+            raise UserError("no project to record the consensus in")
+        ws.consensus = consensus_coder(ws.project, ws.consensus_name)
+    return ws.consensus.id
 
 
 def _anchor(key: Hashable, start: int, end: int) -> Anchor:
@@ -96,7 +121,7 @@ def load_workspace(
     threshold: float = DEFAULT_THRESHOLD,
     consensus_name: str = CONSENSUS_NAME,
 ) -> Workspace:
-    consensus = consensus_coder(project, consensus_name)
+    consensus = existing_consensus(project, consensus_name)
     ids = [get_coder(project, c).id for c in coders]
     codes = list(code_ids) if code_ids is not None else None
     sessions = list(session_ids) if session_ids is not None else None
@@ -109,12 +134,17 @@ def load_workspace(
     wanted = set(codes) if codes is not None else None
     segs = [s for s in everything
             if anchor_key(s) in shared and (wanted is None or s.code_id in wanted)]  # fmt: skip
-    cons = list_segments(project, coder_ids=[consensus.id], code_ids=codes, session_ids=sessions)
+    cons = (
+        list_segments(project, coder_ids=[consensus.id], code_ids=codes, session_ids=sessions)
+        if consensus is not None
+        else []
+    )
     items = disagreement_items([to_seg(s) for s in segs], list(coders), threshold)
     with project.reading() as s:
         keys = s.scalars(select(ProjectMeta.key).where(ProjectMeta.key.like(f"{_NONE_KEY}:%")))
         decided = set(keys)
-    return Workspace(list(coders), consensus, {s.id: s for s in segs}, cons, items, decided)
+    return Workspace(list(coders), consensus, {s.id: s for s in segs}, cons, items, decided,
+                     project, consensus_name)  # fmt: skip
 
 
 def consensus_in(ws: Workspace, item: Item) -> list[SegmentInfo]:
@@ -155,14 +185,16 @@ def take_coder(ws: Workspace, item: Item, coder: str) -> list[Proposal]:
 
 def merge_all(ws: Workspace, item: Item) -> list[Proposal]:
     """Every code any coder applied, each over the union of its spans; memos joined."""
-    by_code: dict[int, list[SegmentInfo]] = {}
+    by_code: dict[int, list[tuple[Seg, SegmentInfo]]] = {}
     for seg in item.segments:
         info = ws.segments[seg.id]
-        by_code.setdefault(info.code_id, []).append(info)
+        by_code.setdefault(info.code_id, []).append((seg, info))
     out = []
-    for code_id, infos in by_code.items():
-        start = min(_start(i) for i in infos)
-        end = max(_end(i) for i in infos)
+    for code_id, pairs in by_code.items():
+        # The matched spans (a coder's overlapping same-code segments are one, over their union).
+        start = min(seg.start for seg, _ in pairs)
+        end = max(seg.end for seg, _ in pairs)
+        infos = [info for _, info in pairs]
         memo = "\n".join(dict.fromkeys(i.memo for i in infos if i.memo))
         ratings = [i.rating for i in infos if i.rating is not None]
         rating = round(sum(ratings) / len(ratings)) if ratings else None
@@ -225,7 +257,7 @@ def decide(ws: Workspace, item: Item, proposals: Sequence[Proposal], label: str)
     if not proposals and key not in ws.decided_none:
         children.append(_MarkNone(key, mark=True))
     for p in proposals:
-        children.append(ApplyCode(ws.consensus.id, p.code_id, p.anchor, memo=p.memo,
+        children.append(ApplyCode(_consensus_id(ws), p.code_id, p.anchor, memo=p.memo,
                                   rating=p.rating, origin="adjudication"))  # fmt: skip
     if not children:
         raise UserError("nothing to change: the consensus already says so")
@@ -239,7 +271,7 @@ def accept_agreed(ws: Workspace) -> Command | None:
         if item.kind == "agreed" and not is_decided(ws, item):
             first = ws.coders[0]
             for p in take_coder(ws, item, first):
-                children.append(ApplyCode(ws.consensus.id, p.code_id, p.anchor, memo=p.memo,
+                children.append(ApplyCode(_consensus_id(ws), p.code_id, p.anchor, memo=p.memo,
                                           rating=p.rating, origin="adjudication"))  # fmt: skip
     if not children:
         return None

@@ -1,0 +1,201 @@
+"""Everything coded about one session, placed on the session clock (for the rupture timeline).
+
+Time segments (3RS windows, In/Out ranges, session ratings) carry their own range; text
+segments are placed by the session times of the utterances they span; recall-transcript
+segments are placed at the session moment their utterances refer to and keep their
+perspective (client or therapist recall), which is how covert ruptures show up on the
+observer's timeline.  Plain dataclasses: the layout (``app.io.timeline``) and the UI read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.core.codebook import list_codes, list_schemes
+from app.core.dto import CodeInfo
+from app.core.errors import UserError
+from app.core.project import Project
+from app.core.segment_spans import segment_spans
+from app.core.sessions import (
+    UtteranceIndex,
+    get_coder,
+    get_session,
+    list_coders,
+    list_transcripts,
+    list_utterances,
+)
+
+DEFAULT_WINDOW_MS = 300_000
+
+
+@dataclass(frozen=True)
+class TimelineMark:
+    segment_id: int
+    coder: str
+    code_id: int
+    code_path: str
+    group: str  # the code's parent path (3RS: Rupture/Withdrawal, ...), or the code itself
+    color: str
+    start_ms: int
+    end_ms: int
+    kind: str  # "time" | "text" | "recall"
+    rating: int | None = None
+    perspective: str | None = None
+    transcript_id: int | None = None
+    start_char: int | None = None
+    end_char: int | None = None
+    whole_session: bool = False
+
+
+@dataclass
+class TimelineData:
+    session: str
+    session_id: int
+    duration_ms: int
+    window_ms: int
+    coders: list[str]
+    groups: list[str]
+    codes: dict[str, str]  # code path -> colour, in codebook order, for the legend
+    marks: list[TimelineMark] = field(default_factory=list)
+
+    def window_ratings(self, coder: str) -> dict[int, int]:
+        """Window index -> the highest rating of the coder's rated time marks in it (the
+        significance heat strip); whole-session ratings are not window ratings."""
+        out: dict[int, int] = {}
+        w = self.window_ms
+        for m in self.marks:
+            if m.coder != coder or m.rating is None or m.kind != "time" or m.whole_session:
+                continue
+            for k in range(m.start_ms // w, max(m.start_ms, m.end_ms - 1) // w + 1):
+                out[k] = max(out.get(k, 0), m.rating)
+        return out
+
+    @property
+    def n_windows(self) -> int:
+        return max(1, -(-self.duration_ms // self.window_ms)) if self.duration_ms > 0 else 0
+
+
+def _group_of(code: CodeInfo) -> str:
+    return code.path.rsplit("/", 1)[0] if "/" in code.path else code.path
+
+
+def scheme_window_ms(project: Project) -> int:
+    for scheme in list_schemes(project):
+        if scheme.window_seconds:
+            return int(scheme.window_seconds) * 1000
+    return DEFAULT_WINDOW_MS
+
+
+def session_timeline(
+    project: Project,
+    session: str,
+    coders: Iterable[str] | None = None,
+    codes: Iterable[str] | None = None,
+) -> TimelineData:
+    """The session's coding on its clock; ``coders``/``codes`` restrict it (names, code paths;
+    a parent path means every code below it)."""
+    info = get_session(project, session)
+    all_codes = list_codes(project)
+    by_id = {c.id: c for c in all_codes}
+    wanted: set[int] | None = None
+    if codes:
+        wanted = set()
+        for path in codes:
+            hits = [c for c in all_codes if c.path == path or c.path.startswith(path + "/")]
+            if not hits:
+                raise UserError(f"--codes '{path}': no such code in the codebook")
+            wanted.update(c.id for c in hits)
+    if coders:
+        coder_infos = [get_coder(project, name) for name in coders]
+    else:
+        coder_infos = [c for c in list_coders(project) if c.kind != "suggester"]
+    coder_name = {c.id: c.name for c in coder_infos}
+    spans = segment_spans(project, session_ids=[info.id], coder_ids=list(coder_name))
+    kinds: dict[int, str] = {}
+    indexes: dict[int, UtteranceIndex] = {}
+    last_ms = 0
+    for t in list_transcripts(project, info.id):
+        kinds[t.id] = t.kind
+        utts = list_utterances(project, t.id)
+        indexes[t.id] = UtteranceIndex(utts)
+        for u in utts:
+            last_ms = max(last_ms, u.session_end_ms or u.session_start_ms or 0)
+    perspectives = _perspectives(project, [s.id for s in spans if s.transcript_id is not None])
+    duration = info.duration_ms or 0
+    marks: list[TimelineMark] = []
+    for s in spans:
+        code = by_id.get(s.code_id)
+        if code is None or (wanted is not None and s.code_id not in wanted):
+            continue
+        if s.transcript_id is None:
+            if s.start_ms is None or s.end_ms is None:
+                continue
+            start, end, kind = s.start_ms, s.end_ms, "time"
+            where: tuple[int | None, int | None, int | None] = (None, None, None)
+        else:
+            index = indexes.get(s.transcript_id)
+            if index is None:
+                continue
+            times = index.span_times(s.start_char or 0, s.end_char or 0)
+            if times.session_start_ms is None:
+                continue  # text with no place on the session clock
+            start = times.session_start_ms
+            end = max(times.session_end_ms or start, start + 1)
+            kind = "recall" if kinds.get(s.transcript_id) == "recall" else "text"
+            where = (s.transcript_id, s.start_char, s.end_char)
+        last_ms = max(last_ms, end)
+        marks.append(
+            TimelineMark(
+                segment_id=s.id, coder=coder_name[s.coder_id], code_id=s.code_id,
+                code_path=code.path, group=_group_of(code), color=code.color,
+                start_ms=start, end_ms=end, kind=kind, rating=s.rating,
+                perspective=perspectives.get(s.id, "client recall" if kind == "recall" else None),
+                transcript_id=where[0], start_char=where[1], end_char=where[2],
+            )
+        )  # fmt: skip
+    duration = max(duration, last_ms)
+    marks = [
+        m if m.kind != "time" or not (m.start_ms <= 0 and m.end_ms >= duration)
+        else _whole(m)
+        for m in marks
+    ]  # fmt: skip
+    used = {m.code_path for m in marks}
+    order = [c for c in all_codes if c.path in used]
+    groups: list[str] = []
+    for c in order:
+        if _group_of(c) not in groups:
+            groups.append(_group_of(c))
+    coders_used = [n for n in coder_name.values() if any(m.coder == n for m in marks)]
+    return TimelineData(
+        session=info.name,
+        session_id=info.id,
+        duration_ms=duration,
+        window_ms=scheme_window_ms(project),
+        coders=coders_used if not coders else [c.name for c in coder_infos],
+        groups=groups,
+        codes={c.path: c.color for c in order},
+        marks=marks,
+    )
+
+
+def _whole(m: TimelineMark) -> TimelineMark:
+    from dataclasses import replace
+
+    return replace(m, whole_session=True)
+
+
+def _perspectives(project: Project, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    from sqlalchemy import select
+
+    from app.core.models import Segment
+
+    with project.reading() as s:
+        rows = s.execute(
+            select(Segment.id, Segment.perspective).where(
+                Segment.id.in_(ids), Segment.perspective.is_not(None)
+            )
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
