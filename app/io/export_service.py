@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from app.core.errors import UserError
+from app.core.permissions import new_file_mode
 from app.core.project import Project
 from app.io.segment_query import ExportFilter, export_table
 
@@ -82,8 +83,26 @@ def run_export(
     word list for this export.
     """
     flt = flt or ExportFilter()
+    target = Path(out)
+    try:
+        mode = target.stat().st_mode & 0o777  # a replaced file keeps the mode its owner chose
+    except OSError:
+        mode = new_file_mode(target.parent)  # a new one is private (0600) unless a default ACL
     if flt.deidentify:
-        return _deidentified_export(project, out, flt, progress, extra_words)
+        result = _deidentified_export(project, out, flt, progress, extra_words)
+    else:
+        result = _export(project, out, flt, progress)
+    if target.is_file():
+        os.chmod(target, mode)
+    return result
+
+
+def _export(
+    project: Project,
+    out: str | os.PathLike[str],
+    flt: ExportFilter,
+    progress: Progress | None,
+) -> ExportResult:
     path = Path(out)
     fmt = export_format(path)
     _check_target(path)

@@ -28,6 +28,9 @@ def run_app(project: str | None = None) -> int:
 
     if QApplication.instance() is None:
         require_display()  # before QApplication: Qt aborts the process when it has no display
+    from app.core.permissions import make_new_files_private
+
+    make_new_files_private()  # clinical text: exports, media, journals owner-only (0600)
     from app.ui.main_window import MainWindow
 
     qapp = make_application()
