@@ -36,7 +36,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from app.core.demo import build_demo
+    from app.io.demo import build_demo
     from app.ui.app import make_application
     from app.ui.main_window import MainWindow
 

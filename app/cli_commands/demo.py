@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.core.demo import build_demo_report, default_demo_dir
+from app.io.demo import build_demo_report, default_demo_dir
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -14,6 +14,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(report.path)
     if args.no_gui:
         return 0
-    from app.ui.app import run_app
+    from app.cli import open_window
 
-    return run_app(str(report.path))
+    return open_window(str(report.path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.cli_commands.common import open_existing, print_json
+from app.core.blind import blind_state
 from app.core.codebook import add_scheme, find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, TimeAnchor
 from app.core.commands import UndoStack
@@ -49,6 +50,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         assert isinstance(coders, list)
         for coder in coders:
             print(f"coder          {coder['name']}: {coder['segments']} segments")
+        note = blind_state(project).note()
+        if note:
+            print(f"blind          {note}")
     return 0
 
 

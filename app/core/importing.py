@@ -24,10 +24,10 @@ from app.core.dto import CodeSpec
 from app.core.errors import UserError
 from app.core.models import Base, Speaker, Transcript, new_guid, utcnow
 from app.core.models import Session as SessionRow
+from app.core.parsed import ImportProblem, ParsedFile, ParsedTranscript
 from app.core.project import Project
 from app.core.sessions import ensure_coder_in, get_or_create_session
-from app.io.parsed import ImportProblem, ParsedFile, ParsedTranscript
-from app.io.speakers import default_role
+from app.core.speaker_roles import default_role
 
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, text
 
 from app import __version__
+from app.core.blind import blind_state
 from app.core.models import (
     Code,
     Coder,
@@ -68,6 +69,7 @@ def project_info(project: Project) -> dict[str, object]:
         "suggestions": _count(project, Suggestion),
         "coders": coder_list,
         "videos": videos or 0,
+        "blind": blind_state(project).to_json(),
     }
 
 

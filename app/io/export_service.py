@@ -196,6 +196,15 @@ def _table_export(
             turns=table.turns,
             schemes=[(sc.name, sc.version, sc.citation) for sc in list_schemes(project)],
             timelines=session_timeline_pngs(project, table.sessions, flt.coders, flt.codes),
+            notes=_blind_notes(project),
         )
         write_report(data, path, progress)
     return result
+
+
+def _blind_notes(project: Project) -> tuple[str, ...]:
+    """Blind coding on the title page: "Coders were blind until ..." (or are still blind)."""
+    from app.core.blind import blind_state
+
+    note = blind_state(project).note()
+    return (note[0].upper() + note[1:] + ".",) if note else ()

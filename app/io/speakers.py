@@ -11,28 +11,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-ROLES = ("therapist", "client", "interviewer", "other")
+from app.core.speaker_roles import default_role as default_role  # re-exported
+from app.core.speaker_roles import normalise_label as normalise_label  # re-exported
 
-_DEFAULT_ROLES: dict[str, str] = {
-    "t": "therapist",
-    "th": "therapist",
-    "ther": "therapist",
-    "therapist": "therapist",
-    "counsellor": "therapist",
-    "counselor": "therapist",
-    "clinician": "therapist",
-    "psychotherapist": "therapist",
-    "c": "client",
-    "p": "client",
-    "cl": "client",
-    "client": "client",
-    "patient": "client",
-    "i": "interviewer",
-    "int": "interviewer",
-    "interviewer": "interviewer",
-    "r": "interviewer",
-    "researcher": "interviewer",
-}
+ROLES = ("therapist", "client", "interviewer", "other")
 
 _PREFIX = re.compile(r"^(?P<label>[^\s:\[\]{}#¤<>()\d][^:\[\]{}#¤<>]{0,31}?)\s*:\s+(?P<rest>.*)$")
 #: Word transcripts often separate the speaker with a tab instead of a colon: "T<TAB>Hello"
@@ -72,29 +54,12 @@ def parse_speaker_map(spec: str | None) -> dict[str, str]:
     return result
 
 
-def default_role(label: str) -> str | None:
-    """The role a label conventionally means, or None when it names nobody we know."""
-    key = normalise_label(label).casefold().rstrip(".")
-    if key in _DEFAULT_ROLES:
-        return _DEFAULT_ROLES[key]
-    if re.fullmatch(r"[a-z]\d{2,}", key):
-        return None  # "P001", "S012": a participant or subject id, not a role
-    # "T1", "Therapist 2", "Client (Anna)"
-    head = re.split(r"[\s\d(]", key, maxsplit=1)[0]
-    return _DEFAULT_ROLES.get(head) if head else None
-
-
 def role_for(label: str, speaker_map: dict[str, str]) -> str:
     """Role of a label: the user's map first, then the conventions, else 'other'."""
     key = normalise_label(label).casefold()
     if key in speaker_map:
         return speaker_map[key]
     return default_role(label) or "other"
-
-
-def normalise_label(label: str) -> str:
-    """Trim and collapse internal whitespace; keep the case the transcriber used."""
-    return " ".join(label.split())
 
 
 def split_prefix(line: str) -> tuple[str, str] | None:

@@ -60,7 +60,7 @@ class FileActions:
         return self.open_interactively(path)
 
     def open_demo(self) -> None:
-        from app.core.demo import build_demo, default_demo_dir
+        from app.io.demo import build_demo, default_demo_dir
 
         try:
             path = build_demo(default_demo_dir())

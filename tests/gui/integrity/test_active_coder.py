@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 
 from app.core.codebook import find_code_by_path
 from app.core.coding import list_segments
-from app.core.demo import build_demo
 from app.core.sessions import get_coder, list_coders
 from app.core.suggestions import NewSuggestion, replace_pending
+from app.io.demo import build_demo
 from app.ui import settings
 from app.ui.main_window import MainWindow
 

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.coding import list_segments
-from app.core.demo import build_demo
 from app.core.sessions import get_coder
+from app.io.demo import build_demo
 from app.ui import settings
 from app.ui.main_window import MainWindow
 

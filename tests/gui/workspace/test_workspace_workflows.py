@@ -11,8 +11,8 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.core.coding import list_segments
-from app.core.demo import build_demo
 from app.core.sessions import get_coder
+from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
 
 

@@ -31,7 +31,8 @@ def test_init_info_check(cli: Any, tmp_path: Path, mini_scheme_path: Path) -> No
     result = cli("init", str(project), "--scheme", str(mini_scheme_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     info = json.loads(cli("info", str(project), "--json").stdout)
-    assert set(info) == INFO_KEYS
+    assert set(info) - INFO_KEYS == {"blind"}  # the contract's keys, plus the blind setting
+    assert info["blind"]["on"] is False
     assert info["codes"] == 8 and info["schema_version"] >= 1 and info["coders"] == []
     check = cli("check", str(project), "--json")
     assert check.returncode == 0

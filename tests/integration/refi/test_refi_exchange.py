@@ -20,9 +20,9 @@ from lxml import etree
 
 from app.core.codebook import list_codes
 from app.core.coding import list_segments
-from app.core.demo import build_demo
 from app.core.project import Project, create_project, open_project
 from app.core.sessions import list_sessions, list_transcripts, list_utterances, transcript_text
+from app.io.demo import build_demo
 from app.io.refi.qdpx_export import export_qdpx
 from app.io.refi.qdpx_import import import_qdpx
 from tests.refi_tricky import build_tricky

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from app.core.coding import list_segments
-from app.core.demo import build_demo, build_demo_report, default_demo_dir
 from app.core.project import open_project
 from app.core.sessions import list_coders, list_sessions, list_transcripts, list_utterances
+from app.io.demo import build_demo, build_demo_report, default_demo_dir
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from app.core.codebook import list_codes
 from app.core.coding import list_segments
-from app.core.demo import build_demo
 from app.core.project import open_project
 from app.core.sessions import list_transcripts
 from app.core.transcript_segments import transcript_segments
+from app.io.demo import build_demo
 
 
 def test_same_records_as_list_segments(tmp_path: Path) -> None:
