@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from app.core.audit import read_audit
 from app.core.backups import list_backups, make_backup
-from app.core.demo import build_demo
+from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
 from app.ui.reliability import AuditDialog, RestoreDialog, restore_into_window
 
