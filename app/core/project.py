@@ -398,7 +398,7 @@ def _rotate_backups(project: Project, path: Path) -> None:
     try:
         backup_if_changed(path, keep)
     except (OSError, sqlite3.Error, UserError) as exc:
-        log.warning("%s: no backup made this time (%s)", path, type(exc).__name__)
+        log.info("%s: no backup made this time (%s)", path, type(exc).__name__)
 
 
 def _writable(path: Path) -> bool:

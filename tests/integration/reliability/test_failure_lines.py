@@ -119,3 +119,31 @@ def test_damaged_project_every_command_one_line_and_check_explains(
         if result.returncode != 0:
             one_clean_line(result)
     assert fingerprint(made) == before
+
+
+def test_disk_full_during_import_is_one_line_and_rolls_back(cli: Any, tmp_path: Path) -> None:
+    import json
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs a small mounted disk (root)")
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "none", str(disk)],
+                             capture_output=True).returncode == 0  # fmt: skip
+    if not mounted:
+        pytest.skip("cannot mount a small disk here")
+    try:
+        project = disk / "p.iprw"
+        assert cli("init", str(project), "--scheme", "3rs").returncode == 0
+        big = tmp_path / "big.txt"
+        big.write_text("\n".join(f"[{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}] T: turn "
+                                 f"{i} {SECRET} and more words" for i in range(20000)),
+                       encoding="utf-8")  # fmt: skip
+        line = one_clean_line(cli("import", str(project), str(big), "--session", "BIG"))
+        assert "disk is full" in line and "rolled back" in line
+        info = json.loads(cli("info", str(project), "--json").stdout)
+        assert info["utterances"] == 0 and info["sessions"] == 0
+        assert cli("check", str(project)).returncode == 0
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
