@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="CSV: write text starting = + - @ as it is (default: prefixed with ')",
     )
+    p.add_argument(
+        "--audit-appendix", action="store_true", help="Word report: append the audit log"
+    )
     _handler(p, "app.cli_commands.export:cmd_export")
 
     p = sub.add_parser("merge", help="bring coders' work from copies of the same project")

@@ -24,6 +24,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         suggestions=bool(args.suggestions),
         deidentify=bool(getattr(args, "deidentify", False)),
         formula_guard=bool(getattr(args, "formula_guard", True)),
+        audit_appendix=bool(getattr(args, "audit_appendix", False)),
     )
     extra = None
     if getattr(args, "words", None):

@@ -92,6 +92,16 @@ def run_export(
         result = _deidentified_export(project, out, flt, progress, extra_words)
     else:
         result = _export(project, out, flt, progress)
+    if flt.audit_appendix and result.format == ".docx":
+        from app.io.report_audit import append_audit_appendix
+
+        if flt.deidentify:  # the de-identified copy has no audit log: it names people
+            result.notes.append("no audit appendix in a de-identified report (it names people)")
+        else:
+            n = append_audit_appendix(project, target)
+            result.notes.append(f"audit appendix: {n} entries")
+    elif flt.audit_appendix:
+        result.notes.append("--audit-appendix applies to Word reports (.docx) only; left out")
     if target.is_file():
         os.chmod(target, mode)
     return result

@@ -58,6 +58,8 @@ class ExportFilter:
     deidentify: bool = False
     #: CSV text cells that a spreadsheet would run as a formula get a leading ``'``.
     formula_guard: bool = True
+    #: Word report: an appendix with the project's audit log (who changed what, when).
+    audit_appendix: bool = False
 
     def describe(self) -> list[str]:
         """Human-readable lines for a report's title page."""
