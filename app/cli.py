@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="counts of what the project holds")
     _add_project(p)
     p.add_argument("--json", action="store_true")
-    _handler(p, "app.cli_commands.project:cmd_info")
+    _handler(p, "app.cli_commands.info:cmd_info")
 
     p = sub.add_parser("check", help="integrity: database, foreign keys, spans in range")
     _add_project(p)
@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--audit-appendix", action="store_true", help="Word report: append the audit log"
     )
+    p.add_argument("--full-codebook", action="store_true",
+                   help="Word report: list every code, not only the codes in use")
     _handler(p, "app.cli_commands.export:cmd_export")
 
     p = sub.add_parser("merge", help="bring coders' work from copies of the same project")

@@ -25,6 +25,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 EXACT = "exact"
 BOUNDARY = "boundary"
@@ -36,9 +37,11 @@ NONE_LABEL = "(none)"
 DEFAULT_THRESHOLD = 0.5
 
 
-@dataclass(frozen=True)
-class Seg:
-    """A segment reduced to what matching needs; ``anchor`` names its continuum."""
+class Seg(NamedTuple):
+    """A segment reduced to what matching needs; ``anchor`` names its continuum.
+
+    A named tuple, not a dataclass: agreement builds one per segment (10^5 and more), and a
+    tuple is built several times faster."""
 
     id: int
     coder: str
@@ -199,11 +202,32 @@ def disagreement_items(
             x = parent[x]
         return x
 
-    for a, b, ov in _overlapping_pairs(segments, segments):
-        if a.id < b.id and a.coder != b.coder and ov >= threshold:
-            ra, rb = find(a.id), find(b.id)
-            if ra != rb:
-                parent[ra] = rb
+    by_anchor: dict[Hashable, list[Seg]] = defaultdict(list)
+    for s in segments:
+        by_anchor[s.anchor].append(s)
+    for segs in by_anchor.values():
+        # One sweep per continuum: sorted by start, ``b`` overlaps ``a`` iff it starts before
+        # ``a`` ends, so each overlapping pair is seen once (linear in segments + pairs).
+        segs.sort(key=lambda s: s.start)
+        n = len(segs)
+        for i in range(n):
+            a = segs[i]
+            a_id, a_coder, a_start, a_end = a.id, a.coder, a.start, a.end
+            for j in range(i + 1, n):
+                b = segs[j]
+                if b.start >= a_end:
+                    break
+                if b.coder == a_coder:
+                    continue
+                inter = min(a_end, b.end) - b.start
+                if inter <= 0 or inter / (max(a_end, b.end) - a_start) < threshold:
+                    continue
+                ra, rb = find(a_id), find(b.id)
+                if ra != rb:
+                    if a_id < b.id:
+                        parent[ra] = rb
+                    else:
+                        parent[rb] = ra
     groups: dict[int, list[Seg]] = defaultdict(list)
     for s in segments:
         groups[find(s.id)].append(s)

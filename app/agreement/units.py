@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,16 +38,17 @@ from app.core.project import Project
 from app.core.segment_spans import (
     SUGGESTER_ID,
     SegmentSpan,
+    UtteranceSpan,
     segment_spans,
     suggestion_spans,
+    transcript_rows,
+    utterance_spans,
 )
 from app.core.sessions import (
     UtteranceIndex,
     coder_segment_counts,
     get_coder,
     list_coders,
-    list_transcripts,
-    list_utterances,
     resolve_sessions,
     transcript_text,
 )
@@ -142,9 +144,12 @@ def build_units(
     if SUGGESTER_ID in coder_ids:  # the suggester's pending and accepted suggestions, read now
         segs = sorted(segs + suggestion_spans(project, session_ids=session_ids), key=_sort_key)
     builder = _Builder(spec, coder_names, len(values), coder_ids, value_of, segs)
+    # Two queries for all sessions (not two per session), only the columns units need.
+    by_session = transcript_rows(project, [s.id for s in session_infos])
+    all_utts = utterance_spans(project, [s.id for s in session_infos])
     for sess in session_infos:
-        transcripts = list_transcripts(project, sess.id)
-        utts = {t.id: list_utterances(project, t.id) for t in transcripts}
+        transcripts = by_session[sess.id]
+        utts = {t.id: all_utts.get(t.id, []) for t in transcripts}
         if spec.kind == "char":
             for t in transcripts:
                 text = transcript_text(project, t.id)
@@ -156,22 +161,27 @@ def build_units(
             builder.add_session_clock(sess.name, sess.id, sess.duration_ms, utts)
     matrix = builder.finish(spec, coder_names, values, parents)
     matrix.n_defined_values = len(values)
-    matrix.segments = [
-        Seg(s.id, coder_names[coder_ids[s.coder_id]], *_anchor_span(s), values[value_of[s.code_id]])
-        for s in segs
-        if s.code_id in value_of
-    ]
-    for s in segs:  # any code: a coder who coded a transcript saw all of it
-        matrix.coded_anchors.setdefault(coder_names[coder_ids[s.coder_id]], set()).add(
-            _anchor_span(s)[0]
-        )
+    names = {cid: coder_names[j] for cid, j in coder_ids.items()}
+    labels = {cid: values[v] for cid, v in value_of.items()}
+    coded_anchors: dict[str, set[tuple[str, int]]] = {}
+    segments = []
+    for s in segs:
+        if s.transcript_id is not None:
+            anchor: tuple[str, int] = ("text", s.transcript_id)
+            start, end = s.start_char or 0, s.end_char or 0
+        else:
+            anchor = ("time", s.session_id)
+            start, end = s.start_ms or 0, s.end_ms or 0
+        coder = names[s.coder_id]
+        # any code: a coder who coded a transcript saw all of it
+        coded_anchors.setdefault(coder, set()).add(anchor)
+        label = labels.get(s.code_id)
+        if label is not None:
+            segments.append(Seg(s.id, coder, anchor, start, end, label))
+    matrix.segments = segments
+    for coder, anchors in coded_anchors.items():
+        matrix.coded_anchors.setdefault(coder, set()).update(anchors)
     return matrix
-
-
-def _anchor_span(s: SegmentSpan) -> tuple[tuple[str, int], int, int]:
-    if s.transcript_id is not None:
-        return ("text", s.transcript_id), s.start_char or 0, s.end_char or 0
-    return ("time", s.session_id), s.start_ms or 0, s.end_ms or 0
 
 
 class _Rated:
@@ -231,7 +241,7 @@ class _Builder:
         return np.array([(ident, j) in key for j in range(self.m)], dtype=bool)
 
     def add_char_transcript(
-        self, session: str, tid: int, text: str, utts: list[UtteranceInfo]
+        self, session: str, tid: int, text: str, utts: Sequence[UtteranceInfo | UtteranceSpan]
     ) -> None:
         length = len(text)
         if length == 0:
@@ -273,7 +283,12 @@ class _Builder:
             self.offset += length
 
     def add_utterances(
-        self, session: str, sid: int, tid: int, utts: list[UtteranceInfo], kind: str
+        self,
+        session: str,
+        sid: int,
+        tid: int,
+        utts: Sequence[UtteranceInfo | UtteranceSpan],
+        kind: str,
     ) -> None:
         if not utts:
             return
@@ -315,7 +330,7 @@ class _Builder:
         session: str,
         sid: int,
         duration: int | None,
-        utts: dict[int, list[UtteranceInfo]],
+        utts: Mapping[int, Sequence[UtteranceInfo | UtteranceSpan]],
     ) -> None:
         """Windows or the whole session, from time segments and text mapped to the clock."""
         indexes = {tid: UtteranceIndex(us) for tid, us in utts.items()}
@@ -397,6 +412,15 @@ class _Builder:
                 },
             )
         return UnitMatrix(
-            spec, coders, values, parents, cov, coded, weights, clusters, self.refs, continuum,
+            spec,
+            coders,
+            values,
+            parents,
+            cov,
+            coded,
+            weights,
+            clusters,
+            self.refs,
+            continuum,
             ratings=ratings,
         )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.project import Project, open_project
+if TYPE_CHECKING:  # imported when called: ``info`` and ``--version`` never load SQLAlchemy
+    from app.core.project import Project
 
 
 def open_existing(target: str, readonly: bool = False) -> Project:
@@ -15,6 +16,8 @@ def open_existing(target: str, readonly: bool = False) -> Project:
     ``readonly`` for commands that only read (``info``, ``check``, ``export``...): nothing is
     written to the project, so they work on a project in a read-only folder too.
     """
+    from app.core.project import open_project
+
     return open_project(target, create=False, readonly=readonly)
 
 

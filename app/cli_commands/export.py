@@ -25,6 +25,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         deidentify=bool(getattr(args, "deidentify", False)),
         formula_guard=bool(getattr(args, "formula_guard", True)),
         audit_appendix=bool(getattr(args, "audit_appendix", False)),
+        full_codebook=bool(getattr(args, "full_codebook", False)),
     )
     extra = None
     if getattr(args, "words", None):

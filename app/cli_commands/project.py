@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 
 from app.cli_commands.common import open_existing, print_json
-from app.core.blind import blind_state
 from app.core.codebook import add_scheme, find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, TimeAnchor
 from app.core.commands import UndoStack
 from app.core.errors import NotFoundError, ProjectError, UserError
-from app.core.integrity import check_project, project_info
+from app.core.integrity import check_project
 from app.core.project import create_project
 from app.core.sessions import ensure_coder, get_session, list_transcripts, list_utterances
 from app.core.timeutil import format_ms, parse_time
@@ -24,35 +23,6 @@ def cmd_init(args: argparse.Namespace) -> int:
             created, _kept = add_scheme(project, scheme)
             print(f"added scheme '{scheme.name}' ({created} codes)")
         print(f"created {project.location}")
-    return 0
-
-
-def cmd_info(args: argparse.Namespace) -> int:
-    with open_existing(args.project, readonly=True) as project:
-        info = project_info(project)
-        if args.json:
-            print_json(info)
-            return 0
-        print(f"project        {project.location}")
-        for key in (
-            "schema_version",
-            "app_version",
-            "sessions",
-            "transcripts",
-            "utterances",
-            "codes",
-            "segments",
-            "suggestions",
-            "videos",
-        ):
-            print(f"{key:<15}{info[key]}")
-        coders = info["coders"]
-        assert isinstance(coders, list)
-        for coder in coders:
-            print(f"coder          {coder['name']}: {coder['segments']} segments")
-        note = blind_state(project).note()
-        if note:
-            print(f"blind          {note}")
     return 0
 
 

@@ -9,41 +9,18 @@ others' coding; ``merge`` brings the copies back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.core.audit import record
+from app.core.blind_state import (  # noqa: F401 - the keys are part of this module's API
+    CODER_KEY,
+    ENDED_BY_KEY,
+    ENDED_KEY,
+    MODE_KEY,
+    STARTED_KEY,
+    BlindState,
+    state_from_meta,
+)
 from app.core.models import utcnow
 from app.core.project import Project
-
-MODE_KEY = "blind.mode"
-STARTED_KEY = "blind.started_at"
-ENDED_KEY = "blind.ended_at"
-ENDED_BY_KEY = "blind.ended_by"
-#: In a copy made by ``split``: the one coder the copy is for.
-CODER_KEY = "blind.coder"
-
-
-@dataclass(frozen=True)
-class BlindState:
-    on: bool
-    started_at: str | None = None  # UTC, "YYYY-MM-DD HH:MM:SS"
-    ended_at: str | None = None
-    ended_by: str | None = None
-    coder: str | None = None  # a split copy's coder
-
-    def note(self) -> str | None:
-        """One sentence for ``info`` and reports; None when the project was never blind."""
-        if self.on:
-            since = f" since {self.started_at} UTC" if self.started_at else ""
-            return f"coders are coding blind{since}"
-        if self.ended_at:
-            by = f" (ended by {self.ended_by})" if self.ended_by else ""
-            return f"coders were blind until {self.ended_at} UTC{by}"
-        return None
-
-    def to_json(self) -> dict[str, object]:
-        return {"on": self.on, "started_at": self.started_at, "ended_at": self.ended_at,
-                "ended_by": self.ended_by, "coder": self.coder}  # fmt: skip
 
 
 def _now() -> str:
@@ -51,16 +28,7 @@ def _now() -> str:
 
 
 def blind_state(project: Project) -> BlindState:
-    def meta(key: str) -> str | None:
-        return project.get_meta(key) or None
-
-    return BlindState(
-        on=project.get_meta(MODE_KEY) == "on",
-        started_at=meta(STARTED_KEY),
-        ended_at=meta(ENDED_KEY),
-        ended_by=meta(ENDED_BY_KEY),
-        coder=meta(CODER_KEY),
-    )
+    return state_from_meta(lambda key: project.get_meta(key) or None)
 
 
 def start_blind(project: Project, who: str | None = None) -> BlindState:

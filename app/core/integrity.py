@@ -6,18 +6,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
 
-from app import __version__
-from app.core.blind import blind_state
-from app.core.models import (
-    Code,
-    Coder,
-    Segment,
-    Suggestion,
-    Transcript,
-    Utterance,
-)
-from app.core.models import Session as SessionRow
+from app.core.models import Code, Segment, Transcript, Utterance
 from app.core.project import Project
+from app.core.project_counts import collect_info
 
 
 @dataclass
@@ -40,37 +31,14 @@ class CheckReport:
         }
 
 
-def _count(project: Project, model: type) -> int:
-    with project.reading() as s:
-        return s.scalar(select(func.count()).select_from(model)) or 0
-
-
 def project_info(project: Project) -> dict[str, object]:
-    """The counts of ``info --json`` (spec §4), keys exactly as the contract names them."""
-    with project.reading() as s:
-        coders = s.execute(
-            select(Coder.name, func.count(Segment.id))
-            .outerjoin(Segment, Segment.coder_id == Coder.id)
-            .group_by(Coder.id)
-            .order_by(Coder.name)
-        )
-        coder_list = [{"name": name, "segments": n} for name, n in coders]
-        videos = s.scalar(
-            select(func.count()).select_from(SessionRow).where(SessionRow.video_path.is_not(None))
-        )
-    return {
-        "schema_version": project.schema_version(),
-        "app_version": __version__,
-        "sessions": _count(project, SessionRow),
-        "transcripts": _count(project, Transcript),
-        "utterances": _count(project, Utterance),
-        "codes": _count(project, Code),
-        "segments": _count(project, Segment),
-        "suggestions": _count(project, Suggestion),
-        "coders": coder_list,
-        "videos": videos or 0,
-        "blind": blind_state(project).to_json(),
-    }
+    """The counts of ``info --json`` (spec §4), keys exactly as the contract names them.
+
+    The statements live in ``project_counts`` so the CLI's SQLite fast path runs the same ones.
+    """
+    version = project.schema_version()
+    with project.engine.connect() as conn:
+        return collect_info(lambda sql: conn.exec_driver_sql(sql).all(), version)
 
 
 DAMAGED_WORDS = (

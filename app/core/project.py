@@ -33,6 +33,7 @@ from app.core.db_errors import describe_failure
 from app.core.errors import NewerSchemaError, ProjectError, UserError
 from app.core.models import ProjectMeta
 from app.core.permissions import create_private_file
+from app.core.project_counts import revision_number
 from app.core.safe_open import readonly_uri, verify_pending_journal
 from app.paths import migrations_dir
 
@@ -72,14 +73,6 @@ def head_revision() -> str:
     if head is None:
         raise ProjectError("this installation of IPR Workbench has no database migrations")
     return head
-
-
-def revision_number(revision: str | None) -> int:
-    """Our revisions are named 0001, 0002, ...: the number is the schema version users see."""
-    if revision is None:
-        return 0
-    digits = revision.split("_", 1)[0]
-    return int(digits) if digits.isdigit() else -1
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

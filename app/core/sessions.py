@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from app.core.models import (
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
+from app.core.segment_spans import UtteranceSpan
 
 # Labels researchers use for each role; anything else is "other" until mapped.
 ROLE_LABELS = {
@@ -64,11 +66,37 @@ def _session_info(row: SessionRow, n_t: int = 0, n_u: int = 0, n_s: int = 0) -> 
     )
 
 
-def _segment_counts(s: DbSession, column: Any, coder_id: int | None) -> dict[int, int]:
+def _segment_counts(
+    s: DbSession, column: Any, coder_id: int | None, session_id: int | None = None
+) -> dict[int, int]:
     stmt = select(column, func.count()).group_by(column)
     if coder_id is not None:
         stmt = stmt.where(Segment.coder_id == coder_id)
+    if session_id is not None:
+        stmt = stmt.where(Segment.session_id == session_id)
     return {key: n for key, n in s.execute(stmt) if key is not None}
+
+
+def segment_counts_of(
+    project: Project,
+    transcript_ids: Iterable[int] = (),
+    session_ids: Iterable[int] = (),
+    coder_id: int | None = None,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Segment counts of just these transcripts and sessions (indexed lookups, not a scan of
+    every segment): what the navigator refreshes after an edit."""
+    out: list[dict[int, int]] = []
+    for column, ids in ((Segment.transcript_id, list(transcript_ids)),
+                        (Segment.session_id, list(session_ids))):  # fmt: skip
+        counts = dict.fromkeys(ids, 0)
+        if ids:
+            stmt = select(column, func.count()).where(column.in_(ids)).group_by(column)
+            if coder_id is not None:
+                stmt = stmt.where(Segment.coder_id == coder_id)
+            with project.reading() as s:
+                counts.update({int(k): int(n) for k, n in s.execute(stmt) if k is not None})
+        out.append(counts)
+    return out[0], out[1]
 
 
 def list_sessions(project: Project, coder_id: int | None = None) -> list[SessionInfo]:
@@ -83,14 +111,16 @@ def list_sessions(project: Project, coder_id: int | None = None) -> list[Session
                 select(Transcript.session_id, func.count()).group_by(Transcript.session_id)
             )
         }
-        n_u = {
-            key: n
-            for key, n in s.execute(
-                select(Transcript.session_id, func.count(Utterance.id))
-                .join(Utterance, Utterance.transcript_id == Transcript.id)
-                .group_by(Transcript.session_id)
-            )
-        }
+        # Per transcript (an index-only count), then summed by session: no join over every
+        # utterance of the archive.
+        session_of = dict(s.execute(select(Transcript.id, Transcript.session_id)).all())
+        n_u: dict[int, int] = {}
+        for tid, n in s.execute(
+            select(Utterance.transcript_id, func.count()).group_by(Utterance.transcript_id)
+        ):
+            sid = session_of.get(tid)
+            if sid is not None:
+                n_u[sid] = n_u.get(sid, 0) + n
         n_s = _segment_counts(s, Segment.session_id, coder_id)
         rows = s.scalars(select(SessionRow).order_by(SessionRow.name)).all()
         return [
@@ -135,13 +165,14 @@ def list_transcripts(
 ) -> list[TranscriptInfo]:
     """Transcripts with utterance and segment counts (``coder_id``: that coder's segments)."""
     with project.reading() as s:
-        n_u = {
-            key: n
-            for key, n in s.execute(
-                select(Utterance.transcript_id, func.count()).group_by(Utterance.transcript_id)
-            )
-        }
-        n_s = _segment_counts(s, Segment.transcript_id, coder_id)
+        count_u = select(Utterance.transcript_id, func.count()).group_by(Utterance.transcript_id)
+        if session_id is not None:  # count that session's rows only, not the whole archive's
+            mine = select(Transcript.id).where(Transcript.session_id == session_id)
+            count_u = count_u.where(Utterance.transcript_id.in_(mine))
+            n_s = _segment_counts(s, Segment.transcript_id, coder_id, session_id)
+        else:
+            n_s = _segment_counts(s, Segment.transcript_id, coder_id)
+        n_u = {key: n for key, n in s.execute(count_u)}
         stmt = (
             select(Transcript, SessionRow.name)
             .join(SessionRow, SessionRow.id == Transcript.session_id)
@@ -215,11 +246,11 @@ class SpanTimes:
 class UtteranceIndex:
     """Find the utterances a character span overlaps in O(log n) (exports, agreement, UI)."""
 
-    def __init__(self, utterances: list[UtteranceInfo]) -> None:
+    def __init__(self, utterances: Sequence[UtteranceInfo | UtteranceSpan]) -> None:
         self.utterances = sorted(utterances, key=lambda u: u.start_char)
         self._ends = [u.end_char for u in self.utterances]
 
-    def overlapping(self, start: int, end: int) -> list[UtteranceInfo]:
+    def overlapping(self, start: int, end: int) -> list[UtteranceInfo | UtteranceSpan]:
         i = bisect.bisect_right(self._ends, start)
         out = []
         while i < len(self.utterances) and self.utterances[i].start_char < max(end, start + 1):

@@ -8,7 +8,10 @@ boundaries only, through these helpers.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def normalise_text(text: str) -> str:
@@ -31,7 +34,10 @@ class Utf16Map:
     """
 
     def __init__(self, text: str) -> None:
-        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        if len(text.encode("utf-16-le")) == 2 * len(text):  # no astral character: C speed
+            self._astral: list[int] = []
+        else:
+            self._astral = [m.start() for m in _ASTRAL.finditer(text)]
         # UTF-16 index at which each astral character starts.
         self._astral_u16 = [pos + n for n, pos in enumerate(self._astral)]
         self._length = len(text)

@@ -63,7 +63,7 @@ def write_scheme_docx(
     """
     doc = Document()
     _setup(doc)
-    _title(doc, scheme, project_name)
+    _title(doc, scheme, project_name, parts)
     _overview(doc, scheme, parts)
     scales = _distinct_scales(scheme.codes)
     if scales:
@@ -172,10 +172,15 @@ def _setup(doc: Any) -> None:
 # ---------------------------------------------------------------- sections
 
 
-def _title(doc: Any, scheme: SchemeSpec, project_name: str) -> None:
+def _title(
+    doc: Any, scheme: SchemeSpec, project_name: str, combined: Sequence[SchemeSpec] = ()
+) -> None:
     doc.add_paragraph(scheme.name, style="Title")
     sub = doc.add_paragraph()
     parts = ["Codebook"]
+    if len(combined) > 1:  # a project's codebook of several schemes is titled after none
+        names = [f"{p.name} {p.version}".strip() for p in combined]
+        parts = [f"Codebook combining {', '.join(names[:-1])} and {names[-1]}"]
     if scheme.version:
         parts.append(f"version {scheme.version}")
     if project_name and project_name != scheme.name:

@@ -133,6 +133,7 @@ def _export(
             report = export_qdpx(project, path, flt.coders, flt.codes, flt.sessions,
                                  progress=refi_progress)  # fmt: skip
             result.segments = report.segments
+            result.notes.extend(report.warnings)  # e.g. duplicate code names qualified
             if flt.suggestions:
                 result.notes.append("suggestions are not part of a REFI-QDA project; left out")
             return result
@@ -185,14 +186,19 @@ def _table_export(
         write_xlsx(table.rows, table.codes, path, progress)
     else:
         from app import __version__
+        from app.agreement.group_summary import code_groups, group_summaries
         from app.agreement.report import summary_for_export
         from app.core.codebook import list_schemes
         from app.io.report_docx import ReportData, write_report
         from app.io.report_timelines import session_timeline_pngs
 
         agreement = None
+        groups: list[dict[str, object]] = []
         if len(table.human_coders) >= 2:
             agreement = summary_for_export(project, table.human_coders, flt.codes, flt.sessions)
+            used = {r.code_path for r in table.rows if r.status in ("", "coded")}
+            groups = group_summaries(project, table.human_coders,
+                                     code_groups(table.codes, used), flt.sessions)
         data = ReportData(
             project=project.display_name,
             date=date.today().isoformat(),
@@ -206,6 +212,8 @@ def _table_export(
             turns=table.turns,
             schemes=[(sc.name, sc.version, sc.citation) for sc in list_schemes(project)],
             timelines=session_timeline_pngs(project, table.sessions, flt.coders, flt.codes),
+            group_agreements=groups,
+            full_codebook=flt.full_codebook,
             notes=_blind_notes(project),
         )
         write_report(data, path, progress)

@@ -31,6 +31,16 @@ from docx.text.paragraph import Paragraph
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
 from app.io.report_ratings import add_icc_table, icc_source
+from app.io.report_teams import (
+    Quotation,
+    add_agreement_scope,
+    coders_phrase,
+    differences,
+    keep_rows_whole,
+    merge_quotations,
+    ratings_phrase,
+    span_key,
+)
 from app.io.report_timelines import add_timelines
 from app.io.segment_table import ExportCode, ExportRow, format_range
 
@@ -57,6 +67,10 @@ class ReportData:
     schemes: Sequence[tuple[str, str, str]] = ()
     """(name, version, citation) of the coding schemes the codebook came from."""
     timelines: Sequence[tuple[str, bytes]] = ()  # (session, PNG): see report_timelines
+    group_agreements: Sequence[Mapping[str, Any]] = ()
+    """Agreement per code group (``agreement --group`` JSON each), see ``group_summary``."""
+    full_codebook: bool = False
+    """Print every code in the codebook, not only those in use (and their parents)."""
     """Text spans that cross speaker turns, as labelled lines (see ``ExportTable.turns``)."""
 
 
@@ -205,13 +219,47 @@ def _small(table: Any, size: float = 9) -> None:
                     r.font.size = Pt(size)
 
 
+def _codes_shown(data: ReportData, counts: Mapping[str, int]) -> list[ExportCode]:
+    """Codes in use and their parents, or every code with ``full_codebook``."""
+    if data.full_codebook:
+        return list(data.codes)
+    keep: set[str] = set()
+    for path in counts:
+        parts = path.split("/")
+        keep.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return [c for c in data.codes if c.path in keep]
+
+
+def _scale_owner(codes: Sequence[ExportCode]) -> dict[str, str]:
+    """Code path -> the path under which its rating scale is printed: a scale shared by all
+    codable children of a parent is printed once, at the parent (``parent`` -> itself)."""
+    owner: dict[str, str] = {}
+    by_parent: dict[str, list[ExportCode]] = {}
+    for code in codes:
+        if code.codable and code.rating:
+            by_parent.setdefault(code.path.rpartition("/")[0], []).append(code)
+    for parent, kids in by_parent.items():
+        if parent and len(kids) > 1 and len({k.rating for k in kids}) == 1:
+            owner[parent] = parent
+            for kid in kids:
+                owner[kid.path] = parent
+    return owner
+
+
 def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str, int]) -> None:
     heads.add("Codebook", 1)
+    shown = _codes_shown(data, counts)
+    hidden = len(data.codes) - len(shown)
     doc.add_paragraph(
         "The code tree with each code's definition. Category codes (not applied directly) are "
         "shown in grey; n counts the exported segments. Inclusion and exclusion criteria and "
         "examples are given with each code's segments below."
+        + (f" {hidden} codes not used in this export are left out (export with "
+           f"--full-codebook to list them)." if hidden else "")
     )
+    owner = _scale_owner(data.codes)
+    shared_scale = {parent: c.rating for c in data.codes
+                    if (parent := owner.get(c.path)) and parent != c.path}
     for name, version, citation in data.schemes:
         if citation:
             p = doc.add_paragraph(style="Criteria")
@@ -224,7 +272,7 @@ def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str,
         cell.paragraphs[0].add_run(text).bold = True
         fx.shade_cell(cell, "#E8ECF1")
     fx.repeat_header(table.rows[0])
-    for code in data.codes:
+    for code in shown:
         cells = table.add_row().cells
         name_p = cells[0].paragraphs[0]
         name_p.paragraph_format.left_indent = Cm(0.4 * code.depth)
@@ -235,10 +283,11 @@ def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str,
             run.font.color.rgb = _GREY
         body = cells[1].paragraphs[0]
         body.add_run(code.definition)
-        if code.rating:
+        shared = shared_scale.get(code.path)
+        if shared or (code.rating and code.path not in owner):
             extra = cells[1].add_paragraph()
-            extra.add_run("Rating: ").italic = True
-            extra.add_run(code.rating)
+            extra.add_run("Rating (every code below): " if shared else "Rating: ").italic = True
+            extra.add_run(shared or code.rating)
         n = counts.get(code.path, 0)
         cells[2].paragraphs[0].add_run(str(n) if code.codable else "")
         cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -246,14 +295,22 @@ def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str,
     _small(table)
 
 
-def _criteria(doc: Any, code: ExportCode) -> None:
-    """Definition and criteria under a code's chapter heading, so each chapter stands alone."""
+def _criteria(doc: Any, code: ExportCode, rating_shown: set[str] | None = None) -> None:
+    """Definition and criteria under a code's chapter heading, so each chapter stands alone.
+    A rating scale is printed once per group: ``rating_shown`` holds the scales already given
+    for the code's parent."""
+    rating = code.rating
+    if rating and rating_shown is not None:
+        key = f"{code.path.rpartition('/')[0]}\x00{rating}"
+        if key in rating_shown:
+            rating = ""
+        rating_shown.add(key)
     for label, text in (
         ("Definition", code.definition),
         ("Include", code.include),
         ("Exclude", code.exclude),
         ("Examples", code.examples),
-        ("Rating", code.rating),
+        ("Rating", rating),
     ):
         if not text:
             continue
@@ -270,14 +327,6 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-_COEFFICIENTS = (
-    ("percent_agreement", "Percent agreement"),
-    ("cohen_kappa", "Cohen's kappa"),
-    ("fleiss_kappa", "Fleiss' kappa"),
-    ("krippendorff_alpha", "Krippendorff's alpha"),
-    ("gwet_ac1", "Gwet's AC1"),
-    ("brennan_prediger", "Brennan-Prediger"),
-)
 _UNIT_WORDS = {
     "utterance": "utterances (a coder's value for an utterance is the code whose segments cover "
     "most of it)",
@@ -286,68 +335,36 @@ _UNIT_WORDS = {
 }
 
 
-def _agreement(doc: Any, heads: _Headings, agreement: Mapping[str, Any]) -> None:
+def _agreement(
+    doc: Any, heads: _Headings, agreement: Mapping[str, Any],
+    groups: Sequence[Mapping[str, Any]] = (), counts: Mapping[tuple[str, str], int] | None = None,
+) -> None:
     heads.add("Agreement", 1)
     coders = list(agreement.get("coders", []))
     unit = str(agreement.get("unit", ""))
     unit_words = _UNIT_WORDS.get(unit, unit.replace("window:", "windows of ") + " s"
                                  if unit.startswith("window:") else unit)  # fmt: skip
     doc.add_paragraph(
-        f"Coders {', '.join(coders)}; {_fmt(agreement.get('n_units', 0))} units, the units "
-        f"being {unit_words}. Intervals are bootstrap 95% intervals."
+        f"{len(coders)} coders ({', '.join(coders)}); {_fmt(agreement.get('n_units', 0))} "
+        f"units, the units being {unit_words}. Intervals are bootstrap 95% intervals."
     )
-    overall = agreement.get("overall", {}) or {}
-    ci = overall.get("ci95", {}) or {}
-    rows = [(label, overall[key], ci.get(key)) for key, label in _COEFFICIENTS if key in overall]
-    if rows:
-        table = doc.add_table(rows=1, cols=3)
-        table.style = "Light List Accent 1"
-        for cell, text in zip(
-            table.rows[0].cells, ("Coefficient", "Value", "95% interval"), strict=True
-        ):
-            cell.paragraphs[0].add_run(text).bold = True
-        for label, value, interval in rows:
-            cells = table.add_row().cells
-            cells[0].text = label
-            cells[1].text = _fmt(value)
-            if isinstance(interval, (list, tuple)) and len(interval) == 2:
-                cells[2].text = f"{_fmt(interval[0])} – {_fmt(interval[1])}"
-            else:
-                cells[2].text = "–"
-        _set_widths(table, (Cm(6.0), Cm(3.0), Cm(4.5)))
-    # Codes nobody applied in scope would only add rows of dashes.
-    per_code = [
-        item
-        for item in agreement.get("per_code", []) or []
-        if (item.get("both") or 0) + sum((item.get("only") or {}).values()) > 0
-    ]
-    if per_code:
+    counts = counts or {}
+    for item in groups:
+        group = str(item.get("group") or "")
+        heads.add(f"Agreement on {group.replace('/', ' › ')}", 2)
+        values = ", ".join(v.rsplit("/", 1)[-1] for v in item.get("values", []) or [])
         doc.add_paragraph(
-            "Per code: units where both coders applied it, where only one did, and where "
-            "neither did, with kappa (κ) and alpha (α) for presence versus absence."
-        ).paragraph_format.space_before = Pt(10)
-        header = ["Code", "Units", "Both", *[f"Only {c}" for c in coders], "Neither", "κ", "α"]
-        table = doc.add_table(rows=1, cols=len(header))
-        table.style = "Light List Accent 1"
-        for cell, text in zip(table.rows[0].cells, header, strict=True):
-            cell.paragraphs[0].add_run(text).bold = True
-        fx.repeat_header(table.rows[0])
-        for item in per_code:
-            only = item.get("only", {}) or {}
-            values = [
-                str(item.get("code", "")).replace("/", " › "),
-                _fmt(item.get("n_units")),
-                _fmt(item.get("both")),
-                *[_fmt(only.get(c)) for c in coders],
-                _fmt(item.get("neither")),
-                _fmt(item.get("cohen_kappa")),
-                _fmt(item.get("krippendorff_alpha")),
-            ]
-            for cell, text in zip(table.add_row().cells, values, strict=True):
-                cell.text = text
-        rest = (TEXT_WIDTH - Cm(4.6)) // (len(header) - 1)
-        _set_widths(table, (Cm(4.6), *([Length(rest)] * (len(header) - 1))))
-        _small(table, 8.5)
+            f"The codes below {group.replace('/', ' › ')} as one variable"
+            + (f" (values: {values})" if values else "")
+            + f"; {_fmt(item.get('n_units', 0))} units where any of {len(item.get('coders', []))}"
+            f" coders applied one of them."
+        )
+        add_agreement_scope(doc, item, counts)
+        _agreement_warnings(doc, item)
+        add_icc_table(doc, item)
+    if groups:
+        heads.add("Agreement on all codes together", 2)
+    add_agreement_scope(doc, agreement, counts)
     _agreement_warnings(doc, agreement)
     add_icc_table(doc, agreement)
 
@@ -389,7 +406,25 @@ def _segment_meta(row: ExportRow) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _quotation(doc: Any, row: ExportRow, color: str, text: str | None = None) -> None:
+def _quote_meta(quote: Quotation, n_coders: int, others: list[str]) -> str:
+    """The quotation's line: where, both clocks, speaker, the coders who applied it (and
+    ratings), and the coders who gave the same passage another value of the variable."""
+    row = quote.first
+    parts = _segment_meta(row).split(" · ")
+    parts = [p for p in parts if not p.startswith(("coder ", "rating ", "suggestion "))]
+    parts.append(coders_phrase(quote, n_coders))
+    rating = ratings_phrase(quote)
+    if rating:
+        parts.append(rating)
+    if others:
+        parts.append("differs: " + "; ".join(others))
+    return " · ".join(p for p in parts if p)
+
+
+def _quotation(
+    doc: Any, row: ExportRow, color: str, text: str | None = None, meta_text: str | None = None,
+    memos: Sequence[tuple[str, str]] = (),
+) -> None:
     quote = _para(doc, "Quote")
     fx.left_bar(quote, color)
     lines = (row.text if text is None else text).strip().split("\n") or [""]
@@ -398,13 +433,13 @@ def _quotation(doc: Any, row: ExportRow, color: str, text: str | None = None) ->
         if i < len(lines) - 1:
             run.add_break()
     fx.keep_with_next(quote)
-    meta = _para(doc, "Segment Meta", _segment_meta(row))
+    meta = _para(doc, "Segment Meta", meta_text or _segment_meta(row))
     fx.left_bar(meta, color)
-    if row.memo:
+    for who, text in memos or ([("", row.memo)] if row.memo else []):
         memo = _para(doc, "Segment Meta")
         fx.left_bar(memo, color)
-        memo.add_run("Memo: ").bold = True
-        memo.add_run(row.memo).italic = True
+        memo.add_run(f"Memo ({who}): " if who else "Memo: ").bold = True
+        memo.add_run(text).italic = True
 
 
 def _plural(n: int, word: str) -> str:
@@ -450,8 +485,14 @@ def write_report(
             counts[row.code_path] = counts.get(row.code_path, 0) + 1
         by_code.setdefault(row.code_path, []).append(row)
     _codebook(doc, heads, data, counts)
+    by_coder: dict[tuple[str, str], int] = {}
+    by_span: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+    for row in data.rows:
+        if row.status in ("", "coded"):
+            by_coder[(row.coder, row.code_path)] = by_coder.get((row.coder, row.code_path), 0) + 1
+            by_span.setdefault(span_key(row), []).append((row.coder, row.code_path))
     if data.agreement:
-        _agreement(doc, heads, data.agreement)
+        _agreement(doc, heads, data.agreement, data.group_agreements, by_coder)
     add_timelines(doc, heads, data.timelines)
 
     heads.add("Coded segments", 1)
@@ -464,6 +505,8 @@ def write_report(
         doc.add_paragraph("No segments match the export's filter.")
     total = len(data.rows) or 1
     done = 0
+    n_coders = len(data.coders)
+    rating_shown: set[str] = set()
     for code in ordered:
         rows = sorted(by_code[code.path], key=_sort_key)
         heads.add(code.path.replace("/", " › "), 2)
@@ -475,13 +518,22 @@ def write_report(
             told.append(f"{_plural(len(coded), 'segment')} by {_plural(n_coders, 'coder')}")
         if len(coded) < len(rows):
             told.append(_plural(len(rows) - len(coded), "suggested passage"))
+        quotes = merge_quotations(rows)
+        if len(quotes) < len(rows):
+            told.append(f"{_plural(len(quotes), 'passage')}, each quoted once with its coders")
         summary.add_run("; ".join(told) + ".")
-        _criteria(doc, code)
-        for row in rows:
+        _criteria(doc, code, rating_shown)
+        for quote in quotes:
+            row = quote.first
             span = (row.session, row.transcript, row.start_char or 0, row.end_char or 0)
-            _quotation(doc, row, code.color, data.turns.get(span))
-            done += 1
-            if progress is not None and done % 200 == 0 and not progress(done, total):
+            is_coded = row.status in ("", "coded")
+            meta = _quote_meta(quote, n_coders, differences(quote, by_span)) if is_coded else None
+            memos = [(r.coder if len(quote.rows) > 1 else "", r.memo) for r in quote.rows
+                     if r.memo]
+            _quotation(doc, row, code.color, data.turns.get(span), meta, memos)
+            done += len(quote.rows)
+            if progress is not None and done % 200 < len(quote.rows) \
+                    and not progress(done, total):
                 raise ExportCancelled(f"export to {path} cancelled")
 
     # The TOC goes before the first chapter, but its entries are only known now.
@@ -491,6 +543,7 @@ def write_report(
     for el in list(body)[n_before - 1 : len(body) - 1]:  # new paragraphs sit before sectPr
         toc_anchor._p.addprevious(el)
     body.remove(toc_anchor._p)
+    keep_rows_whole(doc)
     fx.ask_word_to_update_fields(doc)
 
     tmp = path.with_name(path.name + ".part")

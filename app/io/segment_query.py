@@ -60,6 +60,8 @@ class ExportFilter:
     formula_guard: bool = True
     #: Word report: an appendix with the project's audit log (who changed what, when).
     audit_appendix: bool = False
+    full_codebook: bool = False
+    """Word report: list every code in the codebook, not only those in use."""
 
     def describe(self) -> list[str]:
         """Human-readable lines for a report's title page."""

@@ -314,7 +314,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             return
         from app.core.sessions import list_transcripts, list_utterances, transcript_text
 
-        info = next((t for t in list_transcripts(self.project) if t.id == transcript_id), None)
+        session_id = self.navigator.session_of(transcript_id)
+        info = next(
+            (t for t in list_transcripts(self.project, session_id) if t.id == transcript_id), None
+        )
         if info is None:
             return
         self.transcript_view.set_transcript(
@@ -404,7 +407,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         panel = self.codebook_hookup.panel
         if panel is not None:
             panel.set_coder(self._blind_coder_id())
-        self._update_counts()
+        if self.project is not None:  # whose segments count changed: every label
+            self.navigator.update_counts(self.project, self._blind_coder_id())
 
     def _update_status_coder(self) -> None:
         mode = "blind" if self.blind_action.isChecked() else "all coders shown"
@@ -447,7 +451,12 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._counts_timer.start()
 
     def _update_counts(self) -> None:
-        if self.project is not None:
+        if self.project is None:
+            return
+        tid = self.transcript_view.transcript_id  # edits land in the shown transcript
+        if tid is not None:
+            self.navigator.update_transcript_counts(self.project, [tid], self._blind_coder_id())
+        else:
             self.navigator.update_counts(self.project, self._blind_coder_id())
 
     def _blind_coder_id(self) -> int | None:

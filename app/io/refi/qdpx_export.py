@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -46,10 +46,10 @@ from app.core.dto import (
 )
 from app.core.errors import UserError
 from app.core.project import Project
+from app.core.segment_spans import UtteranceSpan, utterance_spans
 from app.core.sessions import (
     list_coders,
     list_transcripts,
-    list_utterances,
     resolve_sessions,
     transcript_text,
 )
@@ -175,7 +175,7 @@ class _Exporter:
 
     def text_source(
         self, parent: etree._Element, tr: TranscriptInfo, text: str, segments: list[SegmentInfo],
-        turns: list[UtteranceInfo],
+        turns: Sequence[UtteranceInfo | UtteranceSpan],
     ) -> LabelMap:
         """The transcript as a TextSource with its turns labelled; returns the label map (the
         sidecar lists the labels so our re-import removes exactly them)."""
@@ -333,10 +333,11 @@ def export_qdpx(
             "name": session.name, "case_id": session.case_id, "date": session.date,
             "duration_ms": session.duration_ms, "video_path": session.video_path,
         }  # fmt: skip
-        turns: dict[int, list[UtteranceInfo]] = {}
+        turns: dict[int, list[UtteranceSpan]] = {}
+        rows = utterance_spans(project, [session.id])  # one Core query a session, not ORM rows
         for tr in transcripts:
             text = transcript_text(project, tr.id)
-            turns[tr.id] = list_utterances(project, tr.id)
+            turns[tr.id] = rows.get(tr.id, [])
             segs = by_transcript.get(tr.id, [])
             labels = exporter.text_source(sources, tr, text, segs, turns[tr.id])
             report.transcripts += 1

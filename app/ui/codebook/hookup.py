@@ -114,7 +114,7 @@ class CodebookHookup(QObject):
         old, self.panel, self._project = self.panel, None, None
         if old is None:
             return
-        old.undo_stack.indexChanged.disconnect(old.refresh)
+        old.undo_stack.indexChanged.disconnect(old.stack_moved)
         if old.shortcuts is not None:
             old.shortcuts.update([])
         old.deleteLater()
@@ -126,7 +126,7 @@ class CodebookHookup(QObject):
     def _window_destroyed(self) -> None:
         self._closing = True
         if self.panel is not None:
-            self.panel.undo_stack.indexChanged.disconnect(self.panel.refresh)
+            self.panel.undo_stack.indexChanged.disconnect(self.panel.stack_moved)
 
 
 def _edit_menu(window: QMainWindow) -> QMenu:

@@ -10,7 +10,7 @@ Each index carries the code id as its internal id (ids start at 1; 0 is the invi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -81,20 +81,29 @@ class CodebookModel(QAbstractItemModel):
         for code in reversed(codes):
             total = code.n_segments + sum(self._totals[c] for c in self._children[code.id])
             self._totals[code.id] = total
-        changed_parents = {
-            code.parent_id or 0
-            for code in codes
-            if old_totals.get(code.id) != self._totals[code.id]
-        }
-        for parent_id in changed_parents:
-            siblings = self._children[parent_id]
-            parent = self.index_of(parent_id) if parent_id else QModelIndex()
-            self.dataChanged.emit(
-                self.index(0, COL_COUNT, parent),
-                self.index(len(siblings) - 1, COL_COUNT, parent),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+        self._counts_changed(c.id for c in codes if old_totals.get(c.id) != self._totals[c.id])
         return True
+
+    def add_counts(self, delta: dict[int, int]) -> None:
+        """Add ``{code id: +n/-n}`` segments (an edit the panel was told about): only the
+        touched codes and their ancestors change, no query, no reset (issue 17)."""
+        touched: list[int] = []
+        for code_id, n in delta.items():
+            code = self._codes.get(code_id)
+            if code is None or not n:
+                continue
+            self._codes[code_id] = replace(code, n_segments=max(0, code.n_segments + n))
+            node: CodeInfo | None = code
+            while node is not None:
+                self._totals[node.id] = max(0, self._totals.get(node.id, 0) + n)
+                touched.append(node.id)
+                node = self._codes.get(node.parent_id) if node.parent_id else None
+        self._counts_changed(dict.fromkeys(touched))
+
+    def _counts_changed(self, code_ids: Iterable[int]) -> None:
+        for code_id in code_ids:  # one cell each: the view repaints those cells only
+            cell = self.index_of(code_id, COL_COUNT)
+            self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole])
 
     def code(self, code_id: int) -> CodeInfo | None:
         return self._codes.get(code_id)

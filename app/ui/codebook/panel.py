@@ -61,6 +61,7 @@ from app.ui.codebook.transfer import (
     write_codebook_file,
 )
 from app.ui.codebook.undo_bridge import push_core
+from app.ui.edit_tracker import StackWatcher
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
@@ -164,10 +165,29 @@ class CodebookPanel(QWidget):
 
         self.shortcuts: CodeShortcuts | None = None
         self.coder_id: int | None = None
-        self.undo_stack.indexChanged.connect(self.refresh)
+        self._watcher = StackWatcher(self.undo_stack)
+        self.undo_stack.indexChanged.connect(self.stack_moved)
         self.refresh()
 
     # ------------------------------------------------------------------ public API
+
+    def stack_moved(self, index: int) -> None:
+        """After an edit: a segment edit moves the counts of the codes it touched (no query);
+        anything else reloads the codebook."""
+        if not self._watcher.alive():
+            return
+        scope = self._watcher.moved(index)
+        if scope is None or scope.counts is None or not self.model.codes():
+            self.refresh()
+            return
+        delta: dict[int, int] = {}
+        for (coder_id, code_id), n in scope.counts.items():
+            if self.coder_id is None or coder_id == self.coder_id:
+                delta[code_id] = delta.get(code_id, 0) + n
+        self.model.add_counts(delta)
+        current = self.current_code_id()
+        if current is not None and current in delta:
+            self._show_details(self.model.code(current))
 
     def refresh(self) -> None:
         """Reload the codebook from the project, keeping the current code and expanded nodes."""

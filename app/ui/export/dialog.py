@@ -163,6 +163,7 @@ class ExportDialog(QDialog):
         self.suggestions = QCheckBox(
             "Include suggestions (pending, accepted, rejected, with score)"
         )
+        self.full_codebook = QCheckBox("Word report: list every code (not only codes in use)")
 
         counts = coder_segment_counts(project)
         self.coders = _CheckList("Coders", [(name, f"{name} ({n})") for name, n in counts.items()])
@@ -179,14 +180,15 @@ class ExportDialog(QDialog):
         top.addWidget(self.path, 1, 1)
         top.addWidget(browse, 1, 2)
         top.addWidget(self.suggestions, 2, 1, 1, 2)
+        top.addWidget(self.full_codebook, 3, 1, 1, 2)
         # De-identify (issue #13): one option, applied to a private copy before any format.
         self.deidentify = QCheckBox(
             "De-identify: replace the project's names and places, speakers by role, no video paths"
         )
         self.word_list_button = QPushButton("Word list…")
         self.word_list_button.clicked.connect(self.edit_word_list)
-        top.addWidget(self.deidentify, 3, 1)
-        top.addWidget(self.word_list_button, 3, 2)
+        top.addWidget(self.deidentify, 4, 1)
+        top.addWidget(self.word_list_button, 4, 2)
         filters = QHBoxLayout()
         filters.addWidget(self.coders, 1)
         filters.addWidget(self.sessions, 1)
@@ -255,6 +257,7 @@ class ExportDialog(QDialog):
         refi = suffix in REFI
         self.suggestions.setEnabled(not refi)
         self.suggestions.setToolTip("Suggestions are not part of a REFI-QDA file." if refi else "")
+        self.full_codebook.setEnabled(suffix == ".docx")
         codebook_only = suffix == ".qdc"
         for widget in (self.coders, self.sessions, self.codes):
             widget.setEnabled(not codebook_only)
@@ -281,6 +284,7 @@ class ExportDialog(QDialog):
             sessions=self.sessions.chosen(),
             suggestions=self.suggestions.isChecked() and self.suggestions.isEnabled(),
             deidentify=self.deidentify.isChecked(),
+            full_codebook=self.full_codebook.isChecked() and self.full_codebook.isEnabled(),
         )
 
     def edit_word_list(self, text: str | None = None) -> bool:

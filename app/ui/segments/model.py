@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -30,6 +30,33 @@ class SegmentModel(QAbstractTableModel):
         self.text = text
         self.colors = dict(colors)
         self.endResetModel()
+
+    def update_rows(self, segments: Sequence[SegmentInfo], ids: Collection[int]) -> None:
+        """Take ``segments`` (the new full list) where only the rows of ``ids`` differ from the
+        current list: those rows are removed, inserted or changed in place, never a reset, so
+        the table keeps its scroll position and selection and repaints one row (issue 17)."""
+        new = list(segments)
+        old_rows = [(row, seg.id) for row, seg in enumerate(self.segments) if seg.id in ids]
+        new_rows = {seg.id: row for row, seg in enumerate(new) if seg.id in ids}
+        if (
+            len(old_rows) == 1
+            and len(new_rows) == 1
+            and new_rows.get(old_rows[0][1]) == (old_rows[0][0])
+        ):
+            row = old_rows[0][0]  # a memo, a rating, a resize that kept the order
+            self.segments[row] = new[row]
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
+        for row, _sid in reversed(old_rows):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.segments[row]
+            self.endRemoveRows()
+        for row in sorted(new_rows.values()):
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.segments.insert(row, new[row])
+            self.endInsertRows()
+        if [s.id for s in self.segments] != [s.id for s in new]:
+            self.set_segments(new, self.text, self.colors)  # the caller's ids were incomplete
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.segments)

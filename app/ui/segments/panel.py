@@ -7,7 +7,7 @@ researcher leaves the editor or presses Ctrl+Enter, one undo step per committed 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -122,6 +122,7 @@ class SegmentPanel(QWidget):
         layout.addWidget(self.splitter)
         self.code_lookup: Callable[[int], CodeInfo | None] = lambda _id: None
         self._current: SegmentInfo | None = None
+        self._updating = False
         self._set_editor(None)
 
     # ------------------------------------------------------------------ content
@@ -136,6 +137,22 @@ class SegmentPanel(QWidget):
             self.select_segment(keep, emit=False)
         else:
             self._set_editor(None)
+
+    def update_segments(self, segments: list[SegmentInfo], ids: Collection[int]) -> None:
+        """Like ``set_segments`` after an edit that changed only the rows of ``ids``."""
+        keep = self._current.id if self._current is not None else None
+        self._commit_memo()
+        self._updating = True  # rows moving under the cursor are not a user's choice
+        try:
+            self.model.update_rows(segments, ids)
+            self._current = None
+            if keep is not None and self.model.row_of(keep) >= 0:
+                self.select_segment(keep, emit=False)
+            else:
+                self.table.selectionModel().clear()
+                self._set_editor(None)
+        finally:
+            self._updating = False
 
     def current_segment(self) -> SegmentInfo | None:
         return self._current
@@ -158,6 +175,8 @@ class SegmentPanel(QWidget):
     # ------------------------------------------------------------------ editor
 
     def _row_changed(self, current: object, _previous: object) -> None:
+        if self._updating:
+            return
         self._commit_memo()
         index = self.table.currentIndex()
         if not index.isValid():

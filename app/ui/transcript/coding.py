@@ -22,6 +22,7 @@ from app.core.errors import UserError
 from app.core.project import Project
 from app.core.sessions import ensure_coder, list_coders
 from app.core.transcript_segments import segment_versions, transcript_segments
+from app.ui.edit_tracker import StackWatcher
 from app.ui.segments.panel import SegmentPanel
 from app.ui.transcript.layers import visible_segments
 from app.ui.transcript.view import TranscriptView
@@ -66,10 +67,14 @@ class CodingController(QObject):
         panel.ratingEdited.connect(lambda sid, rating: self.run(EditSegment(sid, rating=rating)))
         panel.removeRequested.connect(lambda sid: self.run(RemoveSegment(sid)))
         panel.resizeRequested.connect(self.resize_to_selection)
+        self.watcher = StackWatcher(stack)
+        self.full_reloads = 0  # how often every segment was re-read (a test counts these)
         stack.indexChanged.connect(self._stack_moved)
 
-    def _stack_moved(self, _index: int) -> None:
-        self.reload()
+    def _stack_moved(self, index: int) -> None:
+        scope = self.watcher.moved(index)
+        if scope is None or not self.update_segments(scope.segment_ids):
+            self.reload()
 
     # ------------------------------------------------------------------ state
 
@@ -121,14 +126,38 @@ class CodingController(QObject):
         return {cid: c.color for cid, c in self.codes.items()}
 
     def reload(self) -> None:
-        """Re-read the shown transcript's segments and repaint (after any edit or switch)."""
+        """Re-read the shown transcript's segments and repaint (after a switch, or an edit whose
+        scope is unknown)."""
+        self.full_reloads += 1
         project, tid = self.project, self.view.transcript_id
         if project is None or tid is None:
             self.segments = []
             self.panel.set_segments([], "", {})
             return
         self.reload_codes()
-        everything = self._fetch(project, tid)
+        self.watcher.sync()
+        self._show(self._fetch(project, tid), None)
+
+    def update_segments(self, ids: set[int]) -> bool:
+        """After an edit that changed only the segments ``ids``: re-read those rows, repaint the
+        highlights and update their rows of the list (one frame, issue 17). False when the
+        shown transcript's rows are not cached (the caller then reloads)."""
+        project, tid = self.project, self.view.transcript_id
+        if project is None or tid is None or self._cache_key != (id(project), tid):
+            return False
+        if ids:
+            fresh = {s.id: s for s in transcript_segments(project, tid, self._cache_paths, ids)}
+            for sid in ids:
+                self._cache_versions.pop(sid, None)  # a later full fetch re-reads it
+                if sid in fresh:
+                    self._cache[sid] = fresh[sid]
+                else:
+                    self._cache.pop(sid, None)
+        everything = sorted(self._cache.values(), key=lambda s: (s.start_char or 0, s.id))
+        self._show(everything, ids)
+        return True
+
+    def _show(self, everything: list[SegmentInfo], changed: set[int] | None) -> None:
         self.segments = visible_segments(
             everything,
             active_coder_id=self.coder.id if self.coder else None,
@@ -140,8 +169,11 @@ class CodingController(QObject):
         order += [c.id for c in self.coders if c.kind == "human"]
         order += [c.id for c in self.consensus_coders()]
         colors = self.colors()
-        self.view.set_segments(self.segments, colors, order)
-        self.panel.set_segments(self.segments, self.view.text, colors)
+        self.view.set_segments(self.segments, colors, order, changed)
+        if changed is None:
+            self.panel.set_segments(self.segments, self.view.text, colors)
+        else:
+            self.panel.update_segments(self.segments, changed)
         current = self.panel.current_segment()
         self.view.set_current_segment(current.id if current else None)
         self.segmentsReloaded.emit()

@@ -10,7 +10,7 @@ side-by-side lanes, so two codes on the same words never hide each other.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.core.dto import SegmentInfo
 
@@ -23,9 +23,10 @@ ROLE_COLORS = {
 FALLBACK_CODE_COLOR = "#9e9e9e"
 
 
-@dataclass(frozen=True)
-class Stripe:
-    """One segment as painted: its span, colour, lane, and the words for its tooltip."""
+class Stripe(NamedTuple):
+    """One segment as painted: its span, colour, lane, and the words for its tooltip.
+
+    A named tuple: a 4,000-segment transcript builds thousands after an edit."""
 
     segment_id: int
     start: int
@@ -62,47 +63,78 @@ def visible_segments(
     return out
 
 
+def _coder_lanes(segs: list[SegmentInfo], colors: dict[int, str]) -> tuple[list[Stripe], int]:
+    """One coder's stripes with lanes counted from 0 (greedy interval packing), by start/end."""
+    lane_ends: list[int] = []
+    out: list[Stripe] = []
+    for seg in sorted(segs, key=lambda s: (s.start_char or 0, -(s.end_char or 0))):
+        start, end = seg.start_char or 0, seg.end_char or 0
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= start:
+                lane_ends[lane] = end
+                break
+        else:
+            lane = len(lane_ends)
+            lane_ends.append(end)
+        color = colors.get(seg.code_id) or FALLBACK_CODE_COLOR
+        stripe = Stripe(seg.id, start, end, color, lane, seg.code_path, seg.coder_name, seg.memo,
+                        seg.rating)  # fmt: skip
+        out.append(stripe)
+    out.sort(key=_span)
+    return out, max(1, len(lane_ends))
+
+
+def _span(s: Stripe) -> tuple[int, int]:
+    return s.start, s.end
+
+
+class LaneCache:
+    """Each coder's packed lanes, kept between edits: an edit re-packs only the coders whose
+    segments it touched (``forget``), the others are reused as they are."""
+
+    def __init__(self) -> None:
+        self.local: dict[int, tuple[list[Stripe], int]] = {}
+        self.placed: dict[int, tuple[int, list[Stripe]]] = {}  # coder -> (base lane, stripes)
+
+    def clear(self) -> None:
+        self.local.clear()
+        self.placed.clear()
+
+    def forget(self, coder_ids: Iterable[int]) -> None:
+        for cid in coder_ids:
+            self.local.pop(cid, None)
+            self.placed.pop(cid, None)
+
+
 def assign_stripes(
     segments: Sequence[SegmentInfo],
     colors: dict[int, str],
     coder_order: Sequence[int],
+    cache: LaneCache | None = None,
 ) -> list[Stripe]:
     """Lanes: coders left to right in ``coder_order``; within a coder, greedy interval packing."""
+    cache = cache if cache is not None else LaneCache()
     by_coder: dict[int, list[SegmentInfo]] = {}
     for seg in segments:
         by_coder.setdefault(seg.coder_id, []).append(seg)
     order = list(dict.fromkeys(c for c in coder_order if c in by_coder))
     order += sorted(c for c in by_coder if c not in order)
+    for gone in set(cache.local) - set(by_coder):
+        cache.forget([gone])
     stripes: list[Stripe] = []
     base = 0
     for coder_id in order:
-        lane_ends: list[int] = []
-        for seg in sorted(
-            by_coder[coder_id], key=lambda s: (s.start_char or 0, -(s.end_char or 0))
-        ):
-            start, end = seg.start_char or 0, seg.end_char or 0
-            for lane, lane_end in enumerate(lane_ends):
-                if lane_end <= start:
-                    lane_ends[lane] = end
-                    break
-            else:
-                lane = len(lane_ends)
-                lane_ends.append(end)
-            stripes.append(
-                Stripe(
-                    seg.id,
-                    start,
-                    end,
-                    colors.get(seg.code_id) or FALLBACK_CODE_COLOR,
-                    base + lane,
-                    seg.code_path,
-                    seg.coder_name,
-                    seg.memo,
-                    seg.rating,
-                )
-            )
-        base += max(1, len(lane_ends))
-    stripes.sort(key=lambda s: (s.start, s.end))
+        local = cache.local.get(coder_id)
+        if local is None:
+            local = cache.local[coder_id] = _coder_lanes(by_coder[coder_id], colors)
+            cache.placed.pop(coder_id, None)
+        placed = cache.placed.get(coder_id)
+        if placed is None or placed[0] != base:
+            shifted = local[0] if base == 0 else [s._replace(lane=s.lane + base) for s in local[0]]
+            placed = cache.placed[coder_id] = (base, shifted)
+        stripes.extend(placed[1])
+        base += local[1]
+    stripes.sort(key=_span)  # runs already sorted: a merge, not a full sort
     return stripes
 
 

@@ -11,7 +11,7 @@ text, so selecting across utterances selects only transcript words.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -34,7 +34,13 @@ from app.core.text import Utf16Map
 from app.ui.suggestions.highlight import FALLBACK_COLOR as FALLBACK_SUGGESTION
 from app.ui.suggestions.highlight import suggestion_format
 from app.ui.transcript.gutter import LANE_GAP, LANE_WIDTH, Gutter
-from app.ui.transcript.layers import Stripe, assign_stripes, stripes_at, tooltip_html
+from app.ui.transcript.layers import (
+    LaneCache,
+    Stripe,
+    assign_stripes,
+    stripes_at,
+    tooltip_html,
+)
 
 HIGHLIGHT_ALPHA = 70
 CURRENT_ALPHA = 160
@@ -71,6 +77,7 @@ class TranscriptView(QPlainTextEdit):
         self._segments: list[SegmentInfo] = []
         self._colors: dict[int, str] = {}
         self.stripes: list[Stripe] = []
+        self._lanes = LaneCache()
         self._n_lanes = 0
         self._current_segment: int | None = None
         self._external: list[QTextEdit.ExtraSelection] = []
@@ -96,6 +103,7 @@ class TranscriptView(QPlainTextEdit):
         self._u16 = Utf16Map(text)
         self._segments = []
         self.stripes = []
+        self._lanes.clear()
         self._external = []
         self._current_segment = None
         self._last_utterance = None
@@ -108,11 +116,21 @@ class TranscriptView(QPlainTextEdit):
         segments: Sequence[SegmentInfo],
         colors: dict[int, str],
         coder_order: Sequence[int] = (),
+        changed: Collection[int] | None = None,
     ) -> None:
-        """Paint these (already filtered) segments of the shown transcript."""
+        """Paint these (already filtered) segments of the shown transcript. ``changed``: only
+        these segments differ from the last call (one edit), so only their coders' lanes are
+        packed again; None packs every coder's."""
+        old_coders = {s.id: s.coder_id for s in self._segments} if changed else {}
         self._segments = [s for s in segments if s.transcript_id == self.transcript_id]
+        if changed is None or colors != self._colors:
+            self._lanes.clear()
+        elif changed:
+            touched = {old_coders[i] for i in changed if i in old_coders}
+            touched |= {s.coder_id for s in self._segments if s.id in changed}
+            self._lanes.forget(touched)
         self._colors = dict(colors)
-        self.stripes = assign_stripes(self._segments, self._colors, coder_order)
+        self.stripes = assign_stripes(self._segments, self._colors, coder_order, self._lanes)
         self._n_lanes = 1 + max((s.lane for s in self.stripes), default=-1)
         self._repaint_highlights()
         self._update_margins()

@@ -188,3 +188,12 @@ def test_main_window_file_menu_has_export(qtbot: Any) -> None:
     file_menu = window.menuBar().actions()[0].menu()
     assert file_menu is not None
     assert "&Export…" in [a.text() for a in file_menu.actions()]
+
+
+def test_full_codebook_box_only_for_word(qtbot: Any, coded: Project) -> None:
+    dialog = _dialog(qtbot, coded)
+    assert not dialog.full_codebook.isEnabled()  # CSV first
+    dialog.full_codebook.setChecked(True)
+    assert dialog.export_filter().full_codebook is False
+    dialog.set_format(".docx")
+    assert dialog.full_codebook.isEnabled() and dialog.export_filter().full_codebook is True

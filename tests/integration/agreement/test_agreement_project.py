@@ -209,7 +209,7 @@ def test_summary_renders_in_word_report(coded: Project, tmp_path: Path) -> None:
                             agreement=summary), out)  # fmt: skip
     cells = [c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells]
     i = cells.index("Cohen's kappa")
-    assert cells[i + 1] == "0.400"
+    assert cells[i + 1] == "0.4000"
 
 
 def test_time_segments_on_utterances(project: Project, tmp_path: Path) -> None:

@@ -192,7 +192,7 @@ def test_docx_report(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert "Rupture › Withdrawal › Minimal response" in heads
     quotes = [p.text for p in doc.paragraphs if p.style.name == "Quote"]
     assert "I just agreed to get it over with — Köln was on my mind." in quotes
-    assert len(quotes) == 7
+    assert len(quotes) == 6  # 7 segments; A and B coded one passage alike: quoted once
     texts = "\n".join(p.text for p in doc.paragraphs)
     assert "session clock 00:00:09–00:01:00" in texts and "coder Ben" in texts
     assert "Closes down; note the sigh — café." in texts
@@ -242,7 +242,7 @@ def test_docx_with_suggestions(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert result.returncode == 0, result.stderr
     assert "wrote 4 segments and 2 suggestions" in result.stdout
     texts = [p.text for p in Document(str(out)).paragraphs]
-    assert "4 segments by 2 coders; 2 suggested passages." in texts
+    assert any(t.startswith("4 segments by 2 coders; 2 suggested passages") for t in texts)
     assert any("suggestion pending, score 0.91" in t for t in texts)
     assert "Segments: 4" in texts
 

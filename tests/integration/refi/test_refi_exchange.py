@@ -183,3 +183,11 @@ def test_without_sidecar_speakers_times_and_selections_survive(
         assert picked == {(f[3], f[4], f[7], f[8], f[9], f[12]) for f in segment_facts(project)}
     finally:
         target.close()
+
+
+def test_cli_export_warns_about_qualified_code_names(tmp_path: Path, cli: Any) -> None:
+    build_tricky(tmp_path / "src").close()
+    out = tmp_path / "t.qdpx"
+    result = cli("export", str(tmp_path / "src" / "tricky.iprw"), str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Repair/Denial" in result.stderr and "Denial (Repair)" in result.stderr

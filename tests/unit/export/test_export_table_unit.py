@@ -203,7 +203,7 @@ def test_word_report_headings_and_quotations(tmp_path: Path) -> None:
     assert "Codebook" in heads and "Coded segments" in heads
     assert "Rupture › Withdrawal › Minimal response" in heads
     quotes = [p for p in doc.paragraphs if p.style.name == "Quote"]
-    assert [q.text for q in quotes] == ["Fine, I guess.", "Fine, I guess."]
+    assert [q.text for q in quotes] == ["Fine, I guess."]  # two coders, one passage: once
     border = quotes[0]._p.pPr.xpath("./w:pBdr/w:left")
     assert (
         border
@@ -213,9 +213,39 @@ def test_word_report_headings_and_quotations(tmp_path: Path) -> None:
         == "1f77b4"
     )
     meta = next(t for t in texts if t.startswith("Session 12"))
-    assert "00:00:05–00:00:20" in meta and "coder Ana" in meta and "rating 3" in meta
+    assert "00:00:05–00:00:20" in meta and "coders Ana, Ben (all)" in meta and "rating 3" in meta
     assert any("Closes down — note the sigh." in t for t in texts)
     assert "Study Zoë" in texts
     xml = doc.element.xml
     assert "PAGEREF _ipr_h1" in xml  # contents entries carry page-number fields
     assert "Definition: Short answers." in texts  # criteria under the code's chapter
+
+
+def test_xlsx_numbers_widths_print_titles_no_empty_sheets(tmp_path: Path) -> None:
+    """Issue 14: segment_id and clocks are numbers, widths and print titles are set, a group
+    without rows gets no sheet, text with markup characters survives."""
+    from openpyxl import load_workbook
+
+    codes = [*CODES, ExportCode("Unused group", "Unused group", 0, codable=False),
+             ExportCode("Unused group/Leaf", "Leaf", 1)]  # fmt: skip
+    rows = [_row(), _row(segment_id="17", text="a < b & c > d", rating=None),
+            _row(segment_id="", status="pending", score=0.75, coder="suggester")]  # fmt: skip
+    out = tmp_path / "x.xlsx"
+    assert write_xlsx(rows, codes, out) == 3
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["all", "Rupture", "codebook"]  # no sheet for the unused groups
+    ws = wb["all"]
+    col = {name: i + 1 for i, name in enumerate(CSV_COLUMNS)}
+    assert ws.cell(row=2, column=col["segment_id"]).value == 1
+    assert ws.cell(row=3, column=col["segment_id"]).value == 17
+    assert ws.cell(row=3, column=col["segment_id"]).data_type == "n"
+    assert ws.cell(row=4, column=col["segment_id"]).value is None
+    assert ws.cell(row=4, column=col["score"]).value == 0.75
+    assert ws.cell(row=3, column=col["text"]).value == "a < b & c > d"
+    assert ws.cell(row=3, column=col["rating"]).value is None
+    assert ws.cell(row=2, column=col["created_at"]).value == "2026-01-01T10:00:00Z"
+    for sheet in (ws, wb["Rupture"], wb["codebook"]):
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.page_setup.orientation == "landscape"
+    assert ws.column_dimensions["N"].width == 70 and ws.column_dimensions["F"].width == 36
+    assert ws.max_row == 4 and ws.auto_filter.ref == "A1:S4"

@@ -1,0 +1,186 @@
+"""A 10^6-utterance archive (spec §8, issue 17): open it, code in its largest transcript, run
+agreement over every coded session, export CSV and .qdpx, and report peak memory.
+
+Run:  python benchmarks/make_corpus.py /tmp/archive.iprw            # once (a few minutes)
+      QT_QPA_PLATFORM=offscreen python benchmarks/bench_archive.py /tmp/archive.iprw [--write]
+
+The project is copied first, so coding and exports never change the corpus. Measured in one
+process, each figure beside a baseline in the same process:
+* baseline: a raw ``sqlite3`` read of what the window shows at open (sessions, transcripts with
+  their counts, the first transcript's text, utterances and segments);
+* window ready: ``MainWindow()``, open, show, events processed (the largest transcript painted);
+* applying a code in the largest transcript through the undo stack (median / worst of 20), undo;
+* agreement (``--unit utterance``, the 3RS withdrawal group) over every session with segments;
+* CSV and .qdpx export of all segments;
+* peak RSS (``ru_maxrss``) after the window is ready and at the end.
+Wall-clock and CPU seconds are both given: on a shared machine CPU time is the steadier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _results import cpu_model, write_section
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("IPRW_NO_MEDIA", "1")
+
+SECTION = "## archive"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - w0, time.process_time() - c0
+
+
+def raw_open(path: Path) -> float:
+    start = time.perf_counter()
+    con = sqlite3.connect(path)
+    con.execute("SELECT * FROM session ORDER BY name").fetchall()
+    con.execute("SELECT transcript_id, count(*) FROM utterance GROUP BY transcript_id").fetchall()
+    con.execute("SELECT transcript_id, count(*) FROM segment GROUP BY transcript_id").fetchall()
+    tid = con.execute(
+        "SELECT t.id FROM transcript t JOIN session s ON s.id = t.session_id ORDER BY s.name"
+    ).fetchone()[0]
+    con.execute("SELECT text FROM transcript WHERE id = ?", (tid,)).fetchone()
+    con.execute("SELECT * FROM utterance WHERE transcript_id = ?", (tid,)).fetchall()
+    con.execute("SELECT * FROM segment WHERE transcript_id = ?", (tid,)).fetchall()
+    con.close()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("corpus", type=Path, help="a project made by make_corpus.py")
+    ap.add_argument("--group", default="Rupture/Withdrawal")
+    ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="iprw-archive-"))
+    os.environ["IPRW_CONFIG_DIR"] = str(tmp / "config")
+    path = tmp / "archive.iprw"
+    shutil.copyfile(args.corpus, path)
+    con = sqlite3.connect(path)
+    n_utts = con.execute("SELECT count(*) FROM utterance").fetchone()[0]
+    n_sessions = con.execute("SELECT count(*) FROM session").fetchone()[0]
+    n_segments = con.execute("SELECT count(*) FROM segment").fetchone()[0]
+    coded_sql = "SELECT DISTINCT s.name FROM segment g JOIN session s ON s.id = g.session_id"
+    coded = sorted(r[0] for r in con.execute(coded_sql))
+    con.close()
+    rows: list[tuple[str, str, str]] = []
+    t_raw = min(raw_open(path) for _ in range(3))
+    rows.append(("raw sqlite3 read of what the window shows at open (baseline)",
+                 f"{t_raw:.2f} s", ""))  # fmt: skip
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main_window import MainWindow
+
+    qapp = QApplication.instance() or QApplication([])
+
+    def open_window() -> MainWindow:
+        win = MainWindow()
+        win.resize(1400, 860)
+        win.open_project(str(path))
+        win.set_coder("coder1")
+        win.show()
+        qapp.processEvents()
+        return win
+
+    window, w_ready, c_ready = timed(open_window)
+    rss_ready = rss_mb()
+    rows.append(("main window ready (open, navigator of every session, largest transcript "
+                 "painted)", f"{w_ready:.2f} s wall / {c_ready:.2f} s CPU",
+                 f"{w_ready / t_raw:.1f}x baseline; bar < 2 s"))  # fmt: skip
+
+    import app.ui.suggestions.panel as suggestions_panel
+
+    suggestions_panel.RETRAIN_EVERY = 10**9  # retraining has its own benchmark
+    view = window.transcript_view
+    rng = random.Random(3)
+    code_id = next(c.id for c in window.coding.codes.values() if c.codable and c.shortcut)
+    applies, applies_cpu = [], []
+    for _ in range(20):
+        u = view.utterances[rng.randrange(len(view.utterances) - 2)]
+        view.select_span(u.start_char, u.end_char)
+        _, wall, cpu = timed(lambda: (window.coding.apply_code(code_id), qapp.processEvents()))
+        applies.append(wall * 1000)
+        applies_cpu.append(cpu * 1000)
+    undo = []
+    for _ in range(5):
+        _, wall, _cpu = timed(lambda: (window.undo_stack.undo(), qapp.processEvents()))
+        undo.append(wall * 1000)
+    rows.append((f"apply a code in the largest transcript ({len(view.utterances):,} turns; "
+                 "median / worst of 20)",
+                 f"{statistics.median(applies):.1f} / {max(applies):.1f} ms wall; "
+                 f"{statistics.median(applies_cpu):.1f} / {max(applies_cpu):.1f} ms CPU",
+                 "bar 16 / 50 ms"))  # fmt: skip
+    rows.append(("undo (median of 5)", f"{statistics.median(undo):.1f} ms wall", "bar 16 ms"))
+    window.close()
+    window.deleteLater()
+    qapp.processEvents()
+
+    from app.agreement.report import agreement_report
+    from app.core.project import open_project
+    from app.io.export_service import run_export
+
+    project = open_project(path)
+    report, w_agr, c_agr = timed(lambda: agreement_report(
+        project, "all", "utterance", group=args.group, sessions=coded))  # fmt: skip
+    rows.append((f"agreement over the {len(coded)} coded sessions ({report.n_units:,.0f} "
+                 "utterances, --unit utterance, all tables and intervals)",
+                 f"{w_agr:.2f} s wall / {c_agr:.2f} s CPU", "bar < 10 s"))  # fmt: skip
+    csv_out = tmp / "all.csv"
+    res, w_csv, c_csv = timed(lambda: run_export(project, csv_out))
+    rows.append((f"CSV export of all {res.segments:,} segments ({csv_out.stat().st_size / 1e6:.0f} "
+                 "MB)", f"{w_csv:.2f} s wall / {c_csv:.2f} s CPU", "bar < 60 s"))  # fmt: skip
+    qdpx_out = tmp / "all.qdpx"
+    res, w_q, c_q = timed(lambda: run_export(project, qdpx_out))
+    rows.append((f".qdpx export: every session's text and {res.segments:,} codings "
+                 f"({qdpx_out.stat().st_size / 1e6:.0f} MB)",
+                 f"{w_q:.2f} s wall / {c_q:.2f} s CPU", ""))  # fmt: skip
+    project.close()
+    rows.append(("peak RSS when the window is ready", f"{rss_ready:.0f} MB", "bar < 400 MB"))
+    rows.append(("peak RSS at the end (window, agreement, both exports)", f"{rss_mb():.0f} MB", ""))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        SECTION, "",
+        f"`python benchmarks/make_corpus.py /tmp/archive.iprw && QT_QPA_PLATFORM=offscreen python "
+        f"benchmarks/bench_archive.py /tmp/archive.iprw --write` on {now}; machine: "
+        f"{os.cpu_count()} CPUs (nproc), {cpu_model()}; Python {platform.python_version()}; "
+        "shared machine: single runs, expect noise.", "",
+        f"Archive: {n_sessions:,} sessions, {n_utts:,} utterances, {n_segments:,} segments "
+        f"(three coders on {len(coded)} sessions).", "",
+        "| what | measured | baseline / bar |", "|---|---:|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows], "",
+    ]  # fmt: skip
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        write_section(SECTION, text)
+
+
+if __name__ == "__main__":
+    main()

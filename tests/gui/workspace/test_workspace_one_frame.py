@@ -1,0 +1,133 @@
+"""An edit updates what it touched, never reloads everything (issue 17: one frame per edit).
+
+What is counted is structure, not time: full re-reads of the transcript's segments, model
+resets of the segment list and the codebook, and whether what is shown afterwards equals what a
+fresh read of the project would show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.codebook_stats import segment_counts
+from app.core.coding import EditSegment, RemoveSegment
+from app.core.transcript_segments import transcript_segments
+from app.io.demo import build_demo
+from app.ui.main_window import MainWindow
+from app.ui.transcript.layers import assign_stripes, visible_segments
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def window(
+    qtbot: Any, demo_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    for name in ("demo.iprw", "demo_session.mp4"):
+        (tmp_path / name).write_bytes((demo_source.parent / name).read_bytes())
+    monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("IPRW_NO_MEDIA", "1")
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    win.open_project(str(tmp_path / "demo.iprw"))
+    win.set_coder("Ana")
+    win.blind_action.setChecked(False)  # every coder's segments shown: lanes of two coders
+    yield win
+    win.close()
+
+
+class Resets:
+    """Counts model resets of the segment list and the codebook tree."""
+
+    def __init__(self, win: MainWindow) -> None:
+        self.n = 0
+        win.segment_panel.model.modelReset.connect(self._bump)
+        panel = win.codebook_hookup.panel
+        assert panel is not None
+        panel.model.modelReset.connect(self._bump)
+
+    def _bump(self) -> None:
+        self.n += 1
+
+
+def _shown_equals_fresh_read(win: MainWindow) -> None:
+    """The list, the highlights and the codebook counts equal a from-scratch read."""
+    coding, project, view = win.coding, win.project, win.transcript_view
+    assert project is not None and view.transcript_id is not None and coding.coder is not None
+    paths = {c.id: c.path for c in coding.codes.values()}
+    fresh = visible_segments(
+        transcript_segments(project, view.transcript_id, paths),
+        active_coder_id=coding.coder.id,
+        blind=False,
+    )
+    fresh.sort(key=lambda s: (s.start_char or 0, s.id))
+    shown = win.segment_panel.model.segments
+    assert [(s.id, s.memo, s.rating, s.start_char, s.end_char) for s in shown] == [
+        (s.id, s.memo, s.rating, s.start_char, s.end_char) for s in fresh
+    ]
+    order = [coding.coder.id] + [c.id for c in coding.coders if c.kind == "human"]
+    assert view.stripes == assign_stripes(fresh, coding.colors(), order)
+    panel = win.codebook_hookup.panel
+    assert panel is not None
+    counts = segment_counts(project)
+    for code in panel.model.codes():
+        assert code.n_segments == counts.get(code.id, 0), code.path
+
+
+def test_edits_update_rows_not_reload(window: MainWindow) -> None:
+    coding, view = window.coding, window.transcript_view
+    resets = Resets(window)
+    reloads = coding.full_reloads
+    rows = window.segment_panel.model.rowCount()
+    code_id = next(c.id for c in coding.codes.values() if c.codable and c.rating is not None)
+
+    u = view.utterances[10]
+    view.select_span(u.start_char, u.end_char)
+    new_id = coding.apply_code(code_id)
+    assert new_id is not None
+    assert window.segment_panel.model.rowCount() == rows + 1
+    assert window.segment_panel.current_segment().id == new_id
+    _shown_equals_fresh_read(window)
+
+    assert coding.run(EditSegment(new_id, memo="client went quiet"))
+    assert coding.run(EditSegment(new_id, rating=3))
+    view.select_span(u.start_char, view.utterances[12].end_char)
+    coding.resize_to_selection(new_id)
+    _shown_equals_fresh_read(window)
+    assert window.segment_panel.current_segment().memo == "client went quiet"
+
+    for _ in range(4):  # resize, rating, memo, apply
+        window.undo_stack.undo()
+        _shown_equals_fresh_read(window)
+    assert window.segment_panel.model.rowCount() == rows
+    for _ in range(4):
+        window.undo_stack.redo()
+    _shown_equals_fresh_read(window)
+
+    other = next(s for s in window.segment_panel.model.segments if s.id != new_id)
+    assert coding.run(RemoveSegment(other.id))
+    _shown_equals_fresh_read(window)
+    window.undo_stack.undo()
+    _shown_equals_fresh_read(window)
+
+    assert coding.full_reloads == reloads, "an edit re-read every segment of the transcript"
+    assert resets.n == 0, "an edit reset the segment list or the codebook"
+
+
+def test_edit_outside_segments_still_reloads(window: MainWindow) -> None:
+    """A command the scope rules do not describe takes the full (always correct) path."""
+    from app.core.codebook_commands import UpdateCode
+
+    reloads = window.coding.full_reloads
+    code = next(c for c in window.coding.codes.values() if c.codable)
+    assert window.coding.run(UpdateCode(code.id, color="#123456"))
+    assert window.coding.full_reloads == reloads + 1
+    _shown_equals_fresh_read(window)

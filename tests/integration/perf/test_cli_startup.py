@@ -1,0 +1,94 @@
+"""``info`` on a current ``.iprw`` file answers without SQLAlchemy, and says the same as the
+full path (issue 17: CLI start-up). No timing here: what is asserted is what gets imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.cli_commands.info import sqlite_info
+from app.core.codebook import list_codes
+from app.core.coding import ApplyCode, TextAnchor
+from app.core.commands import UndoStack
+from app.core.importing import ImportOptions, import_parsed
+from app.core.integrity import project_info
+from app.core.project import head_revision, open_project
+from app.core.project_counts import head_revision_fast
+from app.core.sessions import ensure_coder, list_transcripts, list_utterances
+from app.io.transcript_reader import ReadOptions, read_transcript_file
+
+PROBE = (
+    "import sys, io, contextlib\n"
+    "from app.cli import main\n"
+    "out = io.StringIO()\n"
+    "with contextlib.redirect_stdout(out):\n"
+    "    rc = main(['info', sys.argv[1], '--json'])\n"
+    "heavy = sorted(m for m in ('sqlalchemy', 'alembic', 'numpy', 'PySide6', 'spacy') "
+    "if m in sys.modules)\n"
+    "print(rc, ','.join(heavy) or '-')\n"
+)
+
+
+def test_migration_file_names_give_alembic_head() -> None:
+    assert head_revision_fast() == head_revision()
+
+
+def test_fast_info_matches_full_path(project: Any, tmp_path: Path) -> None:
+    src = tmp_path / "s1.txt"
+    src.write_text("T: How are you today?\nC: Fine, thanks.\n", encoding="utf-8")
+    import_parsed(project, read_transcript_file(src, ReadOptions()), src, ImportOptions("S1"))
+    (t,) = list_transcripts(project)
+    first = list_utterances(project, t.id)[0]
+    coder = ensure_coder(project, "Ana")
+    code = next(c for c in list_codes(project) if c.codable)
+    anchor = TextAnchor(t.id, first.start_char, first.end_char)
+    UndoStack(project).push(ApplyCode(coder.id, code.id, anchor))
+    ensure_coder(project, "Ben")
+    full = project_info(project)
+    project.close()  # a journal left by an open project is verified on the full path (#13)
+    quick = sqlite_info(str(project.path))
+    assert quick is not None
+    assert quick == (str(project.path), full)
+    assert {c["name"]: c["segments"] for c in full["coders"]} == {"Ana": 1, "Ben": 0}
+
+
+def test_info_imports_no_database_toolkit(project: Any) -> None:
+    path = str(project.path)
+    project.close()
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, path], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["0", "-"], result.stdout + result.stderr
+
+
+def test_older_schema_takes_the_full_path(project: Any, cli: Any) -> None:
+    """An older file must still be backed up and upgraded by ``info``, as before."""
+    path = Path(str(project.path))
+    from alembic import command
+
+    from app.core.project import _alembic_config
+
+    cfg = _alembic_config()
+    with project.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    project.close()
+    assert sqlite_info(str(path)) is None
+    result = cli("info", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["schema_version"] == int(head_revision()[:4])
+    assert list(path.parent.glob("*.bak"))
+    with open_project(path) as again:
+        assert again.schema_revision() == head_revision()
+
+
+def test_non_project_files_take_the_full_path(tmp_path: Path, cli: Any) -> None:
+    junk = tmp_path / "notes.iprw"
+    junk.write_text("not a database", encoding="utf-8")
+    assert sqlite_info(str(junk)) is None
+    assert sqlite_info(str(tmp_path / "missing.iprw")) is None
+    result = cli("info", str(junk))
+    assert result.returncode == 1 and "not a SQLite database" in result.stderr
