@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     c.add_argument("--min-score", type=float, default=None, metavar="X")
+    c.add_argument("--coder", metavar="NAME", help="skip codes this coder already applied there")
     _handler(c, "app.cli_commands.suggest:cmd_suggest_run")
     c = ssub.add_parser("evaluate", help="k-fold evaluation split by session")
     _add_project(c)

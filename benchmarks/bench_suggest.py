@@ -38,7 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SECTION = "## nlp"
-ANNOMI = ROOT.parent / "shared" / "data" / "annomi" / "AnnoMI-simple.csv"
+ANNOMI = (
+    Path(os.environ.get("IPRW_SHARED_DATA") or ROOT.parent / "shared" / "data")
+    / "annomi"
+    / "AnnoMI-simple.csv"
+)
 CHARS_PER_PAGE = 3000
 
 WORDS = (  # noqa: SIM905 - a word list reads best as text
@@ -234,7 +238,7 @@ def split_quality(db: Path, seeds: tuple[int, ...]) -> list[dict[str, Any]]:
         examples, _ = build_examples(train_units, codes)
         groups = exclusive_groups_from((c for _e, c in examples), sibling_groups(codes))
         for name, config in (
-            ("context_bow", TrainConfig()),
+            ("context_bow", TrainConfig(architecture="context_bow")),
             ("plain_bow", TrainConfig(architecture="plain_bow", max_oversample=1)),
         ):
             start = time.perf_counter()

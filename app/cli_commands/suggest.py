@@ -56,12 +56,20 @@ def cmd_suggest_run(args: argparse.Namespace) -> int:
             args.sessions,
             args.codes,
             min_score=args.min_score,
+            coder=getattr(args, "coder", None),
             progress=_progress("suggest"),
         )
     print(
-        f"{summary.n_stored} pending suggestions stored for {summary.n_units} utterances "
-        f"({summary.n_model} from the model, {summary.n_rule} from rules) in {summary.seconds} s"
+        f"{summary.n_stored} pending suggestions stored for {summary.n_units} utterances in "
+        f"{summary.seconds} s: {summary.n_model} from the model + {summary.n_rule} from rules, "
+        f"minus {summary.n_already_coded} the coder already applied there and "
+        f"{summary.n_already_decided} already decided or repeated"
     )
+    for gap in summary.gaps:
+        print(
+            f"group {gap.group}: {gap.n_without} of {gap.n_turns} turns it applies to got no "
+            f"suggestion (best score below --min-score {summary.min_score:g})"
+        )
     return 0
 
 
@@ -97,6 +105,13 @@ def cmd_suggest_evaluate(args: argparse.Namespace) -> int:
     print(f"macro-F1 over codes: {'n/a' if macro is None else f'{macro:.3f}'}")
     for group in result["groups"]:
         kappa = "n/a" if group["cohen_kappa"] is None else f"{group['cohen_kappa']:.3f}"
+        if not group.get("mutually_exclusive", True):
+            print(
+                f"group {group['group'] or '(top level)'} is not mutually exclusive: "
+                f"{group['n_conflicting']} utterances carry two or more of its codes (the "
+                "suggester treats its codes one by one); the figures below use the "
+                f"{group['n_units']} utterances with exactly one"
+            )
         print(
             f"group {group['group'] or '(top level)'}: top code per utterance on "
             f"{group['n_units']} utterances: macro-F1 {group['macro_f1']:.3f}, "

@@ -67,6 +67,8 @@ def list_codes_in(s: DbSession) -> list[CodeInfo]:
                     patterns=tuple(row.patterns or ()),
                     depth=depth,
                     n_segments=counts.get(row.id, 0),
+                    speakers=tuple(row.speakers or ()),
+                    transcripts=tuple(row.transcripts or ()),
                 )
             )
             walk(row.id, path + PATH_SEP, depth + 1)
@@ -215,6 +217,8 @@ class _CodeInserter:
                 "shortcut": spec.shortcut, "codable": spec.codable,
                 "rating": spec.rating.to_json() if spec.rating else None,
                 "patterns": list(spec.patterns),
+                "speakers": list(spec.speakers) or None,
+                "transcripts": list(spec.transcripts) or None,
             })  # fmt: skip
         for i, child in enumerate(spec.children):
             _, c, k = self.add(child, code_id, color_index + i + 1)

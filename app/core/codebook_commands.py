@@ -21,7 +21,7 @@ from app.core.project import Project
 
 EDITABLE_FIELDS = (
     "definition", "include", "exclude", "examples", "color", "shortcut", "codable", "rating",
-    "patterns",
+    "patterns", "speakers", "transcripts",
 )  # fmt: skip
 
 
@@ -48,6 +48,8 @@ def _field_value(name: str, value: Any) -> Any:
         return value.to_json()
     if name in ("examples", "patterns"):
         return list(value or ())
+    if name in ("speakers", "transcripts"):
+        return list(value or ()) or None
     return value
 
 
@@ -79,6 +81,8 @@ class CreateCode(Command):
                 codable=self.spec.codable,
                 rating=self.spec.rating.to_json() if self.spec.rating else None,
                 patterns=list(self.spec.patterns),
+                speakers=list(self.spec.speakers) or None,
+                transcripts=list(self.spec.transcripts) or None,
             )
             s.add(row)
             s.flush()

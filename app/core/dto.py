@@ -109,6 +109,8 @@ class CodeSpec:
     patterns: tuple[Any, ...] = ()
     guid: str | None = None
     children: tuple[CodeSpec, ...] = ()
+    speakers: tuple[str, ...] = ()  # roles the code applies to; empty: every role
+    transcripts: tuple[str, ...] = ()  # transcript kinds (session | recall); empty: both
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,15 @@ class CodeInfo:
     patterns: tuple[Any, ...]
     depth: int = 0
     n_segments: int = 0
+    speakers: tuple[str, ...] = ()
+    transcripts: tuple[str, ...] = ()
+
+    def applies_to(self, role: str, kind: str) -> bool:
+        """Whether the code may be applied to a turn of this speaker role in this kind of
+        transcript (the suggester never proposes it elsewhere)."""
+        return (not self.speakers or role in self.speakers) and (
+            not self.transcripts or kind in self.transcripts
+        )
 
     def to_spec(self, children: tuple[CodeSpec, ...] = ()) -> CodeSpec:
         return CodeSpec(
@@ -156,6 +167,8 @@ class CodeInfo:
             patterns=self.patterns,
             guid=self.guid,
             children=children,
+            speakers=self.speakers,
+            transcripts=self.transcripts,
         )
 
 
@@ -199,3 +212,4 @@ class SuggestionInfo:
     origin: str
     status: str
     segment_id: int | None = None
+    reason: str = ""  # the matched pattern, or the words that weighed most for the model

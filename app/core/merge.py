@@ -57,6 +57,7 @@ def _map_codes(src: DbSession, dst: DbSession, result: MergeResult) -> dict[int,
                 definition=row.definition, include=row.include, exclude=row.exclude,
                 examples=row.examples, color=row.color, shortcut=row.shortcut,
                 codable=row.codable, rating=row.rating, patterns=row.patterns,
+                speakers=row.speakers, transcripts=row.transcripts,
             )  # fmt: skip
             dst.add(new)
             dst.flush()

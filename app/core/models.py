@@ -190,6 +190,9 @@ class Code(Base):
     codable: Mapped[bool] = mapped_column(Boolean, default=True)
     rating: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     patterns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Speaker roles / transcript kinds the code applies to (None or empty: all of them).
+    speakers: Mapped[list[str] | None] = mapped_column(JSON)
+    transcripts: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Segment(Base):
@@ -255,6 +258,8 @@ class Suggestion(Base):
         ForeignKey("segment.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Why it was suggested: the matched pattern, or the words that weighed most for the model.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Memo(Base):

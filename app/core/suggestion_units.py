@@ -36,6 +36,7 @@ class UnitRecord:
     codes: frozenset[int]
     spans: tuple[tuple[int, int, int], ...]
     rejected: tuple[tuple[int, int, int], ...]
+    kind: str = "session"  # the transcript's kind: session | recall
 
 
 def load_units(
@@ -71,6 +72,7 @@ def load_units(
                 Utterance.end_char,
                 Transcript.session_id,
                 SessionRow.name,
+                Transcript.kind,
             )
             .join(Transcript, Transcript.id == Utterance.transcript_id)
             .join(SessionRow, SessionRow.id == Transcript.session_id)
@@ -101,7 +103,7 @@ def load_units(
         units: list[UnitRecord] = []
         prev: tuple[int, str, str] | None = None
         rows = s.execute(stmt).all()
-    for uid, tid, ordinal, role, start, end, session_id, session_name in rows:
+    for uid, tid, ordinal, role, start, end, session_id, session_name, kind in rows:
         if prev is not None and prev[0] != tid:
             prev = None
         body = texts[tid][start:end]
@@ -123,10 +125,36 @@ def load_units(
                 codes=frozenset(majority_codes(segs, start, end)) if segs else frozenset(),
                 spans=tuple(segs),
                 rejected=tuple(rejs),
+                kind=kind,
             )
         )
         prev = (tid, role, body)
     return units
+
+
+def coded_spans(
+    project: Project, transcript_ids: Iterable[int], coder_ids: Iterable[int] | None
+) -> dict[tuple[int, int], list[tuple[int, int]]]:
+    """``{(transcript, code): [(start, end), ...]}`` of these coders' text segments (every
+    person coder's when ``coder_ids`` is None): passages a suggestion must not repeat."""
+    from app.core.models import Coder
+
+    tids = list(transcript_ids)
+    out: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    with project.reading() as s:
+        stmt = (
+            select(Segment.transcript_id, Segment.code_id, Segment.start_char, Segment.end_char)
+            .join(Coder, Coder.id == Segment.coder_id)
+            .where(Segment.transcript_id.in_(tids), Segment.start_char.is_not(None))
+        )
+        if coder_ids is None:
+            stmt = stmt.where(Coder.kind != "suggester")
+        else:
+            stmt = stmt.where(Segment.coder_id.in_(list(coder_ids)))
+        for tid, cid, a, b in s.execute(stmt):
+            if tid is not None and a is not None and b is not None:
+                out.setdefault((tid, cid), []).append((a, b))
+    return out
 
 
 def _inside(

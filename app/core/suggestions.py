@@ -32,6 +32,7 @@ from app.core.models import (
 )
 from app.core.project import Project
 from app.core.suggestion_units import UnitRecord as UnitRecord  # re-exported
+from app.core.suggestion_units import coded_spans as coded_spans  # re-exported
 from app.core.suggestion_units import load_units as load_units  # re-exported
 from app.core.suggestion_units import majority_codes as majority_codes  # re-exported
 
@@ -50,6 +51,22 @@ class NewSuggestion:
     end_char: int
     score: float
     origin: str
+    reason: str = ""
+
+
+def drop_already_coded(
+    suggestions: Sequence[NewSuggestion],
+    coded: dict[tuple[int, int], list[tuple[int, int]]],
+) -> list[NewSuggestion]:
+    """Suggestions minus those whose code the coder already applied to an overlapping span
+    (``coded`` from ``coded_spans``): a suggestion that repeats one's own coding wastes a look."""
+    out = []
+    for sug in suggestions:
+        spans = coded.get((sug.transcript_id, sug.code_id), ())
+        if any(a < sug.end_char and b > sug.start_char for a, b in spans):
+            continue
+        out.append(sug)
+    return out
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,7 @@ def _info(row: Suggestion, paths: dict[int, str]) -> SuggestionInfo:
         origin=row.origin,
         status=row.status,
         segment_id=row.segment_id,
+        reason=row.reason or "",
     )
 
 
@@ -168,6 +186,7 @@ def replace_pending(
                     "end_char": sug.end_char,
                     "score": round(float(sug.score), 4),
                     "origin": sug.origin,
+                    "reason": sug.reason[:500],
                     "status": "pending",
                     "created_at": utcnow(),
                 }

@@ -15,13 +15,14 @@ import yaml
 
 from app.core.dto import CodeSpec, RatingScale, SchemeSpec
 from app.core.errors import UserError
+from app.core.models import ROLES, TRANSCRIPT_KINDS
 from app.io.atomic import atomic_path
 from app.io.bounded_yaml import load_json, load_yaml
 from app.paths import schemes_dir
 
 CODE_KEYS = {
     "name", "definition", "include", "exclude", "examples", "color", "shortcut", "codable",
-    "rating", "patterns", "codes", "guid",
+    "rating", "patterns", "codes", "guid", "speakers", "transcripts",
 }  # fmt: skip
 TOP_KEYS = {"name", "version", "citation", "window_seconds", "codes", "description"}
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -77,7 +78,9 @@ def _patterns(value: Any, where: str) -> tuple[Any, ...]:
     out: list[Any] = []
     for i, item in enumerate(value):
         here = f"{where}[{i}]"
-        if isinstance(item, str) and item.strip():
+        if isinstance(item, dict):
+            out.append(_limited_pattern(item, here))
+        elif isinstance(item, str) and item.strip():
             out.append(item.strip())
         elif isinstance(item, list) and item and all(isinstance(t, dict) and t for t in item):
             out.append(json.loads(json.dumps(item)))
@@ -86,7 +89,47 @@ def _patterns(value: Any, where: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _code(value: Any, where: str, shortcuts: dict[str, str]) -> CodeSpec:
+def _limited_pattern(item: dict[str, Any], where: str) -> dict[str, Any]:
+    """``{pattern: <phrase or token list>, max_words: N}``: fires only in turns of at most N
+    words (a "Fine." that answers is minimal; the same word opening a long story is not)."""
+    unknown = set(item) - {"pattern", "max_words"}
+    if unknown:
+        raise _Problem(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    limit = item.get("max_words")
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        raise _Problem(f"{where}.max_words", "expected a positive whole number of words")
+    inner = _patterns([item.get("pattern")], f"{where}.pattern")
+    return {"pattern": inner[0], "max_words": limit}
+
+
+def _choices(value: Any, where: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """``speakers: [client]`` / ``transcripts: recall``: a word or a list of them, each one of
+    ``allowed`` (lower case, no repeats, in the order given)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise _Problem(where, f"expected one of {', '.join(allowed)} or a list of them")
+    out: list[str] = []
+    for i, item in enumerate(items):
+        word = item.strip().lower() if isinstance(item, str) else None
+        if word not in allowed:
+            raise _Problem(
+                f"{where}[{i}]", f"{item!r} is not one of {', '.join(allowed)}"
+            )
+        if word not in out:
+            out.append(word)
+    return tuple(out)
+
+
+def _code(
+    value: Any,
+    where: str,
+    shortcuts: dict[str, str],
+    scope: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+) -> CodeSpec:
+    """One code and its children; ``speakers``/``transcripts`` not given are inherited from
+    the parent (``scope``), so a scheme can say "client" once on a category."""
     if not isinstance(value, dict):
         raise _Problem(where, "expected a mapping with at least 'name'")
     unknown = set(value) - CODE_KEYS
@@ -120,10 +163,15 @@ def _code(value: Any, where: str, shortcuts: dict[str, str]) -> CodeSpec:
     guid = _text(value.get("guid"), f"{where}.guid") or None
     if guid and not _GUID.match(guid):
         raise _Problem(f"{where}.guid", f"'{guid}' is not a GUID (8-4-4-4-12 hex digits)")
+    speakers = _choices(value.get("speakers"), f"{where}.speakers", ROLES) or scope[0]
+    kinds = _choices(value.get("transcripts"), f"{where}.transcripts", TRANSCRIPT_KINDS) or scope[1]
     children_raw = value.get("codes") or []
     if not isinstance(children_raw, list):
         raise _Problem(f"{where}.codes", "expected a list of codes")
-    children = tuple(_code(c, f"{where}.codes[{i}]", shortcuts) for i, c in enumerate(children_raw))
+    children = tuple(
+        _code(c, f"{where}.codes[{i}]", shortcuts, (speakers, kinds))
+        for i, c in enumerate(children_raw)
+    )
     seen: set[str] = set()
     for i, child in enumerate(children):
         folded = child.name.casefold()
@@ -143,6 +191,8 @@ def _code(value: Any, where: str, shortcuts: dict[str, str]) -> CodeSpec:
         patterns=_patterns(value.get("patterns"), f"{where}.patterns"),
         guid=guid,
         children=children,
+        speakers=speakers,
+        transcripts=kinds,
     )
 
 
@@ -242,6 +292,10 @@ def _code_data(spec: CodeSpec) -> dict[str, Any]:
         }
     if spec.patterns:
         out["patterns"] = list(spec.patterns)
+    if spec.speakers:
+        out["speakers"] = list(spec.speakers)
+    if spec.transcripts:
+        out["transcripts"] = list(spec.transcripts)
     if spec.guid:
         out["guid"] = spec.guid
     if spec.children:

@@ -50,9 +50,18 @@ def evaluate_predictions(
     path_of: dict[str, str],
     groups: Sequence[Sequence[str]],
     min_score: float = DEFAULT_MIN_SCORE,
+    report_groups: Sequence[Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """Metrics of held-out predictions (``scores`` aligned with ``units``)."""
+    """Metrics of held-out predictions (``scores`` aligned with ``units``).
+
+    ``groups`` are the exclusive groups the suggester chooses within; ``report_groups`` (by
+    default the same) are the groups to report, exclusive or not: a group whose codes the coder
+    applied together to some utterances is reported with ``mutually_exclusive: false`` and the
+    number of such utterances, its figures computed on the utterances with exactly one of its
+    codes, rather than left out.
+    """
     chosen = [choose(sc, groups, min_score) for sc in scores]
+    exclusive = {frozenset(g) for g in groups}
     per_code: list[dict[str, Any]] = []
     for guid, cid in guid_to_id.items():
         gold = [cid in u.codes for u in units]
@@ -70,11 +79,13 @@ def evaluate_predictions(
             }
         )
     group_rows = []
-    for group in groups:
+    for group in report_groups if report_groups is not None else groups:
         ids = {guid_to_id[g]: g for g in group}
         gold_v, pred_v = [], []
+        n_conflicting = 0
         for unit, sc in zip(units, scores, strict=True):
             have = [ids[c] for c in unit.codes if c in ids]
+            n_conflicting += len(have) > 1
             if len(have) != 1:
                 continue
             gold_v.append(have[0])
@@ -88,6 +99,8 @@ def evaluate_predictions(
                 "macro_f1": _r(macro_f1(gold_v, pred_v, list(group))),
                 "accuracy": _r(accuracy),
                 "cohen_kappa": _r(cohen_kappa(gold_v, pred_v)),
+                "mutually_exclusive": frozenset(group) in exclusive,
+                "n_conflicting": n_conflicting,
             }
         )
     f1s = [float(row["f1"]) for row in per_code if row["support"]]
@@ -158,7 +171,15 @@ def evaluate_project(
         )
         test_units.extend(held)
         test_scores.extend(model.predict([unit_candidate(u) for u in held]))
-    result = evaluate_predictions(test_units, test_scores, guid_to_id, path_of, groups, min_score)
+    result = evaluate_predictions(
+        test_units,
+        test_scores,
+        guid_to_id,
+        path_of,
+        groups,
+        min_score,
+        report_groups=sibling_groups(codes),
+    )
     return {
         "coder": coder,
         "folds": k,

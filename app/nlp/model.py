@@ -48,13 +48,14 @@ class Candidate:
 class TrainConfig:
     """Choices that were tuned on AnnoMI (benchmarks/bench_suggest.py) to fit a 2-core laptop."""
 
-    architecture: str = "context_bow"
+    architecture: str = "tfidf_svm"  # see linear.py; "context_bow" and "plain_bow": spaCy
     ngram_size: int = 2
     epochs: int | None = None  # None: enough passes for small projects, 2 for large ones
     learn_rate: float = 0.001
     batch_size: int = 32
     max_oversample: int = 6
     seed: int = 0
+    svm_c: float = 0.3  # tfidf_svm: the SVMs' C (tuned on AnnoMI)
 
 
 @dataclass
@@ -127,14 +128,24 @@ class TrainedModel:
 
     @staticmethod
     def from_bytes(data: bytes) -> TrainedModel:
+        """The stored model (the default ``LinearModel``, or a spaCy ``TrainedModel``)."""
         import srsly
         from spacy.util import load_model_from_config
         from thinc.api import Config
 
         from app.nlp.context_bow import register
 
-        register()
         payload = srsly.msgpack_loads(data)
+        if payload.get("architecture") == "tfidf_svm":
+            from app.nlp.linear import FORMAT, LinearModel
+
+            if payload.get("format") != FORMAT:
+                raise ValueError(
+                    f"the stored suggester model has format {payload.get('format')}, this "
+                    f"version reads format {FORMAT}: train it again (suggest train)"
+                )
+            return LinearModel.from_payload(payload)  # type: ignore[return-value]
+        register()
         if payload.get("format") != FORMAT_VERSION:
             raise ValueError(
                 f"the stored suggester model has format {payload.get('format')}, this version "
@@ -243,6 +254,12 @@ def train(
     from thinc.api import Adam
 
     config = config or TrainConfig()
+    if config.architecture == "tfidf_svm":
+        from app.nlp.linear import train_linear
+
+        return train_linear(  # type: ignore[return-value]
+            examples, labels, groups, c=config.svm_c, progress=progress, cancelled=cancelled
+        )
     if not labels:
         raise ValueError("nothing to train: no codes chosen")
     if not any(v >= 0.5 for _c, cats in examples for v in cats.values()):

@@ -46,6 +46,7 @@ class RuleHit:
     start_char: int
     end_char: int
     score: float
+    reason: str = ""  # which pattern(s) matched which words
 
 
 def _lemma_to_lower(token: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +67,30 @@ def _lemma_to_lower(token: dict[str, Any]) -> dict[str, Any]:
 PUNCT_FORMS = (".", ",", "!", "?", ";", ":", "...", "\u2026", "-", "--", "\u2014", "\u2013")
 SKIP = ""
 SENT_START_KEY = "\x1fsentence-start"
+PATTERN_SEP = "\x1e"
+
+
+def describe_pattern(pattern: list[dict[str, Any]]) -> str:
+    """A token pattern as a researcher reads it: words in order, alternatives with '|',
+    optional tokens in brackets, punctuation as '.', other tests by name."""
+    words = []
+    for token in pattern:
+        value = token.get("LOWER", token.get("LEMMA", token.get("ORTH", token.get("TEXT"))))
+        if isinstance(value, dict) and isinstance(value.get("IN"), list):
+            more = "|..." if len(value["IN"]) > 4 else ""
+            word = "|".join(str(v) for v in value["IN"][:4]) + more
+        elif isinstance(value, str):
+            word = value
+        elif token.get("IS_PUNCT"):
+            word = "."
+        else:
+            word = "/".join(k for k in token if k != "OP").lower() or "?"
+        if token.get("OP") == "?":
+            word = f"[{word}]"
+        elif token.get("OP") in ("*", "+"):
+            word = f"{word}{token['OP']}"
+        words.append(word)
+    return '"' + " ".join(words) + '"'
 
 
 def _word_options(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
@@ -212,21 +237,32 @@ class RuleMatcher:
         self.plain = _TokenGroup(nlp.vocab)
         self.sentence = _TokenGroup(nlp.vocab)
         self.problems: list[str] = []
-        for key, items in patterns.items():
-            token_patterns = []
-            for item in items:
+        self.described: dict[str, str] = {}
+        self.max_words: dict[str, int] = {}  # pattern key -> longest turn it may fire in
+        for code_key, items in patterns.items():
+            for i, item in enumerate(items):
+                # One match key per pattern, so a hit can say which pattern matched.
+                key = f"{code_key}{PATTERN_SEP}{i}"
+                token_patterns: list[list[dict[str, Any]]] = []
+                if isinstance(item, dict) and isinstance(item.get("max_words"), int):
+                    self.max_words[key] = int(item["max_words"])
+                    item = item.get("pattern")
                 if isinstance(item, str):
+                    self.described[key] = f'"{item}"'
                     token_patterns.extend(self._add_phrase(key, item))
                 elif isinstance(item, list) and item and all(isinstance(t, dict) for t in item):
+                    self.described[key] = describe_pattern(item)
                     if not self._add_token_pattern(key, item):
                         token_patterns.append([_lemma_to_lower(t) for t in item])
                 else:
                     self.problems.append(
-                        f"code {key}: pattern {item!r} is neither a phrase nor a token list"
+                        f"code {code_key}: pattern {item!r} is neither a phrase nor a token list"
                     )
-            needs_sents = [p for p in token_patterns if any("IS_SENT_START" in t for t in p)]
-            self.sentence.add(key, needs_sents)
-            self.plain.add(key, [p for p in token_patterns if p not in needs_sents])
+                if key in self.max_words and key in self.described:
+                    self.described[key] += f" (turns of at most {self.max_words[key]} words)"
+                needs_sents = [p for p in token_patterns if any("IS_SENT_START" in t for t in p)]
+                self.sentence.add(key, needs_sents)
+                self.plain.add(key, [p for p in token_patterns if p not in needs_sents])
 
     def __bool__(self) -> bool:
         return bool(len(self.phrases) or len(self.plain.matcher) or len(self.sentence.matcher))
@@ -348,6 +384,7 @@ class RuleMatcher:
     def _to_hits(self, text: str, matches: list[tuple[int, int, int]]) -> list[RuleHit]:
         """Character matches in ``text`` -> one hit per (code, sentence), scores combined."""
         per_sentence: dict[tuple[str, int, int], float] = {}
+        why: dict[tuple[str, int, int], list[str]] = {}
         for match_id, a, b in matches:
             key = self.nlp.vocab.strings[match_id]
             sa, sb = sentence_around(text, a, b)
@@ -355,12 +392,20 @@ class RuleMatcher:
                 if sa != a:
                     continue  # the pattern wants its first word to open a sentence
                 key = key[: -len(SENT_START_KEY)]
+            limit = self.max_words.get(key)
+            if limit is not None and len(text.split()) > limit:
+                continue  # a pattern for short turns, in a long one
+            code_key = key.split(PATTERN_SEP, 1)[0]
             n_words = max(1, len(text[a:b].split()))
             score = min(MAX_SINGLE, BASE_SCORE + PER_TOKEN * n_words)
-            old = per_sentence.get((key, sa, sb), 0.0)
-            per_sentence[(key, sa, sb)] = 1.0 - (1.0 - old) * (1.0 - score)
+            old = per_sentence.get((code_key, sa, sb), 0.0)
+            per_sentence[(code_key, sa, sb)] = 1.0 - (1.0 - old) * (1.0 - score)
+            said = f'{self.described.get(key, "pattern")} matched "{text[a:b]}"'
+            reasons = why.setdefault((code_key, sa, sb), [])
+            if said not in reasons:
+                reasons.append(said)
         return [
-            RuleHit(key, a, b, round(score, 4))
+            RuleHit(key, a, b, round(score, 4), "; ".join(why[(key, a, b)]))
             for (key, a, b), score in per_sentence.items()
             if b > a
         ]
@@ -374,7 +419,7 @@ class RuleMatcher:
             [doc.text], np.array([groups], dtype=np.int8), [self.phrase_matches(doc)]
         )
         return [
-            RuleHit(h.code_key, offset + h.start_char, offset + h.end_char, h.score)
+            RuleHit(h.code_key, offset + h.start_char, offset + h.end_char, h.score, h.reason)
             for _k, h in hits
         ]
 

@@ -28,6 +28,92 @@ DEFAULT_MIN_SCORE = 0.35
 Progress = Callable[[float, str], None]
 
 
+@dataclass
+class PassStats:
+    """What a pass left out, so a summary can say it: per exclusive group (code GUIDs), how
+    many turns the group applies to and how many of them got no suggestion from it."""
+
+    group_turns: dict[tuple[str, ...], int]
+    group_without: dict[tuple[str, ...], int]
+
+    @staticmethod
+    def empty() -> PassStats:
+        return PassStats({}, {})
+
+
+def _reasons(
+    model: TrainedModel,
+    spans: Sequence[tuple[UnitRecord, int, int]],
+    candidates: Sequence[Candidate],
+    labels: Sequence[str],
+    kept: Sequence[tuple[int, int, float]],
+    features: object = None,
+) -> list[str]:
+    """Why each kept model suggestion: the words that weighed most (models that can tell)."""
+    if features is not None and kept:
+        rows = [row for row, _col, _s in kept]
+        return list(model.explain_rows(features[rows], [labels[c] for _r, c, _s in kept]))  # type: ignore[attr-defined,index]
+    explain = getattr(model, "explain_many", None)
+    if explain is None or not kept:
+        return ["model"] * len(kept)
+    items = []
+    for row, col, _score in kept:
+        cand = candidates[row] if row < len(candidates) else None
+        if cand is None:
+            unit, a, b = spans[row]
+            cand = Candidate(unit.text[a - unit.start_char : b - unit.start_char], unit.role,
+                             unit.prev_text, unit.prev_role)  # fmt: skip
+        items.append((cand, labels[col]))
+    return list(explain(items))
+
+
+def _count_gaps(
+    stats: PassStats,
+    spans: Sequence[tuple[UnitRecord, int, int]],
+    matrix: np.ndarray,
+    labels: Sequence[str],
+    groups: Sequence[Sequence[str]],
+    chosen: Sequence[tuple[int, int, float]],
+) -> None:
+    """Whole-utterance rows where a group applies (some code scored >= 0) but none was chosen."""
+    col = {label: j for j, label in enumerate(labels)}
+    whole = np.array([(a, b) == (u.start_char, u.end_char) for u, a, b in spans], dtype=bool)
+    picked = np.zeros(matrix.shape, dtype=bool)
+    for r, c, _s in chosen:
+        picked[r, c] = True
+    for group in groups:
+        cols = [col[g] for g in group if g in col]
+        if not cols:
+            continue
+        applies = whole & (matrix[:, cols] >= 0).any(axis=1)
+        got = picked[:, cols].any(axis=1)
+        key = tuple(group)
+        stats.group_turns[key] = stats.group_turns.get(key, 0) + int(applies.sum())
+        stats.group_without[key] = stats.group_without.get(key, 0) + int((applies & ~got).sum())
+
+
+def applicable_mask(
+    spans: Sequence[tuple[UnitRecord, int, int]], codes: Sequence[CodeInfo]
+) -> np.ndarray:
+    """(rows x codes) 1.0 where the code may apply to the row's speaker role and transcript
+    kind, else 0.0: multiplied into the model's scores, so an exclusive group's best code is
+    chosen among the codes that apply there."""
+    scoped = [j for j, c in enumerate(codes) if c.speakers or c.transcripts]
+    mask = np.ones((len(spans), len(codes)), dtype=np.float32)
+    if not scoped:
+        return mask
+    cache: dict[tuple[str, str], np.ndarray] = {}
+    for i, (unit, _a, _b) in enumerate(spans):
+        key = (unit.role, unit.kind)
+        row = cache.get(key)
+        if row is None:
+            row = cache[key] = np.array(
+                [1.0 if c.applies_to(*key) else 0.0 for c in codes], dtype=np.float32
+            )
+        mask[i] = row
+    return mask
+
+
 def unit_candidate(unit: UnitRecord) -> Candidate:
     return Candidate(unit.text, unit.role, unit.prev_text, unit.prev_role)
 
@@ -186,8 +272,12 @@ def suggest_units(
     min_score: float = DEFAULT_MIN_SCORE,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    stats: PassStats | None = None,
 ) -> list[NewSuggestion]:
     """Rule and model suggestions for these utterances (not stored).
+
+    ``stats``, if given, is filled with the turns each exclusive group left without a
+    suggestion (its best code scored below ``min_score``).
 
     The transcript is only tokenised; sentence boundaries are found on demand (for rule hits and,
     when the coder codes below the utterance, sentence candidates), and the model scores arrays
@@ -198,6 +288,7 @@ def suggest_units(
 
     nlp = get_pipeline()
     id_of = {c.guid: c.id for c in codes}
+    code_of = {c.guid: c for c in codes}
     matcher = compiled(nlp, patterns_of(codes))
     labels = [g for g in model.labels if g in id_of] if model is not None else []
     fast = model is not None and model.architecture == "context_bow"
@@ -214,6 +305,8 @@ def suggest_units(
         hits = matcher.match_texts(texts, groups, batch.phrase_matches)
         for k, hit in hits:
             unit = batch.units[k]
+            if not code_of[hit.code_key].applies_to(unit.role, unit.kind):
+                continue  # a client marker on a therapist turn, a recall code on session talk
             out.append(
                 NewSuggestion(
                     unit.transcript_id,
@@ -222,6 +315,7 @@ def suggest_units(
                     unit.start_char + hit.end_char,
                     hit.score,
                     "rule",
+                    hit.reason,
                 )
             )
     if labels:
@@ -230,23 +324,39 @@ def suggest_units(
         flats.append(rows.flat)
         lengths.append(rows.lengths)
         slow.extend(rows.candidates)
+    features = None
     if model is not None and spans:
         if fast:
             matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
+        elif hasattr(model, "score_features"):  # the default model: features reused for reasons
+            matrix, features = model.score_features(model.features.transform(slow))  # type: ignore[attr-defined]
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]
         matrix = matrix[:, keep]
+        # Codes that do not apply there score -1: never chosen, whatever the threshold.
+        matrix = np.where(applicable_mask(spans, [code_of[g] for g in labels]) > 0, matrix, -1.0)
+        chosen = choose_matrix(matrix, labels, model.exclusive_groups, min_score)
+        if stats is not None:
+            _count_gaps(stats, spans, matrix, labels, model.exclusive_groups, chosen)
         best_utt: dict[tuple[int, int], float] = {}
-        for row, col, score in choose_matrix(matrix, labels, model.exclusive_groups, min_score):
+        kept: list[tuple[int, int, float]] = []
+        for row, col, score in chosen:
             unit, a, b = spans[row]
-            code_id = id_of[labels[col]]
-            key = (unit.utterance_id, code_id)
+            key = (unit.utterance_id, id_of[labels[col]])
             if (a, b) == (unit.start_char, unit.end_char):
                 best_utt[key] = score
             elif score <= best_utt.get(key, 0.0) + 0.1:
                 continue  # a sentence is worth suggesting only if it beats its utterance
-            out.append(NewSuggestion(unit.transcript_id, code_id, a, b, round(score, 4), "model"))
+            kept.append((row, col, score))
+        reasons = _reasons(model, spans, slow, labels, kept, features)
+        for (row, col, score), why in zip(kept, reasons, strict=True):
+            unit, a, b = spans[row]
+            out.append(
+                NewSuggestion(
+                    unit.transcript_id, id_of[labels[col]], a, b, round(score, 4), "model", why
+                )
+            )
     if progress is not None:
         progress(1.0, f"{len(out)} suggestions")
     return out

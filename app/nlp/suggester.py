@@ -20,6 +20,8 @@ from app.core.sessions import get_coder, resolve_sessions
 from app.core.suggestions import (
     ModelInfo,
     UnitRecord,
+    coded_spans,
+    drop_already_coded,
     load_model_data,
     load_units,
     majority_codes,
@@ -28,7 +30,7 @@ from app.core.suggestions import (
     save_model,
 )
 from app.nlp.model import Candidate, TrainConfig, TrainedModel, train
-from app.nlp.scan import DEFAULT_MIN_SCORE, Progress, suggest_units, unit_candidate
+from app.nlp.scan import DEFAULT_MIN_SCORE, PassStats, Progress, suggest_units, unit_candidate
 
 __all__ = ["DEFAULT_MIN_SCORE", "Progress", "suggest_units", "unit_candidate"]
 
@@ -37,13 +39,28 @@ Example = tuple[Candidate, dict[str, float]]
 
 
 @dataclass(frozen=True)
+class GroupGap:
+    """An exclusive group and the turns it applies to that got no suggestion from it."""
+
+    group: str
+    n_turns: int
+    n_without: int
+
+
+@dataclass(frozen=True)
 class RunSummary:
+    """``n_rule + n_model - n_already_coded - n_already_decided == n_stored``."""
+
     n_units: int
     n_rule: int
     n_model: int
     n_stored: int
     seconds: float
     model_trained_at: str | None
+    n_already_coded: int = 0
+    n_already_decided: int = 0
+    min_score: float = 0.0
+    gaps: tuple[GroupGap, ...] = ()
 
 
 def sibling_groups(codes: Sequence[CodeInfo]) -> list[list[str]]:
@@ -205,10 +222,15 @@ def run_on_project(
     code_paths: Sequence[str] | None = None,
     *,
     min_score: float | None = None,
+    coder: str | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> RunSummary:
-    """Write pending suggestions for the chosen sessions (decided ones are kept)."""
+    """Write pending suggestions for the chosen sessions (decided ones are kept).
+
+    A code that ``coder`` (by default: any person coder) already applied to an overlapping
+    passage is not suggested there again.
+    """
     started = time.perf_counter()
     codes = resolve_codes(project, code_paths)
     sessions = resolve_sessions(project, list(session_names) if session_names else None)
@@ -220,16 +242,21 @@ def run_on_project(
             "nothing to suggest with: no trained model (run 'suggest train') and no code "
             "patterns in the codebook"
         )
+    coder_ids = None if coder is None else [get_coder(project, coder).id]
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+    stats = PassStats.empty()
     found = suggest_units(
         units,
         codes,
         model,
-        min_score=DEFAULT_MIN_SCORE if min_score is None else min_score,
+        min_score=threshold,
         progress=(lambda f, m: progress(0.9 * f, m)) if progress else None,
         cancelled=cancelled,
+        stats=stats,
     )
     transcripts = sorted({u.transcript_id for u in units})
-    stored = replace_pending(project, transcripts, [c.id for c in codes], found)
+    fresh = drop_already_coded(found, coded_spans(project, transcripts, coder_ids))
+    stored = replace_pending(project, transcripts, [c.id for c in codes], fresh)
     if progress:
         progress(1.0, f"{stored} suggestions stored")
     return RunSummary(
@@ -241,4 +268,19 @@ def run_on_project(
         model_trained_at=(
             f"{stored_info.trained_at:%Y-%m-%d %H:%M}" if stored_info is not None else None
         ),
+        n_already_coded=len(found) - len(fresh),
+        n_already_decided=len(fresh) - stored,
+        min_score=threshold,
+        gaps=_gaps(stats, codes),
     )
+
+
+def _gaps(stats: PassStats, codes: Sequence[CodeInfo]) -> tuple[GroupGap, ...]:
+    path_of = {c.guid: c.path for c in codes}
+    out = []
+    for group, n_turns in stats.group_turns.items():
+        paths = [path_of[g] for g in group if g in path_of]
+        parents = {p.rsplit("/", 1)[0] if "/" in p else "" for p in paths}
+        name = parents.pop() if len(parents) == 1 else ", ".join(paths)
+        out.append(GroupGap(name or "(top level)", n_turns, stats.group_without.get(group, 0)))
+    return tuple(out)

@@ -3,7 +3,9 @@
 A ``.qdc`` only carries name, colour, codability and one free ``Description`` per code. Our codes
 also have inclusion/exclusion criteria and examples; rather than drop them, ``write_qdc`` appends
 them to the description under fixed headings that any tool displays sensibly and that
-``read_qdc`` splits back, so a .qdc round trip keeps the whole tree and its texts.
+``read_qdc`` splits back, so a .qdc round trip keeps the whole tree and its texts. Who and where
+a code applies to (speaker roles, transcript kinds) travel the same way, as a last block
+``Applies to:`` with lines ``speakers: client`` and ``transcripts: recall``.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from lxml import etree
 from app.core.codebook import PATH_SEP, codebook_spec
 from app.core.dto import CodeSpec
 from app.core.errors import UserError
+from app.core.models import ROLES, TRANSCRIPT_KINDS
 from app.core.project import Project
 from app.io.refi.qde import CODEBOOK_NS, RefiCode, local, parse_code, parse_xml
 
 MAX_QDC_BYTES = 64 * 1024 * 1024
 _RGB = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_HEADINGS = ("Include:", "Exclude:", "Examples:")
+_HEADINGS = ("Include:", "Exclude:", "Examples:", "Applies to:")
 #: Stands in for '/' in names from other tools ('/' separates our code paths).
 SLASH_STANDIN = "∕"  # U+2215 DIVISION SLASH
 
@@ -68,7 +71,8 @@ def _specs(codes: list[RefiCode]) -> list[CodeSpec]:
             name = f"{name} ({seen[key]})"
         else:
             seen[key] = 1
-        definition, include, exclude, examples = split_description(code.description)
+        described, speakers, transcripts = split_scope(code.description)
+        definition, include, exclude, examples = split_description(described)
         out.append(
             CodeSpec(
                 name=name,
@@ -80,6 +84,8 @@ def _specs(codes: list[RefiCode]) -> list[CodeSpec]:
                 codable=code.codable,
                 guid=code.guid,
                 children=tuple(_specs(code.children)),
+                speakers=speakers,
+                transcripts=transcripts,
             )
         )
     return out
@@ -98,6 +104,30 @@ def clean_code_name(name: str) -> str:
     """A name we can store: trimmed, '/' replaced, never empty."""
     clean = " ".join(name.split()).replace(PATH_SEP, SLASH_STANDIN)
     return clean or "(unnamed)"
+
+
+_SCOPE = re.compile(
+    r"\n*^Applies to:[ \t]*\n((?:[ \t]*(?:speakers|transcripts):.*(?:\n|$))+)\s*\Z", re.M
+)
+
+
+def split_scope(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The description without its ``Applies to:`` block, and the roles and kinds it names.
+
+    Words that are not roles / transcript kinds are ignored (the block came from another tool
+    or a person's hand): the code then applies more widely, never silently to nothing.
+    """
+    text = text.replace("\r\n", "\n").strip()
+    found = _SCOPE.search(text)
+    if found is None:
+        return text, (), ()
+    values: dict[str, tuple[str, ...]] = {"speakers": (), "transcripts": ()}
+    allowed = {"speakers": ROLES, "transcripts": TRANSCRIPT_KINDS}
+    for line in found.group(1).splitlines():
+        key, _, rest = line.strip().partition(":")
+        words = [w.strip().lower() for w in rest.split(",")]
+        values[key] = tuple(dict.fromkeys(w for w in words if w in allowed[key]))
+    return text[: found.start()].strip(), values["speakers"], values["transcripts"]
 
 
 def split_description(text: str) -> tuple[str, str, str, tuple[str, ...]]:
@@ -130,6 +160,13 @@ def join_description(spec: CodeSpec) -> str:
     examples = [e.strip() for e in spec.examples if e.strip()]
     if examples:
         blocks.append("Examples:\n" + "\n".join(f"- {e}" for e in examples))
+    scope = [
+        f"{key}: {', '.join(getattr(spec, key))}"
+        for key in ("speakers", "transcripts")
+        if getattr(spec, key)
+    ]
+    if scope:
+        blocks.append("Applies to:\n" + "\n".join(scope))
     return "\n\n".join(blocks)
 
 

@@ -1,5 +1,6 @@
 """Form for every field of a code: name, definition, criteria, examples, colour, shortcut,
-codable flag, rating scale and suggester patterns.
+codable flag, rating scale, suggester patterns, and the speaker roles and transcript kinds the
+code applies to (the suggester proposes it nowhere else).
 
 The dialog only collects and checks values; the panel turns the result into one undoable
 ``UpdateCode`` command. Checks mirror the YAML loader's, so a code edited here exports to a
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.dto import CodeInfo, RatingScale
+from app.core.models import ROLES, TRANSCRIPT_KINDS
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -53,6 +55,8 @@ class CodeForm:
     codable: bool
     rating: RatingScale | None
     patterns: tuple[Any, ...]
+    speakers: tuple[str, ...] = ()
+    transcripts: tuple[str, ...] = ()
 
     def changes_from(self, code: CodeInfo) -> dict[str, Any]:
         """Only the fields that differ from ``code`` (so undo text and history stay precise)."""
@@ -68,6 +72,8 @@ class CodeForm:
             "codable",
             "rating",
             "patterns",
+            "speakers",
+            "transcripts",
         ):
             if getattr(self, key) != getattr(code, key):
                 out[key] = getattr(self, key)
@@ -81,13 +87,22 @@ def parse_patterns(text: str) -> tuple[Any, ...]:
         line = line.strip()
         if not line:
             continue
-        if line.startswith("["):
+        if line.startswith(("[", "{")):
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"Patterns, line {number}: not valid JSON ({exc.msg})") from None
-            if not (
-                isinstance(value, list) and value and all(isinstance(t, dict) and t for t in value)
+            inner = value.get("pattern") if isinstance(value, dict) else value
+            if isinstance(value, dict) and (
+                set(value) != {"pattern", "max_words"}
+                or not isinstance(value["max_words"], int)
+                or value["max_words"] <= 0
+            ):
+                raise ValueError(
+                    f"Patterns, line {number}: expected {{\"pattern\": ..., \"max_words\": N}}"
+                )
+            if not (isinstance(inner, str) and inner.strip()) and not (
+                isinstance(inner, list) and inner and all(isinstance(t, dict) and t for t in inner)
             ):
                 raise ValueError(f"Patterns, line {number}: expected a list of token mappings")
             out.append(value)
@@ -189,6 +204,24 @@ class CodeEditDialog(QDialog):
             '[{"LOWER": "you"}, {"LEMMA": "interrupt"}]'
         )
 
+        self.speaker_boxes = {r: QCheckBox(r) for r in ROLES}
+        self.kind_boxes = {k: QCheckBox(k) for k in TRANSCRIPT_KINDS}
+        for role, box in self.speaker_boxes.items():
+            box.setChecked(role in code.speakers)
+        for kind, box in self.kind_boxes.items():
+            box.setChecked(kind in code.transcripts)
+        self.scope_box = QGroupBox("Applies to (none ticked: all)")
+        scope_form = QFormLayout(self.scope_box)
+        roles_row, kinds_row = QHBoxLayout(), QHBoxLayout()
+        for box in self.speaker_boxes.values():
+            roles_row.addWidget(box)
+        for box in self.kind_boxes.values():
+            kinds_row.addWidget(box)
+        roles_row.addStretch(1)
+        kinds_row.addStretch(1)
+        scope_form.addRow("Speakers", roles_row)
+        scope_form.addRow("Transcripts", kinds_row)
+
         tabs = QTabWidget()
         meaning = QWidget()
         form = QFormLayout(meaning)
@@ -216,7 +249,8 @@ class CodeEditDialog(QDialog):
         pattern_layout = QVBoxLayout(pattern_tab)
         pattern_layout.addWidget(QLabel("Patterns the suggester looks for (matched on lemmas):"))
         pattern_layout.addWidget(self.patterns)
-        tabs.addTab(pattern_tab, "Patterns")
+        pattern_layout.addWidget(self.scope_box)
+        tabs.addTab(pattern_tab, "Suggester")
 
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020;")
@@ -294,6 +328,8 @@ class CodeEditDialog(QDialog):
             codable=self.codable.isChecked(),
             rating=rating,
             patterns=parse_patterns(self.patterns.toPlainText()),
+            speakers=tuple(r for r, box in self.speaker_boxes.items() if box.isChecked()),
+            transcripts=tuple(k for k, box in self.kind_boxes.items() if box.isChecked()),
         )
 
     def accept(self) -> None:

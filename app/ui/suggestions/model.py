@@ -10,7 +10,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.core.dto import SuggestionInfo
 
-COLUMNS = ("Score", "Code", "Passage", "Origin", "Status")
+COLUMNS = ("Score", "Code", "Passage", "Origin", "Status", "Why")
+#: Queue orders: (label, key). Uncertainty = closeness of the score to 0.5 (a calibrated score
+#: near 0.5 is the model's coin toss: deciding it teaches the next training most).
+ORDERS = (("Best score first", "score"), ("Most uncertain first", "uncertainty"))
 SUGGESTION_ROLE = Qt.ItemDataRole.UserRole + 1
 EXCERPT_CHARS = 160
 STATUS_COLORS = {"accepted": "#2e7d32", "rejected": "#9e9e9e"}
@@ -29,6 +32,7 @@ class SuggestionTableModel(QAbstractTableModel):
         self._colors: dict[int, str] = {}
         self._code_filter: int | None = None
         self._show_decided = False
+        self._order = "score"
 
     # --- data in -----------------------------------------------------------------------------
 
@@ -36,9 +40,24 @@ class SuggestionTableModel(QAbstractTableModel):
         self, suggestions: Sequence[SuggestionInfo], text: str, colors: dict[int, str]
     ) -> None:
         self.beginResetModel()
-        self._all = sorted(suggestions, key=lambda s: (-s.score, s.start_char, s.id))
+        self._all = sorted(suggestions, key=self._sort_key)
         self._text = text
         self._colors = dict(colors)
+        self._apply_filter()
+        self.endResetModel()
+
+    def _sort_key(self, s: SuggestionInfo) -> tuple[float, int, int]:
+        if self._order == "uncertainty":
+            return (abs(s.score - 0.5), s.start_char, s.id)
+        return (-s.score, s.start_char, s.id)
+
+    def set_order(self, order: str) -> None:
+        """``score`` (best first) or ``uncertainty`` (closest to 0.5 first)."""
+        if order not in {key for _label, key in ORDERS}:
+            raise ValueError(f"unknown order {order!r}")
+        self.beginResetModel()
+        self._order = order
+        self._all.sort(key=self._sort_key)
         self._apply_filter()
         self.endResetModel()
 
@@ -112,8 +131,11 @@ class SuggestionTableModel(QAbstractTableModel):
                 return s.origin
             if col == 4:
                 return s.status
+            if col == 5:
+                return s.reason
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{s.code_path}\n{self._text[s.start_char : s.end_char]}"
+            why = f"\n\nWhy: {s.reason}" if s.reason else ""
+            return f"{s.code_path}\n{self._text[s.start_char : s.end_char]}{why}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 1 and s.code_id in self._colors:
                 return QBrush(QColor(self._colors[s.code_id]))

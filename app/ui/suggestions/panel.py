@@ -48,7 +48,7 @@ from app.core.suggestions import (
     model_info,
 )
 from app.ui.codebook.undo_bridge import push_core
-from app.ui.suggestions.model import SuggestionTableModel
+from app.ui.suggestions.model import ORDERS, SuggestionTableModel
 from app.ui.suggestions.worker import JobResult, SuggesterWorker
 
 RETRAIN_EVERY = 20
@@ -89,6 +89,8 @@ class SuggestionsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Interactive)  # "Why": can be long
+        self.table.setColumnWidth(5, 220)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
 
         self.model_label = QLabel()
@@ -97,6 +99,16 @@ class SuggestionsPanel(QWidget):
         self.code_filter.currentIndexChanged.connect(self._on_filter)
         self.show_decided = QCheckBox("Show decided")
         self.show_decided.toggled.connect(self._on_show_decided)
+        self.order = QComboBox()
+        for label, key in ORDERS:
+            self.order.addItem(label, key)
+        self.order.setToolTip(
+            "Most uncertain first: the suggestions the model is least sure of, whose decision "
+            "teaches the next training most. Best score first: the likeliest first."
+        )
+        self.order.currentIndexChanged.connect(
+            lambda _i: self.model.set_order(str(self.order.currentData()))
+        )
 
         self.accept_button = QPushButton("Accept (A)")
         self.reject_button = QPushButton("Reject (R)")
@@ -133,6 +145,7 @@ class SuggestionsPanel(QWidget):
         top.addWidget(QLabel("Code:"))
         top.addWidget(self.code_filter, 1)
         top.addWidget(self.show_decided)
+        top.addWidget(self.order)
         decide = QHBoxLayout()
         for w in (self.accept_button, self.reject_button, self.skip_button):
             decide.addWidget(w)
@@ -283,6 +296,7 @@ class SuggestionsPanel(QWidget):
             train_coder=self.coder_name if train else None,
             suggest=True,
             sessions=sessions,
+            active_coder=self.coder_name,
             parent=self,
         )
         self.worker.progress.connect(self._on_progress)

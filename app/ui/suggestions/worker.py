@@ -41,11 +41,14 @@ class SuggesterWorker(QThread):
         train_coder: str | None,
         suggest: bool,
         sessions: list[str] | None = None,
+        active_coder: str | None = None,
         parent: object = None,
     ) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._project = project
         self._coder = train_coder
+        # Codes this coder already applied to a passage are not suggested there again.
+        self._active_coder = active_coder
         self._suggest = suggest
         self._sessions = sessions
         self._cancel = threading.Event()
@@ -85,6 +88,7 @@ class SuggesterWorker(QThread):
                 summary = run_on_project(
                     self._project,
                     self._sessions,
+                    coder=self._active_coder,
                     progress=self._report(start, 1.0 - start),
                     cancelled=self._cancel.is_set,
                 )

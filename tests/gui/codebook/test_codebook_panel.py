@@ -252,6 +252,8 @@ def test_edit_form_changes_every_field_in_one_undoable_step(
         dialog.rating_box.setChecked(True)
         dialog.rating_labels.setPlainText("1 = slight\n5 = strong")
         dialog.patterns.setPlainText('I\'m not angry\n[{"LOWER": "not"}, {"LEMMA": "bother"}]')
+        dialog.speaker_boxes["therapist"].setChecked(True)
+        dialog.kind_boxes["recall"].setChecked(True)
         dialog.accept()
         return int(dialog.result())
 
@@ -263,10 +265,12 @@ def test_edit_form_changes_every_field_in_one_undoable_step(
     assert code.color == "#123456" and code.shortcut == "Ctrl+D"
     assert code.rating is not None and code.rating.labels == {1: "slight", 5: "strong"}
     assert code.patterns == ("I'm not angry", [{"LOWER": "not"}, {"LEMMA": "bother"}])
+    assert code.speakers == ("therapist",) and code.transcripts == ("recall",)
     assert panel.undo_stack.count() == 1
     panel.undo_stack.undo()
     old = find_code_by_path(project, "Rupture/Withdrawal/Denial")
     assert old.shortcut == "2" and old.rating is None
+    assert old.speakers == () and old.transcripts == ()
 
 
 def test_edit_form_refuses_bad_values_and_stays_open(qtbot: Any, project: Any) -> None:

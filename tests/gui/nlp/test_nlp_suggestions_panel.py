@@ -25,20 +25,18 @@ LINES = [
 ]
 
 
-def _import(project: Any, sessions: int = 1, repeat: int = 1) -> None:
+def _import(project: Any, sessions: int = 1, repeat: int = 1, uncoded: int = 0) -> None:
+    """``sessions`` coded by gold, then ``uncoded`` sessions nobody coded yet."""
     from app.core.importing import ImportOptions, import_parsed
     from app.io.parsed import ParsedFile, ParsedTranscript, ParsedUtterance
 
     transcripts = []
-    for s in range(sessions):
+    for s in range(sessions + uncoded):
         utts = []
         for i, (who, text, code) in enumerate(LINES * repeat):
             group = "MI" if who == "T" else "Talk"
-            utts.append(
-                ParsedUtterance(
-                    who, text, i * 1000, i * 1000 + 900, codings=[("gold", (group, code))]
-                )
-            )
+            codings = [("gold", (group, code))] if s < sessions else []
+            utts.append(ParsedUtterance(who, text, i * 1000, i * 1000 + 900, codings=codings))
         transcripts.append(ParsedTranscript(utts, session=f"S{s}", name=f"S{s}"))
     import_parsed(project, ParsedFile("csv", transcripts), Path("t.csv"), ImportOptions())
 
@@ -128,11 +126,12 @@ def test_highlights_use_utf16_offsets_and_their_own_style(panel: Any) -> None:
 
 
 def test_background_training_progress_and_cancel(project: Any, qtbot: Any) -> None:
-    _import(project, sessions=2, repeat=3)
+    _import(project, sessions=2, repeat=3, uncoded=1)
     stack = QUndoStack()
     widget = SuggestionsPanel(project, stack, "gold")
     qtbot.addWidget(widget)
-    widget.set_transcript(list_transcripts(project)[0].id)
+    # The uncoded session: gold's own coding is never suggested back to gold.
+    widget.set_transcript(list_transcripts(project)[-1].id)
     widget.scope.setCurrentIndex(1)
     seen: list[int] = []
     widget.progress.valueChanged.connect(seen.append)

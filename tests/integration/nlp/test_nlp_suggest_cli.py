@@ -18,12 +18,13 @@ NEUTRAL = ["I went to {} yesterday.", "My sister lives near {}.", "We had {} for
 TOPICS = ["drinking", "smoking", "work", "the kids", "sleep", "money", "the gym", "coffee"]
 
 
-def _write_study(path: Path, n_sessions: int = 6, turns: int = 12) -> None:
+def _write_study(path: Path, n_sessions: int = 6, turns: int = 12, uncoded: int = 1) -> None:
+    """``n_sessions`` coded by gold, then ``uncoded`` sessions nobody has coded yet."""
     rnd = random.Random(7)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["sid", "uid", "who", "time", "text", "behaviour", "talk"])
-        for s in range(n_sessions):
+        for s in range(n_sessions + uncoded):
             for u in range(turns):
                 topic = rnd.choice(TOPICS)
                 stamp = f"00:{u // 6:02d}:{(u * 10) % 60:02d}"
@@ -37,15 +38,16 @@ def _write_study(path: Path, n_sessions: int = 6, turns: int = 12) -> None:
                             "therapist",
                             stamp,
                             rnd.choice(pool).format(topic),
-                            kind,
+                            kind if s < n_sessions else "n/a",
                             "n/a",
                         ]
                     )
                 else:
                     kind = rnd.choice(["change", "neutral"])
                     pool = CHANGE if kind == "change" else NEUTRAL
+                    talk = kind if s < n_sessions else "n/a"
                     w.writerow(
-                        [f"S{s}", u, "client", stamp, rnd.choice(pool).format(topic), "n/a", kind]
+                        [f"S{s}", u, "client", stamp, rnd.choice(pool).format(topic), "n/a", talk]
                     )
 
 
@@ -73,10 +75,18 @@ def test_train_run_evaluate(study: Path, cli: Any, tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere" / "moved.iprw"
     moved.parent.mkdir()
     shutil.copy(study, moved)
+    # Gold coded S0 and S1 already: nothing is suggested that repeats that coding.
     r = cli("suggest", "run", str(moved), "--sessions", "S0,S1", "--min-score", "0.3")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(cli("info", str(moved), "--json").stdout)["suggestions"] == 0
+    assert "0 pending suggestions stored" in r.stdout and "already applied" in r.stdout
+    # S6 is uncoded: one suggestion per turn and group, and the summary adds up.
+    r = cli("suggest", "run", str(moved), "--sessions", "S6", "--min-score", "0.3")
     assert r.returncode == 0, r.stderr
     info = json.loads(cli("info", str(moved), "--json").stdout)
     assert info["suggestions"] > 0
+    assert f"{info['suggestions']} pending suggestions stored" in r.stdout
+    assert "group behaviour:" in r.stdout and "turns it applies to" in r.stdout
     # Suggestions are not coding: no "suggester" coder, no segment more than before the run.
     assert "suggester" not in {c["name"] for c in info["coders"]}
     before = json.loads(cli("info", str(study), "--json").stdout)

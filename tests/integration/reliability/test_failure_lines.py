@@ -55,7 +55,7 @@ def _run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
 def test_internal_error_goes_to_a_private_log_never_to_stderr(
     made: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import app.cli_commands.project as handlers
+    import app.cli_commands.audit as handlers
 
     monkeypatch.delenv("IPRW_DEBUG", raising=False)
     monkeypatch.setenv("IPRW_DATA_DIR", str(tmp_path / "data"))
@@ -65,8 +65,8 @@ def test_internal_error_goes_to_a_private_log_never_to_stderr(
             "INSERT INTO segment (memo) VALUES (?)", (SECRET,), sqlite3.IntegrityError("x")
         )
 
-    monkeypatch.setattr(handlers, "cmd_info", boom)
-    code, err = _run_main(["info", str(made)], capsys)
+    monkeypatch.setattr(handlers, "cmd_audit", boom)
+    code, err = _run_main(["audit", str(made)], capsys)
     assert code == 3 and len(err.strip().splitlines()) == 1
     assert SECRET not in err and "INSERT" not in err
     log = tmp_path / "data" / "logs" / "errors.log"
@@ -87,7 +87,7 @@ def test_database_failures_are_named_without_their_statement(
     made: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     driver_message: str, words: str,
 ) -> None:  # fmt: skip
-    import app.cli_commands.project as handlers
+    import app.cli_commands.audit as handlers
 
     def fail(_args: Any) -> int:
         raise OperationalError(
@@ -95,8 +95,8 @@ def test_database_failures_are_named_without_their_statement(
         )
 
     monkeypatch.delenv("IPRW_DEBUG", raising=False)
-    monkeypatch.setattr(handlers, "cmd_info", fail)
-    code, err = _run_main(["info", str(made)], capsys)
+    monkeypatch.setattr(handlers, "cmd_audit", fail)
+    code, err = _run_main(["audit", str(made)], capsys)
     assert code == 1 and words in err and SECRET not in err and "UPDATE" not in err
     assert len(err.strip().splitlines()) == 1
 

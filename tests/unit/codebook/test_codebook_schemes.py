@@ -120,7 +120,9 @@ def test_patterns_compile_and_find_the_codes_own_examples(name: str) -> None:
             continue
         tokens = Matcher(nlp.vocab)
         phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        for i, pattern in enumerate(code.patterns):
+        for i, item in enumerate(code.patterns):
+            # {pattern, max_words}: the turn-length limit is the suggester's (tested below)
+            pattern = item["pattern"] if isinstance(item, dict) else item
             if isinstance(pattern, str):
                 phrases.add(f"p{i}", [nlp(pattern.lower())])
             else:

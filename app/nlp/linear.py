@@ -1,0 +1,452 @@
+"""The default suggester model: TF-IDF n-grams of the turn and its context, linear SVMs,
+calibrated scores (scikit-learn; no pretrained weights, nothing to download).
+
+Why this model: on AnnoMI (benchmarks/bench_suggest.py, 13 session splits) it beats both the
+spaCy bag-of-words that came before it and a plain TF-IDF logistic regression, trains in seconds
+on two cores, and can say which words weighed most for each suggestion. Features:
+
+* the turn's words (1-3-grams, punctuation kept: "?" matters) and characters (1-5-grams inside
+  word boundaries: "mm-hmm", "-ish", typos and disfluencies);
+* the previous turn's words (1-2-grams) and characters (2-4-grams), in their own feature space;
+* the speaker's role and the previous speaker's role.
+
+Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
+siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
+class weights so that a rare code is not drowned by the frequent one; other codes get a binary
+SVM each. Scores are Platt-calibrated on 3-fold out-of-fold decision values (one sigmoid per
+head, so the calibration keeps the SVMs' ranking of codes), so 0.7 means about "seven in ten
+such suggestions were right" in the training data. Stored as plain arrays and
+vocabularies (msgpack), never pickled: opening someone's project must not run their code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.nlp.model import Candidate, TrainingCancelled
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+ARCHITECTURE = "tfidf_svm"
+FORMAT = 3
+NONE = ""  # the "none of the group" class
+TOKENS = r"(?u)\b\w+\b|[?!.,-]"
+#: (name, which text, analyzer, n-gram range, shown in reasons)
+BLOCKS = (
+    ("words", "own", "word", (1, 3), True),
+    ("chars", "own", "char_wb", (1, 5), False),
+    ("previous turn", "prev", "word", (1, 2), True),
+    ("previous chars", "prev", "char_wb", (2, 4), False),
+)
+ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
+Progress = Callable[[float, str], None]
+
+
+def _vectorizer(analyzer: str, ngrams: tuple[int, int], min_df: int = 2) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngrams,
+        token_pattern=TOKENS if analyzer == "word" else None,
+        sublinear_tf=True,
+        min_df=min_df,
+        lowercase=True,
+        dtype=np.float32,
+    )
+
+
+def _texts(cands: Sequence[Candidate], which: str) -> list[str]:
+    return [c.text if which == "own" else (c.prev_text if c.prev_role else "") for c in cands]
+
+
+def _roles(cands: Sequence[Candidate]) -> csr_matrix:
+    from scipy.sparse import csr_matrix
+
+    n, k = len(cands), len(ROLE_NAMES)
+    rows = np.repeat(np.arange(n), 2)
+    cols = np.array(
+        [
+            j
+            for c in cands
+            for j in (
+                ROLE_NAMES.index(c.role if c.role in ROLE_NAMES else "other"),
+                k + ROLE_NAMES.index(c.prev_role if c.prev_role in ROLE_NAMES else "none"),
+            )
+        ],
+        dtype=np.int64,
+    )
+    return csr_matrix((np.ones(2 * n, np.float32), (rows, cols)), shape=(n, 2 * k))
+
+
+class Features:
+    """The TF-IDF blocks above plus role indicators; fitted once per training."""
+
+    def __init__(self, vectorizers: list[Any]) -> None:
+        self.vectorizers = vectorizers
+        self._names: list[list[str]] | None = None
+
+    @staticmethod
+    def fit(cands: Sequence[Candidate]) -> tuple[Features, csr_matrix]:
+        from scipy.sparse import hstack
+
+        min_df = 2 if len(cands) >= 50 else 1
+        vecs, mats = [], []
+        for _name, which, analyzer, ngrams, _shown in BLOCKS:
+            vec = _vectorizer(analyzer, ngrams, min_df)
+            texts = _texts(cands, which)
+            if not any(t.strip() for t in texts):
+                texts = [*texts[:-1], "."] if texts else texts  # an empty vocabulary fails
+            mats.append(vec.fit_transform(texts))
+            vecs.append(vec)
+        mats.append(_roles(cands))
+        return Features(vecs), hstack(mats, format="csr", dtype=np.float32)
+
+    def transform(self, cands: Sequence[Candidate]) -> csr_matrix:
+        """Rows for the candidates; each distinct text is analysed once per block (turns such
+        as "Mm-hmm." recur, and n-gram extraction is the slow part of a suggestion pass)."""
+        from scipy.sparse import hstack
+
+        mats = []
+        for vec, (_n, which, _a, _g, _s) in zip(self.vectorizers, BLOCKS, strict=True):
+            texts = _texts(cands, which)
+            distinct: dict[str, int] = {}
+            index = np.array([distinct.setdefault(t, len(distinct)) for t in texts], np.int64)
+            mats.append(vec.transform(list(distinct))[index])
+        mats.append(_roles(cands))
+        return hstack(mats, format="csr", dtype=np.float32)
+
+    def names(self) -> list[list[str]]:
+        """Per block, the n-gram of each column (for reasons)."""
+        if self._names is None:
+            self._names = [list(v.get_feature_names_out()) for v in self.vectorizers]
+        return self._names
+
+    def offsets(self) -> list[int]:
+        sizes = [len(v.vocabulary_) for v in self.vectorizers]
+        return [int(x) for x in np.cumsum([0, *sizes])]
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "vocabulary": {str(k): int(v) for k, v in vec.vocabulary_.items()},
+                "idf": vec.idf_.astype(np.float32).tobytes(),
+            }
+            for vec in self.vectorizers
+        ]
+
+    @staticmethod
+    def from_data(data: list[dict[str, Any]]) -> Features:
+        vecs = []
+        for item, (_n, _w, analyzer, ngrams, _s) in zip(data, BLOCKS, strict=True):
+            vec = _vectorizer(analyzer, ngrams)
+            vec.vocabulary_ = dict(item["vocabulary"])
+            vec.idf_ = np.frombuffer(item["idf"], dtype=np.float32).astype(np.float64)
+            vecs.append(vec)
+        return Features(vecs)
+
+
+@dataclass
+class Head:
+    """One linear SVM (a group's classes, or one code vs the rest) with Platt calibration."""
+
+    classes: list[str]  # code GUIDs, NONE for "none of the group"
+    coef: np.ndarray  # (k x features) float32; k = 1 for a binary head
+    intercept: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+
+    @property
+    def binary(self) -> bool:
+        return len(self.coef) == 1
+
+    def decision(self, x: csr_matrix) -> np.ndarray:
+        return np.asarray(x @ self.coef.T) + self.intercept
+
+    def probabilities(self, x: csr_matrix) -> np.ndarray:
+        """(n x classes) calibrated; a group's rows are normalised to sum to 1."""
+        dec = self.decision(x)
+        prob = 1.0 / (1.0 + np.exp(np.clip(self.a * dec + self.b, -30, 30)))
+        if self.binary:
+            return np.concatenate([1.0 - prob, prob], axis=1)
+        total = prob.sum(axis=1, keepdims=True)
+        return prob / np.where(total > 0, total, 1.0)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "classes": self.classes,
+            "shape": list(self.coef.shape),
+            "coef": self.coef.astype(np.float32).tobytes(),
+            "intercept": self.intercept.astype(np.float64).tobytes(),
+            "a": self.a.astype(np.float64).tobytes(),
+            "b": self.b.astype(np.float64).tobytes(),
+        }
+
+    @staticmethod
+    def from_data(d: dict[str, Any]) -> Head:
+        shape = tuple(d["shape"])
+        return Head(
+            classes=list(d["classes"]),
+            coef=np.frombuffer(d["coef"], dtype=np.float32).reshape(shape),
+            intercept=np.frombuffer(d["intercept"], dtype=np.float64),
+            a=np.frombuffer(d["a"], dtype=np.float64),
+            b=np.frombuffer(d["b"], dtype=np.float64),
+        )
+
+
+def _svm(c: float, balanced: bool) -> Any:
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=c, class_weight="balanced" if balanced else None, dual=True, max_iter=4000)
+
+
+def _platt(dec: np.ndarray, hit: np.ndarray) -> tuple[float, float]:
+    """a, b with P(hit) = 1 / (1 + exp(a * dec + b)) (Platt 1999, his smoothed targets)."""
+    from sklearn.linear_model import LogisticRegression
+
+    n_pos, n_neg = int(hit.sum()), int((~hit).sum())
+    if n_pos == 0 or n_neg == 0:
+        return -1.0, 0.0
+    targets = np.where(hit, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    # Smoothed targets as sample weights over a duplicated set (LogisticRegression wants 0/1).
+    x = np.concatenate([dec, dec]).reshape(-1, 1)
+    y = np.concatenate([np.ones(len(dec)), np.zeros(len(dec))])
+    w = np.concatenate([targets, 1 - targets])
+    lr = LogisticRegression(C=1e4).fit(x, y, sample_weight=w)
+    return -float(lr.coef_[0, 0]), -float(lr.intercept_[0])
+
+
+def fit_head(
+    x: csr_matrix,
+    y: np.ndarray,
+    classes: list[str],
+    *,
+    c: float,
+    folds: int = 3,
+    weights: np.ndarray | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Head:
+    """Fit on all rows; calibrate on ``folds`` contiguous folds' out-of-fold decisions."""
+    binary = len(classes) == 2
+    k = 1 if binary else len(classes)
+    out_of_fold = np.zeros((len(y), k))
+    bounds = np.linspace(0, len(y), folds + 1).astype(int)
+    for i in range(folds):
+        if cancelled is not None and cancelled():
+            raise TrainingCancelled()
+        test = np.zeros(len(y), dtype=bool)
+        test[bounds[i] : bounds[i + 1]] = True
+        if len(set(y[~test].tolist())) < len(classes):
+            out_of_fold[test] = 0.0  # too few rows of a class outside this fold
+            continue
+        model = _svm(c, True).fit(x[~test], y[~test], sample_weight=_w(weights, ~test))
+        dec = model.decision_function(x[test])
+        out_of_fold[test] = dec.reshape(len(dec), -1)
+    model = _svm(c, True).fit(x, y, sample_weight=weights)
+    coef = np.asarray(model.coef_, dtype=np.float32)
+    intercept = np.asarray(model.intercept_, dtype=np.float64)
+    order = list(model.classes_)
+    if binary:
+        a, b = _platt(out_of_fold[:, 0], y == order[1])
+        return Head([order[0], order[1]], coef, intercept, np.array([a]), np.array([b]))
+    # One sigmoid for all classes of the head: a per-class intercept would put the class
+    # priors back that the balanced weights took out, and the top code would again be the
+    # frequent one; a shared monotone map keeps the SVMs' ranking of codes.
+    hits = np.stack([y == cls for cls in order], axis=1)
+    a, b = _platt(out_of_fold.ravel(), hits.ravel())
+    k = len(order)
+    return Head([str(o) for o in order], coef, intercept, np.full(k, a), np.full(k, b))
+
+
+def _target(cats: dict[str, float], members: list[str], is_group: bool) -> tuple[str, float] | None:
+    """A row's class for one head and its weight (None: the row says nothing about it).
+
+    A rejected suggestion knows only "not this code": in a group it counts, at half weight,
+    as "none of them".
+    """
+    known = [g for g in members if g in cats]
+    if not known:
+        return None
+    positive = [g for g in members if cats.get(g, 0.0) >= 0.5]
+    if positive:
+        return positive[0], 1.0
+    if not is_group or len(known) == len(members):
+        return NONE, 1.0
+    return NONE, 0.5
+
+
+def _w(weights: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
+    return None if weights is None else weights[mask]
+
+
+@dataclass
+class LinearModel:
+    """The trained default model: features, one head per exclusive group or free code."""
+
+    features: Features
+    heads: list[Head]
+    labels: list[str]
+    exclusive_groups: list[list[str]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def architecture(self) -> str:
+        return ARCHITECTURE
+
+    def score_matrix(self, cands: Sequence[Candidate]) -> np.ndarray:
+        """(n x labels) calibrated scores in ``self.labels`` order."""
+        return (
+            self.score_features(self.features.transform(cands))[0]
+            if cands
+            else np.zeros((0, len(self.labels)), dtype=np.float32)
+        )
+
+    def score_features(self, x: csr_matrix) -> tuple[np.ndarray, csr_matrix]:
+        """Scores of feature rows (``Features.transform``), and the rows (for ``explain_rows``)."""
+        out = np.zeros((x.shape[0], len(self.labels)), dtype=np.float32)
+        col = {g: j for j, g in enumerate(self.labels)}
+        for head in self.heads:
+            prob = head.probabilities(x)
+            for j, cls in enumerate(head.classes):
+                if cls in col and (not head.binary or j == 1):
+                    out[:, col[cls]] = prob[:, j]
+        return out, x
+
+    def predict(self, cands: Sequence[Candidate]) -> list[dict[str, float]]:
+        matrix = self.score_matrix(cands)
+        return [dict(zip(self.labels, map(float, row), strict=True)) for row in matrix]
+
+    def explain_many(self, items: Sequence[tuple[Candidate, str]], top: int = 3) -> list[str]:
+        """Per (candidate, code): the words whose weight x TF-IDF pushed most toward the code."""
+        if not items:
+            return []
+        x = self.features.transform([c for c, _g in items])
+        return self.explain_rows(x, [g for _c, g in items], top)
+
+    def explain_rows(self, x: csr_matrix, labels: Sequence[str], top: int = 3) -> list[str]:
+        """``explain_many`` for feature rows already computed (row k explains ``labels[k]``)."""
+        x = x.tocsr()
+        items = list(enumerate(labels))
+        names, offsets = self.features.names(), self.features.offsets()
+        shown = [i for i, block in enumerate(BLOCKS) if block[4]]
+        head_of: dict[str, tuple[Head, int]] = {}
+        for head in self.heads:
+            for j, cls in enumerate(head.classes):
+                if cls != NONE and (not head.binary or j == 1):
+                    head_of[cls] = (head, 0 if head.binary else j)
+        out = []
+        for row, label in items:
+            found = head_of.get(label)
+            if found is None:
+                out.append("")
+                continue
+            head, j = found
+            lo, hi = x.indptr[row], x.indptr[row + 1]
+            cols, vals = x.indices[lo:hi], x.data[lo:hi]
+            weight = vals * head.coef[j, cols]
+            parts: list[str] = []
+            for k in np.argsort(-weight):
+                if weight[k] <= 0 or len(parts) >= top:
+                    break
+                block = int(np.searchsorted(offsets, cols[k], side="right") - 1)
+                if block not in shown:
+                    continue
+                word = names[block][cols[k] - offsets[block]]
+                where = " (previous turn)" if BLOCKS[block][1] == "prev" else ""
+                parts.append(f'"{word}"{where}')
+            out.append("model: " + ", ".join(parts) if parts else "model: overall wording")
+        return out
+
+    def to_bytes(self) -> bytes:
+        import srsly
+
+        return bytes(
+            srsly.msgpack_dumps(
+                {
+                    "format": FORMAT,
+                    "architecture": ARCHITECTURE,
+                    "features": self.features.to_data(),
+                    "heads": [h.to_data() for h in self.heads],
+                    "labels": self.labels,
+                    "exclusive_groups": self.exclusive_groups,
+                    "meta": self.meta,
+                }
+            )
+        )
+
+    @staticmethod
+    def from_payload(payload: dict[str, Any]) -> LinearModel:
+        return LinearModel(
+            features=Features.from_data(payload["features"]),
+            heads=[Head.from_data(h) for h in payload["heads"]],
+            labels=list(payload["labels"]),
+            exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
+            meta=dict(payload["meta"]),
+        )
+
+
+def train_linear(
+    examples: Sequence[tuple[Candidate, dict[str, float]]],
+    labels: Sequence[str],
+    groups: Iterable[Sequence[str]],
+    *,
+    c: float = 0.3,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> LinearModel:
+    """Fit the features and one head per exclusive group / free code (see the module doc)."""
+    from app.nlp.model import exclusive_groups_from
+
+    if not labels:
+        raise ValueError("nothing to train: no codes chosen")
+    if not any(v >= 0.5 for _c, cats in examples for v in cats.values()):
+        raise ValueError("nothing to train: the coder has no segments on these codes")
+    cands = [cand for cand, _cats in examples]
+    cats_list = [cats for _cand, cats in examples]
+    exclusive = exclusive_groups_from(cats_list, groups)
+    if progress is not None:
+        progress(0.05, "features")
+    features, x = Features.fit(cands)
+    grouped = {g for grp in exclusive for g in grp}
+    jobs: list[tuple[list[str], bool]] = [(list(g), True) for g in exclusive]
+    jobs += [([g], False) for g in labels if g not in grouped]
+    heads = []
+    for n, (members, is_group) in enumerate(jobs):
+        if cancelled is not None and cancelled():
+            raise TrainingCancelled()
+        rows, ys, ws = [], [], []
+        for i, cats in enumerate(cats_list):
+            target = _target(cats, members, is_group)
+            if target is not None:
+                rows.append(i)
+                ys.append(target[0])
+                ws.append(target[1])
+        y = np.array(ys, dtype=object)
+        classes = sorted(set(ys))
+        if len(classes) < 2 or not any(cl != NONE for cl in classes):
+            continue
+        heads.append(
+            fit_head(
+                x[rows],
+                y.astype(str),
+                classes,
+                c=c,
+                weights=np.array(ws) if any(w != 1.0 for w in ws) else None,
+                cancelled=cancelled,
+            )
+        )
+        if progress is not None:
+            progress(0.1 + 0.9 * (n + 1) / len(jobs), f"model {n + 1}/{len(jobs)}")
+    meta = {
+        "architecture": ARCHITECTURE,
+        "c": c,
+        "n_examples": len(examples),
+        "n_features": int(x.shape[1]),
+        "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
+    }
+    return LinearModel(features, heads, list(labels), exclusive, meta)
