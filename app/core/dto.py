@@ -213,3 +213,4 @@ class SuggestionInfo:
     status: str
     segment_id: int | None = None
     reason: str = ""  # the matched pattern, or the words that weighed most for the model
+    decided_by_id: int | None = None  # the coder who accepted or rejected it

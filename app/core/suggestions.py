@@ -95,6 +95,7 @@ def _info(row: Suggestion, paths: dict[int, str]) -> SuggestionInfo:
         status=row.status,
         segment_id=row.segment_id,
         reason=row.reason or "",
+        decided_by_id=row.decided_by_id,
     )
 
 

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.audit import record
 from app.core.coding import RemoveSegment
 from app.core.dto import SuggestionInfo, UtteranceInfo
 from app.core.errors import UserError
@@ -38,6 +37,7 @@ from app.ui import settings
 from app.ui.about import show_about
 from app.ui.active_coder import ActiveCoder
 from app.ui.agreement.hookup import install_agreement
+from app.ui.blind_mode import BlindMode
 from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
@@ -181,12 +181,16 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._action(coding, "&Remove segment", self._remove_current, "Ctrl+Del")
         self._action(coding, "Fit segment to &selection", self._resize_current, "Ctrl+R")
         coding.addSeparator()
-        self._action(coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C")
-        self.blind_action = QAction("&Blind coding", self, checkable=True)
+        self.switch_coder_action = self._action(
+            coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C"
+        )
+        # Blind coding is a project setting that holds (app/ui/blind_mode.py).
+        self.blind = BlindMode(self)
+        self.blind_action = QAction("&Blind coding (project setting)", self, checkable=True)
         self.blind_action.setShortcut(QKeySequence("Ctrl+B"))
-        self.blind_action.setChecked(settings.blind_mode())
-        self.blind_action.toggled.connect(self._toggle_blind)
+        self.blind_action.toggled.connect(self.blind.toggled)
         coding.addAction(self.blind_action)
+        self._action(coding, "Prepare coder &copies…", self._prepare_copies)
         self.consensus_action = QAction("Show co&nsensus layer", self, checkable=True)
         self.consensus_action.toggled.connect(self._toggle_consensus)
         coding.addAction(self.consensus_action)
@@ -235,10 +239,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.coder_box.activated.connect(self._coder_chosen)
         bar.addWidget(self.coder_box)
         self.blind_box = QCheckBox("Blind")
-        self.blind_box.setToolTip("Show only the active coder's coding (Ctrl+B)")
+        self.blind_box.setToolTip("Blind coding for this project: only your own coding is "
+                                  "shown and the coder is locked (Ctrl+B)")  # fmt: skip
         self.blind_box.setChecked(self.blind_action.isChecked())
-        self.blind_box.toggled.connect(self.blind_action.setChecked)
-        self.blind_action.toggled.connect(self.blind_box.setChecked)
+        self.blind_box.toggled.connect(self.blind.toggled)  # BlindMode keeps box and action in step
         bar.addWidget(self.blind_box)
         self.consensus_box = QCheckBox("Consensus")
         self.consensus_box.setToolTip("Show the consensus layer")
@@ -257,9 +261,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.project = project
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
+        project.actor = self.coder_name or None  # audit entries name the active coder
         if not self.coder_name:  # a name to code under; no coder is stored until they code
             self.active_coder.set_name(default_user(project))
-        project.actor = self.coder_name  # who the audit log names for this window's edits
         self.transcript_view.set_transcript(None, "", [], "session")
         self._show_workspace(True)
         self.refresh()
@@ -268,6 +272,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         if panel is not None:
             panel.suggestionsChanged.connect(self._paint_suggestions)
             panel.suggestionActivated.connect(self._reveal_suggestion)
+        self.blind.project_opened(project)
         if not target.startswith(("postgresql", "sqlite:")):
             self.start_page.set_recent(settings.add_recent_project(str(Path(target).resolve())))
         first = self.navigator.first_transcript()
@@ -284,6 +289,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         return True
 
     def close_project(self) -> None:
+        self.blind.project_closed()
         self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
         self.coding.set_project(None, "")
@@ -355,14 +361,20 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         if not settings.coder_name():
             self.ask_coder_name()
 
-    def set_coder(self, name: str) -> None:
-        """Switch the active coder (the toolbar box, Coding > Switch coder)."""
+    def set_coder(self, name: str) -> bool:
+        """Switch the active coder (the toolbar box, Coding > Switch coder); refused while the
+        project is coded blind (leaving blind mode unlocks it)."""
+        if self.blind.on and name.strip() != self.coder_name:
+            self.report("Blind coding: leave blind mode (Coding > Blind coding) to switch coder")
+            self._fill_coders()
+            return False
         self.active_coder.set_name(name)
+        return True
 
     def _active_coder_changed(self, name: str) -> None:
-        if self.project is not None:
-            self.project.actor = name  # the audit log names the active coder
         settings.set_coder_name(name)
+        if self.project is not None:
+            self.project.actor = name or None  # audit entries name the active coder
         self.coding.set_coder(name)
         self._fill_coders()
         self._update_status_coder()
@@ -392,13 +404,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.consensus_box.setEnabled(has_consensus)
         self._update_status_coder()
 
-    def _toggle_blind(self, on: bool) -> None:
-        if self.project is not None and not self.project.readonly:
-            record(self.project, "blind mode", "on" if on else "off")
-        settings.set_blind_mode(on)
-        self.coding.set_blind(on)
-        self._update_status_coder()
-        self._sync_codebook_counts()
+    def _prepare_copies(self) -> None:
+        from app.ui.coder_copies import prepare_coder_copies
+
+        prepare_coder_copies(self)
 
     def _toggle_consensus(self, on: bool) -> None:
         self.coding.set_show_consensus(on)

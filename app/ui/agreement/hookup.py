@@ -41,6 +41,11 @@ class AgreementHookup:
         if project is None:
             QMessageBox.information(self.window, "Compare coders", "Open a project first.")
             return None
+        blind = getattr(self.window, "blind", None)
+        if getattr(blind, "on", False):  # comparing shows every coder's work
+            message = "The project is coded blind: leave blind mode first."
+            QMessageBox.information(self.window, "Compare coders", message)
+            return None
         stack = self.get_undo_stack() if self.get_undo_stack is not None else None
         view = open_comparison_view(self.window, project, stack or self.own_stack)
         self.views = [v for v in self.views if v.isVisible()] + [view]

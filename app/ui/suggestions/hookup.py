@@ -129,6 +129,7 @@ class SuggestionsHookup:
         self.dock.show()
         self.dock.raise_()
         if self.panel is not None:
+            self.panel.reload()  # what is pending now (a run from the CLI may have added some)
             self.panel.table.setFocus()
 
     def shutdown(self) -> None:

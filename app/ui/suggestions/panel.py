@@ -39,7 +39,7 @@ from app.core.commands import Command
 from app.core.dto import SuggestionInfo
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.sessions import ensure_coder, list_transcripts, transcript_text
+from app.core.sessions import ensure_coder, get_coder, list_transcripts, transcript_text
 from app.core.suggestions import (
     AcceptSuggestion,
     RejectSuggestion,
@@ -77,6 +77,7 @@ class SuggestionsPanel(QWidget):
         self.session_name: str | None = None
         self.worker: SuggesterWorker | None = None
         self.changes_since_training = 0
+        self.blind = False
         self._colors: dict[int, str] = {}
 
         self.model = SuggestionTableModel(self)
@@ -203,6 +204,39 @@ class SuggestionsPanel(QWidget):
         """The active coder: accepted passages become this coder's segments."""
         self.coder_name = name
         self.changes_since_training = 0
+        if self.blind:
+            self.reload()
+            self._update_model_label()
+
+    def set_blind(self, on: bool) -> None:
+        """Blind coding: nothing here may reveal another coder's work (see ``_visible``)."""
+        self.blind = on
+        self.reload()
+        self._update_model_label()
+
+    def _foreign_model(self) -> bool:
+        """The stored model was trained from someone other than the active coder."""
+        info = model_info(self.project)
+        return info is not None and info.coder_name not in (None, self.coder_name)
+
+    def _visible(self, suggestions: list[SuggestionInfo]) -> list[SuggestionInfo]:
+        """While blind: no model suggestions learned from another coder (they would offer that
+        coder's codes back), and no decisions another coder made."""
+        if not self.blind:
+            return suggestions
+        me = self._my_coder_id()
+        foreign = self._foreign_model()
+        return [
+            s for s in suggestions
+            if (s.status == "pending" and not (foreign and s.origin == "model"))
+            or (s.status != "pending" and me is not None and s.decided_by_id == me)
+        ]  # fmt: skip
+
+    def _my_coder_id(self) -> int | None:
+        try:
+            return get_coder(self.project, self.coder_name).id
+        except UserError:
+            return None
 
     def reload_codes(self) -> None:
         codes = [c for c in list_codes(self.project) if c.codable]
@@ -224,7 +258,9 @@ class SuggestionsPanel(QWidget):
             self.model.set_suggestions([], "", self._colors)
             self.suggestionsChanged.emit(-1, [])
             return
-        suggestions = list_suggestions(self.project, transcript_id=self.transcript_id)
+        suggestions = self._visible(
+            list_suggestions(self.project, transcript_id=self.transcript_id)
+        )
         text = transcript_text(self.project, self.transcript_id)
         self.model.set_suggestions(suggestions, text, self._colors)
         row = self.model.row_of(keep.id) if keep is not None else -1
@@ -419,6 +455,12 @@ class SuggestionsPanel(QWidget):
 
     def _update_model_label(self) -> None:
         info = model_info(self.project)
+        if info is not None and self.blind and self._foreign_model():
+            self.model_label.setText(
+                "No model trained from your coding yet: suggestions come from code patterns "
+                "(Train learns from you only)."
+            )
+            return
         if info is None:
             self.model_label.setText("No trained model yet: suggestions come from code patterns.")
             return

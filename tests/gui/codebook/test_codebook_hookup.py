@@ -74,13 +74,14 @@ def test_blind_mode_counts_hold_after_opening_a_project(qtbot: Any, tmp_path: Pa
         for name in ("ana", "ben", "ben"):
             coder = ensure_coder(project, name)
             UndoStack(project).push(ApplyCode(coder.id, denial, TimeAnchor(session_id, 0, 1000)))
+        from app.core.blind import start_blind
+
+        start_blind(project, "ana")  # blind coding is a project setting
     window = MainWindow()
     qtbot.addWidget(window)
-    if not hasattr(window, "blind_action") or not hasattr(window, "set_coder"):
-        return  # a window without blind coding has nothing to hide
-    window.blind_action.setChecked(True)
-    window.set_coder("ana")
+    window.blind.ask_identity = lambda coders, default: "ana"  # "who are you?" on open
     window.open_project(str(path))
+    assert window.blind_action.isChecked() and window.coder_name == "ana"
     panel = window.codebook_hookup.panel
     assert panel is not None
     assert panel.model.index_of(denial).siblingAtColumn(2).data() == "1"  # ana's, not all 3

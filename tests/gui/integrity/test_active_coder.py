@@ -39,6 +39,7 @@ def window(
     monkeypatch.setenv("IPRW_NO_MEDIA", "1")
     settings.set_coder_name("Carla")  # Carla is who last used this computer
     win = MainWindow()
+    win.blind.confirm_leave = lambda: True
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -94,6 +95,7 @@ def test_switch_coder_then_accept_stores_under_the_new_coder(
     assert window.coding.coder_name == "Ana" and window.coding.coder is not None
     assert window.coding.coder.name == "Ana"
     assert panel.coder_name == "Ana"
+    assert project.actor == "Ana"  # the audit log (adjudication, suggestions, edits) follows too
     window.blind_action.setChecked(True)
     assert {s.coder_name for s in window.coding.segments} == {"Ana"}
     listed = window.segment_panel.model.segments

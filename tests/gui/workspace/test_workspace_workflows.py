@@ -36,6 +36,7 @@ def window(
     monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("IPRW_NO_MEDIA", "1")
     win = MainWindow()
+    win.blind.confirm_leave = lambda: True  # answers "Leave blind coding?" with yes
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -133,7 +134,12 @@ def test_switch_coder_with_blind_mode(window: MainWindow) -> None:
     shown = {s.coder_name for s in window.coding.segments}
     assert shown == {"Ana"}
     assert len(window.coding.segments) == len(_segments(window, "Ana"))
-    window.set_coder("Ben")
+    # Blind coding holds: the coder cannot be switched without leaving blind mode.
+    assert not window.set_coder("Ben") and not window.coder_box.isEnabled()
+    assert {s.coder_name for s in window.coding.segments} == {"Ana"}
+    window.blind_action.setChecked(False)
+    assert window.set_coder("Ben")
+    window.blind_action.setChecked(True)
     assert {s.coder_name for s in window.coding.segments} == {"Ben"}
     assert "Ben" in window.status_coder.text()
     window.blind_action.setChecked(False)
@@ -143,8 +149,8 @@ def test_switch_coder_with_blind_mode(window: MainWindow) -> None:
 
 
 def test_new_coder_codes_under_their_own_name(window: MainWindow, qtbot: Any) -> None:
-    window.blind_action.setChecked(True)
     window.set_coder("Chloé")
+    window.blind_action.setChecked(True)
     assert window.coding.segments == []
     view = window.transcript_view
     utt = view.utterances[10]
@@ -281,7 +287,13 @@ def test_suggestion_highlights_keep_code_highlights(window: MainWindow) -> None:
     n_stripes = len(view.stripes)
     assert n_stripes > 0
     assert view.extraSelections() == []  # code highlights are painted, not selections
-    view.set_suggestion_spans([(0, 10, "#ff9800")])
+    from app.core.suggestions import NewSuggestion, replace_pending
+
+    assert window.project is not None and view.transcript_id is not None
+    code_id = _segments(window, "Ana")[0].code_id
+    found = NewSuggestion(view.transcript_id, code_id, 0, 10, 0.9, "rule")
+    replace_pending(window.project, [view.transcript_id], [code_id], [found])
+    window.suggestions_hookup.action.trigger()  # suggestions are drawn while the panel is open
     assert len(view.extraSelections()) == 1
     window.blind_action.setChecked(not window.blind_action.isChecked())
     assert len(view.extraSelections()) == 1
@@ -335,5 +347,7 @@ def test_blind_mode_counts_in_the_navigator_are_the_coders_own(window: MainWindo
     assert f"· {every} coded" in item.text()
     window.blind_action.setChecked(True)
     assert f"· {len(_segments(window, 'Ana'))} coded" in item.text()
+    window.blind_action.setChecked(False)
     window.set_coder("Chloé")
+    window.blind_action.setChecked(True)
     assert "· 0 coded" in item.text()
