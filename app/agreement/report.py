@@ -294,10 +294,17 @@ def _overall_icc(
     """Per rated code, then pooled over every (unit, code) cell all coders rated."""
     tables = rating_tables(matrix.coverage, matrix.coded, matrix.ratings)
     warnings: list[str] = []
+    too_few = 0
     for v, table in tables.items():
+        if table.shape[0] < 2:
+            too_few += 1
+            continue
         icc, notes = icc_section(table, matrix.values[v])
         per_code[v] = replace(per_code[v], icc=icc)
         warnings += notes
+    if too_few:
+        warnings.append(f"ICC not computed for {too_few} rated code(s) with fewer than 2 units "
+                        "rated by every coder (they still count in the pooled ICC)")  # fmt: skip
     if not tables:
         return None, 0, warnings
     pooled = np.concatenate(list(tables.values()))

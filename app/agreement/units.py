@@ -364,10 +364,12 @@ class _Builder:
         cov = np.zeros((n, self.m, self.v))
         rated = _Rated(cov.shape)
         for a, b, j, v, r in ranges:
+            # A whole-session rating (3RS therapist contribution) is not a rating of each window.
+            r_window = None if a <= 0 and b >= total and n > 1 else r
             for k in range(a // w, min(n - 1, (b - 1) // w) + 1):
                 amount = min(b, (k + 1) * w) - max(a, k * w)
                 cov[k, j, v] += amount
-                rated.note((k, j, v), amount, r)
+                rated.note((k, j, v), amount, r_window)
         refs = [UnitRef(session, None, k * w, (k + 1) * w, f"{session} #{k + 1}") for k in range(n)]
         self._append(cov, coded, refs, rated.rating)
 

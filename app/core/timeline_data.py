@@ -13,23 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.core.codebook import list_codes, list_schemes
-from app.core.dto import CodeInfo
+from app.core.dto import CodeInfo, SegmentInfo
 from app.core.errors import UserError
 from app.core.project import Project
 from app.core.segment_spans import segment_spans
-from app.core.sessions import (
-    UtteranceIndex,
-    get_coder,
-    get_session,
-    list_coders,
-    list_transcripts,
-    list_utterances,
-)
+from app.core.sessions import get_coder, get_session, list_coders, list_transcripts
+from app.core.utterance_clock import session_clock_end, transcript_clocks
 
 DEFAULT_WINDOW_MS = 300_000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TimelineMark:
     segment_id: int
     coder: str
@@ -112,15 +106,9 @@ def session_timeline(
         coder_infos = [c for c in list_coders(project) if c.kind != "suggester"]
     coder_name = {c.id: c.name for c in coder_infos}
     spans = segment_spans(project, session_ids=[info.id], coder_ids=list(coder_name))
-    kinds: dict[int, str] = {}
-    indexes: dict[int, UtteranceIndex] = {}
-    last_ms = 0
-    for t in list_transcripts(project, info.id):
-        kinds[t.id] = t.kind
-        utts = list_utterances(project, t.id)
-        indexes[t.id] = UtteranceIndex(utts)
-        for u in utts:
-            last_ms = max(last_ms, u.session_end_ms or u.session_start_ms or 0)
+    kinds = {t.id: t.kind for t in list_transcripts(project, info.id)}
+    clocks = transcript_clocks(project, kinds)
+    last_ms = session_clock_end(project, info.id)
     perspectives = _perspectives(project, [s.id for s in spans if s.transcript_id is not None])
     duration = info.duration_ms or 0
     marks: list[TimelineMark] = []
@@ -134,14 +122,14 @@ def session_timeline(
             start, end, kind = s.start_ms, s.end_ms, "time"
             where: tuple[int | None, int | None, int | None] = (None, None, None)
         else:
-            index = indexes.get(s.transcript_id)
-            if index is None:
+            clock = clocks.get(s.transcript_id)
+            if clock is None:
                 continue
-            times = index.span_times(s.start_char or 0, s.end_char or 0)
-            if times.session_start_ms is None:
+            first, last = clock.span_times(s.start_char or 0, s.end_char or 0)
+            if first is None:
                 continue  # text with no place on the session clock
-            start = times.session_start_ms
-            end = max(times.session_end_ms or start, start + 1)
+            start = first
+            end = max(last or start, start + 1)
             kind = "recall" if kinds.get(s.transcript_id) == "recall" else "text"
             where = (s.transcript_id, s.start_char, s.end_char)
         last_ms = max(last_ms, end)
@@ -199,3 +187,23 @@ def _perspectives(project: Project, ids: list[int]) -> dict[int, str]:
             )
         )
         return {int(r[0]): str(r[1]) for r in rows}
+
+
+def session_time_segments(project: Project, session_id: int) -> list[SegmentInfo]:
+    """The session's time segments (every coder), by start: the segment list and time lane
+    show them beside the transcript's text segments."""
+    from sqlalchemy import select
+
+    from app.core.codebook import list_codes_in
+    from app.core.coding import segment_info
+    from app.core.models import Coder, Segment
+
+    with project.reading() as s:
+        paths = {c.id: c.path for c in list_codes_in(s)}
+        stmt = (
+            select(Segment, Coder.name)
+            .join(Coder, Coder.id == Segment.coder_id)
+            .where(Segment.session_id == session_id, Segment.transcript_id.is_(None))
+            .order_by(Segment.start_ms, Segment.id)
+        )
+        return [segment_info(row, coder, paths) for row, coder in s.execute(stmt)]

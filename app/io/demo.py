@@ -117,7 +117,10 @@ def _fill(project: Project, directory: Path, resources: Path) -> int:
     if not video.exists():
         shutil.copyfile(resources / VIDEO, video)
     attach_video(project, SESSION, video)
-    return apply_demo_coding(project, resources / "coding.yaml")
+    n = apply_demo_coding(project, resources / "coding.yaml")
+    from app.core.demo_windows import apply_demo_windows  # 3RS window grid and session ratings
+
+    return n + apply_demo_windows(project, resources / "windows.yaml")
 
 
 def _rekey(code: CodeSpec) -> CodeSpec:

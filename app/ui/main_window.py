@@ -51,6 +51,7 @@ from app.ui.transcript.find_bar import FindBar
 from app.ui.transcript.view import TranscriptView
 from app.ui.undo import make_undo_actions
 from app.ui.video.follow import VideoFollower
+from app.ui.video.hookup import install_video_coding
 from app.ui.video.pane import VideoPane
 from app.ui.window_files import FileActions
 from app.ui.window_layout import WindowLayout
@@ -111,6 +112,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
         self._build_menus()
         self._build_toolbar()
+        self.video_hookup = install_video_coding(self)  # Video menu, In/Out coding, Locate
         self.status_coder = QLabel()
         self.status_position = QLabel()
         self.status_clock = QLabel()
@@ -267,6 +269,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.transcript_view.set_transcript(None, "", [], "session")
         self._show_workspace(True)
         self.refresh()
+        self.video_hookup.project_opened()
         self.suggestions_hookup.project_opened()
         panel = self.suggestions_hookup.panel
         if panel is not None:
@@ -299,7 +302,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             project.close()
         self.transcript_view.set_transcript(None, "", [], "session")
         self.navigator.clear()
-        self.video.set_source(None)
+        self.video_hookup.project_closed()
         self.setWindowTitle("IPR Workbench")
         self.start_page.set_recent(settings.recent_projects())
         self._show_workspace(False)
@@ -339,8 +342,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self._title = f"{title} ({kind})"
         self.transcript_title.setText(self._title)
         self.navigator.select_transcript(transcript_id)
-        self.coding.reload()
         self.follower.set_session(self.project, info.session_id, info.kind)
+        self.coding.reload()
+        self.video_hookup.session_shown()
         self.suggestions_hookup.set_transcript(transcript_id)
         self._show_position(self.transcript_view.current_utterance())
 

@@ -39,9 +39,11 @@ class WindowLayout:
             self.segment_panel.splitter.restoreState(splitter)
 
     def _workspace_docks(self) -> list[QDockWidget]:
-        return [
+        docks = [
             self.navigator_dock, self.video_dock, self.segments_dock, self.codebook_hookup.dock
         ]  # fmt: skip
+        video = getattr(self, "video_hookup", None)  # the window grid and timeline docks
+        return docks + (list(video.docks.all()) if video is not None else [])
 
     def _show_workspace(self, on: bool) -> None:
         """The start page stands alone; the docks come back as the researcher left them."""

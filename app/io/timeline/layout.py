@@ -18,11 +18,11 @@ LANE_GAP = 3.0
 GROUP_GAP = 8.0
 LABEL_W = 190.0
 RIGHT = 16.0
-TOP = 44.0
+TOP = 52.0
 HEAT = ("#fff5f0", "#fcbba1", "#fb6a4a", "#de2d26", "#a50f15")  # ratings 1..5
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rect:
     x: float
     y: float
@@ -36,7 +36,7 @@ class Rect:
     title: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Line:
     x1: float
     y1: float
@@ -47,7 +47,7 @@ class Line:
     dashed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Text:
     x: float
     y: float  # baseline
@@ -58,7 +58,7 @@ class Text:
     bold: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Poly:
     points: tuple[tuple[float, float], ...]
     fill: str
@@ -126,6 +126,12 @@ def _short(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
+def mark_title(m: TimelineMark, titles: dict[int, str] | None = None) -> str:
+    """Hover text: code, coder, range, rating or kind, then passage and memo if given."""
+    extra = titles.get(m.segment_id) if titles else None
+    return _title(m) + (f"\n{extra}" if extra else "")
+
+
 def _title(m: TimelineMark) -> str:
     bits = [f"{m.code_path} — {m.coder}", f"{clock(m.start_ms, True)}–{clock(m.end_ms, True)}"]
     if m.rating is not None:
@@ -144,9 +150,11 @@ def layout_timeline(
     t1: int | None = None,
     titles: dict[int, str] | None = None,
     legend: bool = True,
+    with_titles: bool = True,
 ) -> Figure:
     """Lay the session out between ``t0`` and ``t1`` (zoom; default the whole session).
-    ``titles`` adds hover text (passage and memo) per segment id."""
+    ``titles`` adds hover text (passage and memo) per segment id; ``with_titles=False`` leaves
+    them out (the screen asks ``mark_title`` on hover instead of formatting thousands)."""
     t0 = 0 if t0 is None else max(0, t0)
     t1 = max(t0 + 1000, data.duration_ms if t1 is None else t1)
     fig = Figure(width=width, height=0.0, plot_x1=width - RIGHT, t0=t0, t1=t1)
@@ -163,13 +171,20 @@ def layout_timeline(
     for m in data.marks:
         by_lane.setdefault((m.group, m.coder), []).append(m)
     plot_top = y
+    lane_tracks: dict[tuple[str, str], dict[int, int]] = {}
+    for key, marks in by_lane.items():
+        lane_tracks[key] = _tracks([m for m in marks if m.kind == "time"])
+    heights: dict[tuple[str, str], float] = {}
     for g in data.groups:
         for c in data.coders:
+            n = 1 + max(lane_tracks.get((g, c), {}).values(), default=0)
+            heights[(g, c)] = LANE_H if n <= 2 else n * 7.0 + 2
             lane_rows.append((g, c, y))
-            y += LANE_H + LANE_GAP
+            y += heights[(g, c)] + LANE_GAP
         y += GROUP_GAP
     heat_y = y
-    rated = [c for c in data.coders if data.window_ratings(c)]
+    all_ratings = {c: data.window_ratings(c) for c in data.coders}
+    rated = [c for c in data.coders if all_ratings[c]]
     y += len(rated) * (LANE_H + LANE_GAP)
     plot_bottom = y
     x0, x1 = fig.plot_x0, fig.plot_x1
@@ -186,15 +201,28 @@ def layout_timeline(
             items.append(Text(mid, plot_top - 6, f"W{k + 1}", 7.0, "#6b7280", "middle"))
     # Lanes.
     for g, c, ly in lane_rows:
-        fig.lanes.append((ly, LANE_H, f"{_short(g)} · {c}"))
-        items.append(Rect(x0, ly, x1 - x0, LANE_H, "#f9fafb"))
-        items.append(Text(x0 - 6, ly + LANE_H - 4.5, f"{_short(g)} · {c}", FONT, "#111827", "end"))
-        for m in sorted(by_lane.get((g, c), []), key=lambda m: (m.kind != "time", m.start_ms)):
-            _mark(fig, m, ly, titles)
+        lh = heights[(g, c)]
+        fig.lanes.append((ly, lh, f"{_short(g)} · {c}"))
+        items.append(Rect(x0, ly, x1 - x0, lh, "#f9fafb"))
+        items.append(Text(x0 - 6, ly + lh / 2 + 3.2, f"{_short(g)} · {c}", FONT, "#111827", "end"))
+        marks = sorted(by_lane.get((g, c), []), key=lambda m: (m.kind != "time", m.start_ms))
+        tracks = lane_tracks.get((g, c), {})
+        n_tracks = 1 + max(tracks.values(), default=0)
+        for m in marks:
+            _mark(
+                fig,
+                m,
+                ly,
+                titles if with_titles else None,
+                tracks.get(m.segment_id, 0),
+                n_tracks,
+                lh,
+                with_titles,
+            )
     # Significance heat strip per coder.
     hy = heat_y
     for c in rated:
-        ratings = data.window_ratings(c)
+        ratings = all_ratings[c]
         fig.lanes.append((hy, LANE_H, f"Significance · {c}"))
         items.append(Text(x0 - 6, hy + LANE_H - 4.5, f"Significance · {c}", FONT, "#111827",
                           "end"))  # fmt: skip
@@ -232,24 +260,46 @@ def layout_timeline(
     return fig
 
 
-def _mark(fig: Figure, m: TimelineMark, ly: float, titles: dict[int, str] | None) -> None:
+def _tracks(marks: list[TimelineMark]) -> dict[int, int]:
+    """Overlapping time marks of one lane (three markers in one window) share its height,
+    each on its own track, so none hides another."""
+    ends: list[int] = []
+    out: dict[int, int] = {}
+    for m in sorted(marks, key=lambda m: (m.start_ms, -m.end_ms)):
+        track = next((i for i, end in enumerate(ends) if end <= m.start_ms), len(ends))
+        if track == len(ends):
+            ends.append(m.end_ms)
+        else:
+            ends[track] = m.end_ms
+        out[m.segment_id] = track
+    return out
+
+
+def _mark(fig: Figure, m: TimelineMark, ly: float, titles: dict[int, str] | None,
+          track: int = 0, n_tracks: int = 1, lane_h: float = LANE_H,
+          with_titles: bool = True) -> None:  # fmt: skip
     a, b = max(m.start_ms, fig.t0), min(m.end_ms, fig.t1)
     if b < a or (b == a and not fig.t0 <= m.start_ms <= fig.t1):
         return
     xa, xb = fig.x_of(a), fig.x_of(b)
     w = max(2.0, xb - xa)
-    title = _title(m) + (f"\n{titles[m.segment_id]}" if titles and m.segment_id in titles else "")
+    title = mark_title(m, titles) if with_titles else ""
     if m.kind == "time":
-        fig.items.append(Rect(xa, ly + 1, w, LANE_H - 2, m.color, None, False, 0.85,
-                              m.segment_id, title))  # fmt: skip
-        if m.whole_session and m.rating is not None and w > 60:
+        h = (lane_h - 2) / n_tracks
+        top = ly + 1 + track * h
+        fig.items.append(Rect(xa, top, w, h - (0.6 if n_tracks > 1 else 0), m.color, None,
+                              False, 0.85, m.segment_id, title))  # fmt: skip
+        size = min(8.0, h + 0.5)
+        base = top + h / 2 + size * 0.35
+        if m.whole_session and m.rating is not None and w > 60 and size >= 5.5:
             label = f"{_short(m.code_path)}: {m.rating}"
-            fig.items.append(Text(xa + 4, ly + LANE_H - 4.5, label, 8.0, "#ffffff", bold=True))
-        elif m.rating is not None and w > 12:
-            fig.items.append(Text(xa + w / 2, ly + LANE_H - 4.5, str(m.rating), 8.0, "#ffffff",
-                                  "middle", True))  # fmt: skip
+            fig.items.append(Text(xa + 4, base, label, size, "#ffffff", bold=True))
+        elif m.rating is not None and w > 12 and size >= 6:
+            fig.items.append(Text(xa + w / 2, base, str(m.rating), size, "#ffffff", "middle",
+                                  True))  # fmt: skip
     elif m.kind == "text":
-        fig.items.append(Rect(xa, ly + 4, w, LANE_H - 8, m.color, "#111827", False, 1.0,
+        mid = ly + lane_h / 2
+        fig.items.append(Rect(xa, mid - 4, w, 8, m.color, "#111827", False, 1.0,
                               m.segment_id, title))  # fmt: skip
     else:  # recall: placed at the moment it refers to, outlined, with a perspective flag
         w = max(w, 5.0)

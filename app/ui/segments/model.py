@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from app.core.dto import SegmentInfo
+from app.core.timeutil import format_ms
 
 COLUMNS = ("Code", "Coder", "Rating", "Text")
 SEGMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -66,6 +67,9 @@ class SegmentModel(QAbstractTableModel):
 
     def excerpt(self, seg: SegmentInfo, limit: int = 90) -> str:
         if seg.start_char is None or seg.end_char is None:
+            if seg.start_ms is not None and seg.end_ms is not None:  # a time segment
+                a = format_ms(seg.start_ms, millis=True)
+                return f"time {a}–{format_ms(seg.end_ms, millis=True)}"
             return ""
         words = " ".join(self.text[seg.start_char : seg.end_char].split())
         return words if len(words) <= limit else words[: limit - 1] + "…"

@@ -60,6 +60,9 @@ class CodingController(QObject):
         self._cache_versions: dict[int, str] = {}
         self._cache_key: tuple[int, int] | None = None
         self._cache_paths: dict[int, str] = {}
+        #: extra rows for the segment list (the video hookup adds the session's time segments)
+        self.extra_segments: Callable[[], list[SegmentInfo]] | None = None
+        self._extra: list[SegmentInfo] = []
         panel.code_lookup = self.codes.get
         view.segmentClicked.connect(self.select_segment)
         panel.segmentSelected.connect(self._segment_chosen)
@@ -147,6 +150,8 @@ class CodingController(QObject):
             return False
         if ids:
             fresh = {s.id: s for s in transcript_segments(project, tid, self._cache_paths, ids)}
+            if any(sid not in fresh and sid not in self._cache for sid in ids):
+                return False  # not this transcript's text (e.g. a time segment): reload all
             for sid in ids:
                 self._cache_versions.pop(sid, None)  # a later full fetch re-reads it
                 if sid in fresh:
@@ -170,10 +175,11 @@ class CodingController(QObject):
         order += [c.id for c in self.consensus_coders()]
         colors = self.colors()
         self.view.set_segments(self.segments, colors, order, changed)
-        if changed is None:
-            self.panel.set_segments(self.segments, self.view.text, colors)
+        if changed is None:  # the session's time segments (video hookup) head the list
+            self._extra = self.extra_segments() if self.extra_segments is not None else []
+            self.panel.set_segments(self._extra + self.segments, self.view.text, colors)
         else:
-            self.panel.update_segments(self.segments, changed)
+            self.panel.update_segments(self._extra + self.segments, changed)
         current = self.panel.current_segment()
         self.view.set_current_segment(current.id if current else None)
         self.segmentsReloaded.emit()

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QResizeEvent,
     QTextCursor,
+    QTextFormat,
     QTextOption,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
@@ -81,6 +82,7 @@ class TranscriptView(QPlainTextEdit):
         self._n_lanes = 0
         self._current_segment: int | None = None
         self._external: list[QTextEdit.ExtraSelection] = []
+        self._band: list[QTextEdit.ExtraSelection] = []
         self._last_utterance: UtteranceInfo | None = None
         self.gutter = Gutter(self)
         self.updateRequest.connect(self._update_gutter)
@@ -105,6 +107,7 @@ class TranscriptView(QPlainTextEdit):
         self.stripes = []
         self._lanes.clear()
         self._external = []
+        self._band = []
         self._current_segment = None
         self._last_utterance = None
         self.setPlainText(text)
@@ -270,7 +273,19 @@ class TranscriptView(QPlainTextEdit):
             block = block.next()
 
     def _apply_selections(self) -> None:
-        super().setExtraSelections(self._external)
+        super().setExtraSelections(self._band + self._external)
+
+    def set_playing_band(self, utterance: UtteranceInfo | None) -> None:
+        """The utterance the playing video is at, as a full-width band under the text."""
+        self._band = []
+        if utterance is not None:
+            band = QTextEdit.ExtraSelection()
+            band.format.setBackground(QColor("#fef3c7"))
+            band.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            band.cursor = self._cursor_for(utterance.start_char, max(utterance.start_char,
+                                                                    utterance.end_char - 1))
+            self._band = [band]
+        self._apply_selections()
 
     def gutter_width(self) -> int:
         fm = QFontMetrics(self.gutter.font())
@@ -280,9 +295,15 @@ class TranscriptView(QPlainTextEdit):
         return width + self._n_lanes * (LANE_WIDTH + LANE_GAP) + 6
 
     def _update_margins(self) -> None:
-        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+        lane = getattr(self, "right_lane", None)  # the video hookup's time lane, if any
+        right = lane.sizeHint().width() if lane is not None else 0
+        self.setViewportMargins(self.gutter_width(), 0, right, 0)
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
+        if lane is not None:
+            scroll = self.verticalScrollBar()
+            bar = scroll.width() if scroll.isVisible() else 0
+            lane.setGeometry(QRect(cr.right() - bar - right + 1, cr.top(), right, cr.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

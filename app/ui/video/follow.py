@@ -31,8 +31,21 @@ class VideoFollower(QObject):
         self._timed: list[UtteranceInfo] = []
         self._shown: UtteranceInfo | None = None
         self._session_id: int | None = None
+        self._project: Project | None = None
         view.utteranceClicked.connect(self.seek_to)
         pane.positionChanged.connect(self.follow)
+
+    @property
+    def session_id(self) -> int | None:
+        return self._session_id
+
+    def clear(self) -> None:
+        """Forget the session (project closed): the next one loads its video afresh."""
+        self._session_id = None
+        self._project = None
+        self._shown = None
+        self.view.set_playing_band(None)
+        self.pane.set_source(None)
 
     def set_session(self, project: Project, session_id: int, kind: str) -> None:
         self.kind = kind
@@ -41,14 +54,24 @@ class VideoFollower(QObject):
             (u for u in self.view.utterances if clock(u) is not None), key=lambda u: clock(u) or 0
         )
         self._times = [clock(u) or 0 for u in self._timed]
-        if session_id == self._session_id:
+        self._shown = None
+        self.view.set_playing_band(None)
+        if session_id == self._session_id and project is self._project:
             return
         self._session_id = session_id
-        info = next((s for s in list_sessions(project) if s.id == session_id), None)
+        self._project = project
+        self.load_source(project)
+
+    def load_source(self, project: Project) -> None:
+        """(Re)load the session's video, e.g. after "Locate video…" stored a new path."""
+        info = next((s for s in list_sessions(project) if s.id == self._session_id), None)
         if info is None or not info.video_path:
             self.pane.set_source(None)
         else:
             self.pane.set_source(resolve_video_path(project, info.video_path), info.duration_ms)
+        last = max((u.session_end_ms or u.session_start_ms or 0 for u in self.view.utterances),
+                   default=0)  # fmt: skip
+        self.pane.set_duration(max(last, info.duration_ms or 0) if info is not None else last)
 
     def session_ms(self, utt: UtteranceInfo) -> int | None:
         return utt.start_ms if self.kind == "session" else utt.session_start_ms
@@ -63,7 +86,13 @@ class VideoFollower(QObject):
         return self._timed[index] if index >= 0 else None
 
     def follow(self, ms: int) -> None:
+        """While playing: the utterance being spoken gets the band and is kept in view."""
         utt = self.utterance_at(ms)
         if utt is not None and utt is not self._shown:
             self._shown = utt
+            self.view.set_playing_band(utt)
             self.view.show_utterance(utt)
+
+    @property
+    def playing_utterance(self) -> UtteranceInfo | None:
+        return self._shown

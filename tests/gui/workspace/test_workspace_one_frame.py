@@ -69,7 +69,13 @@ def _shown_equals_fresh_read(win: MainWindow) -> None:
         blind=False,
     )
     fresh.sort(key=lambda s: (s.start_char or 0, s.id))
-    shown = win.segment_panel.model.segments
+    # The list: the session's time segments (issue 12: window ticks, In/Out ranges) head it,
+    # then the transcript's text segments.
+    listed = win.segment_panel.model.segments
+    shown = [s for s in listed if s.transcript_id is not None]
+    timed = [s.id for s in listed if s.transcript_id is None]
+    assert timed == [s.id for s in win.video_hookup.time.time_segments]
+    assert listed[: len(timed)] == [s for s in listed if s.transcript_id is None]
     assert [(s.id, s.memo, s.rating, s.start_char, s.end_char) for s in shown] == [
         (s.id, s.memo, s.rating, s.start_char, s.end_char) for s in fresh
     ]
@@ -112,7 +118,8 @@ def test_edits_update_rows_not_reload(window: MainWindow) -> None:
         window.undo_stack.redo()
     _shown_equals_fresh_read(window)
 
-    other = next(s for s in window.segment_panel.model.segments if s.id != new_id)
+    other = next(s for s in window.segment_panel.model.segments
+                 if s.id != new_id and s.transcript_id is not None)  # a text segment
     assert coding.run(RemoveSegment(other.id))
     _shown_equals_fresh_read(window)
     window.undo_stack.undo()

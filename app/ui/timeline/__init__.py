@@ -1,0 +1,1 @@
+"""The rupture timeline dock."""

@@ -1,0 +1,106 @@
+"""The window grid and timeline docks (bottom, tabbed), kept in step with the session shown,
+the active coder, blind mode and every edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
+
+from app.core.coding import list_segments
+from app.core.errors import UserError
+from app.core.sessions import list_sessions, transcript_text
+from app.core.timeline_data import TimelineMark, session_timeline
+from app.ui.grid.dock import WindowGrid
+from app.ui.timeline.widget import TimelinePanel
+
+
+class CodingDocks:
+    def __init__(self, window: Any, time_coding: Any) -> None:
+        self.window = window
+        self.time = time_coding
+        self.grid = WindowGrid(window)
+        self.timeline = TimelinePanel()
+        self.grid_dock = self._dock("Window grid", "window_grid_dock", self.grid)
+        self.timeline_dock = self._dock("Timeline", "timeline_dock", self.timeline)
+        window.tabifyDockWidget(self.grid_dock, self.timeline_dock)
+        # Hidden until asked for (F9 / F8, View menu); the saved layout then remembers them.
+        self.grid_dock.hide()
+        self.timeline_dock.hide()
+        self.timeline.canvas.markClicked.connect(self.show_mark)
+        self.timeline.canvas.timeClicked.connect(window.video.seek)
+        window.video.seeked.connect(self.timeline.canvas.set_playhead)
+        window.video.positionChanged.connect(self.timeline.canvas.set_playhead)
+        window.coding.segmentsReloaded.connect(self.refresh_timeline)
+        self.timeline_dock.visibilityChanged.connect(lambda on: on and self.refresh_timeline())
+        window.blind_action.toggled.connect(lambda _on: self.refresh())
+
+    def all(self) -> tuple[QDockWidget, QDockWidget]:
+        return self.grid_dock, self.timeline_dock
+
+    def _dock(self, title: str, name: str, widget: Any) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        return dock
+
+    def refresh(self) -> None:
+        self.grid.refresh()
+        self.refresh_timeline()
+
+    def refresh_timeline(self) -> None:
+        """Redraw from the project (only while the timeline is on screen: it reads the
+        session's coding)."""
+        project = self.window.project
+        sid = self.time.session_id
+        canvas = self.timeline.canvas
+        if project is None or sid is None:
+            canvas.set_data(None, {})
+            return
+        if self.timeline_dock.visibleRegion().isEmpty() and canvas.data is not None \
+                and canvas.data.session_id == sid:  # fmt: skip
+            return
+        info = next((s for s in list_sessions(project) if s.id == sid), None)
+        coder = self.window.coding.coder
+        if info is None:
+            return
+        coders = [coder.name] if self.window.coding.blind and coder is not None else None
+        try:
+            data = session_timeline(project, info.name, coders)
+        except UserError:
+            canvas.set_data(None, {})
+            return
+        canvas.set_data(data, self._titles(project, sid))
+
+    def _titles(self, project: Any, sid: int) -> dict[int, str]:
+        texts: dict[int, str] = {}
+        out: dict[int, str] = {}
+        for s in list_segments(project, session_ids=[sid]):
+            bits = []
+            if s.transcript_id is not None and s.start_char is not None and s.end_char is not None:
+                if s.transcript_id not in texts:
+                    texts[s.transcript_id] = transcript_text(project, s.transcript_id)
+                passage = " ".join(texts[s.transcript_id][s.start_char : s.end_char].split())
+                bits.append(f"“{passage[:160]}{'…' if len(passage) > 160 else ''}”")
+            if s.memo:
+                bits.append(f"Memo: {s.memo[:200]}")
+            if bits:
+                out[s.id] = "\n".join(bits)
+        return out
+
+    def show_mark(self, mark: TimelineMark) -> None:
+        """Seek the video to the mark and show its passage (or the utterances it spans)."""
+        window = self.window
+        window.video.seek(mark.start_ms)
+        if mark.transcript_id is not None and mark.start_char is not None:
+            if window.transcript_view.transcript_id != mark.transcript_id:
+                window.show_transcript(mark.transcript_id)
+            window.transcript_view.select_span(mark.start_char, mark.end_char or mark.start_char)
+            window.video.seek(mark.start_ms)
+        else:
+            utts = self.time.spanned_utterances(mark.start_ms, mark.end_ms)
+            if utts:
+                window.transcript_view.select_span(utts[0].start_char, utts[-1].end_char)
+        window.coding.select_segment(mark.segment_id)
