@@ -22,7 +22,7 @@ Handler = Callable[[argparse.Namespace], int]
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
     "agreement", "suggest", "export", "merge", "copy", "audit", "backups", "restore",
-    "timeline", "split",
+    "timeline", "split", "team",
 }  # fmt: skip
 
 
@@ -236,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coders", type=_csv_list, metavar="NAME,...")
     p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     _handler(p, "app.cli_commands.timeline:cmd_timeline")
+
+    p = sub.add_parser("team", help="coders and leads of a PostgreSQL project (database roles)")
+    tsub = p.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    c = tsub.add_parser("add-coder", help="a login role with a coder's (or a lead's) rights")
+    c.add_argument("url", metavar="URL", help="the project's postgresql+psycopg:// URL (owner)")
+    c.add_argument("name", metavar="NAME", help="the coder's name, also their database role")
+    c.add_argument("--lead", action="store_true", help="may edit the codebook, import, adjudicate")
+    _handler(c, "app.cli_commands.team:cmd_add_coder")
     return parser
 
 

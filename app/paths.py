@@ -33,3 +33,20 @@ def schemes_dir() -> Path:
 
 def resources_dir() -> Path:
     return data_dir("resources")
+
+
+def user_data_dir() -> Path:
+    """``IPRW_DATA_DIR``, else the per-user data folder (XDG on Linux, AppData, Library)."""
+    import os
+    import sys
+
+    env = os.environ.get("IPRW_DATA_DIR")
+    if env:
+        return Path(env)
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "ipr-workbench"

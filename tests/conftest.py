@@ -85,12 +85,14 @@ def shared_data() -> Path:
     return path
 
 
-@pytest.fixture
-def pg_url() -> str:
-    """An emptied PostgreSQL database on loopback (``IPRW_TEST_PG_URL``; CI starts one)."""
+NO_PG_REASON = "IPRW_TEST_PG_URL is not set (no PostgreSQL server for this run)"
+
+
+def empty_pg_database() -> str:
+    """Empty the test database (a fresh ``public`` schema) and return its URL; skip without one."""
     url = os.environ.get("IPRW_TEST_PG_URL", "")
     if not url:
-        pytest.skip("IPRW_TEST_PG_URL is not set (no PostgreSQL server for this run)")
+        pytest.skip(NO_PG_REASON)
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -102,18 +104,41 @@ def pg_url() -> str:
 
 
 @pytest.fixture
+def pg_url() -> str:
+    """An emptied PostgreSQL database on loopback (``IPRW_TEST_PG_URL``; CI starts one)."""
+    return empty_pg_database()
+
+
+# The same storage, service, CLI and agreement tests run on both backends: a test that asks for
+# ``project_target`` (or the ``project`` fixture) runs once on a SQLite file and once on a fresh
+# PostgreSQL schema; the PostgreSQL run skips with the reason above when no server is configured.
+# A test about the file itself (WAL, backups next to it, kill -9) overrides ``backend`` locally.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def project_target(backend: str, tmp_path: Path) -> str:
+    """Where a test's project goes: a ``.iprw`` path or an emptied PostgreSQL database URL."""
+    if backend == "postgresql":
+        return empty_pg_database()
+    return str(tmp_path / "test.iprw")
+
+
+@pytest.fixture
 def mini_scheme_path() -> Path:
     return MINI_SCHEME
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Any]:
-    """A fresh project with the small test scheme loaded."""
+def project(project_target: str) -> Iterator[Any]:
+    """A fresh project with the small test scheme loaded (on each backend, see ``backend``)."""
     from app.core.codebook import add_scheme
     from app.core.project import create_project
     from app.io.codebook_yaml import load_scheme
 
-    proj = create_project(tmp_path / "test.iprw")
+    proj = create_project(project_target)
     add_scheme(proj, load_scheme(MINI_SCHEME))
     yield proj
     proj.close()

@@ -20,6 +20,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for e in entries:
         who = e.coder or "-"
         login = e.os_user or "-"
+        if e.db_role:
+            login += f", role {e.db_role}"
         when = e.at.isoformat(sep=" ", timespec="seconds")
         print(f"{when}Z  {who} ({login})  {e.action}: {e.detail}")
     return 0

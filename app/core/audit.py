@@ -57,6 +57,7 @@ class AuditRecord:
     coder: str | None
     action: str
     detail: str
+    db_role: str | None = None  # the server's role that wrote it (None on a project file)
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -129,7 +130,7 @@ def read_audit(
         query = query.limit(limit)
     with project.reading() as s:
         rows = [
-            AuditRecord(r.id, r.at, r.os_user, r.coder, r.action, r.detail)
+            AuditRecord(r.id, r.at, r.os_user, r.coder, r.action, r.detail, r.db_role)
             for r in s.scalars(query)
         ]
     if limit and not newest_first:

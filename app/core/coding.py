@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as DbSession
 from app.core.codebook import list_codes_in
 from app.core.commands import Command, delete_rows, restore_rows, row_to_dict
 from app.core.dto import RatingScale, SegmentInfo
-from app.core.errors import NotFoundError, UserError
+from app.core.errors import ConflictError, NotFoundError, UserError
 from app.core.models import (
     PERSPECTIVES,
     Code,
@@ -29,6 +29,7 @@ from app.core.models import (
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
+from app.core.versioning import check_unchanged, lock_segment
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def segment_info(row: Segment, coder_name: str, paths: dict[int, str]) -> Segmen
         perspective=row.perspective,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        version=row.version,
     )
 
 
@@ -222,6 +224,7 @@ class ApplyCode(Command):
         self.origin = origin
         self.perspective = perspective
         self.segment_id: int | None = None
+        self.version: int | None = None
         self.guid = new_guid()
         self.text = "Apply code"
 
@@ -241,27 +244,32 @@ class ApplyCode(Command):
             )
             s.flush()
             self.segment_id = row.id
+            self.version = row.version
             name = s.scalar(select(Code.name).where(Code.id == self.code_id))
             self.text = f"Apply '{name}'"
 
     def undo(self, project: Project) -> None:
         assert self.segment_id is not None
         with project.transaction() as s:
+            row = lock_segment(s, self.segment_id)
+            check_unchanged(row, self.version, f"undoing '{self.text}'")
             delete_rows(s, Segment, [self.segment_id])
 
 
 class RemoveSegment(Command):
-    def __init__(self, segment_id: int) -> None:
+    """Remove a segment; ``expected_version``: the version the user saw (refused if moved on)."""
+
+    def __init__(self, segment_id: int, *, expected_version: int | None = None) -> None:
         self.segment_id = segment_id
+        self.expected_version = expected_version
         self.row: dict[str, Any] = {}
         self.suggestion_ids: list[int] = []
         self.text = "Remove segment"
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            row = s.get(Segment, self.segment_id)
-            if row is None:
-                raise NotFoundError(f"segment #{self.segment_id} does not exist")
+            row = lock_segment(s, self.segment_id)
+            check_unchanged(row, self.expected_version, "removing it")
             self.row = row_to_dict(row)
             self.suggestion_ids = list(
                 s.scalars(select(Suggestion.id).where(Suggestion.segment_id == self.segment_id))
@@ -270,7 +278,10 @@ class RemoveSegment(Command):
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
+            if s.get(Segment, self.segment_id) is not None:
+                raise ConflictError(f"segment #{self.segment_id} exists again; undo was refused")
             restore_rows(s, Segment, [self.row])
+            self.expected_version = self.row["version"]
             for sug in s.scalars(select(Suggestion).where(Suggestion.id.in_(self.suggestion_ids))):
                 sug.segment_id = self.segment_id
 
@@ -280,11 +291,15 @@ class EditSegment(Command):
 
     FIELDS = ("memo", "rating", "perspective", "start_char", "end_char", "start_ms", "end_ms")
 
-    def __init__(self, segment_id: int, **changes: Any) -> None:
+    def __init__(
+        self, segment_id: int, *, expected_version: int | None = None, **changes: Any
+    ) -> None:
         unknown = set(changes) - set(self.FIELDS)
         if unknown:
             raise UserError(f"unknown segment field(s): {', '.join(sorted(unknown))}")
         self.segment_id = segment_id
+        self.expected_version = expected_version
+        self.done_version: int | None = None
         self.changes = changes
         self.old: dict[str, Any] = {}
         if set(changes) == {"memo"}:
@@ -298,11 +313,11 @@ class EditSegment(Command):
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            row = s.get(Segment, self.segment_id)
-            if row is None:
-                raise NotFoundError(f"segment #{self.segment_id} does not exist")
+            row = lock_segment(s, self.segment_id)
+            check_unchanged(row, self.expected_version, f"'{self.text}'")
             self.old = {k: getattr(row, k) for k in self.changes}
             self.old["updated_at"] = row.updated_at
+            self.old["version"] = row.version
             merged = {k: getattr(row, k) for k in self.FIELDS} | self.changes
             with s.no_autoflush:
                 # Validate before anything is written: a refused edit changes nothing.
@@ -327,11 +342,13 @@ class EditSegment(Command):
             for key, value in self.changes.items():
                 setattr(row, key, value)
             row.updated_at = utcnow()
+            s.flush()
+            self.done_version = row.version
+            self.expected_version = self.old["version"]  # a redo starts where the undo left it
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
-            row = s.get(Segment, self.segment_id)
-            if row is None:
-                raise NotFoundError(f"segment #{self.segment_id} does not exist")
+            row = lock_segment(s, self.segment_id)
+            check_unchanged(row, self.done_version, f"undoing '{self.text}'")
             for key, value in self.old.items():
                 setattr(row, key, value)

@@ -194,6 +194,8 @@ class SegmentInfo:
     perspective: str | None
     created_at: datetime
     updated_at: datetime
+    #: The row's edit count as read: an edit made from this view is refused if it has moved on.
+    version: int = 1
 
     @property
     def is_text(self) -> bool:

@@ -18,5 +18,13 @@ class NewerSchemaError(ProjectError):
     """The project was written by a newer version of IPR Workbench."""
 
 
+class ConflictError(UserError):
+    """Someone else changed the row since it was read: the edit is refused, nothing overwritten."""
+
+
+class RightsError(UserError):
+    """The coder (a database role on a server) may not make this change."""
+
+
 class NotFoundError(UserError):
     """A session, code, coder or other named thing does not exist."""

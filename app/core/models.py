@@ -23,6 +23,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -232,6 +234,8 @@ class Segment(Base):
     origin: Mapped[str] = mapped_column(String(20), default="manual")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic versioning (app/core/versioning.py): +1 on every change, back on its undo.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Suggestion(Base):
@@ -309,3 +313,12 @@ class AuditEntry(Base):
     coder: Mapped[str | None] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The database role that wrote the entry (PostgreSQL fills it: CURRENT_USER; SQLite: none).
+    db_role: Mapped[str | None] = mapped_column(String(200))
+
+
+@event.listens_for(Segment, "before_update")
+def _next_segment_version(_mapper: Any, _connection: Any, target: Segment) -> None:
+    """Every change of a segment moves its version on, unless the change sets it itself (undo)."""
+    if not inspect(target).attrs.version.history.has_changes():
+        target.version = (target.version or 0) + 1

@@ -24,9 +24,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__
 from app.core.db_errors import describe_failure
@@ -76,6 +77,8 @@ def head_revision() -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by ``_sqlite_begin`` (SQLAlchemy's recipe), not by pysqlite.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -87,10 +90,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """Read-only: no WAL switch, no write of any kind (``query_only`` refuses them)."""
+    dbapi_connection.isolation_level = None  # transactions begun by ``_sqlite_begin``
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA query_only=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A write transaction takes the file's write lock at its start (``BEGIN IMMEDIATE``).
+
+    With a deferred BEGIN two processes could both read, then the second's write would fail at
+    once (its snapshot is stale, so the busy timeout cannot help); IMMEDIATE makes it wait its
+    turn instead, and a version check read inside the transaction stays true until commit.
+    """
+    write = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+WRITE_OPTION = "iprw_write"
+INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE of a refused grant or row-level security policy
 
 
 def make_engine(url: str, readonly: bool = False) -> Engine:
@@ -100,6 +119,7 @@ def make_engine(url: str, readonly: bool = False) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
         )
         event.listen(engine, "connect", _sqlite_readonly_pragmas if readonly else _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -133,6 +153,9 @@ class Project:
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writes = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
 
     @property
     def display_name(self) -> str:
@@ -151,14 +174,42 @@ class Project:
         pending = self.pending_audit
         if pending is not None and pending.written:
             pending = None
-        with self._sessions.begin() as session:
-            yield session
-            if pending is not None:
-                from app.core.audit import record_in
+        try:
+            with self._writes.begin() as session:
+                yield session
+                if pending is not None:
+                    from app.core.audit import record_in
 
-                record_in(session, pending.action, pending.describe(), pending.coder)
+                    record_in(session, pending.action, pending.describe(), pending.coder)
+        except StaleDataError:
+            # An UPDATE that matched no row: on a team server row-level security hid the row
+            # from this role; otherwise someone removed it meanwhile.
+            from app.core.errors import ConflictError, RightsError
+
+            if self.is_sqlite:
+                raise ConflictError(
+                    f"{self.location}: someone else changed or removed this meanwhile; "
+                    "nothing was overwritten"
+                ) from None
+            raise RightsError(self._refusal()) from None
+        except DBAPIError as exc:
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                # Row-level security or a missing grant on a team server: one clear line, never
+                # the statement or its parameters.
+                from app.core.errors import RightsError
+
+                raise RightsError(self._refusal()) from None
+            raise
         if pending is not None:
             pending.written = True  # committed together with the change it describes
+
+    def _refusal(self) -> str:
+        role = make_url(self.url).username or "this role"
+        return (
+            f"{self.location}: your database role '{role}' may not make this change "
+            "(coders change only their own coding; the codebook, imports, adjudication and "
+            "blind mode are for leads)"
+        )
 
     @contextmanager
     def reading(self) -> Iterator[DbSession]:
@@ -234,6 +285,11 @@ def _migrate(project: Project, conn: Connection, current: str | None) -> None:
     if current is not None and project.path is not None:
         backup = backup_sqlite(project.path, current)
         log.info("backed up %s to %s before upgrading its schema", project.path, backup)
+    elif current is not None:
+        from app.core.server_backup import backup_server_project
+
+        backup = backup_server_project(project.url, conn, revision_number(current))
+        log.info("backed up %s to %s before upgrading its schema", project.location, backup)
     command.upgrade(cfg, "head")
 
 
@@ -258,6 +314,11 @@ def _prepare(project: Project, create: bool) -> None:
                 f"{revision_number(head_revision())}); update IPR Workbench to open it"
             )
     with project.engine.begin() as conn:
+        if not project.is_sqlite and current != head_revision():
+            # Several coders may open an older server project at once: one upgrades, the others
+            # wait for it here and then find the schema current.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7262771)"))
+            current = MigrationContext.configure(conn).get_current_revision()
         _migrate(project, conn, current)
         if project.is_sqlite and current is not None and current != head_revision():
             result = conn.execute(text("PRAGMA quick_check")).scalar()

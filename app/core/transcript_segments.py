@@ -21,7 +21,7 @@ _COLUMNS = (
     Segment.id, Segment.guid, Segment.code_id, Segment.coder_id, Coder.name, Segment.session_id,
     Segment.transcript_id, Segment.start_char, Segment.end_char, Segment.start_ms,
     Segment.end_ms, Segment.memo, Segment.rating, Segment.origin, Segment.perspective,
-    Segment.created_at, Segment.updated_at,
+    Segment.created_at, Segment.updated_at, Segment.version,
 )  # fmt: skip
 
 
@@ -80,6 +80,7 @@ def transcript_segments(
                     perspective=r[14],
                     created_at=r[15],
                     updated_at=r[16],
+                    version=r[17],
                 )
             )
         return out

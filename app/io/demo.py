@@ -9,9 +9,7 @@ so the demo also shows what an ordinary import produces.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from app.core.media import attach_video
 from app.core.project import Project, create_project, open_project
 from app.core.sessions import ensure_coder, list_transcripts, list_utterances, transcript_text
 from app.core.timeutil import parse_time
-from app.paths import resources_dir
+from app.paths import resources_dir, user_data_dir
 
 PROJECT_NAME = "demo.iprw"
 SESSION = "Session 07"
@@ -48,16 +46,7 @@ class DemoReport:
 
 def default_demo_dir() -> Path:
     """``IPRW_DATA_DIR``, else the per-user data folder (XDG on Linux, AppData, Library)."""
-    env = os.environ.get("IPRW_DATA_DIR")
-    if env:
-        return Path(env)
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "ipr-workbench"
+    return user_data_dir()
 
 
 def build_demo(directory: Path, *, fresh: bool = False, resources: Path | None = None) -> Path:

@@ -41,10 +41,18 @@ from app.ui.blind_mode import BlindMode
 from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
+from app.ui.live import LiveUpdates, refresh_from_others
 from app.ui.navigator import Navigator
 from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
+from app.ui.server_open import (
+    ask_server_project,
+    is_server_url,
+    open_server_project,
+    remembered_form,
+)
 from app.ui.suggestions.hookup import install_suggestions
+from app.ui.team_rules import guard_lead_work
 from app.ui.transcript.code_popup import CodePopup
 from app.ui.transcript.coding import CodingController
 from app.ui.transcript.find_bar import FindBar
@@ -129,6 +137,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.start_page.set_recent(settings.recent_projects())
         self._update_status_coder()
         self.active_coder.changed.connect(self._active_coder_changed)
+        # Other coders' edits appear without a reopen (app/ui/live.py).
+        self.live = LiveUpdates(self)
+        self.live.changed.connect(self._refresh_from_others)
 
     @property
     def coder_name(self) -> str:
@@ -160,6 +171,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&New project…", self._ask_new, "Ctrl+N")
         self._action(file_menu, "&Open project…", self._ask_open, "Ctrl+O")
+        self._action(file_menu, "Open &server project…", lambda: ask_server_project(self))
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._action(file_menu, "Open the &demo project", self.open_demo)
@@ -261,11 +273,15 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             self.project.close()
         self.undo_stack.clear()
         self.project = project
+        self.live.watch(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
         project.actor = self.coder_name or None  # audit entries name the active coder
         if not self.coder_name:  # a name to code under; no coder is stored until they code
             self.active_coder.set_name(default_user(project))
+        rights = self.coding.rights
+        if rights is not None and rights.enforced and not rights.lead and rights.coder:
+            self.active_coder.set_name(rights.coder)  # a team server's coder codes as their role
         self.transcript_view.set_transcript(None, "", [], "session")
         self._show_workspace(True)
         self.refresh()
@@ -278,12 +294,16 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.blind.project_opened(project)
         if not target.startswith(("postgresql", "sqlite:")):
             self.start_page.set_recent(settings.add_recent_project(str(Path(target).resolve())))
+        elif is_server_url(target):  # remembered without its password
+            self.start_page.set_recent(settings.add_recent_project(remembered_form(target)))
         first = self.navigator.first_transcript()
         if first is not None:
             self.show_transcript(first)
         self.transcript_view.setFocus()
 
     def open_interactively(self, target: str) -> bool:
+        if is_server_url(target):
+            return open_server_project(self, target)
         try:
             self.open_project(target)
         except UserError as exc:
@@ -295,6 +315,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.blind.project_closed()
         self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
+        self.live.watch(None)
         self.coding.set_project(None, "")
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project
@@ -313,10 +334,17 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
             return
         self.navigator.load(self.project, self._blind_coder_id())
         self.codebook_hookup.refresh()
+        guard_lead_work(self)
         self._sync_codebook_counts()  # a new project's panel starts with every coder's counts
         self.coding.reload_codes()
         self._fill_coders()
         self.coding.reload()
+
+    def _refresh_from_others(self) -> None:
+        if refresh_from_others(self):
+            self.live.refreshed.emit()
+        else:
+            self.live.retry_soon()
 
     def show_transcript(self, transcript_id: int) -> None:
         if self.project is None:
@@ -445,7 +473,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def _remove_current(self) -> None:
         seg = self.segment_panel.current_segment()
         if seg is not None:
-            self.coding.run(RemoveSegment(seg.id))
+            self.coding.run(RemoveSegment(seg.id, expected_version=seg.version))
 
     def _resize_current(self) -> None:
         seg = self.segment_panel.current_segment()

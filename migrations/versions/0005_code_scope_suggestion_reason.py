@@ -22,6 +22,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # This revision's id is 33 characters; PostgreSQL enforces alembic_version's
+        # VARCHAR(32) (SQLite does not), so widen it before Alembic records the id.
+        op.execute("ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(64)")
     with op.batch_alter_table("code", schema=None) as batch_op:
         batch_op.add_column(sa.Column("speakers", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("transcripts", sa.JSON(), nullable=True))

@@ -10,6 +10,7 @@ so undo from the Edit menu, or coding elsewhere in the window, shows up in the c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -76,6 +77,8 @@ class CodebookPanel(QWidget):
         super().__init__(parent)
         self.project = project
         self.undo_stack = undo_stack
+        #: Set by the window (app/ui/team_rules.py): why this user may not edit the codebook.
+        self.refusal: Callable[[], str | None] = lambda: None
         self.model = CodebookModel(self)
         self.model.request_rename = self._rename
         self.model.request_move = self._move
@@ -238,6 +241,10 @@ class CodebookPanel(QWidget):
     # ------------------------------------------------------------------ commands
 
     def _run(self, command: Command) -> bool:
+        reason = self.refusal()
+        if reason is not None:
+            self._report(reason)
+            return False
         try:
             push_core(self.undo_stack, self.project, command, self._report)
         except UserError as exc:

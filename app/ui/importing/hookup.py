@@ -32,6 +32,8 @@ class ImportHookup(QObject):
         self._project = project
         self._on_imported = on_imported
         self.dialog: ImportDialog | None = None
+        #: Set by the window (app/ui/team_rules.py): why this user may not import.
+        self.refusal: Callable[[], str | None] = lambda: None
         self.action = QAction("&Import…", window)
         self.action.setShortcut(QKeySequence("Ctrl+I"))
         self.action.setStatusTip(
@@ -46,6 +48,10 @@ class ImportHookup(QObject):
         project = self._project()
         if project is None:
             QMessageBox.information(self._window, "Import", "Open or create a project first.")
+            return None
+        reason = self.refusal()
+        if reason is not None:
+            QMessageBox.information(self._window, "Import", reason)
             return None
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.add_files(files)

@@ -18,8 +18,9 @@ from app.core.codebook import list_codes
 from app.core.coding import ApplyCode, EditSegment, RemoveSegment, TextAnchor
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CoderInfo, SegmentInfo
-from app.core.errors import UserError
+from app.core.errors import ConflictError, UserError
 from app.core.project import Project
+from app.core.rights import Rights, project_rights
 from app.core.sessions import ensure_coder, list_coders
 from app.core.transcript_segments import segment_versions, transcript_segments
 from app.ui.edit_tracker import StackWatcher
@@ -53,6 +54,7 @@ class CodingController(QObject):
         self.coder: CoderInfo | None = None  # the active coder once stored (they have coded)
         self.blind = True
         self.show_consensus = False
+        self.rights: Rights | None = None  # who may change whose coding (app/core/rights.py)
         self.codes: dict[int, CodeInfo] = {}
         self.coders: list[CoderInfo] = []
         self.segments: list[SegmentInfo] = []
@@ -66,13 +68,27 @@ class CodingController(QObject):
         panel.code_lookup = self.codes.get
         view.segmentClicked.connect(self.select_segment)
         panel.segmentSelected.connect(self._segment_chosen)
-        panel.memoEdited.connect(lambda sid, memo: self.run(EditSegment(sid, memo=memo)))
-        panel.ratingEdited.connect(lambda sid, rating: self.run(EditSegment(sid, rating=rating)))
-        panel.removeRequested.connect(lambda sid: self.run(RemoveSegment(sid)))
+        # Edits carry the version the user saw: a segment changed meanwhile by someone else is
+        # refused (app/core/versioning.py), never overwritten.
+        panel.memoEdited.connect(
+            lambda sid, memo: self.run(EditSegment(sid, expected_version=self.seen(sid), memo=memo))
+        )
+        panel.ratingEdited.connect(
+            lambda sid, rating: self.run(
+                EditSegment(sid, expected_version=self.seen(sid), rating=rating)
+            )
+        )
+        panel.removeRequested.connect(
+            lambda sid: self.run(RemoveSegment(sid, expected_version=self.seen(sid)))
+        )
         panel.resizeRequested.connect(self.resize_to_selection)
         self.watcher = StackWatcher(stack)
         self.full_reloads = 0  # how often every segment was re-read (a test counts these)
         stack.indexChanged.connect(self._stack_moved)
+
+    def seen(self, segment_id: int) -> int | None:
+        """The version of the segment as the window shows it (None: not shown)."""
+        return next((s.version for s in self.segments if s.id == segment_id), None)
 
     def _stack_moved(self, index: int) -> None:
         scope = self.watcher.moved(index)
@@ -89,6 +105,7 @@ class CodingController(QObject):
         self._cache = {}
         self.coder_name = coder_name.strip()
         self.coder = None
+        self.rights = project_rights(project, self.coder_name) if project is not None else None
         self.reload_codes()
 
     def set_coder(self, name: str) -> CoderInfo | None:
@@ -97,6 +114,7 @@ class CodingController(QObject):
         self.coder = None
         if self.project is None:
             return None
+        self.rights = project_rights(self.project, self.coder_name)
         self.reload_codes()
         self.reload()
         return self.coder
@@ -205,13 +223,31 @@ class CodingController(QObject):
 
     # ------------------------------------------------------------------ edits
 
+    def refused(self, command: Command) -> str | None:
+        """Why the active coder may not run ``command`` on someone else's segment (or None)."""
+        if self.rights is None or not isinstance(command, EditSegment | RemoveSegment):
+            return None
+        seg = next((s for s in self.segments if s.id == command.segment_id), None)
+        if seg is None:
+            return None
+        kind = next((c.kind for c in self.coders if c.id == seg.coder_id), "human")
+        if self.rights.may_change_coding_of(seg.coder_name, kind):
+            return None
+        return self.rights.refusal(seg.coder_name)
+
     def run(self, command: Command) -> bool:
         if self.project is None:
+            return False
+        reason = self.refused(command)
+        if reason is not None:
+            self.report(reason)
             return False
         try:
             push(self.stack, self.project, command, self.report)
         except UserError as exc:
             self.report(str(exc))
+            if isinstance(exc, ConflictError):
+                self.reload()  # show what the other coder did
             return False
         return True
 
@@ -261,7 +297,14 @@ class CodingController(QObject):
         if span is None:
             self.report("Select the new extent in the transcript first")
             return False
-        return self.run(EditSegment(segment_id, start_char=span[0], end_char=span[1]))
+        return self.run(
+            EditSegment(
+                segment_id,
+                expected_version=self.seen(segment_id),
+                start_char=span[0],
+                end_char=span[1],
+            )
+        )
 
     def select_segment(self, segment_id: int) -> None:
         self.panel.select_segment(segment_id, emit=False)

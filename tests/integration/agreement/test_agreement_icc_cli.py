@@ -41,7 +41,7 @@ def _rated_project(project: Project, tmp_path: Path) -> None:
 def test_cli_prints_icc_with_six_forms_and_intervals(project: Project, tmp_path: Path,
                                                      cli: Any) -> None:  # fmt: skip
     _rated_project(project, tmp_path)
-    path = project.path
+    path = project.url  # a file or a server project (the CLI takes either)
     project.close()
     res = cli("agreement", str(path), "--coders", "A,B", "--unit", "window:300", "--json")
     assert res.returncode == 0, res.stderr
@@ -73,7 +73,7 @@ def test_no_ratings_no_icc(project: Project, tmp_path: Path, cli: Any) -> None:
     for coder in ("A", "B"):
         UndoStack(project).push(ApplyCode(ensure_coder(project, coder).id, code,
                                           TimeAnchor(sid, 0, 300_000)))  # fmt: skip
-    path = project.path
+    path = project.url  # a file or a server project (the CLI takes either)
     project.close()
     doc = json.loads(cli("agreement", str(path), "--coders", "A,B", "--unit", "window:300",
                          "--json").stdout)  # fmt: skip
@@ -85,7 +85,7 @@ def test_word_report_has_the_icc_table(project: Project, tmp_path: Path, cli: An
     from docx import Document
 
     _rated_project(project, tmp_path)
-    path = project.path
+    path = project.url  # a file or a server project (the CLI takes either)
     project.close()
     out = tmp_path / "report.docx"
     res = cli("export", str(path), str(out))

@@ -135,7 +135,7 @@ def test_csv_and_json_contract(coded: Project, tmp_path: Path) -> None:
 
 
 def test_cli_json_and_errors(coded: Project, cli: Any) -> None:
-    path = coded.location
+    path = coded.url
     res = cli("agreement", path, "--coders", "A,B", "--unit", "utterance", "--group", GROUP,
               "--json")  # fmt: skip
     assert res.returncode == 0, res.stderr

@@ -23,8 +23,8 @@ def test_codebook_list_shows_the_four_schemes(cli: Any) -> None:
     assert "3RS rupture and resolution markers" in result.stdout
 
 
-def test_init_with_3rs_gives_every_marker_and_strategy(cli: Any, tmp_path: Path) -> None:
-    path = tmp_path / "study.iprw"
+def test_init_with_3rs_gives_every_marker_and_strategy(cli: Any, project_target: str) -> None:
+    path = project_target
     result = cli("init", str(path), "--scheme", "3rs")
     assert result.returncode == 0, result.stderr
     info = json.loads(cli("info", str(path), "--json").stdout)
@@ -48,8 +48,8 @@ def test_init_with_3rs_gives_every_marker_and_strategy(cli: Any, tmp_path: Path)
     assert any(c.path == "Rupture/Withdrawal/Minimal response" for c in codes)
 
 
-def test_all_schemes_init_together_without_clashes(cli: Any, tmp_path: Path) -> None:
-    path = tmp_path / "all.iprw"
+def test_all_schemes_init_together_without_clashes(cli: Any, project_target: str) -> None:
+    path = project_target
     args = ["init", str(path)]
     for name in ("3rs", "alliance", "ipr-recall", "repair-strategies"):
         args += ["--scheme", name]

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,7 +48,7 @@ def test_sigkill_keeps_every_acknowledged_segment(project: Any, acks_before_kill
         s.add(session)
         s.flush()
         s.add(Transcript(session_id=session.id, name="S1", text="x" * 1000))
-    path = Path(project.location)
+    path = project.url
     project.close()
     acknowledged: list[int] = []
     with subprocess.Popen(

@@ -48,7 +48,7 @@ def _import(project: Project, tmp_path: Path, name: str, text: str, kind: str) -
 
 
 @pytest.fixture
-def coded(project: Project, tmp_path: Path) -> Path:
+def coded(project: Project, tmp_path: Path) -> str:
     """Session 12: a session and a recall transcript, two coders, a time segment, suggestions."""
     src = tmp_path / "src"
     src.mkdir()
@@ -79,10 +79,9 @@ def coded(project: Project, tmp_path: Path) -> Path:
     ])  # fmt: skip
     low = next(s for s in list_suggestions(project) if s.score < 0.5)
     stack.push(RejectSuggestion(low.id, ana))
-    assert project.path is not None
-    path = project.path
+    url = project.url  # a file's URL or the PostgreSQL database's (the CLI takes either)
     project.close()
-    return path
+    return url
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -93,7 +92,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
     return list(reader)
 
 
-def test_csv_contract(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_csv_contract(coded: str, tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "segments.csv"
     result = cli("export", str(coded), str(out))
     assert result.returncode == 0, result.stderr
@@ -117,7 +116,7 @@ def test_csv_contract(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert len(window["text"].splitlines()) == 3 and window["speakers"] == "T, C"
 
 
-def test_csv_filters_and_suggestions(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_csv_filters_and_suggestions(coded: str, tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "ben.csv"
     result = cli("export", str(coded), str(out), "--coders", "Ben", "--codes", "Rupture",
                  "--sessions", "12")  # fmt: skip
@@ -148,20 +147,20 @@ def test_csv_filters_and_suggestions(coded: Path, tmp_path: Path, cli: Any) -> N
         (["--sessions", "99"], "99"),
     ],
 )
-def test_unknown_filter_values(coded: Path, tmp_path: Path, cli: Any, args: list[str],
+def test_unknown_filter_values(coded: str, tmp_path: Path, cli: Any, args: list[str],
                                needle: str) -> None:  # fmt: skip
     result = cli("export", str(coded), str(tmp_path / "x.csv"), *args)
     assert result.returncode == 1 and needle in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x.csv").exists()
 
 
-def test_unknown_suffix_names_the_accepted_ones(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_unknown_suffix_names_the_accepted_ones(coded: str, tmp_path: Path, cli: Any) -> None:
     result = cli("export", str(coded), str(tmp_path / "x.pdf"))
     assert result.returncode == 1
     assert ".csv" in result.stderr and ".qdpx" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_xlsx(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_xlsx(coded: str, tmp_path: Path, cli: Any) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "segments.xlsx"
@@ -180,7 +179,7 @@ def test_xlsx(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert wb["codebook"]["A2"].value == "Rupture"
 
 
-def test_docx_report(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_docx_report(coded: str, tmp_path: Path, cli: Any) -> None:
     from docx import Document
 
     out = tmp_path / "report.docx"
@@ -202,7 +201,7 @@ def test_docx_report(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert "Agreement" not in heads
 
 
-def test_qdpx_and_qdc_dispatch(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_qdpx_and_qdc_dispatch(coded: str, tmp_path: Path, cli: Any) -> None:
     import zipfile
 
     out = tmp_path / "p.qdpx"
@@ -216,7 +215,7 @@ def test_qdpx_and_qdc_dispatch(coded: Path, tmp_path: Path, cli: Any) -> None:
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="libreoffice is not installed")
-def test_libreoffice_opens_csv_and_docx(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_libreoffice_opens_csv_and_docx(coded: str, tmp_path: Path, cli: Any) -> None:
     for name in ("segments.csv", "report.docx"):
         assert cli("export", str(coded), str(tmp_path / name)).returncode == 0
     profile = tmp_path / "lo-profile"
@@ -234,7 +233,7 @@ def test_libreoffice_opens_csv_and_docx(coded: Path, tmp_path: Path, cli: Any) -
     assert "café" in html or "caf&eacute;" in html
 
 
-def test_docx_with_suggestions(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_docx_with_suggestions(coded: str, tmp_path: Path, cli: Any) -> None:
     from docx import Document
 
     out = tmp_path / "sug.docx"
@@ -247,7 +246,7 @@ def test_docx_with_suggestions(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert "Segments: 4" in texts
 
 
-def test_span_across_turns_is_quoted_with_speakers(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_span_across_turns_is_quoted_with_speakers(coded: str, tmp_path: Path, cli: Any) -> None:
     from docx import Document
 
     from app.core.project import open_project

@@ -21,8 +21,8 @@ ANNOMI_MAP_COLUMN_FIRST = (
 )
 
 
-def _init(cli: Any, tmp_path: Path, name: str = "p.iprw") -> str:
-    project = str(tmp_path / name)
+def _init(cli: Any, tmp_path: Path, name: str = "p.iprw", target: str | None = None) -> str:
+    project = target or str(tmp_path / name)
     result = cli("init", project)
     assert result.returncode == 0, result.stderr
     return project
@@ -195,8 +195,10 @@ def test_video_command_warns_when_the_transcript_runs_past_the_video(
     assert missing.returncode == 1 and "session 'nope' is not in the project" in missing.stderr
 
 
-def test_bad_files_are_refused_whole_and_good_ones_still_import(cli: Any, tmp_path: Path) -> None:
-    project = _init(cli, tmp_path)
+def test_bad_files_are_refused_whole_and_good_ones_still_import(
+    cli: Any, tmp_path: Path, project_target: str
+) -> None:
+    project = _init(cli, tmp_path, target=project_target)
     broken = tmp_path / "broken.eaf"
     broken.write_text("<ANNOTATION_DOCUMENT><TIER>", encoding="utf-8")
     result = cli("import", project, str(broken), str(DATA / "captions.srt"))
@@ -209,8 +211,10 @@ def test_bad_files_are_refused_whole_and_good_ones_still_import(cli: Any, tmp_pa
     assert "--speakers: 'T=boss': role must be one of" in bad_map.stderr
 
 
-def test_formats_detected_by_content_import_through_the_cli(cli: Any, tmp_path: Path) -> None:
-    project = _init(cli, tmp_path)
+def test_formats_detected_by_content_import_through_the_cli(
+    cli: Any, tmp_path: Path, project_target: str
+) -> None:
+    project = _init(cli, tmp_path, target=project_target)
     disguised = tmp_path / "captions.txt"
     disguised.write_bytes((DATA / "voices.vtt").read_bytes())
     utf16 = tmp_path / "utf16.txt"

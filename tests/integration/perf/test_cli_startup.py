@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.cli_commands.info import sqlite_info
 from app.core.codebook import list_codes
 from app.core.coding import ApplyCode, TextAnchor
@@ -19,6 +21,12 @@ from app.core.project import head_revision, open_project
 from app.core.project_counts import head_revision_fast
 from app.core.sessions import ensure_coder, list_transcripts, list_utterances
 from app.io.transcript_reader import ReadOptions, read_transcript_file
+
+
+@pytest.fixture
+def backend() -> str:
+    """The fast path reads a project file directly: a SQLite-file property."""
+    return "sqlite"
 
 PROBE = (
     "import sys, io, contextlib\n"

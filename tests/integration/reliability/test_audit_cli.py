@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.conftest import TESTS_DATA
 
-AUDIT_KEYS = {"id", "at", "os_user", "coder", "action", "detail"}
+AUDIT_KEYS = {"id", "at", "os_user", "coder", "action", "detail", "db_role"}  # db_role: #15
 
 
 def test_audit_lists_import_code_merge_with_coder_and_login(

@@ -24,7 +24,7 @@ DENIAL = "Rupture/Withdrawal/Denial"
 
 
 @pytest.fixture
-def coded(project: Project, tmp_path: Path) -> Path:
+def coded(project: Project, tmp_path: Path) -> str:
     src = tmp_path / "S1.txt"
     src.write_text("[00:00:00] T: How are you?\n[00:04:00] C: Fine.\n[00:09:00] T: Really?\n"
                    "[00:12:00] C: Yes.\n", encoding="utf-8")  # fmt: skip
@@ -45,12 +45,10 @@ def coded(project: Project, tmp_path: Path) -> Path:
         for t in list_transcripts(project):
             u = list_utterances(project, t.id)[1]
             stack.push(ApplyCode(cid, de, TextAnchor(t.id, u.start_char, u.end_char)))
-    path = project.path
-    assert path is not None
-    return path
+    return project.url  # a file or a server project (the CLI takes either)
 
 
-def test_svg_has_a_mark_for_every_segment(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_svg_has_a_mark_for_every_segment(coded: str, tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "t.svg"
     res = cli("timeline", str(coded), "--session", "S1", str(out))
     assert res.returncode == 0, res.stderr
@@ -70,7 +68,7 @@ def test_svg_has_a_mark_for_every_segment(coded: Path, tmp_path: Path, cli: Any)
     assert any("recall segment (client recall)" in t for t in titles)
 
 
-def test_filters_and_png(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_filters_and_png(coded: str, tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "t.svg"
     res = cli("timeline", str(coded), "--session", "S1", str(out), "--coders", "Ana",
               "--codes", MR)  # fmt: skip
@@ -85,7 +83,7 @@ def test_filters_and_png(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert width >= 3000  # 1000 pt at 300 dpi
 
 
-def test_bad_input_is_one_line(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_bad_input_is_one_line(coded: str, tmp_path: Path, cli: Any) -> None:
     res = cli("timeline", str(coded), "--session", "S1", str(tmp_path / "t.pdf"))
     assert res.returncode == 1 and ".svg or .png" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
@@ -94,7 +92,7 @@ def test_bad_input_is_one_line(coded: Path, tmp_path: Path, cli: Any) -> None:
     assert not (tmp_path / "t.svg").exists()
 
 
-def test_word_report_has_a_timeline_per_session(coded: Path, tmp_path: Path, cli: Any) -> None:
+def test_word_report_has_a_timeline_per_session(coded: str, tmp_path: Path, cli: Any) -> None:
     from docx import Document
 
     out = tmp_path / "r.docx"

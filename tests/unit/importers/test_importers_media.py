@@ -12,6 +12,12 @@ from app.core.errors import UserError
 from app.core.media import attach_video, mp4_duration_ms, resolve_video_path, stored_video_path
 
 
+@pytest.fixture
+def backend() -> str:
+    """Video paths are relative to the project file: a SQLite-file property."""
+    return "sqlite"
+
+
 def _box(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I4s", 8 + len(payload), kind) + payload
 

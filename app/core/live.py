@@ -1,0 +1,125 @@
+"""Notice other coders' changes to an open project, without Qt (the window wraps these).
+
+- A server project: every change to a shown table sends ``NOTIFY iprw_changes`` with the table's
+  name (a statement trigger, migration 0006). ``ServerChangeListener`` LISTENs on a connection of
+  its own in a daemon thread and hands the batch of table names to a callback within about a
+  quarter of a second. Only names cross the thread, never ORM objects.
+- A SQLite file: ``PRAGMA data_version`` on a connection of its own changes whenever any other
+  connection (another window, another process, this app's own pool) commits. ``SqliteChangeProbe``
+  is polled by the window's timer; a check costs microseconds.
+
+Neither ever writes. The listener reconnects after a lost connection and never raises into the
+caller: the worst case is a refresh that comes late, never a crash or a blocked window.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "iprw_changes"
+BATCH_SECONDS = 0.25
+RECONNECT_SECONDS = 2.0
+
+
+def libpq_conninfo(url: str) -> str:
+    """The SQLAlchemy URL as a libpq connection string; TLS and other options kept.
+
+    Built from the parts (not by re-rendering the URL), so role names with spaces or other
+    characters a URI would need encoded connect as they do through SQLAlchemy.
+    """
+    from psycopg.conninfo import make_conninfo
+
+    parsed = make_url(url)
+    parts: dict[str, str] = {
+        key: value for key, value in parsed.query.items() if isinstance(value, str)
+    }
+    for key, value in (
+        ("host", parsed.host),
+        ("port", str(parsed.port) if parsed.port else None),
+        ("user", parsed.username),
+        ("password", parsed.password),
+        ("dbname", parsed.database),
+    ):
+        if value:
+            parts[key] = str(value)
+    return make_conninfo(**parts)
+
+
+class SqliteChangeProbe:
+    """Tells whether anyone committed to the file since the last ``changed()`` call."""
+
+    def __init__(self, path: Path) -> None:
+        self._con = sqlite3.connect(str(path), check_same_thread=False, timeout=1.0)
+        self._last = self._read()
+
+    def _read(self) -> int | None:
+        try:
+            row = self._con.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error as exc:  # e.g. the file went away: report no change
+            log.debug("data_version check failed: %s", exc)
+            return self._last if hasattr(self, "_last") else None
+        return int(row[0])
+
+    def changed(self) -> bool:
+        now = self._read()
+        if now == self._last:
+            return False
+        self._last = now
+        return True
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class ServerChangeListener:
+    """LISTEN for change notices of one PostgreSQL project; ``on_change(tables)`` per batch.
+
+    ``on_change`` runs in the listener's thread: hand the names on (a Qt signal does), do not
+    touch the project there.
+    """
+
+    def __init__(self, url: str, on_change: Callable[[frozenset[str]], None]) -> None:
+        self._uri = libpq_conninfo(url)
+        self._on_change = on_change
+        self._stop = threading.Event()
+        self._listening = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="iprw-listen", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_listening(self, timeout: float = 10.0) -> bool:
+        """True once the LISTEN is in place (changes committed after this are seen)."""
+        return self._listening.wait(timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._uri, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    while not self._stop.is_set():
+                        tables = frozenset(n.payload for n in conn.notifies(timeout=BATCH_SECONDS))
+                        if tables:
+                            self._on_change(tables)
+            except psycopg.Error as exc:
+                # Never the URL or password: only that the connection is gone and will be retried.
+                log.warning("lost the change notices of the server project (%s); retrying",
+                            type(exc).__name__)  # fmt: skip
+                self._listening.clear()
+                self._stop.wait(RECONNECT_SECONDS)

@@ -1,0 +1,49 @@
+"""Opening a server project from the window: the password is asked for when libpq has none,
+and what the start page remembers is the URL without it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.core.project import create_project
+from app.core.server_url import without_password
+from app.ui import server_open, settings
+from app.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.postgres
+
+
+def test_server_project_remembered_without_password(
+    qtbot: Any, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", os.devnull)
+    create_project(pg_url).close()
+    parsed = make_url(pg_url)
+    bare = without_password(pg_url)
+    assert parsed.password and f":{parsed.password}@" not in bare
+    asked: list[str] = []
+
+    def fake_get_text(_parent: Any, title: str, label: str, *_args: Any) -> tuple[str, bool]:
+        asked.append(title)
+        return parsed.password or "", True
+
+    monkeypatch.setattr(server_open.QInputDialog, "getText", fake_get_text)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_interactively(bare)
+    assert asked == ["Password"] and win.project is not None
+    assert settings.recent_projects()[0] == bare
+    assert f":{parsed.password}@" not in win.windowTitle()
+    win.close_project()
+    stored = "".join(p.read_text() for p in (tmp_path / "config").rglob("*") if p.is_file())
+    assert bare in stored and f":{parsed.password}@" not in stored
+    labels = [win.start_page.recent.item(i).text() for i in range(win.start_page.recent.count())]
+    assert any(bare in label for label in labels)
+    win.close()
