@@ -56,6 +56,7 @@ def test_fast_info_matches_full_path(project: Any, tmp_path: Path) -> None:
     UndoStack(project).push(ApplyCode(coder.id, code.id, anchor))
     ensure_coder(project, "Ben")
     full = project_info(project)
+    project.close()  # a journal left by an open project is verified on the full path (#13)
     quick = sqlite_info(str(project.path))
     assert quick is not None
     assert quick == (str(project.path), full)
