@@ -153,6 +153,15 @@ def f_quantile(p: float, d1: float, d2: float) -> float:
 
 
 def _spearman_brown(r: float, k: int) -> float:
+    """The k-rater form of a single-rater ICC (or of one of its bounds).
+
+    The map is increasing only above -1/(k-1); at or below it the denominator is not positive
+    and the formula would return a large positive number (a "mean of k raters" ICC of 5.6 for
+    strongly opposed raters, or an interval whose lower end exceeds its upper end). There the
+    k-rater value is undefined and a lower bound is unbounded, so NaN (JSON null) is returned.
+    """
+    if not math.isfinite(r) or 1.0 + (k - 1) * r <= 0.0:
+        return math.nan
     return _ratio(k * r, 1.0 + (k - 1) * r)
 
 

@@ -117,3 +117,24 @@ def test_rating_tables_keep_units_every_coder_applied_and_rated() -> None:
     assert tables[0].tolist() == [[2.0, 3.0]]
     forms, notes = icc_section(tables[0], "X")
     assert forms is None and "needs 2+" in notes[0]
+
+
+def test_k_rater_forms_never_invert_when_raters_are_opposed() -> None:
+    # Two coders rating in opposite directions: ICC(2,1) is about -1.55 and its interval lies
+    # below -1/(k-1) = -1, where Spearman-Brown would turn it into 5.6 [5.1, -18.1].
+    forms = icc_forms(np.array([[3, 4], [5, 1], [1, 5], [5, 2], [2, 5]], dtype=float))
+    assert forms["ICC(2,1)"]["value"] < -1
+    assert forms["ICC(2,k)"]["value"] is None
+    lo, hi = forms["ICC(2,k)"]["ci95"]
+    assert lo is None  # unbounded below
+    assert hi is not None and hi < -1  # the single-rater upper bound -0.90, mapped
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        table = rng.integers(1, 6, size=(int(rng.integers(3, 9)), int(rng.integers(2, 5))))
+        for name, form in icc_forms(table.astype(float)).items():
+            lo, hi = form["ci95"]
+            if lo is not None and hi is not None:
+                assert lo <= hi + 1e-9, (name, table.tolist(), form)
+            value = form["value"]
+            if value is not None and name.endswith(",k)"):
+                assert value <= 1.0 + 1e-12, (name, table.tolist(), form)
