@@ -21,7 +21,8 @@ Handler = Callable[[argparse.Namespace], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
-    "agreement", "suggest", "export", "merge", "copy", "audit", "timeline", "split", "team",
+    "agreement", "suggest", "export", "merge", "copy", "audit", "backups", "restore",
+    "timeline", "split", "team",
 }  # fmt: skip
 
 
@@ -176,6 +177,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     p.add_argument("--suggestions", action="store_true", help="include suggestions (CSV)")
+    p.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="replace the project's word list of names/places, speakers by role, no video paths",
+    )
+    p.add_argument("--words", metavar="FILE", help="more words to replace (NAME[=BY] per line)")
+    p.add_argument(
+        "--no-formula-guard",
+        dest="formula_guard",
+        action="store_false",
+        help="CSV: write text starting = + - @ as it is (default: prefixed with ')",
+    )
+    p.add_argument(
+        "--audit-appendix", action="store_true", help="Word report: append the audit log"
+    )
     p.add_argument("--full-codebook", action="store_true",
                    help="Word report: list every code, not only the codes in use")
     _handler(p, "app.cli_commands.export:cmd_export")
@@ -201,6 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
     _handler(p, "app.cli_commands.audit:cmd_audit")
+
+    p = sub.add_parser("backups", help="list the project's rotating backups")
+    _add_project(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--keep", type=int, metavar="N", help="keep the newest N (default 10; 0: none)")
+    _handler(p, "app.cli_commands.backups:cmd_backups")
+
+    p = sub.add_parser("restore", help="restore a backup (the current file is backed up first)")
+    _add_project(p)
+    p.add_argument("backup", metavar="BACKUP", help="a backup's file name, path or number")
+    _handler(p, "app.cli_commands.backups:cmd_restore")
 
     p = sub.add_parser("timeline", help="one session's rupture timeline as .png or .svg")
     _add_project(p)
@@ -241,6 +268,9 @@ def _open_gui(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.core.permissions import make_new_files_private
+
+    make_new_files_private()  # clinical text: files we create are owner-only (0600)
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (
         len(args_list) == 1 and args_list[0] not in COMMANDS and not args_list[0].startswith("-")
@@ -272,12 +302,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("IPRW_DEBUG"):
             raise
-        print(
-            f"ipr-workbench: internal error ({type(exc).__name__}: {exc}); "
-            "run again with IPRW_DEBUG=1 for details and report it",
-            file=sys.stderr,
-        )
-        return 3
+        return _report_failure(exc, args)
+
+
+def _report_failure(exc: BaseException, args: argparse.Namespace) -> int:
+    """One line on stderr: a known failure's meaning, or where the private log put the details.
+
+    Never the exception's text: a database error carries its SQL and parameters (clinical text).
+    """
+    from app.core.db_errors import describe_failure
+    from app.core.private_log import log_internal_error
+
+    location = getattr(args, "project", None) or getattr(args, "target", None)
+    if isinstance(exc, RecursionError):
+        print("ipr-workbench: the input is nested too deeply to read", file=sys.stderr)
+        return 1
+    if isinstance(exc, MemoryError):
+        print("ipr-workbench: not enough memory (is the input far larger than expected?)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    known = describe_failure(exc, location)
+    if known is not None:
+        print(f"ipr-workbench: {known}", file=sys.stderr)
+        return 1
+    log = log_internal_error(exc, getattr(args, "command", "") or "")
+    where = f"details are in {log}" if log else "run again with IPRW_DEBUG=1 for details"
+    print(
+        f"ipr-workbench: internal error ({type(exc).__name__}); {where}; please report it",
+        file=sys.stderr,
+    )
+    return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

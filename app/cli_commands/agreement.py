@@ -21,7 +21,7 @@ LABELS = {
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         report = agreement_report(
             project,
             args.coders,

@@ -9,7 +9,7 @@ from app.core.audit import read_audit
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         entries = read_audit(project, limit=args.last)
     if args.json:
         print_json([e.to_json() for e in entries])

@@ -51,7 +51,7 @@ def cmd_codebook_export(args: argparse.Namespace) -> int:
     suffix = out.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise UserError(f"{out}: expected a file ending {', '.join(EXPORT_SUFFIXES)}")
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         if suffix in (".yaml", ".yml"):
             write_scheme(codebook_spec(project), out)
         elif suffix == ".qdc":

@@ -10,11 +10,15 @@ if TYPE_CHECKING:  # imported when called: ``info`` and ``--version`` never load
     from app.core.project import Project
 
 
-def open_existing(target: str) -> Project:
-    """Open a project named on the command line (never creates one)."""
+def open_existing(target: str, readonly: bool = False) -> Project:
+    """Open a project named on the command line (never creates one).
+
+    ``readonly`` for commands that only read (``info``, ``check``, ``export``...): nothing is
+    written to the project, so they work on a project in a read-only folder too.
+    """
     from app.core.project import open_project
 
-    return open_project(target, create=False)
+    return open_project(target, create=False, readonly=readonly)
 
 
 def print_json(data: Any) -> None:

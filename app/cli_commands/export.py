@@ -7,8 +7,10 @@ to stdout, notes (e.g. suggestions left out of a REFI-QDA file) to stderr.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from app.cli_commands.common import open_existing, warn
+from app.core.errors import UserError
 from app.io.export_service import export_format, run_export
 from app.io.segment_query import ExportFilter
 
@@ -20,10 +22,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         codes=args.codes,
         sessions=args.sessions,
         suggestions=bool(args.suggestions),
+        deidentify=bool(getattr(args, "deidentify", False)),
+        formula_guard=bool(getattr(args, "formula_guard", True)),
+        audit_appendix=bool(getattr(args, "audit_appendix", False)),
         full_codebook=bool(getattr(args, "full_codebook", False)),
     )
-    with open_existing(args.project) as project:
-        result = run_export(project, args.out, flt)
+    extra = None
+    if getattr(args, "words", None):
+        from app.core.deidentify import read_word_file
+
+        if not flt.deidentify:
+            raise UserError("--words lists words to replace: use it with --deidentify")
+        extra = read_word_file(Path(args.words))
+    with open_existing(args.project, readonly=True) as project:
+        result = run_export(project, args.out, flt, extra_words=extra)
     for note in result.notes:
         warn(f"{args.out}: {note}")
     print(result.summary())

@@ -151,7 +151,7 @@ def cmd_video(args: argparse.Namespace) -> int:
 
 
 def cmd_utterances(args: argparse.Namespace) -> int:
-    with open_existing(args.project) as project:
+    with open_existing(args.project, readonly=True) as project:
         rows = utterance_rows(project, args.session)
     if args.json:
         print_json([r.to_json() for r in rows])

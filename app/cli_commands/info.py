@@ -13,10 +13,10 @@ import argparse
 import sqlite3
 from pathlib import Path
 
-from app import __version__
 from app.cli_commands.common import open_existing, print_json
 from app.core.blind_state import BlindState
 from app.core.project_counts import collect_info, head_revision_fast, revision_number
+from app.core.safe_open import journal_in_use, readonly_uri
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
@@ -27,7 +27,12 @@ INFO_KEYS = (
 
 
 def sqlite_info(target: str) -> tuple[str, dict[str, object]] | None:
-    """(location, info) straight from a current ``.iprw`` file, or None to take the full path."""
+    """(location, info) straight from a current ``.iprw`` file, or None to take the full path.
+
+    Read-only and only for a file with no leftover journal: a ``-wal`` next to the file (perhaps
+    another project's) must be verified before anything replays it, which the full path does
+    (``app.core.safe_open``); ``info`` never writes to the project (issue #13).
+    """
     if "://" in target:
         return None
     path = Path(target).expanduser().resolve()
@@ -35,26 +40,24 @@ def sqlite_info(target: str) -> tuple[str, dict[str, object]] | None:
     try:
         if head is None or not path.is_file():
             return None
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0 and not journal_in_use(path):
+            return None  # a leftover journal: verified on the full path before any replay
         with path.open("rb") as fh:
             if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
                 return None
-        con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        con = sqlite3.connect(
+            readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None
+        )
     except (OSError, sqlite3.Error):
         return None
     try:
-        con.execute("PRAGMA foreign_keys=ON")
-        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA query_only=ON")
         rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
         if [r[0] for r in rows] != [head]:
             return None  # older (needs backup + upgrade) or newer (refused): the full path
         con.execute("BEGIN")
         info = collect_info(lambda sql: con.execute(sql).fetchall(), revision_number(head))
-        # What open_project records on every open, so both paths leave the same file.
-        con.execute(
-            "INSERT INTO project_meta (key, value) VALUES ('last_opened_with', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (__version__,),
-        )
         con.execute("COMMIT")
         return str(path), info
     except sqlite3.Error:
@@ -68,7 +71,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     if quick is None:
         from app.core.integrity import project_info
 
-        with open_existing(args.project) as project:
+        with open_existing(args.project, readonly=True) as project:
             quick = project.location, project_info(project)
     location, info = quick
     if args.json:

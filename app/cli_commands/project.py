@@ -8,7 +8,7 @@ from app.cli_commands.common import open_existing, print_json
 from app.core.codebook import add_scheme, find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, TimeAnchor
 from app.core.commands import UndoStack
-from app.core.errors import NotFoundError, UserError
+from app.core.errors import NotFoundError, ProjectError, UserError
 from app.core.integrity import check_project
 from app.core.project import create_project
 from app.core.sessions import ensure_coder, get_session, list_transcripts, list_utterances
@@ -27,16 +27,33 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    with open_existing(args.project) as project:
-        report = check_project(project)
+    from app.cli_commands.backups import newest_good_backup_line
+    from app.core.integrity import CheckReport, check_damaged_file
+
+    try:
+        with open_existing(args.project, readonly=True) as project:
+            report = check_project(project)
+    except ProjectError as exc:
+        damaged = check_damaged_file(args.project, str(exc))
+        if damaged is None:
+            raise
+        report = damaged
+    assert isinstance(report, CheckReport)
+    pointer = None if report.ok else newest_good_backup_line(args.project)
     if args.json:
-        print_json(report.to_json())
+        data = report.to_json()
+        data["backup"] = pointer
+        print_json(data)
     else:
         for name, result in report.checks.items():
             print(f"{name:<14}{result}")
         for problem in report.problems:
             print(f"problem: {problem}")
+        if report.explanation:
+            print(report.explanation)
         print("healthy" if report.ok else f"{len(report.problems)} problem(s) found")
+        if pointer:
+            print(pointer)
     return 0 if report.ok else 1
 
 
@@ -84,12 +101,21 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from app.core.db_errors import describe_failure
     from app.core.merge import merge_projects
 
     with open_existing(args.target) as target:
         for source_path in args.sources:
-            with open_existing(source_path) as source:
-                result = merge_projects(target, source)
+            with open_existing(source_path, readonly=True) as source:
+                try:
+                    result = merge_projects(target, source)
+                except DBAPIError as exc:  # rolled back: the target is as it was
+                    damaged = describe_failure(exc, source_path)
+                    if damaged is None or "damaged" not in damaged:
+                        raise
+                    raise UserError(f"{damaged}; nothing was merged") from exc
             print(f"{source_path}: {result.summary()}")
     return 0
 

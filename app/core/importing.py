@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as DbSession
@@ -93,6 +94,23 @@ def default_user(project: Project) -> str:
         return "coder"
 
 
+#: Longest time we accept (1,000 hours): anything larger is a broken file, and SQLite's integers
+#: end at 2**63 (a time past that used to crash the import with an internal error).
+MAX_TIME_MS = 1000 * 3600 * 1000
+
+
+def _check_times(transcripts: list[Any], source: Path) -> None:
+    """Refuse a file with a time out of range, naming FILE:LINE (before anything is written)."""
+    for transcript in transcripts:
+        for u in transcript.utterances:
+            for value in (u.start_ms, u.end_ms, u.session_start_ms, u.session_end_ms):
+                if value is not None and not 0 <= value <= MAX_TIME_MS:
+                    raise UserError(
+                        f"{source.name}:{u.line or '?'}: time {value} ms is out of range "
+                        "(negative or over 1,000 hours); nothing was imported"
+                    )
+
+
 def import_parsed(
     project: Project,
     parsed: ParsedFile,
@@ -106,6 +124,7 @@ def import_parsed(
         raise UserError(f"--kind '{options.kind}': expected session or recall")
     problems = list(parsed.problems)
     transcripts = [t for t in parsed.transcripts if t.utterances]
+    _check_times(transcripts, source)
     if not transcripts:
         raise UserError(f"{source.name}: no utterances found; nothing was imported")
     if options.session and any(t.session for t in transcripts):

@@ -8,7 +8,9 @@ WAL and a busy timeout so that a killed process never leaves a half-written proj
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,16 +30,29 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__
-from app.core.errors import NewerSchemaError, ProjectError
+from app.core.db_errors import describe_failure
+from app.core.errors import NewerSchemaError, ProjectError, UserError
 from app.core.models import ProjectMeta
+from app.core.permissions import create_private_file
 from app.core.project_counts import revision_number
+from app.core.safe_open import readonly_uri, verify_pending_journal
 from app.paths import migrations_dir
 
 log = logging.getLogger(__name__)
 
 PROJECT_SUFFIX = ".iprw"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 10_000
+
+
+def _busy_timeout_ms() -> int:
+    """How long to wait for another program's lock (``IPRW_BUSY_TIMEOUT_MS``; tests shorten it)."""
+    try:
+        return max(0, int(os.environ.get("IPRW_BUSY_TIMEOUT_MS", "10000")))
+    except ValueError:
+        return 10_000
+
+
+BUSY_TIMEOUT_MS = _busy_timeout_ms()
 
 
 def is_url(target: str | Path) -> bool:
@@ -73,6 +88,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_readonly_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Read-only: no WAL switch, no write of any kind (``query_only`` refuses them)."""
+    dbapi_connection.isolation_level = None  # transactions begun by ``_sqlite_begin``
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
 def _sqlite_begin(conn: Connection) -> None:
     """A write transaction takes the file's write lock at its start (``BEGIN IMMEDIATE``).
 
@@ -88,13 +112,13 @@ WRITE_OPTION = "iprw_write"
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE of a refused grant or row-level security policy
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, readonly: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_readonly_pragmas if readonly else _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -124,6 +148,8 @@ class Project:
     #: Who is working (the active coder's name), recorded in the audit log; None: nobody named.
     actor: str | None = None
     pending_audit: PendingAudit | None = None
+    #: Opened for reading only (``info``, ``check``, ``export``...): nothing is ever written.
+    readonly: bool = False
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -300,8 +326,61 @@ def _prepare(project: Project, create: bool) -> None:
                 raise ProjectError(f"{project.location}: integrity check failed after upgrade")
 
 
-def open_project(target: str | Path, create: bool = False) -> Project:
-    """Open (or with ``create`` make) a project at a ``.iprw`` path or a database URL."""
+def _peek_sqlite(path: Path) -> None:
+    """Refuse a SQLite file that is not a project, reading it without writing anything."""
+    try:
+        con = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise ProjectError(f"{path}: cannot read the project file ({exc})") from exc
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error as exc:
+        message = describe_failure(exc, str(path))
+        raise ProjectError(message or f"{path}: cannot read the project file") from exc
+    finally:
+        con.close()
+    if not tables:
+        raise ProjectError(
+            f"{path}: an empty database, not an IPR Workbench project (only "
+            "'ipr-workbench init' creates one); nothing was changed"
+        )
+    if "alembic_version" not in tables:
+        raise ProjectError(
+            f"{path}: not an IPR Workbench project (a database of another program, with tables "
+            f"{', '.join(sorted(tables)[:5])}); nothing was changed"
+        )
+
+
+def _check_path(path: Path, create: bool) -> None:
+    """Everything decided about a project file before SQLite may touch it."""
+    if path.exists():
+        if path.is_dir():
+            raise ProjectError(f"{path}: is a folder, not a project file")
+        empty = _check_sqlite_file(path)
+        if create and not empty:
+            raise ProjectError(f"{path}: a file with this name exists already")
+        if empty and not create:
+            raise ProjectError(
+                f"{path}: an empty file, not a project (only 'ipr-workbench init' creates "
+                "one); nothing was changed"
+            )
+        if not empty:
+            verify_pending_journal(path)
+            _peek_sqlite(path)
+    elif not create:
+        raise ProjectError(f"{path}: no project file here")
+    elif not path.parent.is_dir():
+        raise ProjectError(f"{path.parent}: folder does not exist")
+
+
+def open_project(target: str | Path, create: bool = False, readonly: bool = False) -> Project:
+    """Open (or with ``create`` make) a project at a ``.iprw`` path or a database URL.
+
+    ``readonly`` (``info``, ``check``, ``export``...): nothing is written, not even the journal
+    mode, so a project in a read-only folder can be read. An older schema is still upgraded
+    (that needs write access; a backup is made first).
+    """
+    readonly = readonly and not create
     if is_url(target):
         url = str(target)
         try:
@@ -320,21 +399,23 @@ def open_project(target: str | Path, create: bool = False) -> Project:
         location = str(path)
         url = f"sqlite+pysqlite:///{path}"
     if path is not None:
-        if path.exists():
-            if path.is_dir():
-                raise ProjectError(f"{path}: is a folder, not a project file")
-            empty = _check_sqlite_file(path)
-            if create and not empty:
-                raise ProjectError(f"{path}: a file with this name exists already")
-        elif not create:
-            raise ProjectError(f"{path}: no project file here")
-        elif not path.parent.is_dir():
-            raise ProjectError(f"{path.parent}: folder does not exist")
+        _check_path(path, create)
+        if create and not path.exists():
+            create_private_file(path)
+    if readonly and path is not None and _needs_upgrade(path):
+        readonly = False
+    if readonly and path is not None:
+        url = f"sqlite+pysqlite:///{readonly_uri(path)}&uri=true"
+    elif path is not None and not (os.access(path.parent, os.W_OK) and _writable(path)):
+        raise ProjectError(
+            f"{location}: the project is read-only here (file or folder permissions, or a "
+            "read-only disk); nothing was changed. Copy it to a folder you can write to"
+        )
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, readonly=readonly)
     except (ArgumentError, ModuleNotFoundError) as exc:
         raise ProjectError(f"{location}: cannot use this database ({exc})") from exc
-    project = Project(location=location, url=url, engine=engine, path=path)
+    project = Project(location=location, url=url, engine=engine, path=path, readonly=readonly)
     try:
         _prepare(project, create)
         if create:
@@ -342,15 +423,55 @@ def open_project(target: str | Path, create: bool = False) -> Project:
             with project.transaction() as s:
                 s.merge(ProjectMeta(key="created_with", value=__version__))
                 s.merge(ProjectMeta(key="created_at", value=now))
-        project.set_meta("last_opened_with", __version__)
+                # Identity that a leftover journal must not change (see app.core.safe_open).
+                s.merge(ProjectMeta(key="project_id", value=str(uuid.uuid4())))
+        if not readonly and not create and path is not None:
+            _rotate_backups(project, path)
+        if not readonly and project.get_meta("last_opened_with") != __version__:
+            project.set_meta("last_opened_with", __version__)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        reason = str(exc.orig) if getattr(exc, "orig", None) is not None else str(exc)
-        raise ProjectError(f"{location}: cannot open the database ({reason})") from exc
+        message = describe_failure(exc, location)
+        raise ProjectError(message or f"{location}: cannot open the database") from exc
     except Exception:
         engine.dispose()
         raise
     return project
+
+
+def _rotate_backups(project: Project, path: Path) -> None:
+    """A rotating backup when the project changed since the last one (never blocks the open)."""
+    from app.core.backups import DEFAULT_KEEP, backup_if_changed
+
+    try:
+        keep = int(project.get_meta("backup_keep") or DEFAULT_KEEP)
+    except ValueError:
+        keep = DEFAULT_KEEP
+    if keep <= 0:
+        return
+    try:
+        backup_if_changed(path, keep)
+    except (OSError, sqlite3.Error, UserError) as exc:
+        log.info("%s: no backup made this time (%s)", path, type(exc).__name__)
+
+
+def _writable(path: Path) -> bool:
+    return not path.exists() or os.access(path, os.W_OK)
+
+
+def _needs_upgrade(path: Path) -> bool:
+    """True when the file's schema is older than this version's (reading it needs a migration)."""
+    try:
+        con = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+    current = row[0] if row else None
+    known = {rev.revision for rev in _script().walk_revisions()}
+    return current in known and current != head_revision()
 
 
 def create_project(target: str | Path) -> Project:

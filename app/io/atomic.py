@@ -1,4 +1,7 @@
-"""Write output files all-or-nothing: a crash or an error never leaves half a file behind."""
+"""Write output files all-or-nothing: a crash or an error never leaves half a file behind.
+
+New files are private (0600; see ``app.core.permissions``).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +12,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.core.errors import UserError
+from app.core.permissions import new_file_mode
 
 
 def _new_file_mode(target: Path) -> int:
-    """The mode a plainly created file would get: the old file's, else 0o666 less the umask.
-
-    ``mkstemp`` makes its file private (0600); an export replacing it should not silently
-    become unreadable to the colleague the researcher shares the folder with.
+    """The old file's mode when replacing one; a new export is private (0600) because it holds
+    clinical text, unless the folder has a default ACL (then the ACL decides, see permissions).
     """
     try:
         return target.stat().st_mode & 0o777
     except OSError:
-        pass
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o644
+        return new_file_mode(target.parent)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from app.core.dto import CodeSpec, RatingScale, SchemeSpec
 from app.core.errors import UserError
 from app.core.models import ROLES, TRANSCRIPT_KINDS
 from app.io.atomic import atomic_path
+from app.io.bounded_yaml import load_json, load_yaml
 from app.paths import schemes_dir
 
 CODE_KEYS = {
@@ -171,10 +172,12 @@ def _code(
         _code(c, f"{where}.codes[{i}]", shortcuts, (speakers, kinds))
         for i, c in enumerate(children_raw)
     )
-    names = [c.name.casefold() for c in children]
-    for i, n in enumerate(names):
-        if n in names[:i]:
-            raise _Problem(f"{where}.codes[{i}].name", f"'{children[i].name}' appears twice here")
+    seen: set[str] = set()
+    for i, child in enumerate(children):
+        folded = child.name.casefold()
+        if folded in seen:
+            raise _Problem(f"{where}.codes[{i}].name", f"'{child.name}' appears twice here")
+        seen.add(folded)
     return CodeSpec(
         name=name,
         definition=_text(value.get("definition"), f"{where}.definition"),
@@ -237,7 +240,10 @@ def load_scheme(path: str | Path) -> SchemeSpec:
     except UnicodeDecodeError as exc:
         raise UserError(f"{p}: not UTF-8 text (byte {exc.start})") from None
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        if p.suffix.lower() == ".json":
+            data = load_json(text, str(p))
+        else:
+            data = load_yaml(text, str(p))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"

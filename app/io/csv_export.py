@@ -26,6 +26,15 @@ class ExportCancelled(Exception):
     """The user cancelled a running export; the partial file has been removed."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is run as a formula by Excel/LibreOffice (CSV injection)."""
+
+
+def guard_formula(text: str) -> str:
+    """``'=1+1`` for ``=1+1``: spreadsheets show the text instead of running it."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -40,8 +49,13 @@ def write_csv(
     rows: Sequence[ExportRow],
     out: str | os.PathLike[str],
     progress: ProgressCallback | None = None,
+    formula_guard: bool = True,
 ) -> int:
     """Write ``rows`` to ``out`` and return how many rows were written.
+
+    With ``formula_guard`` (the default) text cells that a spreadsheet would run as a formula
+    (starting ``= + - @``, tab or carriage return) get a leading ``'``; numbers are written as
+    they are. ``--no-formula-guard`` turns it off for R/pandas pipelines that want raw text.
 
     The file is written to a temporary sibling first and renamed at the end, so a cancelled or
     failed export never leaves a truncated CSV that could be mistaken for a complete one.
@@ -54,7 +68,11 @@ def write_csv(
             writer = csv.writer(handle, dialect="excel", lineterminator="\r\n")
             writer.writerow(CSV_COLUMNS)
             for row in rows:
-                writer.writerow([_cell(v) for v in row.as_tuple()])
+                cells = [
+                    guard_formula(v) if formula_guard and isinstance(v, str) else _cell(v)
+                    for v in row.as_tuple()
+                ]
+                writer.writerow(cells)
                 count += 1
                 if (
                     progress is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 
+from app.io.archive_limits import check_docx_bytes
 from app.io.parsed import ImportProblem, ParsedFile, UnreadableFile
 from app.io.sniff import normalise_text
 from app.io.speakers import accepted_labels, normalise_label
@@ -31,6 +32,7 @@ def _blocks(data: bytes, filename: str) -> list[tuple[str, object]]:
         from docx.text.paragraph import Paragraph
     except ImportError as exc:  # pragma: no cover - python-docx is a declared dependency
         raise UnreadableFile(f"{filename}: python-docx is not installed") from exc
+    check_docx_bytes(data, filename)  # before python-docx expands anything (zip bombs)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises zip, OPC, XML and key errors alike

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from app.core.errors import UserError
+from app.core.permissions import new_file_mode
 from app.core.project import Project
 from app.io.segment_query import ExportFilter, export_table
 
@@ -73,9 +74,45 @@ def run_export(
     out: str | os.PathLike[str],
     flt: ExportFilter | None = None,
     progress: Progress | None = None,
+    extra_words: dict[str, str] | None = None,
 ) -> ExportResult:
-    """Write ``out`` in the format its suffix names, with ``flt``'s coders, codes and sessions."""
+    """Write ``out`` in the format its suffix names, with ``flt``'s coders, codes and sessions.
+
+    ``flt.deidentify`` exports from a de-identified private copy of the project (one transform
+    for every format, see ``app.core.deidentify_copy``); ``extra_words`` add to the project's
+    word list for this export.
+    """
     flt = flt or ExportFilter()
+    target = Path(out)
+    try:
+        mode = target.stat().st_mode & 0o777  # a replaced file keeps the mode its owner chose
+    except OSError:
+        mode = new_file_mode(target.parent)  # a new one is private (0600) unless a default ACL
+    if flt.deidentify:
+        result = _deidentified_export(project, out, flt, progress, extra_words)
+    else:
+        result = _export(project, out, flt, progress)
+    if flt.audit_appendix and result.format == ".docx":
+        from app.io.report_audit import append_audit_appendix
+
+        if flt.deidentify:  # the de-identified copy has no audit log: it names people
+            result.notes.append("no audit appendix in a de-identified report (it names people)")
+        else:
+            n = append_audit_appendix(project, target)
+            result.notes.append(f"audit appendix: {n} entries")
+    elif flt.audit_appendix:
+        result.notes.append("--audit-appendix applies to Word reports (.docx) only; left out")
+    if target.is_file():
+        os.chmod(target, mode)
+    return result
+
+
+def _export(
+    project: Project,
+    out: str | os.PathLike[str],
+    flt: ExportFilter,
+    progress: Progress | None,
+) -> ExportResult:
     path = Path(out)
     fmt = export_format(path)
     _check_target(path)
@@ -105,6 +142,29 @@ def run_export(
         raise UserError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
+def _deidentified_export(
+    project: Project,
+    out: str | os.PathLike[str],
+    flt: ExportFilter,
+    progress: Progress | None,
+    extra_words: dict[str, str] | None,
+) -> ExportResult:
+    from dataclasses import replace
+
+    from app.core.deidentify_copy import deidentified_copy
+
+    export_format(out)
+    _check_target(Path(out))
+    with deidentified_copy(project, extra_words) as (copy, renamed):
+        sessions = [renamed.get(name, name) for name in flt.sessions] if flt.sessions else None
+        inner = replace(flt, deidentify=False, sessions=sessions)
+        result = run_export(copy, out, inner, progress)
+    result.notes.append(
+        "de-identified: listed names and places replaced, speakers by role, video paths dropped"
+    )
+    return result
+
+
 def _table_export(
     project: Project,
     path: Path,
@@ -119,7 +179,7 @@ def _table_export(
     if fmt == ".csv":
         from app.io.csv_export import write_csv
 
-        write_csv(table.rows, path, progress)
+        write_csv(table.rows, path, progress, formula_guard=flt.formula_guard)
     elif fmt == ".xlsx":
         from app.io.xlsx_export import write_xlsx
 

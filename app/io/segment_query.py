@@ -54,6 +54,12 @@ class ExportFilter:
     codes: list[str] | None = None
     sessions: list[str] | None = None
     suggestions: bool = False
+    #: Names, places and speaker labels replaced, video paths dropped (``--deidentify``).
+    deidentify: bool = False
+    #: CSV text cells that a spreadsheet would run as a formula get a leading ``'``.
+    formula_guard: bool = True
+    #: Word report: an appendix with the project's audit log (who changed what, when).
+    audit_appendix: bool = False
     full_codebook: bool = False
     """Word report: list every code in the codebook, not only those in use."""
 
@@ -68,6 +74,8 @@ class ExportFilter:
             out.append("sessions " + ", ".join(self.sessions))
         if self.suggestions:
             out.append("suggestions included")
+        if self.deidentify:
+            out.append("de-identified (names and places replaced, speakers by role)")
         return out
 
 

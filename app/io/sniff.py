@@ -46,6 +46,41 @@ def decode_bytes(data: bytes, filename: str = "file") -> str:
     return normalise_text(text)
 
 
+def mostly_utf8(data: bytes) -> int | None:
+    """Offset of the first bad byte when ``data`` is UTF-8 apart from a few bad bytes, else None.
+
+    One stray byte (a cp1252 quote pasted into a UTF-8 file) used to turn the whole file into
+    cp1252 mojibake; a file whose non-ASCII text is mostly valid UTF-8 is read as UTF-8 instead,
+    the bad bytes replaced, and the caller warns with the line.
+    """
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return first if good >= 1 and bad <= max(3, good // 100) else None
+
+
+def decode_with_warning(
+    data: bytes, filename: str = "file"
+) -> tuple[str, tuple[int, str] | None]:
+    """``decode_bytes`` plus a warning (naming the line) when a mostly-UTF-8 file had bad bytes."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        first = mostly_utf8(data)
+        if first is not None and b"\x00" not in data[:4096]:
+            line = data.count(b"\n", 0, first) + 1
+            text = data.decode("utf-8", errors="replace")
+            warning = (
+                f"byte 0x{data[first]:02X} is not valid UTF-8; read as UTF-8 with the bad "
+                "byte(s) shown as \ufffd (check this line in the original)"
+            )
+            return normalise_text(text.removeprefix("\ufeff")), (line, warning)
+    return decode_bytes(data, filename), None
+
+
 def sniff_encoding(data: bytes, filename: str = "file") -> str:
     """Name of the codec that reads `data`: utf-8-sig, utf-16(-le/-be), utf-8 or cp1252."""
     if data.startswith(codecs.BOM_UTF8):

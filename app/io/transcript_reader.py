@@ -11,8 +11,8 @@ from pathlib import Path
 
 from app.io.docx_import import parse_docx
 from app.io.eaf_import import parse_eaf
-from app.io.parsed import ParsedFile, UnreadableFile
-from app.io.sniff import FORMATS, decode_bytes, detect_format
+from app.io.parsed import ImportProblem, ParsedFile, UnreadableFile
+from app.io.sniff import FORMATS, decode_with_warning, detect_format
 from app.io.subtitles import parse_subtitles
 from app.io.table_import import TableOptions, parse_table
 from app.io.txt_import import parse_text
@@ -67,7 +67,7 @@ def read_transcript_file(path: Path, options: ReadOptions) -> ParsedFile:
     elif fmt == "eaf":
         parsed = parse_eaf(data, filename=name)
     else:
-        text = decode_bytes(data, name)
+        text, encoding_warning = decode_with_warning(data, name)
         if fmt in ("srt", "vtt"):
             parsed = parse_subtitles(text, fmt, options.speaker_map)
         elif fmt == "csv":
@@ -81,6 +81,8 @@ def read_transcript_file(path: Path, options: ReadOptions) -> ParsedFile:
             parsed = parse_table(text, table, filename=name, delimiter=delimiter)
         else:
             parsed = parse_text(text, options.speaker_map)
+        if encoding_warning is not None:
+            parsed.problems.insert(0, ImportProblem(*encoding_warning))
     if parsed.utterance_count == 0:
         first = (
             f" (first problem: line {parsed.problems[0].line}: {parsed.problems[0].message})"

@@ -24,6 +24,13 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def run_app(project: str | None = None) -> int:
     """Open the main window (with ``project`` loaded when given) and run the event loop."""
+    from app.ui.display import require_display
+
+    if QApplication.instance() is None:
+        require_display()  # before QApplication: Qt aborts the process when it has no display
+    from app.core.permissions import make_new_files_private
+
+    make_new_files_private()  # clinical text: exports, media, journals owner-only (0600)
     from app.ui.main_window import MainWindow
 
     qapp = make_application()

@@ -43,6 +43,7 @@ from app.ui.export.hookup import install_export
 from app.ui.importing.hookup import install_import
 from app.ui.live import LiveUpdates, refresh_from_others
 from app.ui.navigator import Navigator
+from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
 from app.ui.server_open import (
     ask_server_project,
@@ -237,6 +238,8 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.suggestions_hookup = install_suggestions(self, lambda: self.project, lambda: None)
         # Pending suggestions are painted only while their panel is open (never as coding).
         self.suggestions_hookup.dock.visibilityChanged.connect(self._repaint_suggestions)
+        # File > Restore from backup…, View > Audit log… (issue #13: backups and the audit log)
+        install_reliability(self, file_menu, view)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About IPR Workbench", lambda: show_about(self))
 

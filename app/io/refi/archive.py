@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from app.core.errors import UserError
+from app.io.archive_limits import MEDIA_MAX_RATIO
 
 #: Largest project.qde we parse (XML is parsed in memory).
 MAX_QDE_BYTES = 256 * 1024 * 1024
@@ -28,6 +29,8 @@ MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 #: A member that claims to expand more than this ratio (and is larger than 1 MiB) is a bomb.
 MAX_RATIO = 200
 _CHUNK = 1024 * 1024
+#: Largest total of embedded media we extract from one archive.
+MAX_TOTAL_MEDIA_BYTES = 64 * 1024**3
 
 
 @dataclass
@@ -42,6 +45,7 @@ class QdpxArchive:
     _root_files: dict[str, zipfile.ZipInfo] = field(default_factory=dict)
     _source_dir: Path | None = None
     _read_total: int = 0
+    _media_total: int = 0
 
     def close(self) -> None:
         """Release the zip file handle."""
@@ -95,6 +99,21 @@ class QdpxArchive:
         info = self._sources.get(internal_name.lower())
         if info is None:
             return False
+        if (
+            info.file_size > _CHUNK
+            and info.file_size > MEDIA_MAX_RATIO * max(info.compress_size, 1)
+        ):
+            raise UserError(
+                f"{self.path}: media {info.filename} would expand "
+                f"{info.file_size // max(info.compress_size, 1)}:1 (video barely compresses); "
+                "refusing a likely zip bomb"
+            )
+        self._media_total += info.file_size
+        if self._media_total > MAX_TOTAL_MEDIA_BYTES:
+            raise UserError(
+                f"{self.path}: its media would expand to more than "
+                f"{MAX_TOTAL_MEDIA_BYTES // 2**30} GiB; refusing to extract them"
+            )
         dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + ".part")
         written = 0

@@ -22,6 +22,7 @@ REFI cannot express goes into the ``ipr-workbench.json`` sidecar (see ``sidecar.
 
 from __future__ import annotations
 
+import os
 import uuid
 import zipfile
 from collections.abc import Callable, Sequence
@@ -207,6 +208,21 @@ class _Exporter:
         if extras:
             self.sidecar.segments[_g(seg.guid).lower()] = extras
 
+    #: Folder of the .qdpx being written: relative media paths are made relative to it, because
+    #: the file carries no basePath (that would leak the researcher's absolute folder).
+    media_dir: Path | None = None
+
+    def media_path(self, stored: str | None) -> str | None:
+        """A stored video path as a REFI URI relative to the .qdpx's folder where possible."""
+        if not stored or self.media_dir is None or Path(stored).is_absolute():
+            return media_uri(stored)
+        target = (self.project.base_dir / stored).resolve()
+        try:
+            relative = os.path.relpath(target, self.media_dir)
+        except ValueError:  # another drive (Windows): no relative path exists
+            return media_uri(str(target))
+        return media_uri(relative)
+
     def video_source(
         self, parent: etree._Element, session: SessionInfo, segments: list[SegmentInfo]
     ) -> None:
@@ -217,7 +233,7 @@ class _Exporter:
             else ""
         suffix = suffix if 1 < len(suffix) <= 6 else ".mp4"
         name = unique_name(f"{session.name}{suffix}", self.source_names)
-        path = media_uri(session.video_path) or media_uri(name)
+        path = self.media_path(session.video_path) or media_uri(name)
         src = _el(parent, "VideoSource", guid=_g(session.guid), name=name, path=path,
                   **self.source_attrs())
         for seg in segments:
@@ -263,6 +279,7 @@ def export_qdpx(
     """
     out = Path(out)
     exporter = _Exporter(project)
+    exporter.media_dir = out.resolve().parent
     all_coders = list_coders(project)
     if coders is not None:
         by_name = {c.name: c for c in all_coders}
@@ -284,7 +301,8 @@ def export_qdpx(
     if chosen:
         root.set("creatingUserGUID", _g(chosen[0].guid))
     root.set("creationDateTime", _stamp(None))
-    root.set("basePath", str(project.base_dir.resolve()))
+    # No basePath: it would put the researcher's absolute folder (user name, institution) into a
+    # file that is shared; relative media resolve against the .qdpx's own folder instead.
     if chosen:
         users = _el(root, "Users")
         for coder in chosen:

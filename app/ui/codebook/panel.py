@@ -106,7 +106,13 @@ class CodebookPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_KEY, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_COUNT, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed, wide enough for seven digits: a column sized to its contents would re-measure
+        # every row each time a count changes, i.e. after every coding edit (issue 17).
+        header.setSectionResizeMode(COL_COUNT, QHeaderView.ResizeMode.Fixed)
+        label = str(self.model.headerData(COL_COUNT, Qt.Orientation.Horizontal) or "")
+        metrics = self.tree.fontMetrics()
+        digits = max(metrics.horizontalAdvance("0000000"), metrics.horizontalAdvance(label))
+        header.resizeSection(COL_COUNT, digits + 24)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
 
         self.details = QTextBrowser()

@@ -181,6 +181,14 @@ class ExportDialog(QDialog):
         top.addWidget(browse, 1, 2)
         top.addWidget(self.suggestions, 2, 1, 1, 2)
         top.addWidget(self.full_codebook, 3, 1, 1, 2)
+        # De-identify (issue #13): one option, applied to a private copy before any format.
+        self.deidentify = QCheckBox(
+            "De-identify: replace the project's names and places, speakers by role, no video paths"
+        )
+        self.word_list_button = QPushButton("Word list…")
+        self.word_list_button.clicked.connect(self.edit_word_list)
+        top.addWidget(self.deidentify, 4, 1)
+        top.addWidget(self.word_list_button, 4, 2)
         filters = QHBoxLayout()
         filters.addWidget(self.coders, 1)
         filters.addWidget(self.sessions, 1)
@@ -275,8 +283,41 @@ class ExportDialog(QDialog):
             codes=self.codes.chosen(),
             sessions=self.sessions.chosen(),
             suggestions=self.suggestions.isChecked() and self.suggestions.isEnabled(),
+            deidentify=self.deidentify.isChecked(),
             full_codebook=self.full_codebook.isChecked() and self.full_codebook.isEnabled(),
         )
+
+    def edit_word_list(self, text: str | None = None) -> bool:
+        """Edit the project's de-identification word list (``text`` given: no dialog, for tests).
+
+        One name per line, ``Name`` or ``Name = Replacement``; saved in the project, so the whole
+        team's exports use the same list.
+        """
+        from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+        from app.core.deidentify import format_word_list, parse_word_list
+        from app.core.deidentify_copy import project_words, save_project_words
+        from app.core.errors import UserError
+
+        interactive = text is None
+        if text is None:
+            text, ok = QInputDialog.getMultiLineText(
+                self, "De-identification word list",
+                "Names and places to replace, one per line (Name  or  Name = Replacement):",
+                format_word_list(project_words(self._project)),
+            )  # fmt: skip
+            if not ok:
+                return False
+        try:
+            words = parse_word_list(text, "word list")
+        except UserError as exc:
+            if interactive:
+                QMessageBox.warning(self, "Word list", str(exc))
+            self.status.setText(str(exc))
+            return False
+        save_project_words(self._project, words)
+        self.deidentify.setChecked(True)
+        return True
 
     def _problem(self) -> str:
         """Why the export cannot start yet (empty when it can)."""

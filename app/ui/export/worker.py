@@ -53,8 +53,12 @@ class ExportWorker(QThread):
             self.failed.emit(str(exc))
             return
         except Exception as exc:  # a bug must not leave the dialog waiting forever
+            from app.core.db_errors import describe_failure
+
             log.exception("export to %s failed", self._out)
-            self.failed.emit(f"{self._out}: export failed ({type(exc).__name__}: {exc})")
+            # Never the exception's text: a database error carries SQL with clinical text.
+            known = describe_failure(exc, str(self._out))
+            self.failed.emit(known or f"{self._out}: export failed ({type(exc).__name__})")
             return
         if self._cancel.is_set() and result.format in (".qdpx", ".qdc"):
             # REFI writers cannot stop half-way; the file is complete, so report it as written.

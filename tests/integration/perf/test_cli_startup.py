@@ -56,6 +56,7 @@ def test_fast_info_matches_full_path(project: Any, tmp_path: Path) -> None:
     UndoStack(project).push(ApplyCode(coder.id, code.id, anchor))
     ensure_coder(project, "Ben")
     full = project_info(project)
+    project.close()  # a journal left by an open project is verified on the full path (#13)
     quick = sqlite_info(str(project.path))
     assert quick is not None
     assert quick == (str(project.path), full)
@@ -71,18 +72,22 @@ def test_info_imports_no_database_toolkit(project: Any) -> None:
     assert result.stdout.split() == ["0", "-"], result.stdout + result.stderr
 
 
-def test_older_schema_takes_the_full_path(project: Any, cli: Any) -> None:
+def test_older_schema_takes_the_full_path(tmp_path: Path, cli: Any) -> None:
     """An older file must still be backed up and upgraded by ``info``, as before."""
-    path = Path(str(project.path))
     from alembic import command
+    from alembic.script import ScriptDirectory
 
-    from app.core.project import _alembic_config
+    from app.core.project import _alembic_config, make_engine
 
+    path = tmp_path / "old.iprw"
     cfg = _alembic_config()
-    with project.engine.begin() as conn:
+    previous = ScriptDirectory.from_config(cfg).get_revision(head_revision()).down_revision
+    assert isinstance(previous, str)
+    engine = make_engine(f"sqlite+pysqlite:///{path}")
+    with engine.begin() as conn:  # a project made by the version before the newest migration
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")
-    project.close()
+        command.upgrade(cfg, previous)
+    engine.dispose()
     assert sqlite_info(str(path)) is None
     result = cli("info", str(path), "--json")
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ on sources, one document per transcript, unique code names.
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -112,7 +113,10 @@ def test_sources_are_what_qualcoder_needs(tmp_path: Path, project: Project) -> N
             # the media file's extension, so QualCoder files it as a video it can play
             session = next(s for s in list_sessions(project) if s.video_path)
             assert src.get("name") == session.name + Path(session.video_path or "").suffix
-            assert src.get("path") == "relative:///" + (session.video_path or "")
+            # relative to the .qdpx (no basePath: that would leak an absolute folder, #13)
+            video = (project.base_dir / (session.video_path or "")).resolve()
+            relative = Path(os.path.relpath(video, out.resolve().parent)).as_posix()
+            assert src.get("path") == "relative:///" + relative
             # one document per transcript: no media Transcript repeating a TextSource's text
             assert src.findall("q:Transcript", NS) == []
     assert len(text_paths) == len(list_transcripts(project)) == len(set(text_paths))

@@ -38,3 +38,24 @@ def test_audit_lists_import_code_merge_with_coder_and_login(
     assert "Denial" in ben[-1]["detail"] and "private" not in r.stdout + json.dumps(ben)
     text = cli("audit", str(p))
     assert text.returncode == 0 and "merge" in text.stdout and text.stdout.count("\n") == 2
+
+
+def test_word_report_audit_appendix(cli: Any, tmp_path: Path, mini_scheme_path: Path) -> None:
+    from docx import Document
+
+    p = tmp_path / "p.iprw"
+    assert cli("init", str(p), "--scheme", str(mini_scheme_path)).returncode == 0
+    r = cli("import", str(p), str(TESTS_DATA / "import" / "brackets.txt"), "--session", "S1")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "r.docx"
+    r = cli("export", str(p), str(out), "--audit-appendix")
+    assert r.returncode == 0, r.stderr
+    doc = Document(str(out))
+    assert any(par.text == "Appendix: audit log" for par in doc.paragraphs)
+    table = doc.tables[-1]
+    assert [c.text for c in table.rows[0].cells] == ["When (UTC)", "Coder", "Login", "Action",
+                                                     "Detail"]  # fmt: skip
+    assert table.rows[1].cells[3].text == "import" and "brackets.txt" in table.rows[1].cells[4].text
+    plain = tmp_path / "plain.docx"
+    assert cli("export", str(p), str(plain)).returncode == 0
+    assert not any(par.text == "Appendix: audit log" for par in Document(str(plain)).paragraphs)

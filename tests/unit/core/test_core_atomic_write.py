@@ -1,4 +1,4 @@
-"""Exports are written all-or-nothing, with the permissions a plain file would get."""
+"""Exports are written all-or-nothing, private (0600) unless they replace a file."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ def test_failure_leaves_nothing_and_success_replaces(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "whole"
 
 
-def test_new_file_follows_the_umask_and_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
+def test_new_file_is_private_and_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
     old_mask = os.umask(0o022)
     try:
         target = tmp_path / "report.docx"
         with atomic_path(target) as tmp:
             tmp.write_bytes(b"x")
-        assert target.stat().st_mode & 0o777 == 0o644
+        assert target.stat().st_mode & 0o777 == 0o600  # clinical text: owner only
         target.chmod(0o640)
         with atomic_path(target) as tmp:
             tmp.write_bytes(b"y")

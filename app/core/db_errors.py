@@ -1,0 +1,79 @@
+"""Turn database and file-system failures into one clean line for the researcher.
+
+A driver exception's text can carry the SQL statement and its parameters, i.e. transcript and
+memo text; the CLI and the window print only what ``describe_failure`` returns, which is built
+from the kind of failure, never from the statement. Anything unrecognised is an internal error:
+its traceback goes to a private log file (``app.core.private_log``), not to the screen.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+from pathlib import Path
+
+from app.core.safe_open import holder_text
+
+_LOCKED = ("database is locked", "database table is locked", "database is busy")
+_READONLY = ("readonly database", "read-only", "attempt to write a readonly")
+_FULL = ("database or disk is full", "disk is full", "no space left")
+_CORRUPT = ("malformed", "file is not a database", "disk i/o error", "database corrupt")
+
+
+def _driver_message(exc: BaseException) -> str:
+    """The DB-API message without SQLAlchemy's statement/parameters wrapper."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, BaseException):
+        exc = orig
+    if isinstance(exc, sqlite3.Error | OSError):
+        return str(exc.args[0] if exc.args else exc).lower()
+    return type(exc).__name__.lower()
+
+
+def is_db_failure(exc: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError | sqlite3.Error)
+
+
+def describe_failure(exc: BaseException, location: str | None) -> str | None:
+    """One line for a known failure kind (locked, read-only, disk full, damaged), else None."""
+    where = f"{location}: " if location else ""
+    path = Path(location) if location and "://" not in location else None
+    if isinstance(exc, OSError) and not is_db_failure(exc):
+        if exc.errno == errno.ENOSPC:
+            return (
+                f"{where}the disk is full; nothing more was written. Free some space and try again"
+            )
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            name = exc.filename or location or "a file"
+            return f"{name}: permission denied (read-only file or folder)"
+        return None
+    if not is_db_failure(exc):
+        return None
+    msg = _driver_message(exc)
+    if any(k in msg for k in _LOCKED):
+        holder = holder_text(path) if path is not None else ""
+        return (
+            f"{where}the project is in use by another program{holder} and stayed locked; "
+            "try again when it has finished or is closed"
+        )
+    if any(k in msg for k in _READONLY):
+        return (
+            f"{where}the project is read-only here (file or folder permissions); nothing was "
+            "changed. Copy it to a folder you can write to, or ask for write access"
+        )
+    if any(k in msg for k in _FULL):
+        return (
+            f"{where}the disk is full; the change was rolled back and nothing was lost. "
+            "Free some space and try again"
+        )
+    if any(k in msg for k in _CORRUPT):
+        target = location or "PROJECT"
+        return (
+            f"{where}the project file is damaged; run 'ipr-workbench check {target}' for details "
+            f"and 'ipr-workbench backups {target}' to find a backup to restore"
+        )
+    if "unable to open" in msg:
+        return f"{where}cannot open the database file (missing folder or no permission)"
+    return None

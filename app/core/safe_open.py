@@ -1,0 +1,202 @@
+"""Checks made before SQLite touches a project file, so no stray file can destroy a project.
+
+SQLite cannot tell a project's own write-ahead log (``NAME.iprw-wal``) from one copied over it
+from another project: it replays whatever log sits next to the file, and the first connection
+that closes checkpoints the result into the file for good. A foreign log turned a 4.9 MB project
+into a 217 KB malformed one. So before a log that no running process holds is replayed, the file
+and its log are copied into a private temporary folder, the copy is opened there (replaying the
+log into the *copy*), and the result must pass SQLite's integrity and foreign-key checks and the
+project's own invariants, and the project's identity (meta ``project_id``, ``created_at``) must
+be the one the file had before. Only then is the real file opened; otherwise the open is refused
+and the real files are left exactly as they were (byte for byte).
+
+Also here: read-only connection URIs (a project in a read-only folder stays readable), and who
+holds a lock on a project (named in the "locked" message).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from app.core.errors import ProjectError
+
+# Byte 128 of the -shm file is SQLite's "DMS" lock (unix VFS): every connection to a WAL
+# database holds a shared lock on it for as long as it is open.
+SHM_DMS_OFFSET = 120 + 8
+
+
+def wal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
+
+
+def shm_path(path: Path) -> Path:
+    return path.with_name(path.name + "-shm")
+
+
+def lock_holder(file: Path, offset: int = 0, length: int = 0) -> int | None:
+    """PID of a process holding a POSIX lock on ``file`` (any byte range), else None.
+
+    Returns None where the platform cannot tell (Windows) or the file cannot be opened.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        fd = os.open(file, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        # struct flock {short l_type; short l_whence; off_t l_start; off_t l_len; pid_t l_pid}
+        fmt = "hhqqi4x"
+        probe = struct.pack(fmt, fcntl.F_WRLCK, os.SEEK_SET, offset, length, 0)
+        try:
+            answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe)
+        except OSError:
+            return None
+        l_type, _w, _s, _l, pid = struct.unpack(fmt, answer[: struct.calcsize(fmt)])
+        return pid if l_type != fcntl.F_UNLCK and pid > 0 else None
+    finally:
+        os.close(fd)
+
+
+def process_name(pid: int) -> str:
+    """A short name for process ``pid`` ("" when unknown)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def holder_text(path: Path) -> str:
+    """``" (held by process 1234, python3)"`` when the holder of the project is knowable."""
+    pid = lock_holder(path) or lock_holder(shm_path(path))
+    if pid is None:
+        return ""
+    name = process_name(pid)
+    return f" (held by process {pid}{', ' + name if name else ''})"
+
+
+def journal_in_use(path: Path) -> bool:
+    """True when some process has the project open (its -shm DMS byte is locked)."""
+    shm = shm_path(path)
+    return shm.exists() and lock_holder(shm, SHM_DMS_OFFSET, 1) is not None
+
+
+def readonly_uri(path: Path) -> str:
+    """A ``file:`` URI that opens ``path`` without writing anything to it or its folder.
+
+    A WAL database needs its -shm index; in a folder we cannot write and with no log present the
+    file is complete on its own, so it is opened ``immutable``.
+    """
+    quoted = quote(str(path))
+    folder_writable = os.access(path.parent, os.W_OK)
+    if not folder_writable and not wal_path(path).exists():
+        return f"file:{quoted}?immutable=1"
+    return f"file:{quoted}?mode=ro"
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    reason: str = ""
+
+
+def project_invariants(con: sqlite3.Connection) -> Verdict:
+    """Integrity, foreign keys and the project's own shape, on a raw connection."""
+    try:
+        result = [r[0] for r in con.execute("PRAGMA integrity_check(20)")]
+        if result != ["ok"]:
+            return Verdict(False, "the database structure is damaged")
+        if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            return Verdict(False, "it holds references to rows that do not exist")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "alembic_version" not in tables:
+            return Verdict(False, "it is not an IPR Workbench project")
+        versions = "SELECT count(*) FROM alembic_version"
+        if "alembic_version" in tables and con.execute(versions).fetchone()[0] != 1:
+            return Verdict(False, "its schema version is missing")
+        if {"utterance", "transcript"} <= tables:
+            # No span-length check: SQLite's length() stops at a NUL (would refuse a sound file).
+            bad = con.execute(
+                "SELECT count(*) FROM utterance u WHERE u.start_char > u.end_char"
+            ).fetchone()[0]
+            if bad:
+                return Verdict(False, f"{bad} utterances end before they start")
+    except sqlite3.DatabaseError:
+        return Verdict(False, "the database cannot be read")
+    return Verdict(True)
+
+
+def verify_pending_journal(path: Path) -> None:
+    """Refuse (ProjectError) when replaying ``path``'s leftover -wal would damage the project.
+
+    Does nothing when there is no log, or a running process holds it (then it is live, not
+    leftover, and SQLite shares it safely). Never writes to ``path``, its log or its folder.
+    """
+    wal = wal_path(path)
+    try:
+        if not wal.exists() or wal.stat().st_size == 0 or journal_in_use(path):
+            return
+    except OSError:
+        return
+    with tempfile.TemporaryDirectory(prefix="iprw-verify-") as tmp:
+        copy = Path(tmp) / "p.iprw"
+        try:
+            shutil.copyfile(path, copy)
+            identity = _identity(copy)  # the file alone, as last checkpointed
+            shutil.copyfile(wal, wal_path(copy))
+        except OSError as exc:
+            raise ProjectError(
+                f"{path}: cannot check its leftover journal {wal.name} ({exc.strerror}); "
+                "nothing was changed"
+            ) from exc
+        verdict = _replay_and_check(copy, identity)
+    if not verdict.ok:
+        raise ProjectError(
+            f"{path}: its journal {wal.name} does not fit this project ({verdict.reason} "
+            "when it is applied); nothing was changed. If the journal came from elsewhere, move "
+            f"{wal.name} away to open the project as last saved, or restore a backup"
+        )
+
+
+IDENTITY_KEYS = ("project_id", "created_at", "created_with")
+
+
+def _identity(db: Path) -> dict[str, str] | None:
+    """The project's birth certificate (meta ``project_id``, ``created_at``...), if readable."""
+    try:
+        con = sqlite3.connect(db, timeout=0)
+        try:
+            marks = ",".join("?" * len(IDENTITY_KEYS))
+            rows = con.execute(
+                f"SELECT key, value FROM project_meta WHERE key IN ({marks})", IDENTITY_KEYS
+            ).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return dict(rows)
+
+
+def _replay_and_check(copy: Path, identity: dict[str, str] | None) -> Verdict:
+    try:
+        con = sqlite3.connect(copy, timeout=0)
+    except sqlite3.Error:
+        return Verdict(False, "the database cannot be read")
+    try:
+        verdict = project_invariants(con)
+    finally:
+        con.close()
+    if verdict.ok and identity:
+        after = _identity(copy)
+        if after is not None and any(after.get(k) != v for k, v in identity.items()):
+            return Verdict(False, "it would turn the project into a different project")
+    return verdict
