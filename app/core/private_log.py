@@ -7,30 +7,17 @@ file only its owner can read (0600, in a 0700 folder) and the one line on screen
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.paths import user_data_dir
+
 MAX_LOG_BYTES = 1_000_000
 
 
-def data_dir() -> Path:
-    """``IPRW_DATA_DIR``, else the per-user data folder (XDG on Linux, AppData, Library)."""
-    env = os.environ.get("IPRW_DATA_DIR")
-    if env:
-        return Path(env)
-    if sys.platform.startswith("win"):
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "ipr-workbench"
-
-
 def log_dir() -> Path:
-    return data_dir() / "logs"
+    return user_data_dir() / "logs"
 
 
 def write_private(path: Path, text: str, append: bool = True) -> None:
