@@ -25,7 +25,8 @@ def _driver_message(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     if isinstance(orig, BaseException):
         exc = orig
-    if isinstance(exc, sqlite3.Error | OSError):
+    if isinstance(exc, sqlite3.Error | OSError) or type(exc).__module__.startswith("psycopg"):
+        # Used only to match a failure kind; the text itself is never printed.
         return str(exc.args[0] if exc.args else exc).lower()
     return type(exc).__name__.lower()
 
@@ -76,4 +77,11 @@ def describe_failure(exc: BaseException, location: str | None) -> str | None:
         )
     if "unable to open" in msg:
         return f"{where}cannot open the database file (missing folder or no permission)"
+    if "password authentication failed" in msg or "no password supplied" in msg:
+        return (
+            f"{where}the server refused the login: wrong or missing password "
+            "(give it in PGPASSWORD or ~/.pgpass; it is never stored or printed)"
+        )
+    if "connection refused" in msg or "could not connect" in msg:
+        return f"{where}no database server answers at that address; check the host and port"
     return None
