@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session as DbSession
 
 from app.core.dto import CodeInfo, CodeSpec, RatingScale, SchemeSpec
@@ -229,6 +229,13 @@ class _CodeInserter:
     def write(self) -> None:
         if self.rows:
             self.s.execute(insert(Code), self.rows)
+            if self.s.get_bind().dialect.name == "postgresql":
+                # Ids were given explicitly (one bulk insert), which PostgreSQL's sequence does
+                # not see: move it past them, or the next code created one by one collides.
+                self.s.execute(text(
+                    "SELECT setval(pg_get_serial_sequence('code', 'id'), "
+                    "(SELECT MAX(id) FROM code))"
+                ))  # fmt: skip
 
 
 def add_codes_in(
