@@ -31,10 +31,18 @@ CASES: list[tuple[str, str, str, list[str] | None, str | None, list[str] | None]
     ("all-window-group", "all", "window:30", None, GROUP, None),
     ("all-session-group", "all", "session", None, GROUP, None),
     ("abc-utterance-confrontation", "A,B,C", "utterance", None, CONFRONTATION, None),
-    ("ab-char-codes", "A,B", "char", ["Rupture/Withdrawal/Denial",
-                                      "Rupture/Withdrawal/Minimal response",
-                                      "Rupture/Confrontation/Complaints about the therapist"],
-     None, None),  # fmt: skip
+    (
+        "ab-char-codes",
+        "A,B",
+        "char",
+        [
+            "Rupture/Withdrawal/Denial",
+            "Rupture/Withdrawal/Minimal response",
+            "Rupture/Confrontation/Complaints about the therapist",
+        ],
+        None,
+        None,
+    ),
     ("ab-utterance-group", "A,B", "utterance", None, GROUP, None),
     ("ab-window-group-s1", "A,B", "window:20", None, GROUP, ["S1"]),
     ("acd-char-group-s2s3", "A,C,D", "char", None, GROUP, ["S2", "S3"]),
@@ -99,8 +107,9 @@ def build(target: str, tmp: Path) -> None:
                                         anchor=TextAnchor(t.id, a, b), rating=rating)  # fmt: skip
                         if rng.random() < 0.08:  # the same code again, overlapping
                             c = max(u.start_char, a - 2)
+                            again = TextAnchor(t.id, c, max(c + 1, b - 1))
                             new_segment_row(s, coder_id=coders[name], code_id=code.id,
-                                            anchor=TextAnchor(t.id, c, max(c + 1, b - 1)))  # fmt: skip
+                                            anchor=again)  # fmt: skip
                     if k < 2:  # time segments (3RS windows) on the session clock
                         for w in range(4):
                             if rng.random() < 0.7:
@@ -124,8 +133,9 @@ def reports(target: str) -> dict[str, Any]:
     project = open_project(target)
     try:
         return {
-            label: agreement_report(project, coders, unit, codes=codes, group=group,
-                                    sessions=sessions).to_json_dict()  # fmt: skip
+            label: agreement_report(
+                project, coders, unit, codes=codes, group=group, sessions=sessions
+            ).to_json_dict()
             for label, coders, unit, codes, group, sessions in CASES
         }
     finally:
