@@ -9,13 +9,10 @@ from typing import Any
 import numpy as np
 
 from app.agreement.krippendorff import alpha as krippendorff_alpha
+from app.agreement.match_counts import item_kind_counts
 from app.agreement.matching import (
-    AGREED,
     DEFAULT_THRESHOLD,
-    EXACT,
-    KINDS,
     confusion_matrix,
-    disagreement_items,
     match_counts,
     match_pair,
 )
@@ -39,24 +36,22 @@ def num(x: float) -> Number:
 
 def matching_summary(matrix: UnitMatrix, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """Segment matching on the transcripts/sessions every coder coded: decision items for any
-    number of coders, one-to-one pairs for two."""
-    seen = [matrix.coded_anchors.get(c, set()) for c in matrix.coders]
-    shared = set.intersection(*seen) if seen else set()
-    segments = [s for s in matrix.segments if s.anchor in shared]  # continua all coders coded
-    if not segments:
+    number of coders (counted on arrays), one-to-one pairs for two."""
+    if matrix.segments is None:
         return {}
-    items = disagreement_items(segments, matrix.coders, threshold)
-    kinds = {k: 0 for k in (AGREED, *KINDS) if k != EXACT}
-    for item in items:
-        kinds[item.kind] += 1
-    out: dict[str, Any] = {"threshold": threshold, "items": kinds}
+    table = matrix.segments.shared(len(matrix.coders))  # continua all coders coded
+    if len(table) == 0:
+        return {}
+    items = item_kind_counts(table, len(matrix.coders), threshold)
+    out: dict[str, Any] = {"threshold": threshold, "items": items}
     if len(matrix.coders) == 2:
+        segments = table.to_segs(matrix.coders)
         a, b = matrix.coders
         pairs = match_pair([s for s in segments if s.coder == a],
                            [s for s in segments if s.coder == b], threshold)  # fmt: skip
-        labels, table = confusion_matrix(pairs, matrix.values)
+        labels, table_ = confusion_matrix(pairs, matrix.values)
         out["pairs"] = match_counts(pairs)
-        out["segment_confusion"] = {"labels": labels, "matrix": table}
+        out["segment_confusion"] = {"labels": labels, "matrix": table_}
     return out
 
 
