@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.agreement.match_counts import SegTable
+from app.agreement.unitizing import CoderSpans
 from app.core.errors import UserError
 
 NONE_LABEL = "(none)"
@@ -126,7 +127,8 @@ class UnitMatrix:
     weights: NDArray[np.float64]
     clusters: NDArray[np.int64]
     refs: Sequence[UnitRef] = field(default_factory=list)
-    continuum: tuple[int, dict[str, list[tuple[int, int, str]]]] | None = None
+    # character continuum of transcripts every coder coded: per coder (starts, ends, value index)
+    continuum: tuple[int, dict[str, CoderSpans]] | None = None
     n_defined_values: int = 0
     ratings: NDArray[np.float64] | None = None  # (units, coders, values); NaN = no rating
     segments: SegTable | None = None  # the compared segments, for matching

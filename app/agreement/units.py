@@ -33,6 +33,7 @@ from app.agreement.unit_matrix import (
     UnitSpec,
     parse_unit,
 )
+from app.agreement.unitizing import CoderSpans
 from app.core.codebook import find_code, list_codes, resolve_codes
 from app.core.dto import CodeInfo, UtteranceInfo
 from app.core.errors import UserError
@@ -233,6 +234,13 @@ class _Rated:
             self.rating[at] = rating
 
 
+def _joined(parts: list[CoderSpans]) -> CoderSpans:
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+
+
 def _groups(keys: Ints, rows: Ints) -> dict[int, Ints]:
     """key -> the ``rows`` having it, in their order."""
     if len(rows) == 0:
@@ -283,7 +291,7 @@ class _Builder:
         self.refs = UnitRefs()
         self.next_cluster = 0
         self.offset = 0
-        self.spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        self.spans: dict[int, list[CoderSpans]] = defaultdict(list)  # continuum, per coder
 
     def _coded_row(self, key: set[tuple[int, int]], ident: int) -> NDArray[np.bool_]:
         return np.array([(ident, j) in key for j in range(self.m)], dtype=bool)
@@ -313,11 +321,11 @@ class _Builder:
         self.clusters.append(cl + self.next_cluster)
         self.next_cluster += n_utts + 1
         if all((tid, j) in self.coded_t for j in range(self.m)):
-            coder = self.coder[rows]
-            a, b = (seg_start + self.offset).tolist(), (seg_end + self.offset).tolist()
-            code = self.segs.code_id[rows].tolist()
-            for k, j in enumerate(coder.tolist()):
-                self.spans[j].append((a[k], b[k], code[k]))
+            coder, value = self.coder[rows], self.value[rows]
+            for j in range(self.m):
+                mine = coder == j
+                self.spans[j].append((seg_start[mine] + self.offset, seg_end[mine] + self.offset,
+                                      value[mine]))  # fmt: skip
             self.offset += length
 
     def add_utterances(
@@ -435,14 +443,7 @@ class _Builder:
             clusters = np.zeros(0, dtype=np.int64)
         continuum = None
         if spec.kind == "char" and self.offset > 0:
-            code_value = self.value_of
-            continuum = (
-                self.offset,
-                {
-                    coders[j]: [(a, b, values[code_value[c]]) for a, b, c in self.spans[j]]
-                    for j in range(self.m)
-                },
-            )
+            continuum = (self.offset, {coders[j]: _joined(self.spans[j]) for j in range(self.m)})
         return UnitMatrix(
             spec,
             coders,

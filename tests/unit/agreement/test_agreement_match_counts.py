@@ -104,3 +104,24 @@ def test_text_shares_equal_the_utterance_index_loop(overlapping_turns: bool) -> 
         got_cov, got_rating = accumulate([part], n * m_v)
         assert got_cov.tolist() == cov.tolist()
         assert np.array_equal(got_rating, rating, equal_nan=True)
+
+
+def test_pair_distance_on_arrays_equals_the_walk() -> None:
+    """alpha_U 1995's distance sum: pieces of the common refinement vs the section walk."""
+    from app.agreement.unitizing import _pair_distance, _pair_distance_arrays, _sections_1995
+
+    rng = random.Random(1995)
+    tiled = 0
+    for _ in range(300):
+        length = rng.randint(1, 200)
+        secs = []
+        for _coder in range(2):
+            cuts = sorted(rng.sample(range(length + 1), min(length + 1, rng.randint(0, 12))))
+            units = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if b > a]
+            if units and rng.random() < 0.1:
+                units.append((units[0][0], units[0][1] + 1))  # overlapping: the walk decides
+            secs.append(_sections_1995(length, np.array(units, dtype=np.int64).reshape(-1, 2)))
+        tiled += secs[0].tiled and secs[1].tiled
+        walk = _pair_distance(secs[0].as_list(), secs[1].as_list())
+        assert _pair_distance_arrays(secs[0], secs[1]) == walk
+    assert tiled > 200  # the array path, not only the fallback, was compared
