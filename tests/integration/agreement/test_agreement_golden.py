@@ -28,3 +28,20 @@ def test_project_path_gives_the_pinned_json(golden_project: str) -> None:
     assert sorted(got) == sorted(label for label, *_ in CASES)
     for label in expected:
         assert got[label] == expected[label], label
+
+
+def test_segment_columns_read_like_segment_spans(golden_project: str) -> None:
+    """Same rows in the same order (the sort moved from SQL to NumPy; NULLs order by backend)."""
+    from app.core.project import open_project
+    from app.core.segment_spans import segment_spans
+    from app.core.span_arrays import segment_arrays
+
+    project = open_project(golden_project)
+    try:
+        spans = segment_spans(project)
+        assert any(s.transcript_id is None for s in spans)  # time segments among text ones
+        assert segment_arrays(project).to_spans() == spans
+        some = segment_spans(project, session_ids=[1, 3], coder_ids=[2, 3])
+        assert segment_arrays(project, session_ids=[1, 3], coder_ids=[2, 3]).to_spans() == some
+    finally:
+        project.close()
