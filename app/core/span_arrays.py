@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Executable, func, select
 
 from app.core.models import Segment, Transcript, Utterance
 from app.core.project import Project
@@ -26,7 +26,7 @@ Ints = NDArray[np.int64]
 NONE = -(2**62)
 
 
-def fetch_rows(project: Project, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+def fetch_rows(project: Project, stmt: Executable) -> list[tuple[Any, ...]]:
     """Every row of ``stmt`` as the driver's own tuples (no SQLAlchemy row objects)."""
     with project.engine.connect() as conn:
         result = conn.execute(stmt)
@@ -157,8 +157,8 @@ def utterance_arrays(project: Project, session_ids: Iterable[int]) -> UtteranceA
     )
     rows = fetch_rows(project, stmt)
     speakers = [r[7] for r in rows]
-    ints = _int_columns([r[:7] for r in rows], 7)
-    return UtteranceArrays(*ints, speaker=speakers)
+    i = _int_columns([r[:7] for r in rows], 7)
+    return UtteranceArrays(i[0], i[1], i[2], i[3], i[4], i[5], i[6], speakers)
 
 
 def transcript_lengths(project: Project, transcript_ids: Iterable[int]) -> dict[int, int]:
