@@ -8,7 +8,6 @@ errors exit 2; never a traceback unless ``IPRW_DEBUG=1``.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -17,7 +16,12 @@ from collections.abc import Callable, Sequence
 from app import __version__
 from app.core.errors import UserError
 
-Handler = Callable[[argparse.Namespace], int]
+TYPE_CHECKING = False  # (not typing's: ``--version`` imports neither typing nor argparse)
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+Handler = Callable[["argparse.Namespace"], int]
 
 COMMANDS = {
     "demo", "init", "info", "check", "import", "video", "utterances", "codebook", "code",
@@ -27,6 +31,8 @@ COMMANDS = {
 
 
 def _csv_list(value: str) -> list[str]:
+    import argparse
+
     items = [v.strip() for v in value.split(",") if v.strip()]
     if not items:
         raise argparse.ArgumentTypeError("expected a comma-separated list")
@@ -41,14 +47,38 @@ def _add_project(p: argparse.ArgumentParser) -> None:
     p.add_argument("project", metavar="PROJECT", help="a .iprw file or a database URL")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unused:
+    """Stands in for the parser of a command that is not being run (see ``build_parser``)."""
+
+    def __getattr__(self, _name: str) -> Callable[..., _Unused]:
+        return lambda *_args, **_kwargs: self
+
+
+class _OnlyCommand:
+    """The subcommands action, building only ``command``'s parser: declaring the options of all
+    twenty commands cost as much as the rest of ``info``'s start-up."""
+
+    def __init__(self, sub: Any, command: str) -> None:
+        self._sub = sub
+        self._command = command
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        return self._sub.add_parser(name, **kwargs) if name == self._command else _Unused()
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only`` (a command name) just that command's parser."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="ipr-workbench",
         description="Code IPR transcripts and session videos for alliance rupture and repair.",
         epilog="Run 'ipr-workbench PROJECT' (or no arguments) to open the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"ipr-workbench {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if only is not None:
+        sub = _OnlyCommand(sub, only)
 
     p = sub.add_parser("demo", help="create the demo project (and open it)")
     p.add_argument("--dir", help="folder for demo.iprw (default: your data folder)")
@@ -268,10 +298,13 @@ def _open_gui(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # what argparse's version action prints, without argparse
+        print(f"ipr-workbench {__version__}")
+        return 0
     from app.core.permissions import make_new_files_private
 
     make_new_files_private()  # clinical text: files we create are owner-only (0600)
-    args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (
         len(args_list) == 1 and args_list[0] not in COMMANDS and not args_list[0].startswith("-")
     ):
@@ -280,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UserError as exc:
             print(f"ipr-workbench: {exc}", file=sys.stderr)
             return 1
-    parser = build_parser()
+    parser = build_parser(only=args_list[0] if args_list[0] in COMMANDS else None)
     args = parser.parse_args(args_list)
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)

@@ -65,14 +65,18 @@ def main() -> None:
                 r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpu[name].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
     base = statistics.median(times[next(iter(commands))])
+    base_cpu = statistics.median(cpu[next(iter(commands))])
+    load = os.getloadavg()
     lines = [
         SECTION, "",
         f"`python benchmarks/bench_cli.py --write` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python "
         f"{platform.python_version()}. Median of {args.runs} fresh processes each, interleaved; "
-        "the machine is shared, so expect noise.", "",
-        "| command | median ms (wall) | median ms (CPU, user+sys) | wall minus interpreter | bar |",
-        "|---|---:|---:|---:|---:|",
+        f"the machine is shared: load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(1 / 5 / 15 min) at the end, so the CPU column is the steadier figure.", "",
+        "| command | median ms (wall) | median ms (CPU, user+sys) | wall minus interpreter "
+        "| CPU x interpreter | bar (wall) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
     for name in commands:
         med = statistics.median(times[name])
@@ -80,7 +84,7 @@ def main() -> None:
             "info demo" in name) else ""  # fmt: skip
         med_cpu = statistics.median(cpu[name])
         lines.append(f"| {name} | {med * 1000:.0f} | {med_cpu * 1000:.0f} | "
-                     f"{(med - base) * 1000:.0f} | {bar} |")  # fmt: skip
+                     f"{(med - base) * 1000:.0f} | {med_cpu / base_cpu:.1f} | {bar} |")  # fmt: skip
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:

@@ -16,7 +16,7 @@ from pathlib import Path
 from app.cli_commands.common import open_existing, print_json
 from app.core.blind_state import BlindState
 from app.core.project_counts import collect_info, head_revision_fast, revision_number
-from app.core.safe_open import journal_in_use, readonly_uri
+from app.core.sqlite_files import journal_in_use, readonly_uri
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0

@@ -8,7 +8,7 @@ keys mean, so ``info``'s standard-library fast path reports blind mode exactly a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MODE_KEY = "blind.mode"
 STARTED_KEY = "blind.started_at"
@@ -19,8 +19,10 @@ CODER_KEY = "blind.coder"
 BLIND_KEYS = (MODE_KEY, STARTED_KEY, ENDED_KEY, ENDED_BY_KEY, CODER_KEY)
 
 
-@dataclass(frozen=True)
-class BlindState:
+class BlindState(NamedTuple):
+    """A named tuple, not a dataclass: ``info`` reads it, and importing ``dataclasses`` (with
+    ``inspect``) was a tenth of its start-up."""
+
     on: bool
     started_at: str | None = None  # UTC, "YYYY-MM-DD HH:MM:SS"
     ended_at: str | None = None

@@ -104,3 +104,30 @@ def test_non_project_files_take_the_full_path(tmp_path: Path, cli: Any) -> None:
     assert sqlite_info(str(tmp_path / "missing.iprw")) is None
     result = cli("info", str(junk))
     assert result.returncode == 1 and "not a SQLite database" in result.stderr
+
+
+HEAVY = ("sqlalchemy", "alembic", "numpy", "spacy", "PySide6", "sklearn")
+
+
+def _imported(*args: str) -> set[str]:
+    """Top-level packages the real CLI process imports (``-X importtime`` lists every module)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "app", *args],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("command", ["--version", "info"])
+def test_fast_commands_import_nothing_heavy(command: str, project: Any) -> None:
+    """``--version`` and ``info`` start in the standard library: no database toolkit, no
+    NumPy, no NLP, no Qt, no scikit-learn (what they import, not how long they take)."""
+    path = str(project.path)
+    project.close()
+    imported = _imported(*(["--version"] if command == "--version" else ["info", path]))
+    assert "app" in imported and "encodings" in imported  # the listing is read correctly
+    assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
