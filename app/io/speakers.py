@@ -112,6 +112,11 @@ def accepted_labels(lines: Iterable[str], speaker_map: dict[str, str]) -> set[st
         label = cache[key]
         if label is not None:
             counts[label] += 1
+    return accept_labels(counts, n_lines, speaker_map)
+
+
+def accept_labels(counts: Counter[str], n_lines: int, speaker_map: dict[str, str]) -> set[str]:
+    """Which counted prefix labels are speakers (see ``accepted_labels``)."""
     # When most lines carry a prefix, a name-like label used once is a speaker too
     # (the guest who says one sentence in a Zoom caption file).
     mostly_prefixed = n_lines > 0 and sum(counts.values()) * 2 >= n_lines

@@ -23,6 +23,7 @@ from app.io.parsed import (
 )
 from app.io.speakers import accepted_labels, normalise_label
 from app.io.timestamps import DEFAULT_FPS, parse_clock, parse_range
+from app.io.txt_fast import parse_plain
 
 _CLOCK = r"\d{1,3}:\d{2}(?::\d{2})?(?:[.,\-]\d{1,3})?"
 _MARKER = re.compile(r"^\s*\[\s*(VIDEO|SESSION)\s*:?\s*([^\]]*)\]\s*(.*)$", re.IGNORECASE)
@@ -369,6 +370,9 @@ def parse_text(
 ) -> ParsedFile:
     """Parse a normalised text transcript (see `app.io.sniff.decode_bytes`)."""
     lines = text.split("\n")
+    plain = parse_plain(text, lines, speaker_map or {})  # every line `[hh:mm:ss] T: text`
+    if plain is not None:
+        return plain
     labels = accepted_labels(candidate_lines(lines), speaker_map or {})
     if _fractions_exceed(lines, fps):
         fps = 0  # `[00:01:02.50]`: two digits past 29 cannot be frames; they are hundredths
