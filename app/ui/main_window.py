@@ -482,10 +482,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
     def _after_reload(self) -> None:
         # Which coder each group of margin stripes belongs to, left to right.
-        lanes: dict[str, int] = {}
-        for stripe in self.transcript_view.stripes:
-            lanes[stripe.coder_name] = min(stripe.lane, lanes.get(stripe.coder_name, stripe.lane))
-        order = sorted(lanes, key=lanes.__getitem__)
+        base = self.transcript_view.coder_lane_base()
+        names = {c.id: c.name for c in self.coding.coders}
+        order = [names.get(cid, "?") for cid in sorted(base, key=base.__getitem__)]
         legend = f"   ·   margin: {' | '.join(order)}" if len(order) > 1 else ""
         self.transcript_title.setText(getattr(self, "_title", "") + legend)
         # Counts in the navigator follow a moment later, once per burst of edits.
