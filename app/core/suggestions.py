@@ -130,6 +130,16 @@ def list_suggestions(
         return [_info(row, paths) for row in s.scalars(stmt)]
 
 
+def suggestions_by_id(
+    project: Project, ids: Iterable[int], paths: dict[int, str]
+) -> list[SuggestionInfo]:
+    """These suggestions as they are stored now (gone ones are left out), with the code paths
+    the caller already holds: re-reading one decision costs one indexed query, not the codebook."""
+    with project.reading() as s:
+        rows = s.scalars(select(Suggestion).where(Suggestion.id.in_(list(ids))))
+        return [_info(row, paths) for row in rows]
+
+
 def get_suggestion(project: Project, suggestion_id: int) -> SuggestionInfo:
     with project.reading() as s:
         row = s.get(Suggestion, suggestion_id)
@@ -217,6 +227,7 @@ class AcceptSuggestion(Command):
         self.coder_id = coder_id
         self.segment_id: int | None = None
         self.segment_guid: str | None = None
+        self.code_id: int | None = None  # known once done (the codebook counts follow it)
         self.text = "Accept suggestion"
 
     def do(self, project: Project) -> None:
@@ -233,6 +244,7 @@ class AcceptSuggestion(Command):
             )
             s.flush()
             self.segment_id, self.segment_guid = seg.id, seg.guid
+            self.code_id = sug.code_id
             sug.status, sug.decided_by_id, sug.segment_id = "accepted", self.coder_id, seg.id
 
     def undo(self, project: Project) -> None:

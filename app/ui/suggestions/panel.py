@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from app.core.codebook import list_codes
 from app.core.commands import Command
 from app.core.dto import SuggestionInfo
+from app.core.edit_scope import suggestion_scope
 from app.core.errors import UserError
 from app.core.project import Project
 from app.core.sessions import ensure_coder, get_coder, list_transcripts, transcript_text
@@ -46,8 +47,10 @@ from app.core.suggestions import (
     accept_many,
     list_suggestions,
     model_info,
+    suggestions_by_id,
 )
 from app.ui.codebook.undo_bridge import push_core
+from app.ui.edit_tracker import StackWatcher
 from app.ui.suggestions.model import ORDERS, SuggestionTableModel
 from app.ui.suggestions.worker import JobResult, SuggesterWorker
 
@@ -184,6 +187,8 @@ class SuggestionsPanel(QWidget):
         }
         self.table.installEventFilter(self)
 
+        self._watcher = StackWatcher(self.undo_stack)
+        self.full_reloads = 0  # how often every suggestion was re-read (a test counts these)
         self.undo_stack.indexChanged.connect(self._on_stack_moved)
         self.reload_codes()
         self._update_model_label()
@@ -241,6 +246,7 @@ class SuggestionsPanel(QWidget):
     def reload_codes(self) -> None:
         codes = [c for c in list_codes(self.project) if c.codable]
         self._colors = {c.id: c.color for c in codes}
+        self._paths = {c.id: c.path for c in codes}
         current = self.code_filter.currentData()
         self.code_filter.blockSignals(True)
         self.code_filter.clear()
@@ -253,6 +259,8 @@ class SuggestionsPanel(QWidget):
 
     def reload(self) -> None:
         """Re-read the transcript's suggestions; the current one stays selected if still listed."""
+        self.full_reloads += 1
+        self._watcher.sync()
         keep = self.current_suggestion()
         if self.transcript_id is None:
             self.model.set_suggestions([], "", self._colors)
@@ -265,9 +273,31 @@ class SuggestionsPanel(QWidget):
         self.model.set_suggestions(suggestions, text, self._colors)
         row = self.model.row_of(keep.id) if keep is not None else -1
         self._select_row(row if row >= 0 else 0)
-        pending = [s for s in suggestions if s.status == "pending"]
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the transcript what is pending now, and say how many."""
+        if self.transcript_id is None:
+            return
+        pending = self.model.pending()
         self.suggestionsChanged.emit(self.transcript_id, pending)
         self.status.setText(f"{len(pending)} pending suggestions in this transcript")
+
+    def _update_rows(self, ids: set[int]) -> None:
+        """After a decision (or its undo) on ``ids``: re-read those rows only (one frame)."""
+        if self.transcript_id is None:
+            return
+        fresh = [
+            s for s in suggestions_by_id(self.project, ids, self._paths)
+            if s.transcript_id == self.transcript_id
+        ]  # fmt: skip
+        shown = self._visible(fresh)
+        gone = ids - {s.id for s in shown}
+        keep = self.current_suggestion()
+        self.model.update_suggestions(shown, gone)
+        if keep is not None and self.model.row_of(keep.id) >= 0:
+            self._select_row(self.model.row_of(keep.id))
+        self._announce()
 
     def colors(self) -> dict[int, str]:
         """Code id -> colour, for painting highlights."""
@@ -388,8 +418,7 @@ class SuggestionsPanel(QWidget):
         return True
 
     def _after_decision(self, row: int) -> None:
-        self.changes_since_training += 1
-        self.reload()
+        self.changes_since_training += 1  # the stack's move already updated the decided row
         self._select_row(min(row, self.model.rowCount() - 1))
         self.codingChanged.emit()
         self._maybe_retrain()
@@ -423,8 +452,17 @@ class SuggestionsPanel(QWidget):
         self.model.set_show_decided(show)
         self._select_row(0)
 
-    def _on_stack_moved(self, _index: int) -> None:
-        self.reload()
+    def _on_stack_moved(self, index: int) -> None:
+        """A coding edit leaves the suggestions as they are; a decision changes its own rows;
+        anything else (a codebook edit, a jump through the history) re-reads them all."""
+        if not self._watcher.alive():
+            return
+        moved = self._watcher.moved_command(index)
+        ids = suggestion_scope(*moved) if moved is not None else None
+        if ids is None:
+            self.reload()
+        elif ids:
+            self._update_rows(ids)
 
     def _on_progress(self, permille: int, message: str) -> None:
         self.progress.setValue(permille)

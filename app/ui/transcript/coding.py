@@ -23,7 +23,11 @@ from app.core.errors import ConflictError, UserError
 from app.core.project import Project
 from app.core.rights import Rights, project_rights
 from app.core.sessions import ensure_coder, list_coders
-from app.core.transcript_segments import segment_versions, transcript_segments
+from app.core.transcript_segments import (
+    segment_transcripts,
+    segment_versions,
+    transcript_segments,
+)
 from app.ui.edit_tracker import StackWatcher
 from app.ui.segments.panel import SegmentPanel
 from app.ui.transcript.layers import visible_segments
@@ -171,8 +175,15 @@ class CodingController(QObject):
         if not ids:
             return True
         fresh = {s.id: s for s in transcript_segments(project, tid, self._cache_paths, ids)}
-        if any(sid not in fresh and sid not in self._cache for sid in ids):
-            return False  # not this transcript's text (e.g. a time segment): reload all
+        elsewhere = {sid for sid in ids if sid not in fresh and sid not in self._cache}
+        if elsewhere:
+            timed = {s.id for s in self._extra}
+            where = segment_transcripts(project, elsewhere)
+            if any(sid in timed or where.get(sid, -1) is None for sid in elsewhere):
+                return False  # a time segment of the shown session (the list's head): reload
+            ids = ids - elsewhere  # another transcript's text: nothing shown here changed
+            if not ids:
+                return True
         changed: dict[int, SegmentInfo | None] = {}
         for sid in ids:
             self._cache_versions.pop(sid, None)  # a later full fetch re-reads it

@@ -95,10 +95,10 @@ class CoderLanes:
         hi = len(keys)
         for j in range(last, len(keys)):
             start = keys[j][0]
-            if j > last or (j == last and keys[j] not in touched):
-                if furthest <= start and reach <= start:
-                    hi = j
-                    break
+            past = j > last or keys[j] not in touched  # after every edited segment
+            if past and furthest <= start and reach <= start:
+                hi = j
+                break
             furthest = max(furthest, -keys[j][1])
         self._pack(lo, hi)
         return lo, hi
@@ -195,7 +195,7 @@ class StripeIndex:
         if (
             set(self._coders) != coders_before
             or self._ordered(coder_order) != self._order
-            or any(self._coders[c].n_lanes != n for c, n in lanes_before.items() if c in self._coders)
+            or any(self._coders[c].n_lanes != n for c, n in lanes_before.items())
         ):
             self._merge(coder_order)  # whole lane groups moved: re-merge (no packing)
             return
