@@ -33,6 +33,7 @@ from app.core.errors import UserError
 from app.core.importing import default_user
 from app.core.project import Project, open_project
 from app.core.timeutil import format_ms
+from app.core.write_behind import stop_write_behind, write_behind
 from app.ui import settings
 from app.ui.about import show_about
 from app.ui.active_coder import ActiveCoder
@@ -270,9 +271,11 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def open_project(self, target: str) -> None:
         project = open_project(target)
         if self.project is not None:
+            stop_write_behind(self.project)
             self.project.close()
         self.undo_stack.clear()
         self.project = project
+        write_behind(project)  # edits commit without waiting for the disk (issue 17)
         self.live.watch(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
@@ -320,6 +323,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project
         if project is not None:
+            stop_write_behind(project)  # the last edits reach the disk before it closes
             project.close()
         self.transcript_view.set_transcript(None, "", [], "session")
         self.navigator.clear()
