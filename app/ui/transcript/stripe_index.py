@@ -86,20 +86,23 @@ class CoderLanes:
         last = bisect.bisect_left(keys, max(touched))
         lo, furthest = 0, -1  # the last gap at or before ``first``
         for i in range(first):
-            if furthest <= keys[i][0]:
+            start, neg_end, _sid = keys[i]
+            if furthest <= start:
                 lo = i
-            furthest = max(furthest, -keys[i][1])
+            if -neg_end > furthest:
+                furthest = -neg_end
         if first < len(keys) and furthest <= keys[first][0]:
             lo = first
         furthest = max((-k[1] for k in keys[lo:last]), default=-1)
         hi = len(keys)
         for j in range(last, len(keys)):
-            start = keys[j][0]
+            start, neg_end, _sid = keys[j]
             past = j > last or keys[j] not in touched  # after every edited segment
             if past and furthest <= start and reach <= start:
                 hi = j
                 break
-            furthest = max(furthest, -keys[j][1])
+            if -neg_end > furthest:
+                furthest = -neg_end
         self._pack(lo, hi)
         return lo, hi
 
