@@ -181,12 +181,13 @@ class VideoHookup:
     def show_grid(self) -> None:
         self.docks.grid_dock.show()
         self.docks.grid_dock.raise_()
+        self.docks.grid.refresh()
         self.docks.grid.table.setFocus()
 
     def show_timeline(self) -> None:
         self.docks.timeline_dock.show()
         self.docks.timeline_dock.raise_()
-        self.docks.refresh_timeline()
+        self.docks.refresh_timeline(force=True)
 
     def _marks_changed(self) -> None:
         marked = self.pane.marked_range()
