@@ -194,6 +194,8 @@ def main() -> None:
     ap.add_argument("--big", type=int, default=10_000)
     ap.add_argument("--segments", type=int, default=2000)
     ap.add_argument("--reps", type=int, default=60, help="edits timed (and undone, redone)")
+    ap.add_argument("--profile", action="store_true",
+                    help="print a CPU-time profile (cProfile) of the apply/undo/redo runs")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     ap.add_argument("--build-only", metavar="PATH", help=argparse.SUPPRESS)
     ap.add_argument("--project", metavar="PATH", help="reuse a project built by --build-only")
@@ -267,6 +269,11 @@ def main() -> None:
         rng = random.Random(3)
         code_id = next(c.id for c in window.coding.codes.values() if c.codable and c.shortcut)
         reps = args.reps
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time) if args.profile else None
+        if profiler is not None:
+            profiler.enable()
         applies, applies_cpu = [], []
         for _ in range(reps):
             u = view.utterances[rng.randrange(n_shown - 2)]
@@ -289,6 +296,8 @@ def main() -> None:
             app.processEvents()
             redo.append((time.perf_counter() - start) * 1000)
             redo_cpu.append((time.process_time() - cpu0) * 1000)
+        if profiler is not None:
+            profiler.disable()
         for _ in range(reps):
             window.undo_stack.undo()
             app.processEvents()
@@ -376,6 +385,10 @@ def main() -> None:
         f"| peak RSS after the scrolling, coding and undo runs | {rss_mb:.0f} MB | | |\n"
     )
     print(text)
+    if profiler is not None:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     if args.write:
         write_section(SECTION, text)
 
