@@ -173,9 +173,11 @@ class StripeIndex:
         segments_by_id: dict[int, SegmentInfo],
         changed: Collection[int],
         coder_order: Sequence[int],
-    ) -> None:
+    ) -> tuple[int, int] | None:
         """``changed``: segment ids whose rows changed; ``segments_by_id`` holds each one still
-        visible (a changed id missing from it was removed or is hidden now)."""
+        visible (a changed id missing from it was removed or is hidden now). Returns the code
+        points whose painting may differ, ``(first, last)``, or None for everywhere (whole lane
+        groups moved)."""
         per_coder: dict[int, tuple[list[int], list[SegmentInfo]]] = {}
         for sid in changed:
             old = self._where.get(sid)
@@ -201,7 +203,8 @@ class StripeIndex:
             or any(self._coders[c].n_lanes != n for c, n in lanes_before.items())
         ):
             self._merge(coder_order)  # whole lane groups moved: re-merge (no packing)
-            return
+            return None
+        first, last = 1 << 62, -1
         rank = {cid: r for r, cid in enumerate(self._order)}
         for cid, (lo, hi) in ranges.items():
             lanes, base, r = self._coders[cid], self._base[cid], rank[cid]
@@ -213,6 +216,7 @@ class StripeIndex:
                 if where is not None:
                     i = bisect.bisect_left(self._keys, where[1])
                     del self._keys[i], self.stripes[i]
+                    first, last = min(first, where[1][0]), max(last, where[1][1])
             for i in range(lo, hi):
                 seg = lanes.segs[i]
                 key = (seg.start_char or 0, seg.end_char or 0, r, seg.id)
@@ -221,6 +225,13 @@ class StripeIndex:
                 self.stripes.insert(j, self._stripe(seg, base + lanes.lanes[i]))
                 self._where[seg.id] = (cid, key)
                 self._longest = max(self._longest, key[1] - key[0])
+                first, last = min(first, key[0]), max(last, key[1])
+        return (first, last) if last >= 0 else (0, 0)
+
+    def span_of(self, segment_id: int | None) -> tuple[int, int] | None:
+        """The code points a shown segment's stripe covers (None: not shown)."""
+        where = self._where.get(segment_id) if segment_id is not None else None
+        return (where[1][0], where[1][1]) if where is not None else None
 
     def between(self, first: int, last: int) -> list[Stripe]:
         """Stripes overlapping ``[first, last)``, in order: a bisection, not a walk."""

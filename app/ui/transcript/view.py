@@ -131,28 +131,37 @@ class TranscriptView(QPlainTextEdit):
             sid: seg for sid, seg in changed.items()
             if seg is not None and seg.transcript_id == self.transcript_id
         }  # fmt: skip
-        self._index.update(now, list(changed), coder_order)
-        self._after_stripes()
+        touched = self._index.update(now, list(changed), coder_order)
+        self._after_stripes(touched)
 
     def coder_lane_base(self) -> dict[int, int]:
         """Coder id -> the first margin lane of that coder's group (left to right)."""
         return self._index.lane_base()
 
-    def _after_stripes(self) -> None:
+    def _after_stripes(self, touched: tuple[int, int] | None = None) -> None:
         self.stripes = self._index.stripes
         n_lanes = self._index.n_lanes if self.stripes else 0
         if n_lanes != self._n_lanes:
             self._n_lanes = n_lanes
             self._update_margins()
-        self._repaint_highlights()
+            touched = None
+        if touched is None:
+            self._repaint_highlights()
+        else:
+            self._repaint_span(*touched)
 
     def stripes_between(self, first: int, last: int) -> list[Stripe]:
         """Stripes that overlap code points ``[first, last)``, without walking all of them."""
         return self._index.between(first, last)
 
     def set_current_segment(self, segment_id: int | None) -> None:
+        if segment_id == self._current_segment:
+            return
+        spans = [self._index.span_of(self._current_segment), self._index.span_of(segment_id)]
         self._current_segment = segment_id
-        self._repaint_highlights()
+        for span in spans:
+            if span is not None:
+                self._repaint_span(*span)
 
     def setExtraSelections(self, selections: Sequence[QTextEdit.ExtraSelection]) -> None:
         """Selections from outside (the suggestions hookup) are kept beside the code highlights."""
@@ -231,6 +240,23 @@ class TranscriptView(QPlainTextEdit):
     def _repaint_highlights(self) -> None:
         self.viewport().update()
         self.gutter.update()
+
+    def _repaint_span(self, start: int, end: int) -> None:
+        """Repaint only the lines showing code points ``[start, end)`` (an edit's highlights
+        and lanes), not the whole viewport: most of an edit's frame was Qt redrawing text."""
+        first, last = self.visible_range()
+        if end < first or start > last:
+            return
+        height = self.viewport().height()
+        top = 0 if start <= first else self.cursorRect(self._cursor_for(start, start)).top()
+        end_pos = max(start, end - 1)
+        bottom = height if end >= last else (
+            self.cursorRect(self._cursor_for(end_pos, end_pos)).bottom() + 1
+        )
+        top, bottom = max(0, top - 2), min(height, bottom + 2)
+        if bottom > top:
+            self.viewport().update(0, top, self.viewport().width(), bottom - top)
+            self.gutter.update(0, top, self.gutter.width(), bottom - top)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Code highlights go under the text, painted only for the visible lines.

@@ -259,3 +259,35 @@ def test_adjudicating_updates_rows_not_reload(window: MainWindow, qtbot: Any) ->
     assert window.coding.full_reloads == reloads, "a decision re-read the transcript's segments"
     assert resets.n == 0
     compare.close()
+
+
+def test_partial_repaints_equal_a_full_repaint(window: MainWindow, qtbot: Any) -> None:
+    """An edit repaints only the lines it touched; what is on screen afterwards (the window's
+    backing store, not a fresh render) must equal a repaint of everything."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    assert app is not None
+    view, coding = window.transcript_view, window.coding
+    screen = window.screen()
+    qtbot.waitExposed(window)
+    code_id = next(c.id for c in coding.codes.values() if c.codable)
+
+    def on_screen() -> Any:
+        app.processEvents()
+        app.processEvents()  # the segment table lays out removed rows on a zero timer
+        return screen.grabWindow(window.winId()).toImage()
+
+    first, last = view.visible_range()
+    shown = [u for u in view.utterances if first <= u.start_char and u.end_char < last]
+    assert len(shown) >= 4
+    for step, u in enumerate(shown[1:4] + [None, None]):  # type: ignore[list-item]
+        if u is None:
+            window.undo_stack.undo()
+        else:
+            view.select_span(u.start_char, u.end_char, scroll=False)
+            assert coding.apply_code(code_id) is not None
+        partial = on_screen()
+        view.viewport().update()
+        view.gutter.update()
+        assert partial == on_screen(), f"step {step}: a region the edit changed was not repainted"
