@@ -281,7 +281,7 @@ def test_partial_repaints_equal_a_full_repaint(window: MainWindow, qtbot: Any) -
     first, last = view.visible_range()
     shown = [u for u in view.utterances if first <= u.start_char and u.end_char < last]
     assert len(shown) >= 4
-    for step, u in enumerate(shown[1:4] + [None, None]):  # type: ignore[list-item]
+    for step, u in enumerate([*shown[1:4], None, None]):
         if u is None:
             window.undo_stack.undo()
         else:
