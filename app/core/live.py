@@ -86,9 +86,10 @@ class SqliteChangeProbe:
         self._owner = threading.get_ident()
         self._writing: tuple[Any, int] | None = None  # (our writing connection, its version)
         self._engine = engine
+        self._pool = engine.pool if engine is not None else None  # dispose() makes a new one
         if engine is not None:
             event.listen(engine, "commit", self._before_commit)
-            event.listen(engine.pool, "checkin", self._checked_in)
+            event.listen(self._pool, "checkin", self._checked_in)
 
     def _read(self) -> int | None:
         try:
@@ -146,10 +147,13 @@ class SqliteChangeProbe:
         return True
 
     def close(self) -> None:
-        if self._engine is not None:
-            event.remove(self._engine, "commit", self._before_commit)
-            event.remove(self._engine.pool, "checkin", self._checked_in)
-            self._engine = None
+        for target, name, fn in (
+            (self._engine, "commit", self._before_commit),
+            (self._pool, "checkin", self._checked_in),
+        ):
+            if target is not None and event.contains(target, name, fn):
+                event.remove(target, name, fn)
+        self._engine = self._pool = None
         _PROBES.pop(id(self), None)
         self._con.close()
 
