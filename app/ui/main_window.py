@@ -46,6 +46,7 @@ from app.ui.navigator import Navigator
 from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
 from app.ui.server_open import (
+    ServerDialogs,
     ask_server_project,
     is_server_url,
     open_server_project,
@@ -140,6 +141,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         # Other coders' edits appear without a reopen (app/ui/live.py).
         self.live = LiveUpdates(self)
         self.live.changed.connect(self._refresh_from_others)
+        self.server_dialogs = ServerDialogs(self)  # replaceable: tests never see a modal
 
     @property
     def coder_name(self) -> str:
@@ -312,10 +314,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         return True
 
     def close_project(self) -> None:
+        self.live.watch(None)  # the listener thread and its connection end here
+        self.suggestions_hookup.project_closed()  # before blind mode: no panel re-reads
         self.blind.project_closed()
-        self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
-        self.live.watch(None)
         self.coding.set_project(None, "")
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project

@@ -136,6 +136,16 @@ class SuggestionsHookup:
         if self.panel is not None:
             self.panel.shutdown()
 
+    def project_closed(self) -> None:
+        """Stop the panel's work and drop it: nothing may read the closed project afterwards."""
+        self.shutdown()
+        panel, self.panel = self.panel, None
+        self._text = ""
+        self._transcript_id = None
+        if panel is not None:
+            self.dock.setWidget(None)
+            panel.deleteLater()
+
     def _paint(self, transcript_id: int, pending: list[SuggestionInfo]) -> None:
         view = self.get_view()
         if not isinstance(view, QPlainTextEdit | QTextEdit) or transcript_id != self._transcript_id:
