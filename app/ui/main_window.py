@@ -272,7 +272,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def open_project(self, target: str) -> None:
         project = open_project(target)
         if self.project is not None:
-            self.project.close()
+            self.close_project()  # its panels and listener let go before it is closed
         self.undo_stack.clear()
         self.project = project
         self.live.watch(project)

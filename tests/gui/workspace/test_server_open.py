@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.project import create_project
 from app.core.server_url import without_password
-from app.ui import server_open, settings
+from app.ui import settings
 from app.ui.main_window import MainWindow
 
 pytestmark = [
