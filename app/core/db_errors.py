@@ -90,6 +90,15 @@ def describe_failure(exc: BaseException, location: str | None) -> str | None:
             f"{where}the server refused the login: wrong or missing password "
             "(give it in PGPASSWORD or ~/.pgpass; it is never stored or printed)"
         )
+    if "certificate verify failed" in msg or "does not match host name" in msg:
+        return (
+            f"{where}the server's TLS certificate was not accepted (check sslrootcert, the CA "
+            "that signed the server's certificate, and the host name for sslmode=verify-full)"
+        )
+    if "server does not support ssl" in msg:
+        return f"{where}the server does not offer TLS, but the URL's sslmode requires it"
+    if "no encryption" in msg and "pg_hba.conf" in msg:
+        return f"{where}the server refuses connections without TLS; add ?sslmode=require"
     if "connection refused" in msg or "could not connect" in msg:
         return f"{where}no database server answers at that address; check the host and port"
     return None
