@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid as shiboken_valid
 
 from app.core.coding import RemoveSegment
 from app.core.dto import SuggestionInfo, UtteranceInfo
@@ -316,6 +317,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def close_project(self) -> None:
         self.live.watch(None)  # the listener thread and its connection end here
         self.suggestions_hookup.project_closed()  # before blind mode: no panel re-reads
+        for view in list(self.agreement_hookup.views):  # they read the project being closed
+            if shiboken_valid(view):
+                view.close()
+        self.agreement_hookup.views = []
         self.blind.project_closed()
         project, self.project = self.project, None
         self.coding.set_project(None, "")

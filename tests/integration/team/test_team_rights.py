@@ -210,7 +210,7 @@ def test_suggestion_decisions_are_each_coders_own(team: dict[str, Any]) -> None:
 
 def _stored_password(url: str, role: str) -> str | None:
     """pg_authid's rolpassword of ``role``: as the test's role when it may read it (superuser),
-    else as the cluster's ``postgres`` user when this is root on the server's machine."""
+    else as the cluster's ``postgres`` user (its local socket) when this is root beside it."""
     import os
     import shutil
     import subprocess
@@ -230,8 +230,8 @@ def _stored_password(url: str, role: str) -> str | None:
         pytest.skip("pg_authid is readable only by a superuser (run as root beside the server)")
     port = str(make_url(url).port or 5432)
     result = subprocess.run(
-        ["runuser", "-u", "postgres", "--", "psql", "-h", host, "-p", port, "-Atq", "-v",
-         f"r={role}", "-c", "SELECT rolpassword FROM pg_authid WHERE rolname = :'r'"],
+        ["runuser", "-u", "postgres", "--", "psql", "-p", port, "-Atq", "-v", f"r={role}"],
+        input="SELECT rolpassword FROM pg_authid WHERE rolname = :'r';\n",
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     if result.returncode != 0:
