@@ -150,10 +150,12 @@ def add_coder(
                 if password
                 else ""
             )
+            # Sent as is: a verifier holds ':' followed by base64, which text() would take
+            # for a bind parameter (role DDL takes no parameters).
             if created:
-                conn.execute(text(f"CREATE ROLE {role} LOGIN{secret}"))
+                conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN{secret}")
             elif secret:
-                conn.execute(text(f"ALTER ROLE {role} LOGIN{secret}"))
+                conn.exec_driver_sql(f"ALTER ROLE {role} LOGIN{secret}")
             conn.execute(text(f"GRANT {quote_ident(coders)} TO {role}"))
             if lead:
                 conn.execute(text(f"GRANT {quote_ident(leads)} TO {role}"))
