@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "iprw_changes"
 BATCH_SECONDS = 0.25
 RECONNECT_SECONDS = 2.0
+CONNECT_TIMEOUT = 10  # seconds libpq may take to connect; ``stop`` waits at most this long more
 
 
 def libpq_conninfo(url: str) -> str:
@@ -202,16 +203,30 @@ class ServerChangeListener:
         return self._listening.wait(timeout)
 
     def stop(self) -> None:
+        """End the thread and close its connection before returning.
+
+        The thread checks the stop flag every ``BATCH_SECONDS`` while listening, and a connect
+        in progress gives up after ``CONNECT_TIMEOUT``; the connection is closed by the thread's
+        ``with`` block, so when this returns nothing of the listener is left open.
+        """
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=CONNECT_TIMEOUT + 2 * BATCH_SECONDS + RECONNECT_SECONDS)
+        if self._thread.is_alive():  # a server that hangs mid-handshake: say so, never block
+            log.warning("the change listener did not stop in time")
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def _run(self) -> None:
         import psycopg
 
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._uri, autocommit=True, connect_timeout=10) as conn:
+                with psycopg.connect(
+                    self._uri, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+                ) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._listening.set()
                     while not self._stop.is_set():

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid as shiboken_valid
 
 from app.core.coding import RemoveSegment
 from app.core.dto import SuggestionInfo, UtteranceInfo
@@ -47,6 +48,7 @@ from app.ui.navigator import Navigator
 from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
 from app.ui.server_open import (
+    ServerDialogs,
     ask_server_project,
     is_server_url,
     open_server_project,
@@ -141,6 +143,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         # Other coders' edits appear without a reopen (app/ui/live.py).
         self.live = LiveUpdates(self)
         self.live.changed.connect(self._refresh_from_others)
+        self.server_dialogs = ServerDialogs(self)  # replaceable: tests never see a modal
 
     @property
     def coder_name(self) -> str:
@@ -271,8 +274,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def open_project(self, target: str) -> None:
         project = open_project(target)
         if self.project is not None:
-            stop_write_behind(self.project)
-            self.project.close()
+            self.close_project()  # its panels and listener let go before it is closed
         self.undo_stack.clear()
         self.project = project
         write_behind(project)  # edits commit without waiting for the disk (issue 17)
@@ -315,10 +317,14 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         return True
 
     def close_project(self) -> None:
+        self.live.watch(None)  # the listener thread and its connection end here
+        self.suggestions_hookup.project_closed()  # before blind mode: no panel re-reads
+        for view in list(self.agreement_hookup.views):  # they read the project being closed
+            if shiboken_valid(view):
+                view.close()
+        self.agreement_hookup.views = []
         self.blind.project_closed()
-        self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
-        self.live.watch(None)
         self.coding.set_project(None, "")
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -197,6 +196,26 @@ class AdjudicationPanel(QWidget):
         self._watcher = StackWatcher(self.undo_stack)
         self.full_reloads = 0  # how often the items were computed again (a test counts these)
         self.undo_stack.indexChanged.connect(self._stack_changed)
+        #: Why the active coder may not decide (a lead's work; None: they may).
+        self.refusal: Callable[[], str | None] = lambda: None
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.hide()
+        rv.addWidget(self.status)
+
+    def set_refusal(self, refusal: Callable[[], str | None]) -> None:
+        """Follow the team's rules: a coder who may not adjudicate sees why, and every
+        decision button is disabled (the decisions are refused even if reached otherwise)."""
+        self.refusal = refusal
+        self._follow_refusal()
+
+    def _follow_refusal(self) -> None:
+        reason = self.refusal()
+        for button in self.findChildren(QPushButton):
+            button.setEnabled(reason is None)
+        self.chooser.setEnabled(reason is None)
+        if reason is not None:
+            self._error(reason)
 
     def _button(self, text: str, key: str, fn: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
@@ -264,6 +283,7 @@ class AdjudicationPanel(QWidget):
             self.chooser.addItem(f"{i + 1}. {name}", i)
         self.chooser.blockSignals(False)
         self.chooser.setVisible(len(coders) > 9)
+        self._follow_refusal()
         self.refresh()
 
     def _chosen(self, index: int) -> None:
@@ -384,6 +404,10 @@ class AdjudicationPanel(QWidget):
     # --- decisions ------------------------------------------------------------------------
 
     def _push(self, command: Command) -> None:
+        reason = self.refusal()
+        if reason is not None:
+            self._error(reason)
+            return
         try:
             push_core(self.undo_stack, self.project, command, self._error)
         except UserError as exc:
@@ -393,7 +417,9 @@ class AdjudicationPanel(QWidget):
         self.decided.emit()
 
     def _error(self, message: str) -> None:
-        QMessageBox.warning(self, "Adjudication", message)
+        """One line under the buttons (never a modal box in the middle of a queue)."""
+        self.status.setText(message)
+        self.status.show()
 
     def _decide(self, proposals: list[Proposal], label: str) -> None:
         item = self.current_item()

@@ -17,6 +17,8 @@ researcher codes by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
@@ -79,6 +81,8 @@ class SuggestionsPanel(QWidget):
         self.transcript_id: int | None = None
         self.session_name: str | None = None
         self.worker: SuggesterWorker | None = None
+        #: Why the active coder may not run or train (set by the window's team rules).
+        self.refusal: Callable[[], str | None] = lambda: None
         self.changes_since_training = 0
         self.blind = False
         self._colors: dict[int, str] = {}
@@ -313,7 +317,7 @@ class SuggestionsPanel(QWidget):
             return
         coder = ensure_coder(self.project, self.coder_name)
         row = self.table.currentIndex().row()
-        if self._push(AcceptSuggestion(s.id, coder.id)):
+        if self._push(AcceptSuggestion(s.id, coder.id, expected_version=s.version)):
             self._after_decision(row)
 
     def reject_current(self) -> None:
@@ -322,7 +326,7 @@ class SuggestionsPanel(QWidget):
             return
         coder = ensure_coder(self.project, self.coder_name)
         row = self.table.currentIndex().row()
-        if self._push(RejectSuggestion(s.id, coder.id)):
+        if self._push(RejectSuggestion(s.id, coder.id, expected_version=s.version)):
             self._after_decision(row)
 
     def skip_current(self) -> None:
@@ -331,12 +335,13 @@ class SuggestionsPanel(QWidget):
 
     def accept_above(self, min_score: float) -> int:
         """Accept every visible pending suggestion scoring ``min_score`` or more (one undo)."""
-        ids = [s.id for s in self.model.visible() if s.status == "pending" and s.score >= min_score]
+        chosen = [s for s in self.model.visible() if s.status == "pending" and s.score >= min_score]
+        ids = [s.id for s in chosen]
         if not ids:
             self.status.setText(f"no pending suggestion scores {min_score:.2f} or more")
             return 0
         coder = ensure_coder(self.project, self.coder_name)
-        if self._push(accept_many(ids, coder.id)):
+        if self._push(accept_many(ids, coder.id, {s.id: s.version for s in chosen})):
             self.changes_since_training += len(ids)
             self.codingChanged.emit()
             self._maybe_retrain()
@@ -350,6 +355,10 @@ class SuggestionsPanel(QWidget):
     def start_job(self, train: bool) -> bool:
         """Train from the active coder and/or suggest for the chosen scope, in the background."""
         if self.worker is not None:
+            return False
+        reason = self.refusal()
+        if reason is not None:
+            self.status.setText(reason)
             return False
         sessions = None
         if self.scope.currentIndex() == 0:
@@ -391,6 +400,12 @@ class SuggestionsPanel(QWidget):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.wait()
+
+    def detach(self) -> None:
+        """The project is closing: stop the job and never read it again (the shared undo
+        stack is cleared next, and its signal must not reach this panel)."""
+        self.shutdown()
+        self.undo_stack.indexChanged.disconnect(self._on_stack_moved)
 
     # --- internals ---------------------------------------------------------------------------
 
