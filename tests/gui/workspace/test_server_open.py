@@ -47,3 +47,31 @@ def test_server_project_remembered_without_password(
     labels = [win.start_page.recent.item(i).text() for i in range(win.start_page.recent.count())]
     assert any(bare in label for label in labels)
     win.close()
+
+
+def test_a_wrong_or_cancelled_password_opens_nothing_and_says_one_line(
+    qtbot: Any, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", os.devnull)
+    create_project(pg_url).close()
+    bare = without_password(pg_url)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    errors: list[str] = []
+    asked: list[str] = []
+    win.server_dialogs.show_error = errors.append
+    win.server_dialogs.ask_password = lambda label: asked.append(label) or "Wrong-Pw-93"
+    assert not win.open_interactively(bare)
+    assert len(asked) == 1 and win.project is None  # asked once, never again in a loop
+    assert len(errors) == 1 and "refused the login" in errors[0]
+    assert "Wrong-Pw-93" not in errors[0] and "\n" not in errors[0]
+    win.server_dialogs.ask_password = lambda label: None  # the researcher cancels
+    assert not win.open_interactively(bare)
+    assert win.project is None and len(errors) == 1  # a cancel is not an error
+    # A password written into the URL that is wrong: one line, no prompt.
+    wrong = make_url(pg_url).set(password="Wrong-Pw-93").render_as_string(hide_password=False)
+    win.server_dialogs.ask_password = lambda label: pytest.fail("asked despite a URL password")
+    assert not win.open_interactively(wrong)
+    assert len(errors) == 2 and "Wrong-Pw-93" not in errors[1]
