@@ -270,3 +270,19 @@ def test_evaluate_says_whether_embeddings_were_used(coded: Any, fake: FakeEncode
     assert embedding_cache.count(coded) == 24
     with embeddings.disabled():
         assert evaluate_project(coded, "gold", folds=3)["embeddings"] is None
+
+
+def test_suggest_train_says_it_used_embeddings(
+    tmp_path: Path, fake: FakeEncoder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+    from app.core.project import create_project
+
+    path = tmp_path / "mi.iprw"
+    with create_project(path) as project:
+        _import(project)
+    assert main(["suggest", "train", str(path), "--coder", "gold"]) == 0
+    assert "with sentence embeddings (fake-encoder/1)" in capsys.readouterr().out
+    with embeddings.disabled():
+        assert main(["suggest", "train", str(path), "--coder", "gold"]) == 0
+    assert "embeddings" not in capsys.readouterr().out
