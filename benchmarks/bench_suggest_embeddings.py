@@ -168,6 +168,11 @@ def main() -> int:
                 f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s, {row['cpu']:.1f} s CPU)",
                 flush=True,
             )
+            if args.rows_out:  # after every model: a long run stopped early keeps its rows
+                Path(args.rows_out).write_text(
+                    json.dumps({"rows": rows, "cold": cold, "wall": time.perf_counter() - started}),
+                    encoding="utf-8",
+                )
     wall = time.perf_counter() - started
     if args.rows_out:
         Path(args.rows_out).write_text(
@@ -184,7 +189,7 @@ def main() -> int:
 def report(rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: float) -> str:
     import sklearn
     import torch
-    from bench_suggest_quality import GROUPS, HUMAN, mean, sd
+    from bench_suggest_quality import GROUPS, HUMAN, _fmt, _secs, mean, sd
 
     from app.nlp import embeddings
 
@@ -212,14 +217,13 @@ def report(rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: floa
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for m in models:
-        secs = [r["seconds"] for r in rows if r["model"] == m]
-        cpus = [r["cpu"] for r in rows if r["model"] == m]
+        secs = [r.get("seconds") for r in rows if r["model"] == m]
+        cpus = [r.get("cpu") for r in rows if r["model"] == m]
         lines.append(
             f"| {m} | {mean(rows, m, t, 'kappa'):.3f} ({sd(rows, m, t, 'kappa'):.3f}) | "
             f"{mean(rows, m, c, 'kappa'):.3f} ({sd(rows, m, c, 'kappa'):.3f}) | "
-            f"{mean(rows, m, t, 'f1'):.3f} | {mean(rows, m, c, 'f1'):.3f} | "
-            f"{statistics.fmean(secs):.1f}, {max(secs):.1f} | "
-            f"{statistics.fmean(cpus):.1f}, {max(cpus):.1f} |"
+            f"{_fmt(mean(rows, m, t, 'f1'))} | {_fmt(mean(rows, m, c, 'f1'))} | "
+            f"{_secs(secs)} | {_secs(cpus)} |"
         )
     lines.append(
         f"| human annotators (Fleiss' kappa, 10-annotator subset) | {HUMAN[t]:.2f} | "

@@ -36,8 +36,7 @@ ENV_SWITCH = "IPRW_EMBEDDINGS"  # "0" / "off": do not use embeddings even when i
 #: Weight of the dense block beside the L2-normalised TF-IDF blocks (tuned on AnnoMI).
 WEIGHT = 1.0
 BATCH = 64
-MEMO_LIMIT = 500_000  # distinct texts kept in memory (~770 MB at 384 float32 would be too
-#                       much; vectors are float16 here, so about 400 MB at the limit)
+MEMO_LIMIT = 200_000  # distinct texts kept in memory (float16 x 384: about 150 MB at most)
 Progress = Callable[[float, str], None]
 
 
@@ -183,8 +182,8 @@ def remember(model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         memo = _state.memo.setdefault(model, {})
         if len(memo) + len(texts) > MEMO_LIMIT:
             memo.clear()
-        for text, vec in zip(texts, _round(vectors), strict=True):
-            memo[text] = vec
+        pairs = list(zip(texts, _round(vectors), strict=True))
+        memo.update(pairs[-MEMO_LIMIT:])
 
 
 def known(model: str) -> dict[str, np.ndarray]:
@@ -213,7 +212,8 @@ def embed(
     if missing:
         from app.nlp.model import TrainingCancelled
 
-        # Longest first in each call keeps padding low; chunks let a window show progress.
+        # Chunks of a few batches: progress and cancel between them (the encoder sorts each
+        # chunk by length itself, so padding stays low).
         chunk = BATCH * 8
         for start in range(0, len(missing), chunk):
             if cancelled is not None and cancelled():
@@ -223,16 +223,16 @@ def embed(
             if progress is not None:
                 done = min(len(missing), start + chunk)
                 progress(done / len(missing), f"sentence embeddings {done}/{len(missing)}")
-        with _state.lock:
-            memo = _state.memo.setdefault(enc.model_id, {})
-            if any(t not in memo for t in texts):  # the memo was cleared at its limit
-                remember(enc.model_id, missing, enc.encode(missing))
-                memo = _state.memo[enc.model_id]
     with _state.lock:
-        rows = [memo[t] for t in texts]
+        memo = _state.memo.get(enc.model_id, {})
+        rows = [memo.get(t) for t in texts]
+    lost = list(dict.fromkeys(t for t, v in zip(texts, rows, strict=True) if v is None))
+    if lost:  # the memo was cleared at its limit meanwhile: encode those again, unremembered
+        again = dict(zip(lost, _round(enc.encode(lost)), strict=True))
+        rows = [again[t] if v is None else v for t, v in zip(texts, rows, strict=True)]
     if not rows:
         return np.zeros((0, enc.dim), dtype=np.float32)
-    return np.stack(rows).astype(np.float32)
+    return np.stack(rows).astype(np.float32)  # type: ignore[arg-type]
 
 
 def dense_block(cands: Sequence[Candidate]) -> np.ndarray | None:
@@ -246,11 +246,15 @@ def dense_block(cands: Sequence[Candidate]) -> np.ndarray | None:
     if enc is None:
         return None
     own = embed([c.text for c in cands])
-    has_prev = np.array([bool(c.prev_role) and bool(c.prev_text.strip()) for c in cands])
-    prev = embed([c.prev_text if p else "" for c, p in zip(cands, has_prev, strict=True)])
-    if own is None or prev is None:
+    if own is None:
         return None
-    prev[~has_prev] = 0.0
+    with_prev = [i for i, c in enumerate(cands) if c.prev_role and c.prev_text.strip()]
+    prev = np.zeros_like(own)
+    if with_prev:
+        found = embed([cands[i].prev_text for i in with_prev])
+        if found is None:
+            return None
+        prev[with_prev] = found
     return (WEIGHT * np.hstack([own, prev, own * prev])).astype(np.float32)
 
 

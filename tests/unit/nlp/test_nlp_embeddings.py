@@ -110,7 +110,20 @@ def test_dense_block_is_own_previous_and_their_product(fake: FakeEncoder) -> Non
                                atol=1e-3)  # fmt: skip
     assert not block[1, fake.dim :].any()  # no previous turn: zeros, not the empty text's vector
     # each distinct text was encoded once, however often it was asked for
-    assert sorted(fake.encoded) == sorted({"I want to cut down.", "How is it going?", ""})
+    assert sorted(fake.encoded) == sorted({"I want to cut down.", "How is it going?"})
+
+
+def test_the_memo_is_bounded_and_results_survive_its_clearing(
+    fake: FakeEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "MEMO_LIMIT", 10)
+    texts = [f"turn {i} of many" for i in range(25)]
+    out = embeddings.embed(texts + texts[:3])
+    assert out is not None and out.shape == (28, fake.dim)
+    np.testing.assert_array_equal(out[25:], out[:3])
+    expected = FakeEncoder().encode(texts)
+    np.testing.assert_allclose(out[:25], expected, atol=1e-3)
+    assert len(embeddings.known(fake.model_id)) <= 10
 
 
 def test_embed_can_be_cancelled_and_reports_progress(fake: FakeEncoder) -> None:
