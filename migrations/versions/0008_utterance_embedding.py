@@ -1,7 +1,7 @@
 """utterance_embedding: the optional sentence-embedding suggester's per-utterance cache
 
-Revision ID: 0007_utterance_embedding
-Revises: 0006_team_server
+Revision ID: 0008_utterance_embedding
+Revises: 0007_code_suggestion_version
 
 Derived data (issue #16, ``[embeddings]``): a vector per utterance and encoder, with a hash of
 the text it was computed from, so an edited utterance is encoded again. Never exported, counted
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_utterance_embedding"
-down_revision = "0006_team_server"
+revision = "0008_utterance_embedding"
+down_revision = "0007_code_suggestion_version"
 branch_labels = None
 depends_on = None
 
