@@ -20,7 +20,8 @@ Models, all measured in this run:
   path: ``build_examples`` -> ``train`` -> ``predict`` -> ``evaluate_predictions``;
 * ``tfidf_lr``: the baseline the issue names: TF-IDF word 1-2-grams + character 2-5-grams of the
   turn + word 1-2-grams of the previous turn, scikit-learn ``LogisticRegression`` (C = 1 and 10,
-  the better mean reported), one model per code column on the rows labelled in it;
+  and ``tfidf_lr_bal``: the same with balanced class weights; the best mean per group is the
+  baseline), one model per code column on the rows labelled in it;
 * ``context_bow``: the spaCy model that was the default before (hashed n-grams of the turn, role
   and previous turn, Adam-trained logistic output).
 The learning curve trains the default and the baseline on N coded examples per code (N random
@@ -130,7 +131,7 @@ def score_project_model(
 
 
 def score_tfidf_lr(
-    train: list[Any], held: list[Any], data: dict[str, Any], c: float
+    train: list[Any], held: list[Any], data: dict[str, Any], c: float, balanced: bool = False
 ) -> tuple[dict[str, dict[str, float]], float, float]:
     """The baseline: one TF-IDF + logistic regression per code column (see the module doc)."""
     from scipy.sparse import hstack
@@ -164,7 +165,9 @@ def score_tfidf_lr(
             return u.text if which == "own" else u.prev_text
 
         x_tr = hstack([v.fit_transform([text(u, w) for u, _y in tr]) for w, v in blocks]).tocsr()
-        model = LogisticRegression(C=c, max_iter=2000).fit(x_tr, [y for _u, y in tr])
+        model = LogisticRegression(
+            C=c, max_iter=2000, class_weight="balanced" if balanced else None
+        ).fit(x_tr, [y for _u, y in tr])
         seconds += time.perf_counter() - start
         cpu += time.process_time() - cpu0
         x_te = hstack([v.transform([text(u, w) for u, _y in te]) for w, v in blocks]).tocsr()
@@ -188,7 +191,9 @@ def run_model(name: str, train: list[Any], held: list[Any], data: dict[str, Any]
             TrainConfig(architecture="context_bow"), train, held, data
         )
     elif name.startswith("tfidf_lr"):
-        groups, seconds, cpu = score_tfidf_lr(train, held, data, float(name.split("@")[1]))
+        groups, seconds, cpu = score_tfidf_lr(
+            train, held, data, float(name.split("@")[1]), balanced="_bal" in name
+        )
     else:
         raise SystemExit(f"unknown model {name}")
     return {"model": name, "groups": groups, "seconds": seconds, "cpu": cpu}

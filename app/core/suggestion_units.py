@@ -37,6 +37,9 @@ class UnitRecord:
     spans: tuple[tuple[int, int, int], ...]
     rejected: tuple[tuple[int, int, int], ...]
     kind: str = "session"  # the transcript's kind: session | recall
+    next_text: str = ""  # the turn after (all turns of a transcript are known when suggesting)
+    next_role: str | None = None
+    prev2_text: str = ""  # the turn before the previous one
 
 
 def load_units(
@@ -129,7 +132,28 @@ def load_units(
             )
         )
         prev = (tid, role, body)
-    return units
+    return _with_neighbours(units)
+
+
+def _with_neighbours(units: list[UnitRecord]) -> list[UnitRecord]:
+    """The same units with the turn after and the turn before the previous one filled in."""
+    from dataclasses import replace
+
+    out = []
+    for i, unit in enumerate(units):
+        after = units[i + 1] if i + 1 < len(units) else None
+        before2 = units[i - 2] if i >= 2 else None
+        same_after = after is not None and after.transcript_id == unit.transcript_id
+        same_before2 = before2 is not None and before2.transcript_id == unit.transcript_id
+        out.append(
+            replace(
+                unit,
+                next_text=after.text if same_after and after is not None else "",
+                next_role=after.role if same_after and after is not None else None,
+                prev2_text=before2.text if same_before2 and before2 is not None else "",
+            )
+        )
+    return out
 
 
 def coded_spans(

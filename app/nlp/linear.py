@@ -28,127 +28,145 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.model import Candidate, TrainingCancelled
+from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 ARCHITECTURE = "tfidf_svm"
-FORMAT = 3
+FORMAT = 4  # 4: own n-gram code (ngrams.py), next turn, turn before previous, transcript
 NONE = ""  # the "none of the group" class
-TOKENS = r"(?u)\b\w+\b|[?!.,-]"
-#: (name, which text, analyzer, n-gram range, shown in reasons)
-BLOCKS = (
-    ("words", "own", "word", (1, 3), True),
-    ("chars", "own", "char_wb", (1, 5), False),
-    ("previous turn", "prev", "word", (1, 2), True),
-    ("previous chars", "prev", "char_wb", (2, 4), False),
+#: Each turn is featurised once (word 1-3-grams, character 1-5-grams inside word boundaries);
+#: the candidate's row holds the turn and its neighbours in separate feature spaces:
+#: (name shown in reasons, which turn, weight). The weights were chosen on AnnoMI's training
+#: sessions (the turn after helps little, the turn before the previous one helps client talk).
+CONTEXT = (
+    ("", "own", 1.0),
+    ("previous turn", "prev", 1.0),
+    ("turn before that", "prev2", 0.5),
+    ("next turn", "next", 0.3),
 )
+WORDS, CHARS = 3, (1, 5)
+#: Word n-grams of the whole transcript: its topic and the client's overall stance.
+TRANSCRIPT_WEIGHT = 0.5
 ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
 
-def _vectorizer(analyzer: str, ngrams: tuple[int, int], min_df: int = 2) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(
-        analyzer=analyzer,
-        ngram_range=ngrams,
-        token_pattern=TOKENS if analyzer == "word" else None,
-        sublinear_tf=True,
-        min_df=min_df,
-        lowercase=True,
-        dtype=np.float32,
-    )
+def _text(c: Candidate, which: str) -> str:
+    if which == "own":
+        return c.text
+    if which == "prev":
+        return c.prev_text if c.prev_role else ""
+    if which == "prev2":
+        return c.prev2_text if c.prev_role else ""
+    return c.next_text if c.next_role else ""
 
 
-def _texts(cands: Sequence[Candidate], which: str) -> list[str]:
-    return [c.text if which == "own" else (c.prev_text if c.prev_role else "") for c in cands]
+def _role_col(role: str | None, default: str) -> int:
+    return ROLE_NAMES.index(role if role in ROLE_NAMES else default)
 
 
 def _roles(cands: Sequence[Candidate]) -> csr_matrix:
+    """Indicators of the speaker's role, the previous and the next speaker's."""
     from scipy.sparse import csr_matrix
 
     n, k = len(cands), len(ROLE_NAMES)
-    rows = np.repeat(np.arange(n), 2)
+    rows = np.repeat(np.arange(n), 3)
     cols = np.array(
         [
             j
             for c in cands
             for j in (
-                ROLE_NAMES.index(c.role if c.role in ROLE_NAMES else "other"),
-                k + ROLE_NAMES.index(c.prev_role if c.prev_role in ROLE_NAMES else "none"),
+                _role_col(c.role, "other"),
+                k + _role_col(c.prev_role, "none"),
+                2 * k + _role_col(c.next_role, "none"),
             )
         ],
         dtype=np.int64,
     )
-    return csr_matrix((np.ones(2 * n, np.float32), (rows, cols)), shape=(n, 2 * k))
+    return csr_matrix((np.ones(3 * n, np.float32), (rows, cols)), shape=(n, 3 * k))
 
 
 class Features:
-    """The TF-IDF blocks above plus role indicators; fitted once per training."""
+    """TF-IDF word and character n-grams of the turn and its context, plus roles."""
 
-    def __init__(self, vectorizers: list[Any]) -> None:
-        self.vectorizers = vectorizers
-        self._names: list[list[str]] | None = None
+    def __init__(self, words: WordNgrams, chars: CharNgrams) -> None:
+        self.words = words
+        self.chars = chars
+
+    @property
+    def turn_size(self) -> int:
+        return self.words.size + self.chars.size
 
     @staticmethod
     def fit(cands: Sequence[Candidate]) -> tuple[Features, csr_matrix]:
-        from scipy.sparse import hstack
-
         min_df = 2 if len(cands) >= 50 else 1
-        vecs, mats = [], []
-        for _name, which, analyzer, ngrams, _shown in BLOCKS:
-            vec = _vectorizer(analyzer, ngrams, min_df)
-            texts = _texts(cands, which)
-            if not any(t.strip() for t in texts):
-                texts = [*texts[:-1], "."] if texts else texts  # an empty vocabulary fails
-            mats.append(vec.fit_transform(texts))
-            vecs.append(vec)
-        mats.append(_roles(cands))
-        return Features(vecs), hstack(mats, format="csr", dtype=np.float32)
+        texts = [c.text for c in cands]
+        if not any(t.strip() for t in texts):
+            texts = [*texts[:-1], "."] if texts else ["."]
+        tokens = Tokens.of(texts)
+        words, _w = WordNgrams.fit(tokens, WORDS, min_df)
+        chars, _c = CharNgrams.fit(tokens, *CHARS, min_df)
+        features = Features(words, chars)
+        return features, features.transform(cands)
 
-    def transform(self, cands: Sequence[Candidate]) -> csr_matrix:
-        """Rows for the candidates; each distinct text is analysed once per block (turns such
-        as "Mm-hmm." recur, and n-gram extraction is the slow part of a suggestion pass)."""
-        from scipy.sparse import hstack
+    def transform(
+        self, cands: Sequence[Candidate], known: dict[str, np.ndarray] | None = None
+    ) -> csr_matrix:
+        """Rows for the candidates. Each distinct text is analysed once: a turn is also its
+        neighbours' context, and turns such as "Mm-hmm." recur. ``known``: token hashes of
+        texts the caller has tokenised already (the suggestion pass has)."""
+        from scipy.sparse import csr_matrix, hstack
 
-        mats = []
-        for vec, (_n, which, _a, _g, _s) in zip(self.vectorizers, BLOCKS, strict=True):
-            texts = _texts(cands, which)
-            distinct: dict[str, int] = {}
-            index = np.array([distinct.setdefault(t, len(distinct)) for t in texts], np.int64)
-            mats.append(vec.transform(list(distinct))[index])
-        mats.append(_roles(cands))
-        return hstack(mats, format="csr", dtype=np.float32)
+        distinct: dict[str, int] = {"": 0}
+        index = {
+            which: np.array(
+                [distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64
+            )
+            for _name, which, _w in CONTEXT
+        }
+        tokens = Tokens.of(list(distinct), known)
+        word_counts = self.words.counts(tokens)
+        turn = hstack(
+            [tfidf(word_counts, self.words.idf), tfidf(self.chars.counts(tokens), self.chars.idf)],
+            format="csr",
+            dtype=np.float32,
+        )
+        blocks = [turn[index[which]] * weight for _name, which, weight in CONTEXT]
+        # The transcript: the summed word counts of its candidates' own turns.
+        keys = np.array([c.transcript for c in cands], np.int64)
+        known_rows = np.flatnonzero(keys >= 0)
+        uniq, doc_of = np.unique(keys[known_rows], return_inverse=True)
+        member = csr_matrix(
+            (np.ones(len(known_rows), np.float32), (doc_of.ravel(), known_rows)),
+            shape=(len(uniq), len(cands)),
+        )
+        docs = tfidf(member @ word_counts[index["own"]], self.words.idf)
+        pick = csr_matrix(
+            (np.ones(len(known_rows), np.float32), (known_rows, doc_of.ravel())),
+            shape=(len(cands), len(uniq)),
+        )
+        blocks.append((pick @ docs) * TRANSCRIPT_WEIGHT)
+        blocks.append(_roles(cands))
+        return hstack(blocks, format="csr", dtype=np.float32)
 
-    def names(self) -> list[list[str]]:
-        """Per block, the n-gram of each column (for reasons)."""
-        if self._names is None:
-            self._names = [list(v.get_feature_names_out()) for v in self.vectorizers]
-        return self._names
+    def describe(self, col: int) -> str | None:
+        """The words of a column, quoted, with the turn they come from; None for characters,
+        the transcript and roles (not shown in reasons)."""
+        size = self.turn_size
+        block, within = divmod(int(col), size)
+        if block >= len(CONTEXT) or within >= self.words.size:
+            return None
+        name = CONTEXT[block][0]
+        return f'"{self.words.names[within]}"' + (f" ({name})" if name else "")
 
-    def offsets(self) -> list[int]:
-        sizes = [len(v.vocabulary_) for v in self.vectorizers]
-        return [int(x) for x in np.cumsum([0, *sizes])]
-
-    def to_data(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "vocabulary": {str(k): int(v) for k, v in vec.vocabulary_.items()},
-                "idf": vec.idf_.astype(np.float32).tobytes(),
-            }
-            for vec in self.vectorizers
-        ]
+    def to_data(self) -> dict[str, Any]:
+        return {"words": self.words.to_data(), "chars": self.chars.to_data()}
 
     @staticmethod
-    def from_data(data: list[dict[str, Any]]) -> Features:
-        vecs = []
-        for item, (_n, _w, analyzer, ngrams, _s) in zip(data, BLOCKS, strict=True):
-            vec = _vectorizer(analyzer, ngrams)
-            vec.vocabulary_ = dict(item["vocabulary"])
-            vec.idf_ = np.frombuffer(item["idf"], dtype=np.float32).astype(np.float64)
-            vecs.append(vec)
-        return Features(vecs)
+    def from_data(data: dict[str, Any]) -> Features:
+        return Features(WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]))
 
 
 @dataclass
@@ -332,8 +350,6 @@ class LinearModel:
         """``explain_many`` for feature rows already computed (row k explains ``labels[k]``)."""
         x = x.tocsr()
         items = list(enumerate(labels))
-        names, offsets = self.features.names(), self.features.offsets()
-        shown = [i for i, block in enumerate(BLOCKS) if block[4]]
         head_of: dict[str, tuple[Head, int]] = {}
         for head in self.heads:
             for j, cls in enumerate(head.classes):
@@ -353,12 +369,9 @@ class LinearModel:
             for k in np.argsort(-weight):
                 if weight[k] <= 0 or len(parts) >= top:
                     break
-                block = int(np.searchsorted(offsets, cols[k], side="right") - 1)
-                if block not in shown:
-                    continue
-                word = names[block][cols[k] - offsets[block]]
-                where = " (previous turn)" if BLOCKS[block][1] == "prev" else ""
-                parts.append(f'"{word}"{where}')
+                shown = self.features.describe(int(cols[k]))
+                if shown is not None:
+                    parts.append(shown)
             out.append("model: " + ", ".join(parts) if parts else "model: overall wording")
         return out
 
