@@ -129,7 +129,10 @@ class Features:
         tokens = Tokens.of(list(distinct), known)
         word_counts = self.words.counts(tokens)
         turn = hstack(
-            [tfidf(word_counts, self.words.idf), tfidf(self.chars.counts(tokens), self.chars.idf)],
+            [
+                tfidf(word_counts, self.words.idf),
+                tfidf(self.chars.counts(tokens), self.chars.idf, unique=True),
+            ],
             format="csr",
             dtype=np.float32,
         )
@@ -142,7 +145,7 @@ class Features:
             (np.ones(len(known_rows), np.float32), (doc_of.ravel(), known_rows)),
             shape=(len(uniq), len(cands)),
         )
-        docs = tfidf(member @ word_counts[index["own"]], self.words.idf)
+        docs = tfidf(member @ word_counts[index["own"]], self.words.idf, unique=True)
         pick = csr_matrix(
             (np.ones(len(known_rows), np.float32), (known_rows, doc_of.ravel())),
             shape=(len(cands), len(uniq)),

@@ -66,10 +66,12 @@ def _df_keep(x: csr_matrix, min_df: int) -> tuple[np.ndarray, np.ndarray]:
     return keep, idf.astype(np.float32)
 
 
-def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
-    """Sublinear tf x idf, rows L2-normalised (empty rows stay empty)."""
+def tfidf(counts: csr_matrix, idf: np.ndarray, unique: bool = False) -> csr_matrix:
+    """Sublinear tf x idf, rows L2-normalised (empty rows stay empty). ``unique``: no column
+    repeats within a row (a sparse product's result), so the sort that merges repeats is skipped."""
     x = counts.tocsr().astype(np.float32)
-    x.sum_duplicates()
+    if not unique:
+        x.sum_duplicates()
     x.data = (1.0 + np.log(x.data)) * idf[x.indices]
     lens = np.diff(x.indptr)
     sq = np.bincount(np.repeat(np.arange(x.shape[0]), lens), np.square(x.data), x.shape[0])
@@ -210,17 +212,19 @@ class CharNgrams:
         self._table = vstack([self._table, extra], format="csr")[order]
 
     def counts(self, tokens: Tokens) -> csr_matrix:
-        types, inverse = np.unique(tokens.hashes, return_inverse=True)
+        """Raw counts; no column repeats within a row (see ``tfidf``'s ``unique``)."""
+        h = tokens.hashes
         if len(self._known):
-            pos = np.minimum(np.searchsorted(self._known, types), len(self._known) - 1)
-            new = types[self._known[pos] != types]
+            pos = np.minimum(np.searchsorted(self._known, h), len(self._known) - 1)
+            miss = self._known[pos] != h
         else:
-            new = types
-        if len(new):
-            self._add_types(new, tokens.strings)
-        type_row = np.searchsorted(self._known, types)[inverse.ravel()]
+            miss = np.ones(len(h), dtype=bool)
+        if miss.any():
+            self._add_types(np.unique(h[miss]), tokens.strings)
+            pos = np.searchsorted(self._known, h)
+        type_row = pos
         words = csr_matrix(
-            (np.ones(len(type_row), np.float32), (tokens.rows, type_row)),
+            (np.ones(len(type_row), np.float32), type_row, np.cumsum([0, *tokens.lengths])),
             shape=(tokens.n, len(self._known)),
         )
         return (words @ self._table).tocsr()
