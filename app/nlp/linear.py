@@ -130,7 +130,7 @@ class Features:
         word_counts = self.words.counts(tokens)
         turn = hstack(
             [
-                tfidf(word_counts, self.words.idf),
+                tfidf(word_counts, self.words.idf, unique=True),
                 tfidf(self.chars.counts(tokens), self.chars.idf, unique=True),
             ],
             format="csr",

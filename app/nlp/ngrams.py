@@ -141,7 +141,11 @@ class WordNgrams:
             rs.append(row[hit])
         col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
         row = np.concatenate(rs) if rs else np.zeros(0, np.int64)
-        return csr_matrix((np.ones(len(col), np.float32), (row, col)), shape=(tokens.n, self.size))
+        # Repeats merged by one sort of (row, column) keys: a canonical matrix (sorted, unique).
+        key, count = np.unique(row * max(1, self.size) + col, return_counts=True)
+        row, col = np.divmod(key, max(1, self.size))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=tokens.n))])
+        return csr_matrix((count.astype(np.float32), col, indptr), shape=(tokens.n, self.size))
 
     def to_data(self) -> dict[str, Any]:
         return {
