@@ -168,7 +168,7 @@ class WordNgrams:
 def _word_grams(word: str, lo: int, hi: int) -> list[str]:
     """scikit-learn's ``char_wb`` n-grams of one word."""
     padded = f" {word} "
-    out = []
+    out: list[str] = []
     for n in range(lo, hi + 1):
         out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
         if len(padded) < n:  # as scikit-learn: a short word counts once, whole

@@ -342,7 +342,7 @@ def suggest_units(
                 for u, a, b in zip(batch.units, batch.starts, batch.ends, strict=True)
             }
             x = model.features.transform(slow, known)  # type: ignore[attr-defined]
-            matrix, features = model.score_features(x)  # type: ignore[attr-defined]
+            matrix, features = model.score_features(x)
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]
