@@ -211,19 +211,22 @@ def from_logs(paths: list[str]) -> list[dict[str, Any]]:
     only (macro-F1 and CPU time are then reported as n/a)."""
     import re
 
-    line = re.compile(r"^seed (\d+) (\S+): therapist ([\d.-]+) client ([\d.-]+) \(([\d.]+) s")
+    line = re.compile(
+        r"^seed (\d+) (\S+): therapist ([\d.-]+) client ([\d.-]+) \(([\d.]+) s"
+        r"(?: wall, ([\d.]+) s CPU)?"
+    )
     rows = []
     for path in paths:
         for text in Path(path).read_text(encoding="utf-8").splitlines():
             m = line.match(text)
             if m:
-                seed, model, t, c, secs = m.groups()
+                seed, model, t, c, secs, cpu = m.groups()
                 rows.append(
                     {
                         "seed": int(seed),
                         "model": model,
                         "seconds": float(secs),
-                        "cpu": None,
+                        "cpu": None if cpu is None else float(cpu),
                         "groups": {GROUPS[0]: {"kappa": float(t)}, GROUPS[1]: {"kappa": float(c)}},
                     }
                 )
@@ -422,7 +425,7 @@ def main() -> int:
             g = row["groups"]
             print(
                 f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
-                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s)",
+                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, {row['cpu']:.1f} s CPU)",
                 flush=True,
             )
     curve: list[dict[str, Any]] = []
