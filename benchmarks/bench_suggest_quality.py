@@ -425,7 +425,8 @@ def main() -> int:
             g = row["groups"]
             print(
                 f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
-                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, {row['cpu']:.1f} s CPU)",
+                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
+                f"{row['cpu']:.1f} s CPU)",
                 flush=True,
             )
     curve: list[dict[str, Any]] = []
