@@ -1,14 +1,18 @@
 """The default suggester model: TF-IDF n-grams of the turn and its context, linear SVMs,
-calibrated scores (scikit-learn; no pretrained weights, nothing to download).
+calibrated scores (scikit-learn for the SVMs; no pretrained weights, nothing to download).
 
-Why this model: on AnnoMI (benchmarks/bench_suggest.py, 13 session splits) it beats both the
-spaCy bag-of-words that came before it and a plain TF-IDF logistic regression, trains in seconds
-on two cores, and can say which words weighed most for each suggestion. Features:
+Why this model: on AnnoMI (benchmarks/bench_suggest_quality.py, session splits) it is at or
+above a plain TF-IDF logistic regression with the previous turn, trains on two cores, and can say
+which words weighed most for each suggestion. Features (``ngrams.py``: numpy over spaCy's token
+hashes, so a suggestion pass does not re-analyse text in Python):
 
-* the turn's words (1-3-grams, punctuation kept: "?" matters) and characters (1-5-grams inside
-  word boundaries: "mm-hmm", "-ish", typos and disfluencies);
-* the previous turn's words (1-2-grams) and characters (2-4-grams), in their own feature space;
-* the speaker's role and the previous speaker's role.
+* each turn's words (1-3-grams, punctuation kept: "?" matters) and characters (1-5-grams inside
+  tokens: "mm-hmm", "-ish", typos and disfluencies);
+* for the candidate: its own turn, the previous turn, the turn before that and the next turn,
+  each in its own feature space (all turns of an imported transcript are known when
+  suggestions are made; the next turn often answers the candidate: a reflection after change
+  talk), plus the words of its whole transcript (topic, the client's overall stance);
+* the speaker's role, the previous and the next speaker's role.
 
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
 siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
