@@ -104,12 +104,15 @@ def load_units(
                 if wanted_codes is None or cid in wanted_codes:
                     rej_by_t.setdefault(tid, []).append((cid, a, b))
         units: list[UnitRecord] = []
-        prev: tuple[int, str, str] | None = None
         rows = s.execute(stmt).all()
-    for uid, tid, ordinal, role, start, end, session_id, session_name, kind in rows:
-        if prev is not None and prev[0] != tid:
-            prev = None
-        body = texts[tid][start:end]
+    # Each turn's text first: a unit carries the turns before and after it (same transcript).
+    bodies = [texts[row[1]][row[4] : row[5]] for row in rows]
+    tids = [row[1] for row in rows]
+    n = len(rows)
+    for i, (uid, tid, ordinal, role, start, end, session_id, session_name, kind) in enumerate(rows):
+        has_prev = i >= 1 and tids[i - 1] == tid
+        has_prev2 = i >= 2 and tids[i - 2] == tid
+        has_next = i + 1 < n and tids[i + 1] == tid
         segs = _inside(seg_by_t.get(tid, ()), start, end)
         rejs = _inside(rej_by_t.get(tid, ()), start, end)
         units.append(
@@ -122,38 +125,19 @@ def load_units(
                 role=role,
                 start_char=start,
                 end_char=end,
-                text=body,
-                prev_text=prev[2] if prev else "",
-                prev_role=prev[1] if prev else None,
+                text=bodies[i],
+                prev_text=bodies[i - 1] if has_prev else "",
+                prev_role=rows[i - 1][3] if has_prev else None,
                 codes=frozenset(majority_codes(segs, start, end)) if segs else frozenset(),
                 spans=tuple(segs),
                 rejected=tuple(rejs),
                 kind=kind,
+                next_text=bodies[i + 1] if has_next else "",
+                next_role=rows[i + 1][3] if has_next else None,
+                prev2_text=bodies[i - 2] if has_prev2 else "",
             )
         )
-        prev = (tid, role, body)
-    return _with_neighbours(units)
-
-
-def _with_neighbours(units: list[UnitRecord]) -> list[UnitRecord]:
-    """The same units with the turn after and the turn before the previous one filled in."""
-    from dataclasses import replace
-
-    out = []
-    for i, unit in enumerate(units):
-        after = units[i + 1] if i + 1 < len(units) else None
-        before2 = units[i - 2] if i >= 2 else None
-        same_after = after is not None and after.transcript_id == unit.transcript_id
-        same_before2 = before2 is not None and before2.transcript_id == unit.transcript_id
-        out.append(
-            replace(
-                unit,
-                next_text=after.text if same_after and after is not None else "",
-                next_role=after.role if same_after and after is not None else None,
-                prev2_text=before2.text if same_before2 and before2 is not None else "",
-            )
-        )
-    return out
+    return units
 
 
 def coded_spans(
