@@ -97,7 +97,6 @@ def cmd_info(args: argparse.Namespace) -> int:
                 info = blinded_info(info, view.to_json())
             quick = project.location, info
     location, info = quick
-    info.setdefault("blind_view", {"view": "all", "viewer": None, "unblinded_by": None})
     if args.json:
         print_json(info)
         return 0
