@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="integrity: database, foreign keys, spans in range")
     _add_project(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="first upgrade a project saved by an older version (a backup is made first); "
+        "reading commands never upgrade",
+    )
     _handler(p, "app.cli_commands.project:cmd_check")
 
     p = sub.add_parser("import", help="import transcripts (and coding) from files")
