@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.integration.reliability.conftest import made  # noqa: F401 - the fixture
+from tests.integration.reliability.conftest import made
 
 __all__ = ["made"]
 
@@ -32,7 +32,7 @@ def _put_nul_and_emoji(path: Path) -> int:
     return len(changed)
 
 
-def test_check_counts_code_points_past_a_nul(cli: Any, made: Path) -> None:  # noqa: F811
+def test_check_counts_code_points_past_a_nul(cli: Any, made: Path) -> None:
     length = _put_nul_and_emoji(made)
     r = cli("check", str(made), "--json")
     assert r.returncode == 0, r.stdout + r.stderr
