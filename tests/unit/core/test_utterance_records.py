@@ -17,7 +17,7 @@ from app.core.utterance_rows import UtteranceRow
 
 
 def test_the_three_records_share_their_fields_in_order() -> None:
-    assert UTTERANCE_INFO_FIELDS == tuple(f.name for f in fields(UtteranceInfo))
+    assert tuple(f.name for f in fields(UtteranceInfo)) == UTTERANCE_INFO_FIELDS
     assert UtteranceSpan._fields == UTTERANCE_INFO_FIELDS[:-1]  # all but source_ref
     row = tuple(f.name for f in fields(UtteranceRow))
     assert row == ("session", "transcript", "kind", *UTTERANCE_PLACE_FIELDS, "text")
