@@ -118,11 +118,11 @@ def resolve_view(
 
 def _record_unblinded(project: Project, command: str, viewer: str | None, why: str) -> None:
     detail = f"{command}: every coder's work shown ({why})"
-    if not project.readonly:
+    if not project.readonly or project.path is None:  # a server connection can write
         record(project, VIEW_ACTION, detail, viewer or "")
         return
-    try:  # the command reads through a read-only handle: write the entry through another
-        with open_project(project.path or project.location) as writable:
+    try:  # the file was opened read-only: write the entry through a writable handle
+        with open_project(project.path) as writable:
             record(writable, VIEW_ACTION, detail, viewer or "")
     except ProjectError as exc:
         raise UserError(
