@@ -29,7 +29,7 @@ from app.core.models import (
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
-from app.core.text_length import transcript_length
+from app.core.text_length import length_column, measured
 from app.core.versioning import check_unchanged, lock_segment
 
 
@@ -135,12 +135,16 @@ def _check_rating(code: Code, rating: int | None) -> None:
 def validate_anchor(s: DbSession, anchor: Anchor) -> int:
     """Check the anchor against the stored text/session; return the session id it belongs to."""
     if isinstance(anchor, TextAnchor):
-        session_id = s.scalar(
-            select(Transcript.session_id).where(Transcript.id == anchor.transcript_id)
-        )
-        if session_id is None:
+        row = s.execute(
+            select(Transcript.session_id, length_column(s)).where(
+                Transcript.id == anchor.transcript_id
+            )
+        ).first()
+        if row is None:
             raise NotFoundError(f"transcript #{anchor.transcript_id} does not exist")
-        length = transcript_length(s, anchor.transcript_id) or 0  # past a NUL too
+        session_id, length = row
+        if length is None:  # a NUL in the text: SQLite's length() would stop there
+            length = measured(s, anchor.transcript_id)
         if not 0 <= anchor.start_char < anchor.end_char <= length:
             raise UserError(
                 f"text span {anchor.start_char}-{anchor.end_char} is empty or outside the "

@@ -16,40 +16,41 @@ characters.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import LargeBinary, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, LargeBinary, case, cast, func, literal, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.core.models import Transcript
 
 
+def length_column(s: DbSession) -> ColumnElement[Any]:
+    """The transcript text's length in code points as SQL, or NULL where SQLite cannot say
+    (a zero byte in the text): ``measured`` then gives it."""
+    if s.get_bind().dialect.name != "sqlite":
+        return _PLAIN
+    return _SQLITE
+
+
+_PLAIN: ColumnElement[Any] = func.length(Transcript.text)
+_SQLITE: ColumnElement[Any] = case(  # built once: every text edit validates its span with it
+    (
+        func.instr(cast(Transcript.text, LargeBinary), literal(b"\x00", LargeBinary)) == 0,
+        func.length(Transcript.text),
+    )
+)  # NULL where the text holds a zero byte: measured in Python
+
+
+def measured(s: DbSession, transcript_id: int) -> int:
+    """One text's length from Python, which reads the whole text, NULs included."""
+    return len(s.scalar(select(Transcript.text).where(Transcript.id == transcript_id)) or "")
+
+
 def transcript_lengths(s: DbSession, ids: Iterable[int] | None = None) -> dict[int, int]:
     """{transcript id: text length in code points} for ``ids`` (None: every transcript)."""
-    wanted = None if ids is None else list(ids)
-    if s.get_bind().dialect.name != "sqlite":
-        query = select(Transcript.id, func.length(Transcript.text))
-        if wanted is not None:
-            query = query.where(Transcript.id.in_(wanted))
-        return {int(tid): int(n or 0) for tid, n in s.execute(query)}
-    blob = cast(Transcript.text, LargeBinary)
-    no_nul = func.instr(blob, literal(b"\x00", LargeBinary)) == 0
-    exact = case((no_nul, func.length(Transcript.text)))  # NULL: measured below
-    query = select(Transcript.id, exact)
-    if wanted is not None:
-        query = query.where(Transcript.id.in_(wanted))
-    out: dict[int, int] = {}
-    with_nul: list[int] = []
-    for tid, n in s.execute(query):
-        if n is None:
-            with_nul.append(int(tid))
-        else:
-            out[int(tid)] = int(n)
-    for tid in with_nul:  # one at a time: a text is never held with all the others
-        text = s.scalar(select(Transcript.text).where(Transcript.id == tid))
-        out[tid] = len(text or "")
-    return out
-
-
-def transcript_length(s: DbSession, transcript_id: int) -> int | None:
-    """One transcript's length in code points (None when there is no such transcript)."""
-    return transcript_lengths(s, [transcript_id]).get(transcript_id)
+    query = select(Transcript.id, length_column(s))
+    if ids is not None:
+        query = query.where(Transcript.id.in_(list(ids)))
+    rows = [(int(tid), n) for tid, n in s.execute(query)]
+    # one text at a time, never all of them at once
+    return {tid: int(n) if n is not None else measured(s, tid) for tid, n in rows}
