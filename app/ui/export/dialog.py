@@ -175,7 +175,8 @@ class ExportDialog(QDialog):
             counts = {blind_coder: counts.get(blind_coder, 0)}
             self.suggestions.setChecked(False)
             self.suggestions.setVisible(False)  # they carry others' decisions and models
-        self.coders = _CheckList("Coders", [(name, f"{name} ({n})") for name, n in counts.items()])
+        title = "Coders (coded blind: your own only)" if blind_coder is not None else "Coders"
+        self.coders = _CheckList(title, [(name, f"{name} ({n})") for name, n in counts.items()])
         sessions = sorted(list_sessions(project), key=lambda s: natural_key(s.name))
         self.sessions = _CheckList(  # a session's count is everyone's: not shown while blind
             "Sessions",
