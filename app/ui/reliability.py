@@ -33,6 +33,7 @@ from app.core.audit import read_audit, record
 from app.core.backup_setting import MAX_KEEP, backup_keep, set_backup_keep
 from app.core.backups import BackupInfo, backups_dir, list_backups, restore
 from app.core.errors import UserError
+from app.ui.team_rules import refused_lead_work
 
 
 class RestoreDialog(QDialog):
@@ -107,6 +108,8 @@ def ask_restore(window: Any) -> None:
     project = window.project
     if project is None or project.path is None:
         QMessageBox.information(window, "Restore", "Open a project file first.")
+        return
+    if refused_lead_work(window, "restore the project from a backup"):
         return
     dialog = RestoreDialog(project.path, window)
     if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen():
