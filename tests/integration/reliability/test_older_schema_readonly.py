@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
-from app.core.project import _alembic_config, head_revision, make_engine
+from app.core.project import _alembic_config, head_revision
 from tests.integration.reliability.conftest import copy_into, fingerprint, one_clean_line, seal
 from tests.integration.reliability.test_open_safely import _ro_commands
 
@@ -28,7 +29,9 @@ def older(made: Path) -> Path:
     cfg = _alembic_config()
     previous = ScriptDirectory.from_config(cfg).get_revision(head_revision()).down_revision
     assert isinstance(previous, str)
-    engine = make_engine(f"sqlite+pysqlite:///{made}")
+    # SQLite's default (no foreign-key enforcement), as Alembic's batch downgrades expect: they
+    # rebuild tables that others reference
+    engine = create_engine(f"sqlite+pysqlite:///{made}")
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, previous)
