@@ -207,8 +207,10 @@ class _Exporter:
             self.sidecar.segments[_g(seg.guid).lower()] = extras
 
     #: Folder of the .qdpx being written: relative media paths are made relative to it, because
-    #: the file carries no basePath (that would leak the researcher's absolute folder).
+    #: the file carries no absolute basePath (that would leak the researcher's folder).
     media_dir: Path | None = None
+    #: Whether a ``relative://`` media path was written (the root then says ``basePath="."``).
+    relative_media = False
 
     def media_path(self, stored: str | None) -> str | None:
         """A stored video path as a REFI URI relative to the .qdpx's folder where possible."""
@@ -232,6 +234,7 @@ class _Exporter:
         suffix = suffix if 1 < len(suffix) <= 6 else ".mp4"
         name = unique_name(f"{session.name}{suffix}", self.source_names)
         path = self.media_path(session.video_path) or media_uri(name)
+        self.relative_media = self.relative_media or str(path).startswith("relative://")
         src = _el(parent, "VideoSource", guid=_g(session.guid), name=name, path=path,
                   **self.source_attrs())
         for seg in segments:
@@ -300,8 +303,8 @@ def export_qdpx(
     if chosen:
         root.set("creatingUserGUID", _g(chosen[0].guid))
     root.set("creationDateTime", _stamp(None))
-    # No basePath: it would put the researcher's absolute folder (user name, institution) into a
-    # file that is shared; relative media resolve against the .qdpx's own folder instead.
+    # No absolute basePath: it would put the researcher's folder (user name, institution) into
+    # a file that is shared; relative media resolve against the .qdpx's own folder ("." below).
     if chosen:
         users = _el(root, "Users")
         for coder in chosen:
@@ -378,6 +381,10 @@ def export_qdpx(
         if progress is not None:
             progress(len(chosen_sessions), len(chosen_sessions))
         sidecar.finish(exporter.sidecar.segments, exporter.sidecar.codes)
+        if exporter.relative_media:
+            # QualCoder prefixes relative media paths with basePath and crashed on a missing
+            # one (None + str); "." names the .qdpx's folder without naming where it is.
+            root.set("basePath", ".")
         stream.write(root)
     return report
 

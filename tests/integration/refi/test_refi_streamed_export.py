@@ -6,7 +6,9 @@ The export used to build the whole ``project.qde`` tree and the sidecar in memor
 built here: the tricky project (non-BMP text, three coders on one span, memos, ratings, time
 segments, a recall transcript, a video, a case, duplicate code names) plus a second session
 without a case, with every GUID and creation stamp fixed. The streamed writer must give the same
-members, in the same order, byte for byte. Regenerate only on purpose:
+members, in the same order, byte for byte. One deliberate change since: the root now says
+``basePath="."`` when a video is linked relatively (QualCoder's importer crashed without a
+basePath); nothing else in the files moved. Regenerate only on purpose:
 ``IPRW_WRITE_GOLDEN=1 pytest tests/integration/refi/test_refi_streamed_export.py``.
 """
 
