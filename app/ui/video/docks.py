@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QDockWidget
 
 from app.core.coding import list_segments
 from app.core.errors import UserError
-from app.core.sessions import list_sessions, transcript_text
+from app.core.session_parts import session_by_id
+from app.core.sessions import transcript_text
 from app.core.timeline_data import TimelineMark, session_timeline
 from app.ui.grid.dock import WindowGrid
 from app.ui.timeline.widget import TimelinePanel
@@ -22,6 +23,7 @@ class CodingDocks:
         self.time = time_coding
         self.grid = WindowGrid(window)
         self.timeline = TimelinePanel()
+        self.timeline_reads_skipped = 0
         self.grid_dock = self._dock("Window grid", "window_grid_dock", self.grid)
         self.timeline_dock = self._dock("Timeline", "timeline_dock", self.timeline)
         window.tabifyDockWidget(self.grid_dock, self.timeline_dock)
@@ -59,10 +61,13 @@ class CodingDocks:
         if project is None or sid is None:
             canvas.set_data(None, {})
             return
-        if self.timeline_dock.visibleRegion().isEmpty() and canvas.data is not None \
-                and canvas.data.session_id == sid:  # fmt: skip
+        if not self.timeline_dock.isVisible():
+            # Closed or behind another tab: nothing is read (opening a 10^6-utterance archive
+            # read the first session's whole timeline for a hidden dock, issue 17); showing the
+            # dock refreshes it (visibilityChanged).
+            self.timeline_reads_skipped += 1
             return
-        info = next((s for s in list_sessions(project) if s.id == sid), None)
+        info = session_by_id(project, sid)
         coder = self.window.coding.coder
         if info is None:
             return
