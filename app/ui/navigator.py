@@ -178,6 +178,7 @@ class Navigator(QWidget):
     def update_counts(self, project: Project, coder_id: int | None = None) -> None:
         """Refresh the labels only (after an edit, or blind mode switched): segments are
         re-counted; turns and transcripts are what ``load`` read. Keeps selection and scroll."""
+        self._coder_id = coder_id  # sessions unfolded later count for the same coder
         counts = segment_counts_of(project, self._labels, self._session_labels, coder_id)
         self._set_counts(*counts)
 
