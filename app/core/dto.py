@@ -145,6 +145,7 @@ class CodeInfo:
     n_segments: int = 0
     speakers: tuple[str, ...] = ()
     transcripts: tuple[str, ...] = ()
+    version: int = 1  # what an edit made from this view expects (optimistic versioning)
 
     def applies_to(self, role: str, kind: str) -> bool:
         """Whether the code may be applied to a turn of this speaker role in this kind of
@@ -216,3 +217,4 @@ class SuggestionInfo:
     segment_id: int | None = None
     reason: str = ""  # the matched pattern, or the words that weighed most for the model
     decided_by_id: int | None = None  # the coder who accepted or rejected it
+    version: int = 1  # what a decision made from this view expects (optimistic versioning)

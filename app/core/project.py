@@ -30,8 +30,14 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__
-from app.core.db_errors import describe_failure
-from app.core.errors import NewerSchemaError, ProjectError, UserError
+from app.core.db_errors import describe_failure, is_login_refusal
+from app.core.errors import (
+    LoginRefusedError,
+    NewerSchemaError,
+    ProjectClosedError,
+    ProjectError,
+    UserError,
+)
 from app.core.models import ProjectMeta
 from app.core.permissions import create_private_file
 from app.core.project_counts import revision_number
@@ -152,6 +158,11 @@ class Project:
     readonly: bool = False
 
     def __post_init__(self) -> None:
+        self.closed = False
+        # A closed project never opens a connection again: a late read (a panel refreshing
+        # while the window closes) fails at once instead of leaving a server connection open
+        # until the garbage collector finds it (it held locks and warned in a later test).
+        event.listen(self.engine, "do_connect", self._refuse_when_closed)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -236,7 +247,13 @@ class Project:
         with self.transaction() as s:
             s.merge(ProjectMeta(key=key, value=value))
 
+    def _refuse_when_closed(self, *_args: object) -> None:
+        if self.closed:
+            raise ProjectClosedError(f"{self.location}: the project was closed")
+
     def close(self) -> None:
+        """Close every pooled connection now; the project cannot be used afterwards."""
+        self.closed = True
         self.engine.dispose()
 
     def __enter__(self) -> Project:
@@ -432,7 +449,8 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         message = describe_failure(exc, location)
-        raise ProjectError(message or f"{location}: cannot open the database") from exc
+        refused = LoginRefusedError if is_login_refusal(exc) else ProjectError
+        raise refused(message or f"{location}: cannot open the database") from exc
     except Exception:
         engine.dispose()
         raise

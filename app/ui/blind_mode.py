@@ -23,6 +23,7 @@ from app.core.blind import blind_state, end_blind, start_blind
 from app.core.project import Project
 from app.core.sessions import list_coders
 from app.ui import settings
+from app.ui.team_rules import refused_lead_work
 
 
 def _identity_key(project: Project) -> str:
@@ -101,6 +102,9 @@ class BlindMode(QObject):
             self._apply(False)
             return
         who = self.window.coder_name or None
+        if refused_lead_work(self.window, "start or leave blind coding for the team"):
+            self._apply(not on)  # the check goes back to what the project says
+            return
         if on:
             start_blind(project, who)
             if who:

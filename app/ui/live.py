@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.live import ServerChangeListener, SqliteChangeProbe
+from app.core.live import ServerChangeListener, SqliteChangeProbe, follow_own_edits
 from app.core.project import Project
 from app.core.session_parts import transcript_ids
 from app.ui.team_rules import guard_lead_work
@@ -50,7 +50,9 @@ class LiveUpdates(QObject):
         if project is None:
             return
         if project.path is not None:
-            self._probe = SqliteChangeProbe(project.path)
+            # The window's own edits (``own_edits`` around the undo stack) are not news.
+            self._probe = SqliteChangeProbe(project.path, project.engine)
+            follow_own_edits(project, self._probe)
             self._poll.start()
         elif not project.is_sqlite:
             self._listener = ServerChangeListener(project.url, self._heard.emit)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.core.audit import read_audit, record
 from app.core.backups import BackupInfo, list_backups, restore
 from app.core.errors import UserError
+from app.ui.team_rules import refused_lead_work
 
 
 class RestoreDialog(QDialog):
@@ -104,6 +105,8 @@ def ask_restore(window: Any) -> None:
     project = window.project
     if project is None or project.path is None:
         QMessageBox.information(window, "Restore", "Open a project file first.")
+        return
+    if refused_lead_work(window, "restore the project from a backup"):
         return
     dialog = RestoreDialog(project.path, window)
     if dialog.exec() == QDialog.DialogCode.Accepted and dialog.chosen():

@@ -97,9 +97,7 @@ class Gutter(QWidget):
         first, last = view.visible_range()
         out = []
         height = self.height()
-        for stripe in view.stripes:
-            if stripe.end <= first or stripe.start >= last:
-                continue
+        for stripe in view.stripes_between(first, last):
             top = 0
             if stripe.start >= first:
                 top = view.cursorRect(view._cursor_for(stripe.start, stripe.start)).top()

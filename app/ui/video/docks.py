@@ -22,7 +22,6 @@ class CodingDocks:
         self.time = time_coding
         self.grid = WindowGrid(window)
         self.timeline = TimelinePanel()
-        self.timeline_reads_skipped = 0
         self.grid_dock = self._dock("Window grid", "window_grid_dock", self.grid)
         self.timeline_dock = self._dock("Timeline", "timeline_dock", self.timeline)
         window.tabifyDockWidget(self.grid_dock, self.timeline_dock)
@@ -34,7 +33,10 @@ class CodingDocks:
         window.video.seeked.connect(self.timeline.canvas.set_playhead)
         window.video.positionChanged.connect(self.timeline.canvas.set_playhead)
         window.coding.segmentsReloaded.connect(self.refresh_timeline)
-        self.timeline_dock.visibilityChanged.connect(lambda on: on and self.refresh_timeline())
+        self.timeline_dock.visibilityChanged.connect(
+            lambda on: on and self.refresh_timeline(force=True)
+        )
+        self.grid_dock.visibilityChanged.connect(lambda on: on and self.grid.refresh())
         window.blind_action.toggled.connect(lambda _on: self.refresh())
 
     def all(self) -> tuple[QDockWidget, QDockWidget]:
@@ -48,23 +50,21 @@ class CodingDocks:
         return dock
 
     def refresh(self) -> None:
-        self.grid.refresh()
+        if self.grid_dock.isVisible():  # a hidden grid is read when it is shown (issue 17)
+            self.grid.refresh()
         self.refresh_timeline()
 
-    def refresh_timeline(self) -> None:
-        """Redraw from the project (only while the timeline is on screen: it reads the
-        session's coding)."""
+    def refresh_timeline(self, force: bool = False) -> None:
+        """Redraw from the project, only while the timeline is on screen: it reads the
+        session's coding, which a hidden dock would pay for on every open and edit (issue 17);
+        showing the dock (``force``) draws it."""
         project = self.window.project
         sid = self.time.session_id
         canvas = self.timeline.canvas
         if project is None or sid is None:
             canvas.set_data(None, {})
             return
-        if not self.timeline_dock.isVisible():
-            # Closed or behind another tab: nothing is read (opening a 10^6-utterance archive
-            # read the first session's whole timeline for a hidden dock, issue 17); showing the
-            # dock refreshes it (visibilityChanged).
-            self.timeline_reads_skipped += 1
+        if not force and self.timeline_dock.visibleRegion().isEmpty():
             return
         info = session_by_id(project, sid)
         coder = self.window.coding.coder

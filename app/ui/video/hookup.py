@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QTextBrowser, QVBoxLayout
 
 from app.core.media import AttachVideo, probe_duration_ms, stored_video_path
 from app.core.session_parts import session_by_id
+from app.ui.team_rules import refused_lead_work
 from app.ui.video.docks import CodingDocks
 from app.ui.video.keys import GRID_KEYS, OTHER_VIDEO_KEYS, VIDEO_KEYS
 from app.ui.video.time_coding import TimeCoding
@@ -87,6 +88,8 @@ class VideoHookup:
         """Store a new path for the missing video (relative to the project), undoably."""
         project, sid = self.window.project, self.time.session_id
         if project is None or sid is None:
+            return False
+        if refused_lead_work(self.window, "attach or locate a session's video"):
             return False
         if path is None:
             old = self.pane.path
@@ -181,12 +184,13 @@ class VideoHookup:
     def show_grid(self) -> None:
         self.docks.grid_dock.show()
         self.docks.grid_dock.raise_()
+        self.docks.grid.refresh()
         self.docks.grid.table.setFocus()
 
     def show_timeline(self) -> None:
         self.docks.timeline_dock.show()
         self.docks.timeline_dock.raise_()
-        self.docks.refresh_timeline()
+        self.docks.refresh_timeline(force=True)
 
     def _marks_changed(self) -> None:
         marked = self.pane.marked_range()
