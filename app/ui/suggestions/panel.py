@@ -520,4 +520,5 @@ class SuggestionsPanel(QWidget):
         self.model_label.setText(
             f"Model trained {info.trained_at:%Y-%m-%d %H:%M} UTC from {info.coder_name or '?'}: "
             f"{info.n_examples} examples, {len(info.meta.get('codes', {}))} codes"
+            + (", with sentence embeddings" if info.meta.get("embeddings") else "")
         )
