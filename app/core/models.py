@@ -303,6 +303,22 @@ class SuggesterModel(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class UtteranceEmbedding(Base):
+    """A cached sentence embedding of one utterance (the optional ``[embeddings]`` suggester).
+
+    Derived data, never user data: recomputed from the text whenever ``text_hash`` no longer
+    matches, never exported, counted, merged or kept in coder or de-identified copies.
+    """
+
+    __tablename__ = "utterance_embedding"
+    utterance_id: Mapped[int] = mapped_column(
+        ForeignKey("utterance.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(32))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian
+
+
 class AuditEntry(Base):
     """One line of the project's audit log: who (coder and login) did what (a command), when.
 

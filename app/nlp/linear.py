@@ -85,10 +85,16 @@ def _roles(cands: Sequence[Candidate]) -> csr_matrix:
 
 
 class Features:
-    """The TF-IDF blocks above plus role indicators; fitted once per training."""
+    """The TF-IDF blocks above plus role indicators; fitted once per training.
 
-    def __init__(self, vectorizers: list[Any]) -> None:
+    With the optional ``[embeddings]`` installed, a dense block of sentence embeddings
+    (``app/nlp/embeddings.dense_block``) follows; ``embedding_id`` names the encoder, and a
+    model trained with it needs it to score.
+    """
+
+    def __init__(self, vectorizers: list[Any], embedding_id: str | None = None) -> None:
         self.vectorizers = vectorizers
+        self.embedding_id = embedding_id
         self._names: list[list[str]] | None = None
 
     @staticmethod
@@ -105,7 +111,14 @@ class Features:
             mats.append(vec.fit_transform(texts))
             vecs.append(vec)
         mats.append(_roles(cands))
-        return Features(vecs), hstack(mats, format="csr", dtype=np.float32)
+        from app.nlp import embeddings
+
+        dense = embeddings.dense_block(cands)
+        if dense is not None:
+            mats.append(dense)
+        return Features(vecs, embeddings.model_id() if dense is not None else None), hstack(
+            mats, format="csr", dtype=np.float32
+        )
 
     def transform(self, cands: Sequence[Candidate]) -> csr_matrix:
         """Rows for the candidates; each distinct text is analysed once per block (turns such
@@ -119,7 +132,23 @@ class Features:
             index = np.array([distinct.setdefault(t, len(distinct)) for t in texts], np.int64)
             mats.append(vec.transform(list(distinct))[index])
         mats.append(_roles(cands))
+        if self.embedding_id is not None:
+            mats.append(self._dense(cands))
         return hstack(mats, format="csr", dtype=np.float32)
+
+    def _dense(self, cands: Sequence[Candidate]) -> np.ndarray:
+        from app.nlp import embeddings
+
+        dense = (
+            embeddings.dense_block(cands) if embeddings.model_id() == self.embedding_id else None
+        )
+        if dense is None:
+            raise ValueError(
+                f"the stored suggester model was trained with sentence embeddings "
+                f"({self.embedding_id}), which are not installed here: install "
+                '"ipr-workbench[embeddings]" or train it again (suggest train)'
+            )
+        return dense
 
     def names(self) -> list[list[str]]:
         """Per block, the n-gram of each column (for reasons)."""
@@ -141,14 +170,14 @@ class Features:
         ]
 
     @staticmethod
-    def from_data(data: list[dict[str, Any]]) -> Features:
+    def from_data(data: list[dict[str, Any]], embedding_id: str | None = None) -> Features:
         vecs = []
         for item, (_n, _w, analyzer, ngrams, _s) in zip(data, BLOCKS, strict=True):
             vec = _vectorizer(analyzer, ngrams)
             vec.vocabulary_ = dict(item["vocabulary"])
             vec.idf_ = np.frombuffer(item["idf"], dtype=np.float32).astype(np.float64)
             vecs.append(vec)
-        return Features(vecs)
+        return Features(vecs, embedding_id)
 
 
 @dataclass
@@ -371,6 +400,7 @@ class LinearModel:
                     "format": FORMAT,
                     "architecture": ARCHITECTURE,
                     "features": self.features.to_data(),
+                    "embeddings": self.features.embedding_id,
                     "heads": [h.to_data() for h in self.heads],
                     "labels": self.labels,
                     "exclusive_groups": self.exclusive_groups,
@@ -382,7 +412,7 @@ class LinearModel:
     @staticmethod
     def from_payload(payload: dict[str, Any]) -> LinearModel:
         return LinearModel(
-            features=Features.from_data(payload["features"]),
+            features=Features.from_data(payload["features"], payload.get("embeddings")),
             heads=[Head.from_data(h) for h in payload["heads"]],
             labels=list(payload["labels"]),
             exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
@@ -447,6 +477,7 @@ def train_linear(
         "c": c,
         "n_examples": len(examples),
         "n_features": int(x.shape[1]),
+        "embeddings": features.embedding_id,
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
     return LinearModel(features, heads, list(labels), exclusive, meta)

@@ -291,3 +291,19 @@ def test_partial_repaints_equal_a_full_repaint(window: MainWindow, qtbot: Any) -
         view.viewport().update()
         view.gutter.update()
         assert partial == on_screen(), f"step {step}: a region the edit changed was not repainted"
+
+
+def test_own_edits_do_not_trigger_a_live_refresh(window: MainWindow) -> None:
+    """The live refresh (other coders' changes) must not take the window's own edits for news:
+    it used to re-read the whole transcript about a second after every edit."""
+    coding, view, live = window.coding, window.transcript_view, window.live
+    code_id = next(c.id for c in coding.codes.values() if c.codable)
+    live._check_file()  # whatever opening the project wrote is seen
+    live._settle.stop()
+    u = view.utterances[4]
+    view.select_span(u.start_char, u.end_char)
+    assert coding.apply_code(code_id) is not None
+    window.undo_stack.undo()
+    window.undo_stack.redo()
+    live._check_file()
+    assert not live._settle.isActive(), "the window's own edit was taken for another coder's"
