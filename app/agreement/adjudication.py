@@ -14,7 +14,7 @@ the project's meta table so progress counts it.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, select
 
@@ -147,6 +147,25 @@ def load_workspace(
                      project, consensus_name)  # fmt: skip
 
 
+def reload_consensus(ws: Workspace, code_ids: Iterable[int] | None = None,
+                     session_ids: Iterable[int] | None = None) -> Workspace:  # fmt: skip
+    """``ws`` with its consensus layer and "nothing here" marks read again (after a decision
+    or its undo); the items, computed from the compared coders' segments, stay as they are."""
+    project = ws.project
+    if project is None:
+        return ws
+    consensus = existing_consensus(project, ws.consensus_name)
+    cons = []
+    if consensus is not None:
+        cons = list_segments(
+            project, coder_ids=[consensus.id], code_ids=code_ids, session_ids=session_ids
+        )
+    with project.reading() as s:
+        keys = s.scalars(select(ProjectMeta.key).where(ProjectMeta.key.like(f"{_NONE_KEY}:%")))
+        decided = set(keys)
+    return replace(ws, consensus=consensus, consensus_segments=cons, decided_none=decided)
+
+
 def consensus_in(ws: Workspace, item: Item) -> list[SegmentInfo]:
     """Consensus segments already on this item (overlapping it on the same continuum)."""
     return [
@@ -228,6 +247,8 @@ def majority(ws: Workspace, item: Item) -> list[Proposal]:
 
 class _MarkNone(Command):
     """Record (or un-record) that the consensus codes nothing on an item."""
+
+    changes_no_segments = True
 
     def __init__(self, key: str, mark: bool) -> None:
         self.key = key

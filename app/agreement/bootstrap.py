@@ -32,6 +32,8 @@ def cluster_features(
     if clusters is None:
         return mat
     cl = np.asarray(clusters)
+    if len(cl) < 2 or bool((cl[1:] > cl[:-1]).all()):
+        return mat  # every unit is its own cluster, already in order: nothing to sum
     order = np.argsort(cl, kind="stable")
     sorted_cl = cl[order]
     starts = np.concatenate([[0], np.nonzero(np.diff(sorted_cl))[0] + 1])

@@ -7,22 +7,26 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from app.agreement.krippendorff import alpha as krippendorff_alpha
+from app.agreement.match_counts import item_kind_counts
 from app.agreement.matching import (
-    AGREED,
     DEFAULT_THRESHOLD,
-    EXACT,
-    KINDS,
     confusion_matrix,
-    disagreement_items,
     match_counts,
     match_pair,
 )
-from app.agreement.unitizing import alpha_u_1995, unitizing_alphas
+from app.agreement.unitizing import (
+    CoderSpans,
+    UnitizingResult,
+    alpha_u_1995_arrays,
+    unitizing_alphas_arrays,
+)
 from app.agreement.units import UnitMatrix
 
 Number = float | None
+Ints = NDArray[np.int64]
 
 UNITIZED_HOW = (
     "Krippendorff's unitizing alphas on the character continuum of transcripts coded by every "
@@ -39,24 +43,22 @@ def num(x: float) -> Number:
 
 def matching_summary(matrix: UnitMatrix, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """Segment matching on the transcripts/sessions every coder coded: decision items for any
-    number of coders, one-to-one pairs for two."""
-    seen = [matrix.coded_anchors.get(c, set()) for c in matrix.coders]
-    shared = set.intersection(*seen) if seen else set()
-    segments = [s for s in matrix.segments if s.anchor in shared]  # continua all coders coded
-    if not segments:
+    number of coders (counted on arrays), one-to-one pairs for two."""
+    if matrix.segments is None:
         return {}
-    items = disagreement_items(segments, matrix.coders, threshold)
-    kinds = {k: 0 for k in (AGREED, *KINDS) if k != EXACT}
-    for item in items:
-        kinds[item.kind] += 1
-    out: dict[str, Any] = {"threshold": threshold, "items": kinds}
+    table = matrix.segments.shared(len(matrix.coders))  # continua all coders coded
+    if len(table) == 0:
+        return {}
+    items = item_kind_counts(table, len(matrix.coders), threshold)
+    out: dict[str, Any] = {"threshold": threshold, "items": items}
     if len(matrix.coders) == 2:
+        segments = table.to_segs(matrix.coders)
         a, b = matrix.coders
         pairs = match_pair([s for s in segments if s.coder == a],
                            [s for s in segments if s.coder == b], threshold)  # fmt: skip
-        labels, table = confusion_matrix(pairs, matrix.values)
+        labels, table_ = confusion_matrix(pairs, matrix.values)
         out["pairs"] = match_counts(pairs)
-        out["segment_confusion"] = {"labels": labels, "matrix": table}
+        out["segment_confusion"] = {"labels": labels, "matrix": table_}
     return out
 
 
@@ -79,37 +81,56 @@ def rating_alphas(matrix: UnitMatrix, v: int) -> dict[str, Number]:
     return out
 
 
-def _clip(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """One coder's spans as a partition: later overlapping spans are cut at the earlier end."""
-    out: list[tuple[int, int, str]] = []
-    pos = 0
-    for s, e, v in sorted(spans):
-        s = max(s, pos)
-        if e > s:
-            out.append((s, e, v))
-            pos = e
-    return out
+def _clip(starts: Ints, ends: Ints, ranks: Ints) -> CoderSpans:
+    """One coder's spans as a partition: in (start, end, value) order, a span overlapping the
+    ones before it starts where they end (and goes if nothing is left)."""
+    order = np.lexsort((ranks, ends, starts))
+    s, e, v = starts[order], ends[order], ranks[order]
+    reach = np.maximum.accumulate(np.concatenate([[0], e]))[:-1]  # furthest end so far
+    s = np.maximum(s, reach)
+    keep = e > s
+    return s[keep], e[keep], v[keep]
+
+
+def _alphas_on(length: int, spans: list[CoderSpans], names: list[str]) -> UnitizingResult:
+    """Unitizing alphas with values ranked in ``names`` (sorted): only values in use count."""
+    used = np.unique(np.concatenate([v for _, _, v in spans]))
+    coded = [(s, e, np.searchsorted(used, v) + 1) for s, e, v in spans]
+    return unitizing_alphas_arrays(length, coded, [names[k] for k in used.tolist()])
+
+
+def _merge(starts: Ints, ends: Ints) -> NDArray[np.int64]:
+    """Ranges sorted, with overlapping or touching ones joined, as an ``(n, 2)`` array."""
+    order = np.lexsort((ends, starts))
+    s, e = starts[order], ends[order]
+    reach = np.maximum.accumulate(e)
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = s[1:] > reach[:-1]
+    first = np.nonzero(new)[0]
+    return np.stack([s[first], np.maximum.reduceat(e, first) if len(first) else e[first]], axis=1)
 
 
 def unitized(matrix: UnitMatrix) -> dict[str, Any] | None:
     if matrix.continuum is None:
         return None
     length, spans = matrix.continuum
-    clipped = {c: _clip(s) for c, s in spans.items()}
-    res = unitizing_alphas(length, clipped)
+    names = sorted(set(matrix.values))
+    rank = np.array([names.index(v) for v in matrix.values], dtype=np.int64)
     parent_of = dict(zip(matrix.values, matrix.value_parents, strict=True))
-    domains = {c: _clip([(a, b, parent_of.get(v, "")) for a, b, v in s])
-               for c, s in spans.items()}  # fmt: skip
-    dom = unitizing_alphas(length, domains)
+    parents = sorted({parent_of.get(v, "") for v in matrix.values})
+    parent_rank = np.array([parents.index(parent_of.get(v, "")) for v in matrix.values],
+                           dtype=np.int64)  # fmt: skip
+    per_coder = [spans[c] for c in spans]
+    res = _alphas_on(length, [_clip(s, e, rank[v]) for s, e, v in per_coder], names)
+    dom = _alphas_on(length, [_clip(s, e, parent_rank[v]) for s, e, v in per_coder], parents)
     coder_index = {c: j for j, c in enumerate(matrix.coders)}
-    units: list[tuple[int, int, int, str]] = []
-    for c, s in spans.items():
-        by_value: dict[str, list[tuple[int, int]]] = {}
-        for a, b, v in s:
-            by_value.setdefault(v, []).append((a, b))
-        for v, ranges in by_value.items():
-            units.extend((a, b, coder_index[c], v) for a, b in _merge(ranges))
-    old = alpha_u_1995(length, units, n_coders=len(matrix.coders))
+    by_cat: dict[str, list[NDArray[np.int64]]] = {}
+    for c, (s, e, v) in spans.items():
+        ranks = rank[v]
+        for k in np.unique(ranks).tolist():
+            lists = by_cat.setdefault(names[k], [np.zeros((0, 2), np.int64)] * len(matrix.coders))
+            lists[coder_index[c]] = _merge(s[ranks == k], e[ranks == k])
+    old = alpha_u_1995_arrays(length, dict(sorted(by_cat.items())), len(matrix.coders))
     return {
         "u_alpha": num(res.u_alpha),
         "cu_alpha": num(res.cu_alpha),
@@ -121,13 +142,3 @@ def unitized(matrix: UnitMatrix) -> dict[str, Any] | None:
         "length": length,
         "how": UNITIZED_HOW,
     }
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out

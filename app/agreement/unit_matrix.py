@@ -7,12 +7,15 @@ and benchmarks; ``units.build_units`` fills one from a project.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.agreement.matching import Seg
+from app.agreement.match_counts import SegTable
+from app.agreement.unitizing import CoderSpans
 from app.core.errors import UserError
 
 NONE_LABEL = "(none)"
@@ -49,15 +52,66 @@ def parse_unit(text: str) -> UnitSpec:
     )
 
 
-@dataclass(frozen=True)
-class UnitRef:
-    """Where a unit is, for the comparison view (not built for character runs)."""
+class UnitRef(NamedTuple):
+    """Where a unit is, for the comparison view (not built for character runs); a tuple, as
+    agreement builds one per utterance."""
 
     session: str
     transcript_id: int | None
     start: int
     end: int
     label: str
+
+
+class UnitRefs(Sequence[UnitRef]):
+    """Units' places, built on first use: agreement itself never reads them (the comparison
+    view does), and one tuple per utterance was a fifth of the report's time at 20,000 turns."""
+
+    def __init__(self) -> None:
+        self._parts: list[list[UnitRef] | tuple[str, int, list[int], list[int], list[int],
+                                                list[str]]] = []  # fmt: skip
+        self._built: list[UnitRef] | None = None
+
+    def extend(self, refs: list[UnitRef]) -> None:
+        self._parts.append(refs)
+        self._built = None
+
+    def add_turns(
+        self,
+        session: str,
+        tid: int,
+        starts: list[int],
+        ends: list[int],
+        ordinals: list[int],
+        speakers: list[str],
+    ) -> None:
+        """One transcript's turns (labelled "ordinal speaker"), kept as columns until asked."""
+        self._parts.append((session, tid, starts, ends, ordinals, speakers))
+        self._built = None
+
+    def _all(self) -> list[UnitRef]:
+        if self._built is None:
+            out: list[UnitRef] = []
+            for part in self._parts:
+                if isinstance(part, list):
+                    out.extend(part)
+                else:
+                    session, tid, starts, ends, ordinals, speakers = part
+                    out.extend(UnitRef(session, tid, a, b, f"{o} {spk}")
+                               for a, b, o, spk in zip(starts, ends, ordinals, speakers,
+                                                       strict=True))  # fmt: skip
+            self._built = out
+        return self._built
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> UnitRef: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[UnitRef]: ...
+    def __getitem__(self, index: int | slice) -> UnitRef | list[UnitRef]:
+        return self._all()[index]
 
 
 @dataclass
@@ -72,12 +126,12 @@ class UnitMatrix:
     coded: NDArray[np.bool_]  # (n_units, n_coders): coder coded this unit's transcript/session
     weights: NDArray[np.float64]
     clusters: NDArray[np.int64]
-    refs: list[UnitRef] = field(default_factory=list)
-    continuum: tuple[int, dict[str, list[tuple[int, int, str]]]] | None = None
+    refs: Sequence[UnitRef] = field(default_factory=list)
+    # character continuum of transcripts every coder coded: per coder (starts, ends, value index)
+    continuum: tuple[int, dict[str, CoderSpans]] | None = None
     n_defined_values: int = 0
     ratings: NDArray[np.float64] | None = None  # (units, coders, values); NaN = no rating
-    segments: list[Seg] = field(default_factory=list)  # the compared segments, for matching
-    coded_anchors: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
+    segments: SegTable | None = None  # the compared segments, for matching
 
     @property
     def n_units(self) -> int:

@@ -62,8 +62,42 @@ class _Partition:
     section_value: NDArray[np.int64]  # (S,)
 
 
+CoderSpans = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]  # starts, ends, values
+
+
+def as_arrays(spans: Sequence[tuple[int, int, int]]) -> CoderSpans:
+    """``(start, end, value)`` tuples as three integer arrays."""
+    arr = np.array(spans, dtype=np.int64).reshape(-1, 3)
+    return arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()
+
+
+def _sections(length: int, spans: CoderSpans, fill_gaps: bool) -> NDArray[np.int64]:
+    """One coder's sections ``(start, end, value)`` in order: its units (clamped to the
+    continuum, ordered as tuples) and, with ``fill_gaps``, the gaps between them (value 0)."""
+    s, e, v = spans
+    keep = e > s
+    s, e, v = np.maximum(0, s[keep]), np.minimum(length, e[keep]), v[keep]
+    order = np.lexsort((v, e, s))
+    s, e, v = s[order], e[order], v[order]
+    prev = np.concatenate([[0], e[:-1]])
+    if len(s) > 1 and bool((s[1:] < e[:-1]).any()):
+        raise ValueError("a coder's units overlap; unitizing needs a partition")
+    units = np.stack([s, e, v], axis=1)
+    if not fill_gaps:
+        return units
+    gap = s > prev
+    rows = np.zeros((2 * len(s), 3), dtype=np.int64)
+    rows[0::2] = np.stack([prev, s, np.zeros_like(s)], axis=1)
+    rows[1::2] = units
+    rows = rows[np.stack([gap, np.ones_like(gap)], axis=1).ravel()]
+    end = int(e[-1]) if len(e) else 0
+    if end < length:
+        rows = np.vstack([rows, [[end, length, 0]]])
+    return rows
+
+
 def _partition(
-    length: int, spans_by_coder: Sequence[Sequence[tuple[int, int, int]]], fill_gaps: bool = True
+    length: int, spans_by_coder: Sequence[CoderSpans], fill_gaps: bool = True
 ) -> _Partition:
     """Cut the continuum at every boundary of every coder (units and the gaps between them).
 
@@ -71,12 +105,8 @@ def _partition(
     without it the caller lists gap sections explicitly and anything left out is unobserved
     (value -1, section -1).
     """
-    cuts = {0, length}
-    for spans in spans_by_coder:
-        for s, e, _ in spans:
-            cuts.add(max(0, min(length, s)))
-            cuts.add(max(0, min(length, e)))
-    bounds = np.array(sorted(cuts), dtype=np.int64)
+    ends = [np.clip(np.concatenate([s, e]), 0, length) for s, e, _ in spans_by_coder]
+    bounds = np.unique(np.concatenate([[0, length], *ends])).astype(np.int64)
     starts = bounds[:-1]
     lengths = np.diff(bounds).astype(np.float64)
     m = len(spans_by_coder)
@@ -87,19 +117,7 @@ def _partition(
     sec_val: list[NDArray[np.int64]] = []
     next_id = 0
     for j, spans in enumerate(spans_by_coder):
-        ordered = sorted((max(0, s), min(length, e), v) for s, e, v in spans if e > s)
-        rows: list[tuple[int, int, int]] = []
-        pos = 0
-        for s, e, v in ordered:
-            if s < pos:
-                raise ValueError("a coder's units overlap; unitizing needs a partition")
-            if s > pos and fill_gaps:
-                rows.append((pos, s, 0))
-            rows.append((s, e, v))
-            pos = e
-        if pos < length and fill_gaps:
-            rows.append((pos, length, 0))
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        arr = _sections(length, spans, fill_gaps)
         ids = np.arange(next_id, next_id + len(arr), dtype=np.int64)
         next_id += len(arr)
         # Sections are disjoint and sorted, so a +id/-id difference array marks their pieces.
@@ -129,7 +147,17 @@ def unitizing_alphas(length: int, spans: Mapping[str, Sequence[Span]]) -> Unitiz
     if len(coded) < 2 or length <= 0:
         nan = float("nan")
         return UnitizingResult(nan, nan, nan, 0.0, {})
-    return _alphas(_partition(length, coded), labels)
+    return _alphas(_partition(length, [as_arrays(c) for c in coded]), labels)
+
+
+def unitizing_alphas_arrays(
+    length: int, spans: Sequence[CoderSpans], labels: list[str]
+) -> UnitizingResult:
+    """``unitizing_alphas`` for spans already as arrays, values 1-based into ``labels``."""
+    if len(spans) < 2 or length <= 0:
+        nan = float("nan")
+        return UnitizingResult(nan, nan, nan, 0.0, {})
+    return _alphas(_partition(length, spans), labels)
 
 
 def unitizing_alphas_sections(
@@ -148,7 +176,7 @@ def unitizing_alphas_sections(
     if len(coded) < 2 or length <= 0:
         nan = float("nan")
         return UnitizingResult(nan, nan, nan, 0.0, {})
-    return _alphas(_partition(length, coded, fill_gaps=False), labels)
+    return _alphas(_partition(length, [as_arrays(c) for c in coded], fill_gaps=False), labels)
 
 
 def _alphas(part: _Partition, labels: list[str]) -> UnitizingResult:
@@ -232,25 +260,6 @@ class AlphaU1995:
     per_category: dict[str, tuple[float, float, float]]  # category -> (alpha, Do, De)
 
 
-def _units_and_gaps(
-    length: int, units: list[tuple[int, int]]
-) -> tuple[list[tuple[int, int, bool]], list[int]]:
-    """A coder's sections for one category: (begin, end, is_unit), plus gap lengths."""
-    sections: list[tuple[int, int, bool]] = []
-    gaps: list[int] = []
-    pos = 0
-    for b, e in sorted(units):
-        if b > pos:
-            sections.append((pos, b, False))
-            gaps.append(b - pos)
-        sections.append((b, e, True))
-        pos = max(pos, e)
-    if pos < length:
-        sections.append((pos, length, False))
-        gaps.append(length - pos)
-    return sections, gaps
-
-
 def _pair_distance(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]]) -> float:
     """Sum of positional distances over intersecting section pairs of two coders."""
     total = 0.0
@@ -271,6 +280,68 @@ def _pair_distance(a: list[tuple[int, int, bool]], b: list[tuple[int, int, bool]
     return total
 
 
+@dataclass(frozen=True)
+class _Sections:
+    """A coder's sections for one category as columns; ``tiled``: they tile [0, length) in
+    order with no empty section, so intersecting pairs are the pieces of a common refinement."""
+
+    begin: NDArray[np.int64]
+    end: NDArray[np.int64]
+    unit: NDArray[np.bool_]
+    gaps: NDArray[np.int64]
+    tiled: bool
+
+    def as_list(self) -> list[tuple[int, int, bool]]:
+        return list(zip(self.begin.tolist(), self.end.tolist(), self.unit.tolist(), strict=True))
+
+
+def _sections_1995(length: int, units: NDArray[np.int64]) -> _Sections:
+    """``_units_and_gaps`` on an ``(n, 2)`` array of units."""
+    order = np.lexsort((units[:, 1], units[:, 0]))
+    b, e = units[order, 0], units[order, 1]
+    pos = np.maximum.accumulate(np.concatenate([[0], e]))  # pos before unit i, then after all
+    before = pos[:-1]
+    gap = b > before
+    begin = np.stack([before, b], axis=1).ravel()
+    end = np.stack([b, e], axis=1).ravel()
+    unit = np.tile(np.array([False, True]), len(b))
+    keep = np.stack([gap, np.ones_like(gap)], axis=1).ravel()
+    begin, end, unit = begin[keep], end[keep], unit[keep]
+    gaps = (b - before)[gap]
+    last = int(pos[-1])
+    if last < length:
+        begin = np.append(begin, last)
+        end = np.append(end, length)
+        unit = np.append(unit, False)
+        gaps = np.append(gaps, length - last)
+    tiled = bool(
+        len(begin) > 0 and begin[0] == 0 and end[-1] == length and (end > begin).all()
+        and (begin[1:] == end[:-1]).all()
+    )  # fmt: skip
+    return _Sections(begin, end, unit, gaps, tiled)
+
+
+def _pair_distance_arrays(a: _Sections, b: _Sections) -> float:
+    """``_pair_distance`` without the walk: when both coders' sections tile the continuum, the
+    intersecting pairs are the pieces between all their boundaries, in the walk's order; the
+    terms are added one by one in that order (``cumsum``), as the walk adds them."""
+    if not (a.tiled and b.tiled):
+        return _pair_distance(a.as_list(), b.as_list())
+    x = np.union1d(a.begin, b.begin)
+    ia = np.searchsorted(a.begin, x, side="right") - 1
+    ib = np.searchsorted(b.begin, x, side="right") - 1
+    b1, e1, u1 = a.begin[ia], a.end[ia], a.unit[ia]
+    b2, e2, u2 = b.begin[ib], b.end[ib], b.unit[ib]
+    both = u1 & u2
+    in_gap_b = u1 & ~u2 & (b2 <= b1) & (e1 <= e2)
+    in_gap_a = u2 & ~u1 & (b1 <= b2) & (e2 <= e1)
+    terms = np.where(both, (b1 - b2) ** 2 + (e1 - e2) ** 2,
+                     np.where(in_gap_b, (e1 - b1) ** 2,
+                              np.where(in_gap_a, (e2 - b2) ** 2, 0)))  # fmt: skip
+    terms = terms[both | in_gap_b | in_gap_a]
+    return float(np.cumsum(terms.astype(np.float64))[-1]) if len(terms) else 0.0
+
+
 def alpha_u_1995(
     length: int, units: Sequence[tuple[int, int, int, str]], n_coders: int | None = None
 ) -> AlphaU1995:
@@ -281,21 +352,30 @@ def alpha_u_1995(
     coders = sorted({u[2] for u in units})
     r = n_coders if n_coders is not None else len(coders)
     cats = sorted({u[3] for u in units})
-    per: dict[str, tuple[float, float, float]] = {}
-    big_l = float(length)
     grouped: dict[tuple[int, str], list[tuple[int, int]]] = {}
     for b, e, c, k in units:
         grouped.setdefault((c, k), []).append((b, e))
-    for cat in cats:
-        by_coder = {c: grouped.get((c, cat), []) for c in range(r)}
-        secs = {c: _units_and_gaps(length, by_coder.get(c, [])) for c in range(r)}
+    by_cat = {cat: [np.array(grouped.get((c, cat), []), dtype=np.int64).reshape(-1, 2)
+                    for c in range(r)] for cat in cats}  # fmt: skip
+    return alpha_u_1995_arrays(length, by_cat, r)
+
+
+def alpha_u_1995_arrays(
+    length: int, by_cat: Mapping[str, Sequence[NDArray[np.int64]]], r: int
+) -> AlphaU1995:
+    """``alpha_u_1995`` with each category's units per coder as ``(n, 2)`` arrays (coders
+    0..r-1, categories in the order given)."""
+    per: dict[str, tuple[float, float, float]] = {}
+    big_l = float(length)
+    for cat, by_coder in by_cat.items():
+        secs = [_sections_1995(length, by_coder[c]) for c in range(r)]
         d_o = 0.0
         for c1 in range(r):
             for c2 in range(c1 + 1, r):
-                d_o += _pair_distance(secs[c1][0], secs[c2][0])
+                d_o += _pair_distance_arrays(secs[c1], secs[c2])
         d_o = 2.0 * d_o / (r * (r - 1) * big_l * big_l)
-        lens = np.array([e - b for c in range(r) for b, e in by_coder[c]], dtype=np.float64)
-        gaps = np.sort(np.array([g for c in range(r) for g in secs[c][1]], dtype=np.float64))
+        lens = np.concatenate([u[:, 1] - u[:, 0] for u in by_coder]).astype(np.float64)
+        gaps = np.sort(np.concatenate([s.gaps for s in secs]).astype(np.float64))
         n_c = len(lens)
         cum = np.concatenate([[0.0], np.cumsum(gaps[::-1])])  # sums of the largest gaps
         first = np.searchsorted(gaps, lens, side="left")

@@ -22,15 +22,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from app.agreement.matching import Seg
+from app.agreement.match_counts import SegTable, anchor_key
+from app.agreement.unit_fill import accumulate, char_coverage, text_shares, time_shares
 from app.agreement.unit_matrix import (
     NONE_LABEL,
     UNIT_KINDS,
     UnitMatrix,
     UnitRef,
+    UnitRefs,
     UnitSpec,
     parse_unit,
 )
+from app.agreement.unitizing import CoderSpans
 from app.core.codebook import find_code, list_codes, resolve_codes
 from app.core.dto import CodeInfo, UtteranceInfo
 from app.core.errors import UserError
@@ -39,7 +42,6 @@ from app.core.segment_spans import (
     SUGGESTER_ID,
     SegmentSpan,
     UtteranceSpan,
-    segment_spans,
     suggestion_spans,
     transcript_rows,
     utterance_spans,
@@ -50,7 +52,14 @@ from app.core.sessions import (
     get_coder,
     list_coders,
     resolve_sessions,
-    transcript_text,
+)
+from app.core.span_arrays import (
+    NONE,
+    SpanArrays,
+    UtteranceArrays,
+    segment_arrays,
+    transcript_lengths,
+    utterance_arrays,
 )
 from app.core.suggestions import SUGGESTER_CODER
 
@@ -126,6 +135,32 @@ def resolve_values(
     return [c.path for c in chosen], parents, {c.id: i for i, c in enumerate(chosen)}
 
 
+Ints = NDArray[np.int64]
+
+
+def _pairs(idents: Ints, coders: Ints, m: int) -> set[tuple[int, int]]:
+    """The distinct (transcript or session id, coder index) pairs."""
+    keys = np.unique(idents * m + coders).tolist()
+    return {(k // m, k % m) for k in keys}
+
+
+def _lookup(keys: Ints, mapping: Mapping[int, int], default: int = -1) -> Ints:
+    """``mapping[k]`` for every element (``default`` where absent), one dict lookup per value."""
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    table = np.array([mapping.get(k, default) for k in uniq.tolist()], dtype=np.int64)
+    return table[inverse.reshape(-1)] if len(keys) else np.zeros(0, dtype=np.int64)
+
+
+def _read_segments(
+    project: Project, session_ids: list[int], coder_ids: dict[int, int]
+) -> SpanArrays:
+    segs = segment_arrays(project, session_ids=session_ids, coder_ids=list(coder_ids))
+    if SUGGESTER_ID in coder_ids:  # the suggester's pending and accepted suggestions, read now
+        spans = segs.to_spans() + suggestion_spans(project, session_ids=session_ids)
+        segs = SpanArrays.from_spans(sorted(spans, key=_sort_key))
+    return segs
+
+
 def build_units(
     project: Project,
     coders: str | list[str],
@@ -140,48 +175,50 @@ def build_units(
     session_infos = resolve_sessions(project, sessions)
     coder_ids = {_coder_id(project, n): j for j, n in enumerate(coder_names)}
     session_ids = [s.id for s in session_infos]
-    segs = segment_spans(project, session_ids=session_ids, coder_ids=list(coder_ids))
-    if SUGGESTER_ID in coder_ids:  # the suggester's pending and accepted suggestions, read now
-        segs = sorted(segs + suggestion_spans(project, session_ids=session_ids), key=_sort_key)
+    segs = _read_segments(project, session_ids, coder_ids)
     builder = _Builder(spec, coder_names, len(values), coder_ids, value_of, segs)
-    # Two queries for all sessions (not two per session), only the columns units need.
-    by_session = transcript_rows(project, [s.id for s in session_infos])
-    all_utts = utterance_spans(project, [s.id for s in session_infos])
-    for sess in session_infos:
-        transcripts = by_session[sess.id]
-        utts = {t.id: all_utts.get(t.id, []) for t in transcripts}
-        if spec.kind == "char":
-            for t in transcripts:
-                text = transcript_text(project, t.id)
-                builder.add_char_transcript(sess.name, t.id, text, utts[t.id])
-        elif spec.kind == "utterance":
-            for t in transcripts:
-                builder.add_utterances(sess.name, sess.id, t.id, utts[t.id], t.kind)
-        else:
-            builder.add_session_clock(sess.name, sess.id, sess.duration_ms, utts)
+    # Three queries for all sessions (not per session), only the columns units need.
+    by_session = transcript_rows(project, session_ids)
+    if spec.kind in ("char", "utterance"):
+        utts = utterance_arrays(project, session_ids)
+        lengths = transcript_lengths(
+            project, [t.id for ts in by_session.values() for t in ts] if spec.kind == "char" else []
+        )
+        for sess in session_infos:
+            for t in by_session[sess.id]:
+                lo, hi = utts.bounds(t.id)
+                if spec.kind == "char":
+                    builder.add_char_transcript(t.id, lengths.get(t.id, 0), utts, lo, hi)
+                else:
+                    builder.add_utterances(sess.name, sess.id, t.id, utts, lo, hi, t.kind)
+    else:
+        all_utts = utterance_spans(project, session_ids)
+        for sess in session_infos:
+            spans = {t.id: all_utts.get(t.id, []) for t in by_session[sess.id]}
+            builder.add_session_clock(sess.name, sess.id, sess.duration_ms, spans)
     matrix = builder.finish(spec, coder_names, values, parents)
     matrix.n_defined_values = len(values)
-    names = {cid: coder_names[j] for cid, j in coder_ids.items()}
-    labels = {cid: values[v] for cid, v in value_of.items()}
-    coded_anchors: dict[str, set[tuple[str, int]]] = {}
-    segments = []
-    for s in segs:
-        if s.transcript_id is not None:
-            anchor: tuple[str, int] = ("text", s.transcript_id)
-            start, end = s.start_char or 0, s.end_char or 0
-        else:
-            anchor = ("time", s.session_id)
-            start, end = s.start_ms or 0, s.end_ms or 0
-        coder = names[s.coder_id]
-        # any code: a coder who coded a transcript saw all of it
-        coded_anchors.setdefault(coder, set()).add(anchor)
-        label = labels.get(s.code_id)
-        if label is not None:
-            segments.append(Seg(s.id, coder, anchor, start, end, label))
-    matrix.segments = segments
-    for coder, anchors in coded_anchors.items():
-        matrix.coded_anchors.setdefault(coder, set()).update(anchors)
+    matrix.segments = _seg_table(segs, builder, values)
     return matrix
+
+
+def _seg_table(segs: SpanArrays, builder: _Builder, values: list[str]) -> SegTable:
+    """The compared segments (a chosen value) and every continuum each coder coded (any code)."""
+    is_text = segs.transcript_id != NONE
+    anchor = anchor_key(segs.transcript_id, segs.session_id, is_text)
+    start = np.where(is_text, segs.start_char, segs.start_ms)
+    end = np.where(is_text, segs.end_char, segs.end_ms)
+    start, end = np.where(start == NONE, 0, start), np.where(end == NONE, 0, end)
+    labels = sorted(set(values))
+    label_of = np.array([labels.index(v) for v in values], dtype=np.int64)
+    m = builder.m
+    pairs = np.unique(anchor * m + builder.coder) if len(anchor) else np.zeros(0, np.int64)
+    chosen = builder.value >= 0
+    return SegTable(
+        id=segs.id[chosen], coder=builder.coder[chosen], anchor=anchor[chosen],
+        start=start[chosen], end=end[chosen], code=label_of[builder.value[chosen]],
+        labels=labels, coded_coder=pairs % m, coded_anchor=pairs // m,
+    )  # fmt: skip
 
 
 class _Rated:
@@ -197,6 +234,22 @@ class _Rated:
             self.rating[at] = rating
 
 
+def _joined(parts: list[CoderSpans]) -> CoderSpans:
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+
+
+def _groups(keys: Ints, rows: Ints) -> dict[int, Ints]:
+    """key -> the ``rows`` having it, in their order."""
+    if len(rows) == 0:
+        return {}
+    order = rows[np.argsort(keys[rows], kind="stable")]
+    uniq, first = np.unique(keys[order], return_index=True)
+    return dict(zip(uniq.tolist(), np.split(order, first[1:]), strict=True))
+
+
 class _Builder:
     """Accumulates units transcript by transcript (kept small so build_units reads as a plan)."""
 
@@ -207,123 +260,107 @@ class _Builder:
         n_values: int,
         coder_ids: dict[int, int],
         value_of: dict[int, int],
-        segs: list[SegmentSpan],
+        segs: SpanArrays,
     ) -> None:
         self.m = len(coders)
         self.v = n_values
         self.spec_window = spec.window_ms if spec.kind == "window" else None
         self.coder_ids = coder_ids
         self.value_of = value_of
-        self.by_transcript: dict[int, list[SegmentSpan]] = defaultdict(list)
+        self.segs = segs
+        self.coder = _lookup(segs.coder_id, coder_ids)
+        self.value = _lookup(segs.code_id, value_of)
+        self.cell = self.coder * n_values + self.value
+        self.rating = np.where(segs.rating == NONE, np.nan, segs.rating.astype(np.float64))
+        text = segs.transcript_id != NONE
+        self.coded_t = _pairs(segs.transcript_id[text], self.coder[text], self.m)
+        self.coded_s = _pairs(segs.session_id, self.coder, self.m)
+        valued = self.value >= 0
+        self.by_transcript = _groups(segs.transcript_id, np.nonzero(valued & text)[0])
+        timed = valued & ~text & (segs.start_ms != NONE) & (segs.end_ms != NONE)
+        self.timed_by_session = _groups(segs.session_id, np.nonzero(timed)[0])
         self.by_session: dict[int, list[SegmentSpan]] = defaultdict(list)
-        self.coded_t: set[tuple[int, int]] = set()
-        self.coded_s: set[tuple[int, int]] = set()
-        for s in segs:
-            j = coder_ids[s.coder_id]
-            self.coded_s.add((s.session_id, j))
-            if s.transcript_id is not None:
-                self.coded_t.add((s.transcript_id, j))
-            if s.code_id in value_of:
-                self.by_session[s.session_id].append(s)
-                if s.transcript_id is not None:
-                    self.by_transcript[s.transcript_id].append(s)
+        if spec.kind in ("window", "session"):
+            for sid, rows in _groups(segs.session_id, np.nonzero(valued)[0]).items():
+                self.by_session[sid] = segs.take(rows).to_spans()
         self.cov: list[NDArray[np.float64]] = []
         self.ratings: list[NDArray[np.float64]] = []
         self.coded: list[NDArray[np.bool_]] = []
         self.weights: list[NDArray[np.float64]] = []
         self.clusters: list[NDArray[np.int64]] = []
-        self.refs: list[UnitRef] = []
+        self.refs = UnitRefs()
         self.next_cluster = 0
         self.offset = 0
-        self.spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+        self.spans: dict[int, list[CoderSpans]] = defaultdict(list)  # continuum, per coder
 
     def _coded_row(self, key: set[tuple[int, int]], ident: int) -> NDArray[np.bool_]:
         return np.array([(ident, j) in key for j in range(self.m)], dtype=bool)
 
     def add_char_transcript(
-        self, session: str, tid: int, text: str, utts: Sequence[UtteranceInfo | UtteranceSpan]
+        self, tid: int, length: int, utts: UtteranceArrays, lo: int, hi: int
     ) -> None:
-        length = len(text)
         if length == 0:
             return
-        segs = self.by_transcript.get(tid, [])
-        cuts = {0, length}
-        for s in segs:
-            cuts.update((s.start_char or 0, s.end_char or 0))
-        for u in utts:
-            cuts.update((u.start_char, u.end_char))
-        bounds = np.array(sorted(c for c in cuts if 0 <= c <= length), dtype=np.int64)
+        rows = self.by_transcript.get(tid, np.zeros(0, dtype=np.int64))
+        seg_start, seg_end = self.segs.start_char[rows], self.segs.end_char[rows]
+        u_start, u_end = utts.start_char[lo:hi], utts.end_char[lo:hi]
+        bounds, cov = char_coverage(length, seg_start, seg_end, self.cell[rows], u_start, u_end,
+                                    self.m * self.v)  # fmt: skip
         n = len(bounds) - 1
-        diff = np.zeros((n + 1, self.m, self.v))
-        for s in segs:
-            a = int(np.searchsorted(bounds, s.start_char or 0))
-            b = int(np.searchsorted(bounds, s.end_char or 0))
-            j, v = self.coder_ids[s.coder_id], self.value_of[s.code_id]
-            diff[a, j, v] += 1.0
-            diff[b, j, v] -= 1.0
-        cov = (np.cumsum(diff, axis=0)[:n] > 0).astype(np.float64)
+        cov = cov.reshape(n, self.m, self.v)
         self.cov.append(cov)
         self.ratings.append(np.full(cov.shape, np.nan))  # ratings are judged per turn/window
         self.coded.append(np.repeat(self._coded_row(self.coded_t, tid)[None, :], n, axis=0))
         self.weights.append(np.diff(bounds).astype(np.float64))
-        starts = np.array([u.start_char for u in utts], dtype=np.int64)
-        ends = np.array([u.end_char for u in utts], dtype=np.int64)
-        order = np.argsort(starts)
-        starts, ends = starts[order], ends[order]
+        order = np.argsort(u_start)
+        starts, ends = u_start[order], u_end[order]
         idx = np.searchsorted(starts, bounds[:-1], side="right") - 1
         inside = (idx >= 0) & (bounds[:-1] < np.where(idx >= 0, ends[np.maximum(idx, 0)], 0))
-        cl = np.where(inside, idx, len(utts))  # text outside any utterance: one extra cluster
+        n_utts = hi - lo
+        cl = np.where(inside, idx, n_utts)  # text outside any utterance: one extra cluster
         self.clusters.append(cl + self.next_cluster)
-        self.next_cluster += len(utts) + 1
+        self.next_cluster += n_utts + 1
         if all((tid, j) in self.coded_t for j in range(self.m)):
-            for s in segs:
-                j = self.coder_ids[s.coder_id]
-                start, end = s.start_char or 0, s.end_char or 0
-                self.spans[j].append((start + self.offset, end + self.offset, s.code_id))
+            coder, value = self.coder[rows], self.value[rows]
+            for j in range(self.m):
+                mine = coder == j
+                self.spans[j].append((seg_start[mine] + self.offset, seg_end[mine] + self.offset,
+                                      value[mine]))  # fmt: skip
             self.offset += length
 
     def add_utterances(
-        self,
-        session: str,
-        sid: int,
-        tid: int,
-        utts: Sequence[UtteranceInfo | UtteranceSpan],
-        kind: str,
+        self, session: str, sid: int, tid: int, utts: UtteranceArrays, lo: int, hi: int, kind: str
     ) -> None:
-        if not utts:
+        n = hi - lo
+        if n == 0:
             return
-        cov = np.zeros((len(utts), self.m, self.v))
-        rated = _Rated(cov.shape)
-        index = UtteranceIndex(utts)
-        pos = {u.id: i for i, u in enumerate(utts)}
-        for s in self.by_transcript.get(tid, []):
-            a, b = s.start_char or 0, s.end_char or 0
-            for u in index.overlapping(a, b):
-                width = max(1, u.end_char - u.start_char)
-                share = (min(b, u.end_char) - max(a, u.start_char)) / width
-                if share > 0:
-                    at = (pos[u.id], self.coder_ids[s.coder_id], self.value_of[s.code_id])
-                    cov[at] += share
-                    rated.note(at, share, s.rating)
+        per_unit = self.m * self.v
+        u_start, u_end = utts.start_char[lo:hi], utts.end_char[lo:hi]
+        parts = []
+        rows = self.by_transcript.get(tid)
+        if rows is not None:
+            parts.append(text_shares(self.segs.start_char[rows], self.segs.end_char[rows],
+                                     self.rating[rows], self.cell[rows], u_start, u_end,
+                                     per_unit))  # fmt: skip
         # Time-anchored coding (3RS windows) judges the session itself, so it is placed on the
         # session transcript's turns, not on recall talk that merely refers to those moments.
-        timed = self.by_session.get(sid, []) if kind == "session" else []
-        for s in timed:
-            if s.transcript_id is not None or s.start_ms is None or s.end_ms is None:
-                continue
-            for i, u in enumerate(utts):
-                if u.session_start_ms is None or u.session_end_ms is None:
-                    continue
-                width = u.session_end_ms - u.session_start_ms
-                inter = min(s.end_ms, u.session_end_ms) - max(s.start_ms, u.session_start_ms)
-                if width > 0 and inter > 0:
-                    at = (i, self.coder_ids[s.coder_id], self.value_of[s.code_id])
-                    cov[at] += inter / width
-                    rated.note(at, inter / width, s.rating)
+        timed = self.timed_by_session.get(sid) if kind == "session" else None
+        if timed is not None:
+            ss, se = utts.session_start_ms[lo:hi], utts.session_end_ms[lo:hi]
+            parts.append(time_shares(self.segs.start_ms[timed], self.segs.end_ms[timed],
+                                     self.rating[timed], self.cell[timed], ss, se,
+                                     (ss != NONE) & (se != NONE), per_unit))  # fmt: skip
+        if parts:
+            flat_cov, flat_rating = accumulate(parts, n * per_unit)
+            cov = flat_cov.reshape(n, self.m, self.v)
+            ratings = flat_rating.reshape(n, self.m, self.v)
+        else:
+            cov = np.zeros((n, self.m, self.v))
+            ratings = np.full(cov.shape, np.nan)
         coded = self._coded_row(self.coded_t, tid) | self._coded_row(self.coded_s, sid)
-        refs = [UnitRef(session, tid, u.start_char, u.end_char, f"{u.ordinal} {u.speaker}")
-                for u in utts]  # fmt: skip
-        self._append(cov, coded, refs, rated.rating)
+        self._append(cov, coded, [], ratings)
+        self.refs.add_turns(session, tid, u_start.tolist(), u_end.tolist(),
+                            utts.ordinal[lo:hi].tolist(), utts.speaker[lo:hi])  # fmt: skip
 
     def add_session_clock(
         self,
@@ -387,7 +424,8 @@ class _Builder:
         self.weights.append(np.ones(n))
         self.clusters.append(np.arange(n, dtype=np.int64) + self.next_cluster)
         self.next_cluster += n
-        self.refs.extend(refs)
+        if refs:
+            self.refs.extend(refs)
 
     def finish(
         self, spec: UnitSpec, coders: list[str], values: list[str], parents: list[str]
@@ -405,14 +443,7 @@ class _Builder:
             clusters = np.zeros(0, dtype=np.int64)
         continuum = None
         if spec.kind == "char" and self.offset > 0:
-            code_value = self.value_of
-            continuum = (
-                self.offset,
-                {
-                    coders[j]: [(a, b, values[code_value[c]]) for a, b, c in self.spans[j]]
-                    for j in range(self.m)
-                },
-            )
+            continuum = (self.offset, {coders[j]: _joined(self.spans[j]) for j in range(self.m)})
         return UnitMatrix(
             spec,
             coders,

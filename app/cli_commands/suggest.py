@@ -41,6 +41,7 @@ def cmd_suggest_train(args: argparse.Namespace) -> int:
         f"{meta.get('sessions')} sessions, coder {info.coder_name}) for "
         f"{len(meta.get('codes', {}))} codes in {meta.get('seconds')} s; "
         f"stored in the project ({info.trained_at:%Y-%m-%d %H:%M} UTC)"
+        + (f"; with sentence embeddings ({meta['embeddings']})" if meta.get("embeddings") else "")
     )
     return 0
 

@@ -69,6 +69,7 @@ def list_codes_in(s: DbSession) -> list[CodeInfo]:
                     n_segments=counts.get(row.id, 0),
                     speakers=tuple(row.speakers or ()),
                     transcripts=tuple(row.transcripts or ()),
+                    version=row.version,
                 )
             )
             walk(row.id, path + PATH_SEP, depth + 1)

@@ -18,6 +18,7 @@ from app.core.dto import CodeSpec, RatingScale
 from app.core.errors import NotFoundError, UserError
 from app.core.models import Code, Segment, Suggestion, new_guid
 from app.core.project import Project
+from app.core.versioning import check_code, lock_code
 
 EDITABLE_FIELDS = (
     "definition", "include", "exclude", "examples", "color", "shortcut", "codable", "rating",
@@ -59,6 +60,7 @@ class CreateCode(Command):
         self.parent_id = parent_id
         self.code_id: int | None = None
         self.guid = spec.guid or new_guid()
+        self.done_version: int | None = None
         self.text = f"Create code '{spec.name}'"
 
     def do(self, project: Project) -> None:
@@ -87,10 +89,13 @@ class CreateCode(Command):
             s.add(row)
             s.flush()
             self.code_id = row.id
+            self.done_version = row.version
 
     def undo(self, project: Project) -> None:
         assert self.code_id is not None
         with project.transaction() as s:
+            row = lock_code(s, self.code_id)
+            check_code(row, self.done_version, f"undoing '{self.text}'")
             if s.scalar(select(Segment.id).where(Segment.code_id == self.code_id).limit(1)):
                 raise UserError("cannot undo: the code has segments")
             delete_rows(s, Code, [self.code_id])
@@ -99,11 +104,15 @@ class CreateCode(Command):
 class UpdateCode(Command):
     """Rename a code and/or change any of its fields (definition, colour, shortcut, ...)."""
 
-    def __init__(self, code_id: int, **changes: Any) -> None:
+    def __init__(
+        self, code_id: int, *, expected_version: int | None = None, **changes: Any
+    ) -> None:
         unknown = set(changes) - set(EDITABLE_FIELDS) - {"name"}
         if unknown:
             raise UserError(f"unknown code field(s): {', '.join(sorted(unknown))}")
         self.code_id = code_id
+        self.expected_version = expected_version
+        self.done_version: int | None = None
         self.changes = {k: _field_value(k, v) for k, v in changes.items()}
         self.old: dict[str, Any] = {}
         label = "Rename code" if set(changes) == {"name"} else "Edit code"
@@ -111,31 +120,45 @@ class UpdateCode(Command):
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            row = _code(s, self.code_id)
+            row = lock_code(s, self.code_id)
+            check_code(row, self.expected_version, f"'{self.text}'")
             self.old = {k: getattr(row, k) for k in self.changes}
+            self.old["version"] = row.version
             for key, value in self.changes.items():
                 if key == "name":
                     value = check_name(s, row.parent_id, value, exclude_id=row.id)
                 setattr(row, key, value)
+            s.flush()
+            self.done_version = row.version
+            self.expected_version = self.old["version"]  # a redo starts where the undo left it
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
-            row = _code(s, self.code_id)
+            row = lock_code(s, self.code_id)
+            check_code(row, self.done_version, f"undoing '{self.text}'")
             for key, value in self.old.items():
                 setattr(row, key, value)
 
 
-def RenameCode(code_id: int, name: str) -> UpdateCode:
-    return UpdateCode(code_id, name=name)
+def RenameCode(code_id: int, name: str, *, expected_version: int | None = None) -> UpdateCode:
+    return UpdateCode(code_id, expected_version=expected_version, name=name)
 
 
 class MoveCode(Command):
     """Move a code (with its subtree) under a new parent, at a position among its siblings."""
 
     def __init__(
-        self, code_id: int, new_parent_id: int | None, position: int | None = None
+        self,
+        code_id: int,
+        new_parent_id: int | None,
+        position: int | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> None:
         self.code_id = code_id
+        self.expected_version = expected_version
+        self.old_versions: dict[int, int] = {}
+        self.done_versions: dict[int, int] = {}
         self.new_parent_id = new_parent_id
         self.position = position
         self.old_parent_id: int | None = None
@@ -144,7 +167,8 @@ class MoveCode(Command):
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            row = _code(s, self.code_id)
+            row = lock_code(s, self.code_id)
+            check_code(row, self.expected_version, "moving it")
             if self.new_parent_id is not None:
                 _code(s, self.new_parent_id)
                 if self.new_parent_id in _subtree_ids(s, self.code_id):
@@ -168,23 +192,32 @@ class MoveCode(Command):
                 else max(0, min(self.position, len(siblings)))
             )
             siblings.insert(index, row)
+            self.old_versions = {c.id: c.version for c in siblings}
             row.parent_id = self.new_parent_id
             for pos, code in enumerate(siblings):
                 code.position = pos
+            s.flush()
+            self.done_versions = {c.id: c.version for c in siblings}
+            self.expected_version = self.old_versions[row.id]
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
+            for code_id, version in self.done_versions.items():
+                check_code(lock_code(s, code_id), version, f"undoing '{self.text}'")
             row = _code(s, self.code_id)
             row.parent_id = self.old_parent_id
             for code_id, pos in self.old_positions.items():
                 _code(s, code_id).position = pos
+            for code_id, version in self.old_versions.items():
+                _code(s, code_id).version = version
 
 
 class DeleteCode(Command):
     """Delete a code, its subtree, and (explicitly) their segments and suggestions."""
 
-    def __init__(self, code_id: int) -> None:
+    def __init__(self, code_id: int, *, expected_version: int | None = None) -> None:
         self.code_id = code_id
+        self.expected_version = expected_version
         self.codes: list[dict[str, Any]] = []
         self.segments: list[dict[str, Any]] = []
         self.suggestions: list[dict[str, Any]] = []
@@ -192,6 +225,7 @@ class DeleteCode(Command):
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
+            check_code(lock_code(s, self.code_id), self.expected_version, "deleting it")
             ids = _subtree_ids(s, self.code_id)
             rows = {c.id: c for c in s.scalars(select(Code).where(Code.id.in_(ids)))}
             self.text = f"Delete code '{rows[self.code_id].name}'"
@@ -207,6 +241,7 @@ class DeleteCode(Command):
             delete_rows(s, Segment, [r["id"] for r in self.segments])
             for code_id in reversed(ids):
                 delete_rows(s, Code, [code_id])
+            self.expected_version = None  # a redo deletes what the undo put back
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
@@ -218,11 +253,21 @@ class DeleteCode(Command):
 class MergeCodes(Command):
     """Fold ``source`` into ``target``: its segments, suggestions and children move to target."""
 
-    def __init__(self, source_id: int, target_id: int) -> None:
+    def __init__(
+        self,
+        source_id: int,
+        target_id: int,
+        *,
+        expected_versions: tuple[int, int] | None = None,
+    ) -> None:
         if source_id == target_id:
             raise UserError("cannot merge a code into itself")
         self.source_id = source_id
         self.target_id = target_id
+        #: (source, target) versions the user saw; either moved on refuses the merge.
+        self.expected_versions = expected_versions
+        self.target_version: int | None = None
+        self.child_versions: dict[int, int] = {}
         self.source_row: dict[str, Any] = {}
         self.segment_ids: list[int] = []
         self.suggestion_ids: list[int] = []
@@ -231,8 +276,11 @@ class MergeCodes(Command):
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            source = _code(s, self.source_id)
-            target = _code(s, self.target_id)
+            source = lock_code(s, self.source_id)
+            target = lock_code(s, self.target_id)
+            if self.expected_versions is not None:
+                check_code(source, self.expected_versions[0], "merging it")
+                check_code(target, self.expected_versions[1], "merging into it")
             if self.target_id in _subtree_ids(s, self.source_id):
                 raise UserError(f"cannot merge '{source.name}' into one of its own children")
             if not target.codable and s.scalar(
@@ -267,10 +315,17 @@ class MergeCodes(Command):
                 .values(code_id=self.target_id)
             )
             s.flush()
+            self.target_version = target.version
+            self.child_versions = {c.id: c.version for c in children}
             delete_rows(s, Code, [self.source_id])
+            self.expected_versions = None  # a redo merges what the undo put back
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
+            action = f"undoing '{self.text}'"
+            check_code(lock_code(s, self.target_id), self.target_version, action)
+            for child_id, version in self.child_versions.items():
+                check_code(lock_code(s, child_id), version, action)
             restore_rows(s, Code, [self.source_row])
             if self.segment_ids:
                 s.execute(

@@ -41,6 +41,9 @@ class Command(ABC):
     """One user edit. ``text`` is what Edit > Undo shows ("Apply 'Denial'")."""
 
     text: str = ""
+    #: True for an edit that changes no segment and no suggestion (e.g. marking "nothing here"
+    #: in adjudication): views showing segments need not re-read anything after it.
+    changes_no_segments: bool = False
 
     @abstractmethod
     def do(self, project: Project) -> None:

@@ -37,6 +37,14 @@ def is_db_failure(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError | sqlite3.Error)
 
 
+def is_login_refusal(exc: BaseException) -> bool:
+    """True when a server refused the login for a wrong or missing password."""
+    if not is_db_failure(exc):
+        return False
+    msg = _driver_message(exc)
+    return "password authentication failed" in msg or "no password supplied" in msg
+
+
 def describe_failure(exc: BaseException, location: str | None) -> str | None:
     """One line for a known failure kind (locked, read-only, disk full, damaged), else None."""
     where = f"{location}: " if location else ""
@@ -77,11 +85,20 @@ def describe_failure(exc: BaseException, location: str | None) -> str | None:
         )
     if "unable to open" in msg:
         return f"{where}cannot open the database file (missing folder or no permission)"
-    if "password authentication failed" in msg or "no password supplied" in msg:
+    if is_login_refusal(exc):
         return (
             f"{where}the server refused the login: wrong or missing password "
             "(give it in PGPASSWORD or ~/.pgpass; it is never stored or printed)"
         )
+    if "certificate verify failed" in msg or "does not match host name" in msg:
+        return (
+            f"{where}the server's TLS certificate was not accepted (check sslrootcert, the CA "
+            "that signed the server's certificate, and the host name for sslmode=verify-full)"
+        )
+    if "server does not support ssl" in msg:
+        return f"{where}the server does not offer TLS, but the URL's sslmode requires it"
+    if "no encryption" in msg and "pg_hba.conf" in msg:
+        return f"{where}the server refuses connections without TLS; add ?sslmode=require"
     if "connection refused" in msg or "could not connect" in msg:
         return f"{where}no database server answers at that address; check the host and port"
     return None

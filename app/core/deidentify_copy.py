@@ -41,6 +41,7 @@ from app.core.models import (
     Suggestion,
     Transcript,
     Utterance,
+    UtteranceEmbedding,
 )
 from app.core.models import Session as SessionRow
 from app.core.permissions import create_private_file
@@ -180,5 +181,7 @@ def _transform(copy: Project, words: dict[str, str]) -> dict[str, str]:
                 code.examples = [deid.text(str(e)) for e in code.examples]
         s.execute(delete(AuditEntry))
         s.execute(delete(SuggesterModel))
+        # Sentence embeddings are computed from the identified text: they must not travel.
+        s.execute(delete(UtteranceEmbedding))
         s.execute(delete(ProjectMeta).where(ProjectMeta.key.in_(PRIVATE_META)))
     return {old: new for old, new in zip(old_names, new_names, strict=True)}

@@ -55,7 +55,31 @@ def edit_scope(command: Command, undone: bool = False) -> EditScope | None:
     if isinstance(command, EditSegment):
         return EditScope({command.segment_id})  # same code, same coder: no count moves
     if isinstance(command, AcceptSuggestion) and command.segment_id is not None:
-        return EditScope({command.segment_id}, None)
-    if isinstance(command, RejectSuggestion):
+        if command.code_id is None:
+            return EditScope({command.segment_id}, None)
+        key = (command.coder_id, command.code_id)
+        return EditScope({command.segment_id}, Counter({key: sign}))
+    if isinstance(command, RejectSuggestion) or command.changes_no_segments:
         return EditScope()  # no segment changes; the suggestions panel follows on its own
+    return None
+
+
+def suggestion_scope(command: Command, undone: bool = False) -> set[int] | None:
+    """The suggestions whose status ``command`` (done or undone) changed: an empty set for an
+    edit that leaves every suggestion as it was, None when unknown (the caller re-reads all)."""
+    if isinstance(command, CompositeCommand):
+        total: set[int] = set()
+        for child in command.children:
+            part = suggestion_scope(child, undone)
+            if part is None:
+                return None
+            total |= part
+        return total
+    if isinstance(command, AcceptSuggestion | RejectSuggestion):
+        return {command.suggestion_id}
+    if isinstance(command, ApplyCode | EditSegment) or command.changes_no_segments:
+        return set()
+    if isinstance(command, RemoveSegment) and command.row:
+        # removing an accepted suggestion's segment clears the suggestion's link to it
+        return set() if command.row.get("origin") != "suggestion" else None
     return None

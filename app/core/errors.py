@@ -14,8 +14,20 @@ class ProjectError(UserError):
     """The project file or database cannot be opened or is not usable."""
 
 
+class ProjectClosedError(ProjectError):
+    """Something tried to read or write a project after it was closed (a bug in the caller)."""
+
+
+class LoginRefusedError(ProjectError):
+    """The database server refused the login (wrong or missing password)."""
+
+
 class NewerSchemaError(ProjectError):
     """The project was written by a newer version of IPR Workbench."""
+
+
+class OlderSchemaError(ProjectError):
+    """A reading command met a project of an older schema: reading never upgrades it."""
 
 
 class ConflictError(UserError):

@@ -17,16 +17,20 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "iprw_changes"
 BATCH_SECONDS = 0.25
 RECONNECT_SECONDS = 2.0
+CONNECT_TIMEOUT = 10  # seconds libpq may take to connect; ``stop`` waits at most this long more
 
 
 def libpq_conninfo(url: str) -> str:
@@ -53,30 +57,128 @@ def libpq_conninfo(url: str) -> str:
     return make_conninfo(**parts)
 
 
-class SqliteChangeProbe:
-    """Tells whether anyone committed to the file since the last ``changed()`` call."""
+def _data_version(con: Any) -> int:
+    return int(con.execute("PRAGMA data_version").fetchone()[0])
 
-    def __init__(self, path: Path) -> None:
+
+class SqliteChangeProbe:
+    """Tells whether anyone else committed to the file since the last ``changed()`` call.
+
+    ``data_version`` also moves for this window's own commits (another connection of the same
+    file), and treating those as news made every edit pay a full refresh a second later (issue
+    17: a 4,000-segment transcript re-read while coding). Given the project's ``engine``, edits
+    made inside ``own_edits()`` on the owning thread are absorbed exactly:
+
+    - just before such a commit (the write lock held, so nobody else can commit meanwhile) the
+      probe checks whether others committed since it last looked, and notes the writing
+      connection's own ``data_version``, which moves only for *other* connections' commits;
+    - just after it (when the connection is handed back) the probe takes the new version as seen,
+      unless the writing connection's version moved too: then someone committed between our
+      commit and that look, and it is reported as a change.
+
+    So a commit by anyone else is never swallowed; only the window's own are.
+    """
+
+    def __init__(self, path: Path, engine: Engine | None = None) -> None:
         self._con = sqlite3.connect(str(path), check_same_thread=False, timeout=1.0)
         self._last = self._read()
+        self._others = False  # someone else committed; report it at the next ``changed()``
+        self._mine = 0
+        self._owner = threading.get_ident()
+        self._writing: tuple[Any, int] | None = None  # (our writing connection, its version)
+        self._engine = engine
+        self._pool = engine.pool if engine is not None else None  # dispose() makes a new one
+        if engine is not None:
+            event.listen(engine, "commit", self._before_commit)
+            event.listen(self._pool, "checkin", self._checked_in)
 
     def _read(self) -> int | None:
         try:
-            row = self._con.execute("PRAGMA data_version").fetchone()
+            return _data_version(self._con)
         except sqlite3.Error as exc:  # e.g. the file went away: report no change
             log.debug("data_version check failed: %s", exc)
             return self._last if hasattr(self, "_last") else None
-        return int(row[0])
+
+    @contextmanager
+    def own_edits(self) -> Iterator[None]:
+        """Commits made inside this block on the owning thread are the window's own."""
+        self._mine += 1
+        try:
+            yield
+        finally:
+            self._mine -= 1
+
+    def _before_commit(self, conn: Connection) -> None:
+        if self._mine <= 0 or threading.get_ident() != self._owner:
+            return
+        raw = conn.connection.dbapi_connection
+        if raw is None:
+            return
+        try:
+            if self._read() != self._last:
+                self._others = True
+            self._writing = (raw, _data_version(raw))
+        except sqlite3.Error:
+            self._writing = None  # cannot tell: the next poll reports the commit as a change
+
+    def _checked_in(self, dbapi_connection: Any, _record: Any) -> None:
+        writing = self._writing
+        if writing is None or writing[0] is not dbapi_connection:
+            return
+        if threading.get_ident() != self._owner:
+            return
+        self._writing = None
+        try:
+            now = self._read()
+            if _data_version(dbapi_connection) != writing[1]:
+                self._others = True  # someone committed right after us
+        except sqlite3.Error:
+            return
+        self._last = now
 
     def changed(self) -> bool:
         now = self._read()
+        if self._others:
+            self._others = False
+            self._last = now
+            return True
         if now == self._last:
             return False
         self._last = now
         return True
 
     def close(self) -> None:
+        for target, name, fn in (
+            (self._engine, "commit", self._before_commit),
+            (self._pool, "checkin", self._checked_in),
+        ):
+            if target is not None and event.contains(target, name, fn):
+                event.remove(target, name, fn)
+        self._engine = self._pool = None
+        _PROBES.pop(id(self), None)
         self._con.close()
+
+
+_PROBES: dict[int, SqliteChangeProbe] = {}
+_BY_PROJECT: dict[int, int] = {}
+
+
+def follow_own_edits(project: object, probe: SqliteChangeProbe) -> None:
+    """Let ``own_edits(project)`` mark commits of ``project`` as the watching window's own."""
+    _PROBES[id(probe)] = probe
+    _BY_PROJECT[id(project)] = id(probe)
+
+
+@contextmanager
+def own_edits(project: object) -> Iterator[None]:
+    """The commits inside this block are the window's own edits (its views update themselves),
+    not news from other coders; a no-op when nothing watches ``project``."""
+    probe = _PROBES.get(_BY_PROJECT.get(id(project), -1))
+    if probe is None:
+        yield
+        return
+    with probe.own_edits():
+        yield
 
 
 class ServerChangeListener:
@@ -101,16 +203,30 @@ class ServerChangeListener:
         return self._listening.wait(timeout)
 
     def stop(self) -> None:
+        """End the thread and close its connection before returning.
+
+        The thread checks the stop flag every ``BATCH_SECONDS`` while listening, and a connect
+        in progress gives up after ``CONNECT_TIMEOUT``; the connection is closed by the thread's
+        ``with`` block, so when this returns nothing of the listener is left open.
+        """
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=CONNECT_TIMEOUT + 2 * BATCH_SECONDS + RECONNECT_SECONDS)
+        if self._thread.is_alive():  # a server that hangs mid-handshake: say so, never block
+            log.warning("the change listener did not stop in time")
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def _run(self) -> None:
         import psycopg
 
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._uri, autocommit=True, connect_timeout=10) as conn:
+                with psycopg.connect(
+                    self._uri, autocommit=True, connect_timeout=CONNECT_TIMEOUT
+                ) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._listening.set()
                     while not self._stop.is_set():

@@ -195,6 +195,8 @@ class Code(Base):
     # Speaker roles / transcript kinds the code applies to (None or empty: all of them).
     speakers: Mapped[list[str] | None] = mapped_column(JSON)
     transcripts: Mapped[list[str] | None] = mapped_column(JSON)
+    # Optimistic versioning (app/core/versioning.py), as for segments: +1 on every change.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Segment(Base):
@@ -264,6 +266,8 @@ class Suggestion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Why it was suggested: the matched pattern, or the words that weighed most for the model.
     reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Optimistic versioning: +1 on every decision, back on its undo.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Memo(Base):
@@ -299,6 +303,22 @@ class SuggesterModel(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class UtteranceEmbedding(Base):
+    """A cached sentence embedding of one utterance (the optional ``[embeddings]`` suggester).
+
+    Derived data, never user data: recomputed from the text whenever ``text_hash`` no longer
+    matches, never exported, counted, merged or kept in coder or de-identified copies.
+    """
+
+    __tablename__ = "utterance_embedding"
+    utterance_id: Mapped[int] = mapped_column(
+        ForeignKey("utterance.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(32))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian
+
+
 class AuditEntry(Base):
     """One line of the project's audit log: who (coder and login) did what (a command), when.
 
@@ -318,7 +338,10 @@ class AuditEntry(Base):
 
 
 @event.listens_for(Segment, "before_update")
-def _next_segment_version(_mapper: Any, _connection: Any, target: Segment) -> None:
-    """Every change of a segment moves its version on, unless the change sets it itself (undo)."""
+@event.listens_for(Code, "before_update")
+@event.listens_for(Suggestion, "before_update")
+def _next_version(_mapper: Any, _connection: Any, target: Any) -> None:
+    """Every change of a versioned row moves its version on, unless the change sets it itself
+    (an undo puts back the version it found)."""
     if not inspect(target).attrs.version.history.has_changes():
         target.version = (target.version or 0) + 1

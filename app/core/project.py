@@ -30,8 +30,15 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__
-from app.core.db_errors import describe_failure
-from app.core.errors import NewerSchemaError, ProjectError, UserError
+from app.core.db_errors import describe_failure, is_login_refusal
+from app.core.errors import (
+    LoginRefusedError,
+    NewerSchemaError,
+    OlderSchemaError,
+    ProjectClosedError,
+    ProjectError,
+    UserError,
+)
 from app.core.models import ProjectMeta
 from app.core.permissions import create_private_file
 from app.core.project_counts import revision_number
@@ -152,6 +159,11 @@ class Project:
     readonly: bool = False
 
     def __post_init__(self) -> None:
+        self.closed = False
+        # A closed project never opens a connection again: a late read (a panel refreshing
+        # while the window closes) fails at once instead of leaving a server connection open
+        # until the garbage collector finds it (it held locks and warned in a later test).
+        event.listen(self.engine, "do_connect", self._refuse_when_closed)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writes = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -236,7 +248,13 @@ class Project:
         with self.transaction() as s:
             s.merge(ProjectMeta(key=key, value=value))
 
+    def _refuse_when_closed(self, *_args: object) -> None:
+        if self.closed:
+            raise ProjectClosedError(f"{self.location}: the project was closed")
+
     def close(self) -> None:
+        """Close every pooled connection now; the project cannot be used afterwards."""
+        self.closed = True
         self.engine.dispose()
 
     def __enter__(self) -> Project:
@@ -313,6 +331,17 @@ def _prepare(project: Project, create: bool) -> None:
                 f"{revision_number(current)}; this version {__version__} reads up to schema "
                 f"{revision_number(head_revision())}); update IPR Workbench to open it"
             )
+        elif project.readonly and current != head_revision():
+            # Upgrading writes (and backs up): a command that only reads must not do it, nor
+            # read a layout it was not written for (issue #13).
+            raise OlderSchemaError(
+                f"{project.location}: saved by an older IPR Workbench (schema "
+                f"{revision_number(current)}; this version uses schema "
+                f"{revision_number(head_revision())}) and this command only reads, so nothing "
+                "was changed; upgrade it once with 'ipr-workbench check "
+                f"{project.location} --upgrade' (a backup is made first) or by opening it in "
+                "the app"
+            )
     with project.engine.begin() as conn:
         if not project.is_sqlite and current != head_revision():
             # Several coders may open an older server project at once: one upgrades, the others
@@ -377,8 +406,9 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
     """Open (or with ``create`` make) a project at a ``.iprw`` path or a database URL.
 
     ``readonly`` (``info``, ``check``, ``export``...): nothing is written, not even the journal
-    mode, so a project in a read-only folder can be read. An older schema is still upgraded
-    (that needs write access; a backup is made first).
+    mode, so a project in a read-only folder can be read. An older schema is refused with one
+    line (``OlderSchemaError``) instead of upgraded: upgrading writes; ``check --upgrade`` or any
+    writing open upgrades it (after a backup).
     """
     readonly = readonly and not create
     if is_url(target):
@@ -402,8 +432,6 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
         _check_path(path, create)
         if create and not path.exists():
             create_private_file(path)
-    if readonly and path is not None and _needs_upgrade(path):
-        readonly = False
     if readonly and path is not None:
         url = f"sqlite+pysqlite:///{readonly_uri(path)}&uri=true"
     elif path is not None and not (os.access(path.parent, os.W_OK) and _writable(path)):
@@ -432,7 +460,8 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
         message = describe_failure(exc, location)
-        raise ProjectError(message or f"{location}: cannot open the database") from exc
+        refused = LoginRefusedError if is_login_refusal(exc) else ProjectError
+        raise refused(message or f"{location}: cannot open the database") from exc
     except Exception:
         engine.dispose()
         raise
@@ -457,21 +486,6 @@ def _rotate_backups(project: Project, path: Path) -> None:
 
 def _writable(path: Path) -> bool:
     return not path.exists() or os.access(path, os.W_OK)
-
-
-def _needs_upgrade(path: Path) -> bool:
-    """True when the file's schema is older than this version's (reading it needs a migration)."""
-    try:
-        con = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return False
-    current = row[0] if row else None
-    known = {rev.revision for rev in _script().walk_revisions()}
-    return current in known and current != head_revision()
 
 
 def create_project(target: str | Path) -> Project:

@@ -21,7 +21,7 @@ from app.core.codebook import list_codes_in
 from app.core.coding import TextAnchor, new_segment_row
 from app.core.commands import Command, CompositeCommand, delete_rows
 from app.core.dto import SuggestionInfo
-from app.core.errors import NotFoundError, UserError
+from app.core.errors import ConflictError, NotFoundError
 from app.core.models import (
     Coder,
     Segment,
@@ -35,6 +35,12 @@ from app.core.suggestion_units import UnitRecord as UnitRecord  # re-exported
 from app.core.suggestion_units import coded_spans as coded_spans  # re-exported
 from app.core.suggestion_units import load_units as load_units  # re-exported
 from app.core.suggestion_units import majority_codes as majority_codes  # re-exported
+from app.core.versioning import (
+    check_suggestion,
+    check_unchanged,
+    lock_segment,
+    lock_suggestion,
+)
 
 #: The name agreement gives the suggester (read from its suggestions; never a stored coder).
 SUGGESTER_CODER = "suggester"
@@ -96,6 +102,7 @@ def _info(row: Suggestion, paths: dict[int, str]) -> SuggestionInfo:
         segment_id=row.segment_id,
         reason=row.reason or "",
         decided_by_id=row.decided_by_id,
+        version=row.version,
     )
 
 
@@ -128,6 +135,16 @@ def list_suggestions(
             Suggestion.transcript_id, Suggestion.start_char, Suggestion.score.desc(), Suggestion.id
         )
         return [_info(row, paths) for row in s.scalars(stmt)]
+
+
+def suggestions_by_id(
+    project: Project, ids: Iterable[int], paths: dict[int, str]
+) -> list[SuggestionInfo]:
+    """These suggestions as they are stored now (gone ones are left out), with the code paths
+    the caller already holds: re-reading one decision costs one indexed query, not the codebook."""
+    with project.reading() as s:
+        rows = s.scalars(select(Suggestion).where(Suggestion.id.in_(list(ids))))
+        return [_info(row, paths) for row in rows]
 
 
 def get_suggestion(project: Project, suggestion_id: int) -> SuggestionInfo:
@@ -200,28 +217,66 @@ def replace_pending(
 # --- decisions (undoable) -----------------------------------------------------------------
 
 
-def _pending(s: DbSession, suggestion_id: int) -> Suggestion:
-    row = s.get(Suggestion, suggestion_id)
-    if row is None:
-        raise NotFoundError(f"suggestion #{suggestion_id} does not exist")
+def _pending(s: DbSession, suggestion_id: int, expected: int | None, action: str) -> Suggestion:
+    """The suggestion, locked, still pending and (when known) at the version the user saw."""
+    row = lock_suggestion(s, suggestion_id)
     if row.status != "pending":
-        raise UserError(f"suggestion #{suggestion_id} is already {row.status}")
+        decided = s.get(Coder, row.decided_by_id) if row.decided_by_id is not None else None
+        by = f" by {decided.name}" if decided is not None else ""
+        raise ConflictError(
+            f"suggestion #{suggestion_id} is already {row.status}{by}; {action} was refused "
+            "so that decision is kept"
+        )
+    check_suggestion(row, expected, action)
     return row
 
 
-class AcceptSuggestion(Command):
-    """Accept: the passage becomes a segment of the accepting coder."""
+class _Decision(Command):
+    """A decision on one suggestion, versioned: ``expected_version`` is what the user saw; the
+    undo is refused when the suggestion changed after the decision (never undo someone else's)."""
 
-    def __init__(self, suggestion_id: int, coder_id: int) -> None:
+    def __init__(
+        self, suggestion_id: int, coder_id: int, *, expected_version: int | None = None
+    ) -> None:
         self.suggestion_id = suggestion_id
         self.coder_id = coder_id
+        self.expected_version = expected_version
+        self.before_version: int | None = None
+        self.done_version: int | None = None
+
+    def _decided(self, row: Suggestion) -> None:
+        self.before_version = row.version
+        self.expected_version = row.version  # a redo starts where the undo leaves it
+
+    def _locked_for_undo(self, s: DbSession) -> Suggestion:
+        row = s.get(Suggestion, self.suggestion_id, with_for_update=True, populate_existing=True)
+        action = f"undoing '{self.text}'"
+        if row is None:
+            raise ConflictError(
+                f"suggestion #{self.suggestion_id} was removed by someone else since; {action} "
+                "was refused"
+            )
+        check_suggestion(row, self.done_version, action)
+        return row
+
+
+class AcceptSuggestion(_Decision):
+    """Accept: the passage becomes a segment of the accepting coder."""
+
+    def __init__(
+        self, suggestion_id: int, coder_id: int, *, expected_version: int | None = None
+    ) -> None:
+        super().__init__(suggestion_id, coder_id, expected_version=expected_version)
         self.segment_id: int | None = None
         self.segment_guid: str | None = None
+        self.code_id: int | None = None  # known once done (the codebook counts follow it)
+        self.segment_version: int | None = None
         self.text = "Accept suggestion"
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            sug = _pending(s, self.suggestion_id)
+            sug = _pending(s, self.suggestion_id, self.expected_version, "accepting it")
+            self._decided(sug)
             seg = new_segment_row(
                 s,
                 coder_id=self.coder_id,
@@ -233,40 +288,55 @@ class AcceptSuggestion(Command):
             )
             s.flush()
             self.segment_id, self.segment_guid = seg.id, seg.guid
+            self.code_id = sug.code_id
             sug.status, sug.decided_by_id, sug.segment_id = "accepted", self.coder_id, seg.id
+            s.flush()
+            self.done_version, self.segment_version = sug.version, seg.version
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
-            sug = s.get(Suggestion, self.suggestion_id)
-            if sug is not None:
-                sug.status, sug.decided_by_id, sug.segment_id = "pending", None, None
+            sug = self._locked_for_undo(s)
             if self.segment_id is not None:
+                seg = lock_segment(s, self.segment_id)
+                check_unchanged(seg, self.segment_version, f"undoing '{self.text}'")
+            sug.status, sug.decided_by_id, sug.segment_id = "pending", None, None
+            sug.version = self.before_version or sug.version
+            if self.segment_id is not None:
+                s.flush()
                 delete_rows(s, Segment, [self.segment_id])
 
 
-class RejectSuggestion(Command):
+class RejectSuggestion(_Decision):
     """Reject: the passage stays stored as a negative example for the next training."""
 
-    def __init__(self, suggestion_id: int, coder_id: int) -> None:
-        self.suggestion_id = suggestion_id
-        self.coder_id = coder_id
+    def __init__(
+        self, suggestion_id: int, coder_id: int, *, expected_version: int | None = None
+    ) -> None:
+        super().__init__(suggestion_id, coder_id, expected_version=expected_version)
         self.text = "Reject suggestion"
 
     def do(self, project: Project) -> None:
         with project.transaction() as s:
-            sug = _pending(s, self.suggestion_id)
+            sug = _pending(s, self.suggestion_id, self.expected_version, "rejecting it")
+            self._decided(sug)
             sug.status, sug.decided_by_id = "rejected", self.coder_id
+            s.flush()
+            self.done_version = sug.version
 
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
-            sug = s.get(Suggestion, self.suggestion_id)
-            if sug is not None:
-                sug.status, sug.decided_by_id = "pending", None
+            sug = self._locked_for_undo(s)
+            sug.status, sug.decided_by_id = "pending", None
+            sug.version = self.before_version or sug.version
 
 
-def accept_many(suggestion_ids: Sequence[int], coder_id: int) -> CompositeCommand:
-    """Batch accept (e.g. every pending suggestion above a score) as one undoable edit."""
-    children = [AcceptSuggestion(i, coder_id) for i in suggestion_ids]
+def accept_many(
+    suggestion_ids: Sequence[int], coder_id: int, versions: dict[int, int] | None = None
+) -> CompositeCommand:
+    """Batch accept (e.g. every pending suggestion above a score) as one undoable edit;
+    ``versions``: what the user saw of each (a stale one refuses the whole batch)."""
+    seen = versions or {}
+    children = [AcceptSuggestion(i, coder_id, expected_version=seen.get(i)) for i in suggestion_ids]
     return CompositeCommand(f"Accept {len(children)} suggestions", children)
 
 

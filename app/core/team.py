@@ -116,6 +116,18 @@ def enable_team(conn: Connection, coders: str, leads: str) -> None:
         )
 
 
+def scram_verifier(conn: Connection, role: str, password: str) -> str:
+    """The SCRAM-SHA-256 verifier of ``password``, computed here by libpq (as psql's
+    ``\\password`` does), so the statement that sets it (which statement logging may write to
+    the server's log) never holds the password itself."""
+    raw = conn.connection.dbapi_connection
+    pgconn = getattr(raw, "pgconn", None)
+    if pgconn is None:
+        raise UserError("setting a coder's password needs the psycopg driver (postgresql+psycopg)")
+    verifier = pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
+    return bytes(verifier).decode("ascii")
+
+
 def add_coder(
     project: Project, name: str, *, lead: bool = False, password: str | None = None
 ) -> TeamMember:
@@ -133,11 +145,17 @@ def add_coder(
             enable_team(conn, coders, leads)
             created = not _role_exists(conn, name)
             role = quote_ident(name)
-            secret = f" PASSWORD {quote_literal(password)}" if password else ""
+            secret = (
+                f" PASSWORD {quote_literal(scram_verifier(conn, name, password))}"
+                if password
+                else ""
+            )
+            # Sent as is: a verifier holds ':' followed by base64, which text() would take
+            # for a bind parameter (role DDL takes no parameters).
             if created:
-                conn.execute(text(f"CREATE ROLE {role} LOGIN{secret}"))
+                conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN{secret}")
             elif secret:
-                conn.execute(text(f"ALTER ROLE {role} LOGIN{secret}"))
+                conn.exec_driver_sql(f"ALTER ROLE {role} LOGIN{secret}")
             conn.execute(text(f"GRANT {quote_ident(coders)} TO {role}"))
             if lead:
                 conn.execute(text(f"GRANT {quote_ident(leads)} TO {role}"))

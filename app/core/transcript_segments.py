@@ -40,6 +40,13 @@ def segment_versions(project: Project, transcript_id: int) -> dict[int, str]:
         return {int(r[0]): str(r[1]) for r in rows}
 
 
+def segment_transcripts(project: Project, ids: Iterable[int]) -> dict[int, int | None]:
+    """Id -> transcript id (None: a time segment) of those of ``ids`` that exist."""
+    with project.reading() as s:
+        rows = s.execute(select(Segment.id, Segment.transcript_id).where(Segment.id.in_(list(ids))))
+        return {int(r[0]): r[1] for r in rows}
+
+
 def transcript_segments(
     project: Project,
     transcript_id: int,

@@ -11,12 +11,14 @@ from app.core.models import Base
 from app.core.project import Project, create_project, open_project
 
 BATCH = 5000
+#: Caches of derived data: not the project's data, so never copied (recomputed where needed).
+DERIVED = frozenset({"utterance_embedding"})
 
 
 def _is_empty(project: Project) -> bool:
     with project.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            if table.name == "project_meta":
+            if table.name == "project_meta" or table.name in DERIVED:
                 continue
             if conn.execute(select(func.count()).select_from(table)).scalar():
                 return False
@@ -34,6 +36,8 @@ def copy_project(src: str | Path, dst: str | Path) -> dict[str, int]:
             counts: dict[str, int] = {}
             with source.engine.connect() as read, target.engine.begin() as write:
                 for table in Base.metadata.sorted_tables:
+                    if table.name in DERIVED:
+                        continue
                     if table.name == "project_meta":
                         write.execute(table.delete())
                     rows = read.execute(select(table)).mappings()

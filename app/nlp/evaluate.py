@@ -20,6 +20,7 @@ from app.core.errors import UserError
 from app.core.project import Project
 from app.core.sessions import get_coder
 from app.core.suggestions import UnitRecord, load_units
+from app.nlp import embeddings
 from app.nlp.metrics import cohen_kappa, macro_f1, prf
 from app.nlp.model import TrainConfig, exclusive_groups_from, train
 from app.nlp.suggester import (
@@ -29,6 +30,7 @@ from app.nlp.suggester import (
     choose,
     sibling_groups,
     unit_candidate,
+    uses_embeddings,
 )
 
 
@@ -150,6 +152,13 @@ def evaluate_project(
     groups = exclusive_groups_from((cats for _c, cats in all_examples), sibling_groups(codes))
     test_units: list[UnitRecord] = []
     test_scores: list[dict[str, float]] = []
+    uses = uses_embeddings(config)
+    embeddings.prepare(
+        project,
+        units if uses else [],
+        progress=(lambda f, m: progress(0.0, m)) if progress else None,
+        cancelled=cancelled,
+    )
     for i, fold in enumerate(session_folds(sessions, k)):
         train_units = [u for u in units if u.session_id not in fold]
         held = [u for u in units if u.session_id in fold and u.text.strip()]
@@ -184,6 +193,7 @@ def evaluate_project(
         "coder": coder,
         "folds": k,
         "split": "by session",
+        "embeddings": embeddings.model_id() if uses else None,
         "n_sessions": len(sessions),
         **result,
         "seconds": round(time.perf_counter() - started, 1),

@@ -93,11 +93,19 @@ def _roles(cands: Sequence[Candidate]) -> csr_matrix:
 
 
 class Features:
-    """TF-IDF word and character n-grams of the turn and its context, plus roles."""
+    """TF-IDF word and character n-grams of the turn and its context, plus roles.
 
-    def __init__(self, words: WordNgrams, chars: CharNgrams) -> None:
+    With the optional ``[embeddings]`` installed, a dense block of sentence embeddings
+    (``app/nlp/embeddings.dense_block``) follows as the last columns; ``embedding_id`` names the
+    encoder, and a model trained with it needs it to score.
+    """
+
+    def __init__(
+        self, words: WordNgrams, chars: CharNgrams, embedding_id: str | None = None
+    ) -> None:
         self.words = words
         self.chars = chars
+        self.embedding_id = embedding_id
 
     @property
     def turn_size(self) -> int:
@@ -112,11 +120,17 @@ class Features:
         tokens = Tokens.of(texts)
         words, _w = WordNgrams.fit(tokens, WORDS, min_df)
         chars, _c = CharNgrams.fit(tokens, *CHARS, min_df)
-        features = Features(words, chars)
-        return features, features.transform(cands)
+        from app.nlp import embeddings
+
+        dense = embeddings.dense_block(cands)
+        features = Features(words, chars, embeddings.model_id() if dense is not None else None)
+        return features, features.transform(cands, dense=dense)
 
     def transform(
-        self, cands: Sequence[Candidate], known: dict[str, np.ndarray] | None = None
+        self,
+        cands: Sequence[Candidate],
+        known: dict[str, np.ndarray] | None = None,
+        dense: Any = None,
     ) -> csr_matrix:
         """Rows for the candidates. Each distinct text is analysed once: a turn is also its
         neighbours' context, and turns such as "Mm-hmm." recur. ``known``: token hashes of
@@ -156,7 +170,23 @@ class Features:
         )
         blocks.append((pick @ docs) * TRANSCRIPT_WEIGHT)
         blocks.append(_roles(cands))
+        if self.embedding_id is not None:
+            blocks.append(dense if dense is not None else self._dense(cands))
         return hstack(blocks, format="csr", dtype=np.float32)
+
+    def _dense(self, cands: Sequence[Candidate]) -> Any:
+        from app.nlp import embeddings
+
+        dense = (
+            embeddings.dense_block(cands) if embeddings.model_id() == self.embedding_id else None
+        )
+        if dense is None:
+            raise ValueError(
+                f"the stored suggester model was trained with sentence embeddings "
+                f"({self.embedding_id}), which are not installed here: install "
+                '"ipr-workbench[embeddings]" or train it again (suggest train)'
+            )
+        return dense
 
     def describe(self, col: int) -> str | None:
         """The words of a column, quoted, with the turn they come from; None for characters,
@@ -172,8 +202,10 @@ class Features:
         return {"words": self.words.to_data(), "chars": self.chars.to_data()}
 
     @staticmethod
-    def from_data(data: dict[str, Any]) -> Features:
-        return Features(WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]))
+    def from_data(data: dict[str, Any], embedding_id: str | None = None) -> Features:
+        return Features(
+            WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]), embedding_id
+        )
 
 
 @dataclass
@@ -391,6 +423,7 @@ class LinearModel:
                     "format": FORMAT,
                     "architecture": ARCHITECTURE,
                     "features": self.features.to_data(),
+                    "embeddings": self.features.embedding_id,
                     "heads": [h.to_data() for h in self.heads],
                     "labels": self.labels,
                     "exclusive_groups": self.exclusive_groups,
@@ -402,7 +435,7 @@ class LinearModel:
     @staticmethod
     def from_payload(payload: dict[str, Any]) -> LinearModel:
         return LinearModel(
-            features=Features.from_data(payload["features"]),
+            features=Features.from_data(payload["features"], payload.get("embeddings")),
             heads=[Head.from_data(h) for h in payload["heads"]],
             labels=list(payload["labels"]),
             exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
@@ -467,6 +500,7 @@ def train_linear(
         "c": c,
         "n_examples": len(examples),
         "n_features": int(x.shape[1]),
+        "embeddings": features.embedding_id,
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
     return LinearModel(features, heads, list(labels), exclusive, meta)

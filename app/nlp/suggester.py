@@ -29,6 +29,7 @@ from app.core.suggestions import (
     replace_pending,
     save_model,
 )
+from app.nlp import embeddings
 from app.nlp.model import Candidate, TrainConfig, TrainedModel, train
 from app.nlp.scan import DEFAULT_MIN_SCORE, PassStats, Progress, suggest_units, unit_candidate
 
@@ -61,6 +62,11 @@ class RunSummary:
     n_already_decided: int = 0
     min_score: float = 0.0
     gaps: tuple[GroupGap, ...] = ()
+
+
+def uses_embeddings(config: TrainConfig | None) -> bool:
+    """The optional embeddings are installed and this model takes them (the default does)."""
+    return (config or TrainConfig()).architecture == "tfidf_svm" and embeddings.available()
 
 
 def sibling_groups(codes: Sequence[CodeInfo]) -> list[list[str]]:
@@ -176,12 +182,21 @@ def train_from_project(
         )
     labels = [c.guid for c in codes]
     examples = [(cand, {k: v for k, v in cats.items() if k in used}) for cand, cats in examples]
+    # The optional [embeddings]: every turn's vector from the project's cache, or encoded (the
+    # slow part of a first training) before the model is fitted.
+    share = 0.4 if uses_embeddings(config) else 0.0
+    embeddings.prepare(
+        project,
+        units if share else [],
+        progress=(lambda f, m: progress(0.05 + share * f, m)) if progress else None,
+        cancelled=cancelled,
+    )
     model = train(
         examples,
         labels,
         groups=sibling_groups(codes),
         config=config,
-        progress=(lambda f, m: progress(0.05 + 0.9 * f, m)) if progress else None,
+        progress=(lambda f, m: progress(0.05 + share + (0.9 - share) * f, m)) if progress else None,
         cancelled=cancelled,
     )
     path_of = {c.guid: c.path for c in codes}
@@ -242,6 +257,19 @@ def run_on_project(
             "nothing to suggest with: no trained model (run 'suggest train') and no code "
             "patterns in the codebook"
         )
+    needs = model.meta.get("embeddings") if model is not None else None
+    if needs and embeddings.model_id() != needs:
+        raise UserError(
+            f"the stored suggester model was trained with sentence embeddings ({needs}), which "
+            'are not installed here: install "ipr-workbench[embeddings]" or train it again '
+            "(suggest train)"
+        )
+    embeddings.prepare(
+        project,
+        units if needs else [],
+        progress=(lambda f, m: progress(0.0, m)) if progress else None,
+        cancelled=cancelled,
+    )
     coder_ids = None if coder is None else [get_coder(project, coder).id]
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     stats = PassStats.empty()

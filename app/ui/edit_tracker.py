@@ -29,7 +29,8 @@ class StackWatcher:
         """False while Qt takes the stack apart (it still signals then); listeners do nothing."""
         return shiboken6.isValid(self.stack)
 
-    def moved(self, index: int) -> EditScope | None:
+    def moved_command(self, index: int) -> tuple[Command, bool] | None:
+        """The core command that moved the stack to ``index`` and whether it was undone."""
         last, self.last = self.last, index
         if not self.alive():
             return None
@@ -42,4 +43,8 @@ class StackWatcher:
         core = getattr(command, "command", None)
         if not isinstance(core, Command) or command.childCount():
             return None
-        return edit_scope(core, undone)
+        return core, undone
+
+    def moved(self, index: int) -> EditScope | None:
+        found = self.moved_command(index)
+        return edit_scope(*found) if found is not None else None

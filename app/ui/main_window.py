@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid as shiboken_valid
 
 from app.core.coding import RemoveSegment
 from app.core.dto import SuggestionInfo, UtteranceInfo
@@ -33,6 +34,7 @@ from app.core.errors import UserError
 from app.core.importing import default_user
 from app.core.project import Project, open_project
 from app.core.timeutil import format_ms
+from app.core.write_behind import stop_write_behind, write_behind
 from app.ui import settings
 from app.ui.about import show_about
 from app.ui.active_coder import ActiveCoder
@@ -46,6 +48,7 @@ from app.ui.navigator import Navigator
 from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
 from app.ui.server_open import (
+    ServerDialogs,
     ask_server_project,
     is_server_url,
     open_server_project,
@@ -140,6 +143,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         # Other coders' edits appear without a reopen (app/ui/live.py).
         self.live = LiveUpdates(self)
         self.live.changed.connect(self._refresh_from_others)
+        self.server_dialogs = ServerDialogs(self)  # replaceable: tests never see a modal
 
     @property
     def coder_name(self) -> str:
@@ -270,9 +274,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def open_project(self, target: str) -> None:
         project = open_project(target)
         if self.project is not None:
-            self.project.close()
+            self.close_project()  # its panels and listener let go before it is closed
         self.undo_stack.clear()
         self.project = project
+        write_behind(project)  # edits commit without waiting for the disk (issue 17)
         self.live.watch(project)
         self.setWindowTitle(f"{project.display_name} — IPR Workbench")
         self.coding.set_project(project, self.coder_name)
@@ -312,14 +317,19 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         return True
 
     def close_project(self) -> None:
+        self.live.watch(None)  # the listener thread and its connection end here
+        self.suggestions_hookup.project_closed()  # before blind mode: no panel re-reads
+        for view in list(self.agreement_hookup.views):  # they read the project being closed
+            if shiboken_valid(view):
+                view.close()
+        self.agreement_hookup.views = []
         self.blind.project_closed()
-        self.suggestions_hookup.shutdown()
         project, self.project = self.project, None
-        self.live.watch(None)
         self.coding.set_project(None, "")
         self.undo_stack.clear()  # its commands belong to the closed project
         self.codebook_hookup.refresh()  # drops the panel of the closed project
         if project is not None:
+            stop_write_behind(project)  # the last edits reach the disk before it closes
             project.close()
         self.transcript_view.set_transcript(None, "", [], "session")
         self.navigator.clear()
@@ -349,12 +359,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def show_transcript(self, transcript_id: int) -> None:
         if self.project is None:
             return
-        from app.core.sessions import list_transcripts, list_utterances, transcript_text
+        from app.core.session_parts import transcript_by_id
+        from app.core.sessions import list_utterances, transcript_text
 
-        session_id = self.navigator.session_of(transcript_id)
-        info = next(
-            (t for t in list_transcripts(self.project, session_id) if t.id == transcript_id), None
-        )
+        info = transcript_by_id(self.project, transcript_id)  # its own counts, not a session's
         if info is None:
             return
         self.transcript_view.set_transcript(
@@ -482,10 +490,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
 
     def _after_reload(self) -> None:
         # Which coder each group of margin stripes belongs to, left to right.
-        lanes: dict[str, int] = {}
-        for stripe in self.transcript_view.stripes:
-            lanes[stripe.coder_name] = min(stripe.lane, lanes.get(stripe.coder_name, stripe.lane))
-        order = sorted(lanes, key=lanes.__getitem__)
+        base = self.transcript_view.coder_lane_base()
+        names = {c.id: c.name for c in self.coding.coders}
+        order = [names.get(cid, "?") for cid in sorted(base, key=base.__getitem__)]
         legend = f"   ·   margin: {' | '.join(order)}" if len(order) > 1 else ""
         self.transcript_title.setText(getattr(self, "_title", "") + legend)
         # Counts in the navigator follow a moment later, once per burst of edits.

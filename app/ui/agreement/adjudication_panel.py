@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -48,12 +47,13 @@ from app.agreement.adjudication import (
     majority,
     merge_all,
     progress,
+    reload_consensus,
     take_coder,
 )
 from app.agreement.matching import Item
 from app.core.codebook import list_codes
-from app.core.coding import TextAnchor, TimeAnchor
-from app.core.commands import Command
+from app.core.coding import ApplyCode, RemoveSegment, TextAnchor, TimeAnchor
+from app.core.commands import Command, CompositeCommand
 from app.core.dto import SegmentInfo
 from app.core.errors import UserError
 from app.core.project import Project
@@ -67,6 +67,7 @@ from app.core.sessions import (
 from app.core.timeutil import format_ms
 from app.ui.agreement.models import KIND_LABELS, QueueModel, QueueRow
 from app.ui.codebook.undo_bridge import push_core
+from app.ui.edit_tracker import StackWatcher
 
 CONTEXT = 60
 
@@ -192,7 +193,29 @@ class AdjudicationPanel(QWidget):
         self.take_buttons.addWidget(self.chooser)
         QShortcut(QKeySequence("T"), self, self.open_chooser,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        self._watcher = StackWatcher(self.undo_stack)
+        self.full_reloads = 0  # how often the items were computed again (a test counts these)
         self.undo_stack.indexChanged.connect(self._stack_changed)
+        #: Why the active coder may not decide (a lead's work; None: they may).
+        self.refusal: Callable[[], str | None] = lambda: None
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.hide()
+        rv.addWidget(self.status)
+
+    def set_refusal(self, refusal: Callable[[], str | None]) -> None:
+        """Follow the team's rules: a coder who may not adjudicate sees why, and every
+        decision button is disabled (the decisions are refused even if reached otherwise)."""
+        self.refusal = refusal
+        self._follow_refusal()
+
+    def _follow_refusal(self) -> None:
+        reason = self.refusal()
+        for button in self.findChildren(QPushButton):
+            button.setEnabled(reason is None)
+        self.chooser.setEnabled(reason is None)
+        if reason is not None:
+            self._error(reason)
 
     def _button(self, text: str, key: str, fn: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
@@ -202,14 +225,40 @@ class AdjudicationPanel(QWidget):
         self.buttons.addWidget(button)
         return button
 
-    def _stack_changed(self, _index: int) -> None:
-        """Undo/redo anywhere may change the consensus: re-read the items.
+    def _stack_changed(self, index: int) -> None:
+        """Undo/redo anywhere may change the consensus. A decision (or its undo) changes only
+        the consensus layer, so only it and the rows' "decided" flags are read again; any
+        other edit (a coder's segment, the codebook) re-reads the items.
 
         The stack belongs to the main window and outlives this panel; once Qt has deleted the
         panel's C++ side the signal must be ignored.
         """
-        if shiboken6.isValid(self) and shiboken6.isValid(self.model):
+        if not (shiboken6.isValid(self) and shiboken6.isValid(self.model)):
+            return
+        moved = self._watcher.moved_command(index)
+        if moved is None or self.ws is None or not self._consensus_only(moved[0]):
             self.refresh()
+            return
+        self.ws = reload_consensus(self.ws, self.code_ids, self.session_ids)
+        self.model.set_decided([is_decided(self.ws, e.item) for e in self.model.entries])
+        done, total = progress(self.ws)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self._show_current()
+
+    def _consensus_only(self, command: Command) -> bool:
+        """True when ``command`` touches nothing but the consensus layer of this workspace."""
+        assert self.ws is not None
+        if isinstance(command, CompositeCommand):
+            return all(self._consensus_only(c) for c in command.children)
+        if command.changes_no_segments:
+            return True
+        cons = self.ws.consensus.id if self.ws.consensus is not None else None
+        if isinstance(command, ApplyCode):
+            return cons is not None and command.coder_id == cons
+        if isinstance(command, RemoveSegment):
+            return cons is not None and command.row.get("coder_id") == cons
+        return False
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -234,6 +283,7 @@ class AdjudicationPanel(QWidget):
             self.chooser.addItem(f"{i + 1}. {name}", i)
         self.chooser.blockSignals(False)
         self.chooser.setVisible(len(coders) > 9)
+        self._follow_refusal()
         self.refresh()
 
     def _chosen(self, index: int) -> None:
@@ -249,6 +299,8 @@ class AdjudicationPanel(QWidget):
             self.chooser.showPopup()
 
     def refresh(self) -> None:
+        self.full_reloads += 1
+        self._watcher.sync()
         if len(self.coders) < 2:  # e.g. one coder against the consensus: nothing to adjudicate
             self.ws = None
             self.model.set_entries(self.coders, [])
@@ -352,6 +404,10 @@ class AdjudicationPanel(QWidget):
     # --- decisions ------------------------------------------------------------------------
 
     def _push(self, command: Command) -> None:
+        reason = self.refusal()
+        if reason is not None:
+            self._error(reason)
+            return
         try:
             push_core(self.undo_stack, self.project, command, self._error)
         except UserError as exc:
@@ -361,7 +417,9 @@ class AdjudicationPanel(QWidget):
         self.decided.emit()
 
     def _error(self, message: str) -> None:
-        QMessageBox.warning(self, "Adjudication", message)
+        """One line under the buttons (never a modal box in the middle of a queue)."""
+        self.status.setText(message)
+        self.status.show()
 
     def _decide(self, proposals: list[Proposal], label: str) -> None:
         item = self.current_item()

@@ -31,6 +31,8 @@ class AgreementHookup:
         self.get_undo_stack = get_undo_stack
         self.own_stack = QUndoStack(window)
         self.views: list[ComparisonWindow] = []
+        #: Why the active coder may not adjudicate (the window's team rules; None: they may).
+        self.refusal: Callable[[], str | None] = lambda: None
         self.action = QAction("Compare &coders…", window)
         self.action.setStatusTip("Inter-rater agreement, side-by-side coding and adjudication")
         self.action.triggered.connect(self.open)
@@ -48,6 +50,7 @@ class AgreementHookup:
             return None
         stack = self.get_undo_stack() if self.get_undo_stack is not None else None
         view = open_comparison_view(self.window, project, stack or self.own_stack)
+        view.adjudication.set_refusal(lambda: self.refusal())
         self.views = [v for v in self.views if v.isVisible()] + [view]
         return view
 

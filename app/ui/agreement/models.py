@@ -4,7 +4,7 @@ dataclasses, reset wholesale when the report or the workspace changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -210,6 +210,16 @@ class QueueModel(_Table):
                  *((e.by_coder.get(c, "") for c in coders) if wide else [_tally(e, coders)]),
                  "yes" if e.decided else "", e.where, e.text] for e in entries]  # fmt: skip
         self._reset(rows)
+
+    def set_decided(self, decided: list[bool]) -> None:
+        """Each row's "Decided" flag after a decision or its undo: only rows that changed are
+        repainted, never a reset (the queue keeps its selection and scroll; issue 17)."""
+        col = self.headers.index("Decided")
+        for row, (entry, now) in enumerate(zip(self.entries, decided, strict=True)):
+            if entry.decided != now:
+                self.entries[row] = replace(entry, decided=now)
+                self.rows[row][col] = "yes" if now else ""
+                self.dataChanged.emit(self.index(row, col), self.index(row, col))
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if role == BACKGROUND and index.isValid() and index.row() < len(self.entries):

@@ -41,7 +41,7 @@ from app.core.codebook_import import ImportScheme
 from app.core.codebook_stats import rating_bounds, segment_counts
 from app.core.commands import Command
 from app.core.dto import CodeInfo, CodeSpec
-from app.core.errors import UserError
+from app.core.errors import ConflictError, UserError
 from app.core.project import Project
 from app.ui.codebook.details import details_html
 from app.ui.codebook.edit_dialog import CodeEditDialog, focus_first
@@ -255,6 +255,8 @@ class CodebookPanel(QWidget):
             push_core(self.undo_stack, self.project, command, self._report)
         except UserError as exc:
             self._report(str(exc))
+            if isinstance(exc, ConflictError):
+                self.refresh()  # show the colleague's version the message speaks of
             return False
         self.status.hide()
         return True
@@ -263,11 +265,17 @@ class CodebookPanel(QWidget):
         self.status.setText(message)
         self.status.show()
 
+    def _seen(self, code_id: int) -> int | None:
+        """The version of the code as the panel shows it: an edit from a stale view is refused."""
+        code = self.model.code(code_id)
+        return code.version if code is not None else None
+
     def _rename(self, code_id: int, name: str) -> bool:
-        return self._run(UpdateCode(code_id, name=name))
+        return self._run(UpdateCode(code_id, expected_version=self._seen(code_id), name=name))
 
     def _move(self, code_id: int, new_parent: int | None, position: int) -> bool:
-        return self._run(MoveCode(code_id, new_parent, position))
+        seen = self._seen(code_id)
+        return self._run(MoveCode(code_id, new_parent, position, expected_version=seen))
 
     def _new_name(self, parent_id: int | None) -> str:
         taken = {c.name.casefold() for c in self.model.codes() if c.parent_id == parent_id}
@@ -314,7 +322,10 @@ class CodebookPanel(QWidget):
         if self._exec(dialog) != QDialog.DialogCode.Accepted or dialog.result_form is None:
             return False
         changes = dialog.result_form.changes_from(code)
-        return bool(changes) and self._run(UpdateCode(code.id, **changes))
+        # ``code`` is what the dialog was opened on: a colleague's change meanwhile is kept.
+        return bool(changes) and self._run(
+            UpdateCode(code.id, expected_version=code.version, **changes)
+        )
 
     def merge_current(self) -> bool:
         code = self._current()
@@ -338,7 +349,9 @@ class CodebookPanel(QWidget):
             f"and remove '{code.name}'? You can undo this.",
         ):
             return False
-        return self._run(MergeCodes(code.id, target.id))
+        return self._run(
+            MergeCodes(code.id, target.id, expected_versions=(code.version, target.version))
+        )
 
     def delete_current(self) -> bool:
         code = self._current()
@@ -357,7 +370,7 @@ class CodebookPanel(QWidget):
                 f"Delete '{code.path}' with {' and '.join(parts)}? You can undo this.",
             ):
                 return False
-        return self._run(DeleteCode(code.id))
+        return self._run(DeleteCode(code.id, expected_version=code.version))
 
     def _all_segments(self, code: CodeInfo, subtree: bool) -> int:
         """Every coder's segments on ``code`` (and below it): what a delete or merge touches,
@@ -372,6 +385,10 @@ class CodebookPanel(QWidget):
 
     def import_codebook(self, path: Path | None = None) -> bool:
         """Add a YAML/JSON/.qdc codebook's codes; codes already present are kept, not moved."""
+        reason = self.refusal()  # before the file dialog: a coder is told at once
+        if reason is not None:
+            self._report(reason)
+            return False
         path = path or self._ask_open_path()
         if path is None:
             return False

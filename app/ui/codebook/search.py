@@ -17,6 +17,10 @@ class SearchProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self.words: list[str] = []
         self.setRecursiveFilteringEnabled(True)
+        # The filter reads names, keys and definitions only: a count changing after an edit
+        # (the model's only in-place change; anything else resets it) needs no re-filtering
+        # of the tree's ancestors (issue 17: part of every edit's frame).
+        self.setDynamicSortFilter(False)
 
     def set_query(self, text: str) -> None:
         self.words = text.casefold().split()

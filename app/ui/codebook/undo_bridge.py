@@ -11,15 +11,29 @@ stack keeps describing what the database really holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.core.commands import Command, run_do, run_undo
 from app.core.errors import UserError
+from app.core.live import own_edits
 from app.core.project import Project
+from app.core.write_behind import edited
 
 ErrorHandler = Callable[[str], None]
+
+
+@contextmanager
+def window_edit(project: Project) -> Iterator[None]:
+    """An edit from the window: its commits are the window's own (not news for live refresh)
+    and are flushed to disk right after, in the background (``app/core/write_behind.py``)."""
+    try:
+        with own_edits(project):
+            yield
+    finally:
+        edited(project)
 
 
 class CoreUndoCommand(QUndoCommand):
@@ -37,14 +51,16 @@ class CoreUndoCommand(QUndoCommand):
             self._skip_first_redo = False
             return
         try:
-            run_do(self.project, self.command, "redo")
+            with window_edit(self.project):
+                run_do(self.project, self.command, "redo")
         except UserError as exc:
             self.setObsolete(True)
             self.on_error(f"Redo failed: {exc}")
 
     def undo(self) -> None:
         try:
-            run_undo(self.project, self.command)
+            with window_edit(self.project):
+                run_undo(self.project, self.command)
         except UserError as exc:
             self.setObsolete(True)
             self.on_error(f"Undo failed: {exc}")
@@ -54,5 +70,6 @@ def push_core(
     stack: QUndoStack, project: Project, command: Command, on_error: ErrorHandler
 ) -> None:
     """Do ``command`` now and put it on ``stack``; raises ``UserError`` if the core refuses it."""
-    run_do(project, command)
+    with window_edit(project):
+        run_do(project, command)
     stack.push(CoreUndoCommand(project, command, on_error))

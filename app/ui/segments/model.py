@@ -20,6 +20,7 @@ class SegmentModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.segments: list[SegmentInfo] = []
+        self._ids: list[int] = []  # ids of ``segments``, row by row (look-ups at C speed)
         self.text = ""
         self.colors: dict[int, str] = {}
 
@@ -28,6 +29,7 @@ class SegmentModel(QAbstractTableModel):
     ) -> None:
         self.beginResetModel()
         self.segments = list(segments)
+        self._ids = [s.id for s in self.segments]
         self.text = text
         self.colors = dict(colors)
         self.endResetModel()
@@ -37,26 +39,26 @@ class SegmentModel(QAbstractTableModel):
         current list: those rows are removed, inserted or changed in place, never a reset, so
         the table keeps its scroll position and selection and repaints one row (issue 17)."""
         new = list(segments)
-        old_rows = [(row, seg.id) for row, seg in enumerate(self.segments) if seg.id in ids]
-        new_rows = {seg.id: row for row, seg in enumerate(new) if seg.id in ids}
-        if (
-            len(old_rows) == 1
-            and len(new_rows) == 1
-            and new_rows.get(old_rows[0][1]) == (old_rows[0][0])
-        ):
-            row = old_rows[0][0]  # a memo, a rating, a resize that kept the order
+        new_ids = [s.id for s in new]
+        old_rows = sorted(self._ids.index(i) for i in set(ids) if i in self._ids)
+        new_rows = sorted(new_ids.index(i) for i in set(ids) if i in new_ids)
+        if len(old_rows) == 1 and new_rows == old_rows and new_ids[old_rows[0]] == self._ids[
+            old_rows[0]
+        ]:
+            row = old_rows[0]  # a memo, a rating, a resize that kept the order
             self.segments[row] = new[row]
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
             return
-        for row, _sid in reversed(old_rows):
+        for row in reversed(old_rows):
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self.segments[row]
+            del self.segments[row], self._ids[row]
             self.endRemoveRows()
-        for row in sorted(new_rows.values()):
+        for row in new_rows:
             self.beginInsertRows(QModelIndex(), row, row)
             self.segments.insert(row, new[row])
+            self._ids.insert(row, new_ids[row])
             self.endInsertRows()
-        if [s.id for s in self.segments] != [s.id for s in new]:
+        if self._ids != new_ids:
             self.set_segments(new, self.text, self.colors)  # the caller's ids were incomplete
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -107,10 +109,10 @@ class SegmentModel(QAbstractTableModel):
         return None
 
     def row_of(self, segment_id: int) -> int:
-        for row, seg in enumerate(self.segments):
-            if seg.id == segment_id:
-                return row
-        return -1
+        try:
+            return self._ids.index(segment_id)
+        except ValueError:
+            return -1
 
     def segment(self, segment_id: int) -> SegmentInfo | None:
         row = self.row_of(segment_id)

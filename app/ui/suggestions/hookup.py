@@ -58,6 +58,8 @@ class SuggestionsHookup:
         _menu(window, "&Analysis").addAction(self.action)
         self._text = ""
         self._transcript_id: int | None = None
+        #: Why the active coder may not run or train the suggester (the window's team rules).
+        self.refusal: Callable[[], str | None] = lambda: None
         # Follow the window's one active coder: accepting, rejecting and training act for them.
         active = getattr(window, "active_coder", None)
         changed = getattr(active, "changed", None)
@@ -98,6 +100,7 @@ class SuggestionsHookup:
         if project is None:
             return
         panel = SuggestionsPanel(project, self.undo_stack(), self.coder_name(project))
+        panel.refusal = lambda: self.refusal()
         panel.suggestionsChanged.connect(self._paint)
         panel.suggestionActivated.connect(self._reveal)
         old = self.dock.widget()
@@ -135,6 +138,16 @@ class SuggestionsHookup:
     def shutdown(self) -> None:
         if self.panel is not None:
             self.panel.shutdown()
+
+    def project_closed(self) -> None:
+        """Stop the panel's work and drop it: nothing may read the closed project afterwards."""
+        panel, self.panel = self.panel, None
+        self._text = ""
+        self._transcript_id = None
+        if panel is not None:
+            panel.detach()
+            self.dock.setWidget(None)
+            panel.deleteLater()
 
     def _paint(self, transcript_id: int, pending: list[SuggestionInfo]) -> None:
         view = self.get_view()

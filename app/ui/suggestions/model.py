@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -72,6 +73,38 @@ class SuggestionTableModel(QAbstractTableModel):
         self._show_decided = show
         self._apply_filter()
         self.endResetModel()
+
+    def update_suggestions(self, fresh: Sequence[SuggestionInfo], gone: Collection[int]) -> None:
+        """Replace these suggestions' rows (a decision or its undo changed their status) and
+        drop ``gone``: rows are changed, removed or inserted, never a reset (issue 17)."""
+        by_id = {s.id: s for s in fresh}
+        self._all = [by_id.pop(s.id, s) for s in self._all if s.id not in gone]
+        for new in by_id.values():  # not listed before (e.g. hidden while blind)
+            bisect.insort(self._all, new, key=self._sort_key)
+        wanted = [s for s in self._all if self._passes(s)]
+        changed = {s.id for s in fresh} | set(gone)
+        keep = {s.id for s in wanted if s.id in changed}
+        for row in range(len(self._rows) - 1, -1, -1):
+            if self._rows[row].id in changed and self._rows[row].id not in keep:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+        listed = {s.id for s in self._rows}
+        for row, s in enumerate(wanted):
+            if s.id not in changed:
+                continue
+            if s.id in listed:
+                self._rows[row] = s
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            else:
+                self.beginInsertRows(QModelIndex(), row, row)
+                self._rows.insert(row, s)
+                self.endInsertRows()
+
+    def _passes(self, s: SuggestionInfo) -> bool:
+        return (self._code_filter is None or s.code_id == self._code_filter) and (
+            self._show_decided or s.status == "pending"
+        )
 
     def _apply_filter(self) -> None:
         self._rows = [

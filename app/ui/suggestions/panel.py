@@ -17,6 +17,8 @@ researcher codes by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
@@ -37,17 +39,21 @@ from PySide6.QtWidgets import (
 from app.core.codebook import list_codes
 from app.core.commands import Command
 from app.core.dto import SuggestionInfo
+from app.core.edit_scope import suggestion_scope
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.sessions import ensure_coder, get_coder, list_transcripts, transcript_text
+from app.core.session_parts import transcript_by_id
+from app.core.sessions import ensure_coder, get_coder, transcript_text
 from app.core.suggestions import (
     AcceptSuggestion,
     RejectSuggestion,
     accept_many,
     list_suggestions,
     model_info,
+    suggestions_by_id,
 )
 from app.ui.codebook.undo_bridge import push_core
+from app.ui.edit_tracker import StackWatcher
 from app.ui.suggestions.model import ORDERS, SuggestionTableModel
 from app.ui.suggestions.worker import JobResult, SuggesterWorker
 
@@ -76,6 +82,8 @@ class SuggestionsPanel(QWidget):
         self.transcript_id: int | None = None
         self.session_name: str | None = None
         self.worker: SuggesterWorker | None = None
+        #: Why the active coder may not run or train (set by the window's team rules).
+        self.refusal: Callable[[], str | None] = lambda: None
         self.changes_since_training = 0
         self.blind = False
         self._colors: dict[int, str] = {}
@@ -184,6 +192,8 @@ class SuggestionsPanel(QWidget):
         }
         self.table.installEventFilter(self)
 
+        self._watcher = StackWatcher(self.undo_stack)
+        self.full_reloads = 0  # how often every suggestion was re-read (a test counts these)
         self.undo_stack.indexChanged.connect(self._on_stack_moved)
         self.reload_codes()
         self._update_model_label()
@@ -194,10 +204,9 @@ class SuggestionsPanel(QWidget):
         """Show the suggestions of this transcript (None: nothing on screen)."""
         self.transcript_id = transcript_id
         self.session_name = None
-        if transcript_id is not None:
-            for t in list_transcripts(self.project):
-                if t.id == transcript_id:
-                    self.session_name = t.session_name
+        if transcript_id is not None:  # one row, not every transcript with its counts
+            info = transcript_by_id(self.project, transcript_id)
+            self.session_name = info.session_name if info is not None else None
         self.reload()
 
     def set_coder(self, name: str) -> None:
@@ -241,6 +250,7 @@ class SuggestionsPanel(QWidget):
     def reload_codes(self) -> None:
         codes = [c for c in list_codes(self.project) if c.codable]
         self._colors = {c.id: c.color for c in codes}
+        self._paths = {c.id: c.path for c in codes}
         current = self.code_filter.currentData()
         self.code_filter.blockSignals(True)
         self.code_filter.clear()
@@ -253,6 +263,8 @@ class SuggestionsPanel(QWidget):
 
     def reload(self) -> None:
         """Re-read the transcript's suggestions; the current one stays selected if still listed."""
+        self.full_reloads += 1
+        self._watcher.sync()
         keep = self.current_suggestion()
         if self.transcript_id is None:
             self.model.set_suggestions([], "", self._colors)
@@ -265,9 +277,31 @@ class SuggestionsPanel(QWidget):
         self.model.set_suggestions(suggestions, text, self._colors)
         row = self.model.row_of(keep.id) if keep is not None else -1
         self._select_row(row if row >= 0 else 0)
-        pending = [s for s in suggestions if s.status == "pending"]
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the transcript what is pending now, and say how many."""
+        if self.transcript_id is None:
+            return
+        pending = self.model.pending()
         self.suggestionsChanged.emit(self.transcript_id, pending)
         self.status.setText(f"{len(pending)} pending suggestions in this transcript")
+
+    def _update_rows(self, ids: set[int]) -> None:
+        """After a decision (or its undo) on ``ids``: re-read those rows only (one frame)."""
+        if self.transcript_id is None:
+            return
+        fresh = [
+            s for s in suggestions_by_id(self.project, ids, self._paths)
+            if s.transcript_id == self.transcript_id
+        ]  # fmt: skip
+        shown = self._visible(fresh)
+        gone = ids - {s.id for s in shown}
+        keep = self.current_suggestion()
+        self.model.update_suggestions(shown, gone)
+        if keep is not None and self.model.row_of(keep.id) >= 0:
+            self._select_row(self.model.row_of(keep.id))
+        self._announce()
 
     def colors(self) -> dict[int, str]:
         """Code id -> colour, for painting highlights."""
@@ -283,7 +317,7 @@ class SuggestionsPanel(QWidget):
             return
         coder = ensure_coder(self.project, self.coder_name)
         row = self.table.currentIndex().row()
-        if self._push(AcceptSuggestion(s.id, coder.id)):
+        if self._push(AcceptSuggestion(s.id, coder.id, expected_version=s.version)):
             self._after_decision(row)
 
     def reject_current(self) -> None:
@@ -292,7 +326,7 @@ class SuggestionsPanel(QWidget):
             return
         coder = ensure_coder(self.project, self.coder_name)
         row = self.table.currentIndex().row()
-        if self._push(RejectSuggestion(s.id, coder.id)):
+        if self._push(RejectSuggestion(s.id, coder.id, expected_version=s.version)):
             self._after_decision(row)
 
     def skip_current(self) -> None:
@@ -301,12 +335,13 @@ class SuggestionsPanel(QWidget):
 
     def accept_above(self, min_score: float) -> int:
         """Accept every visible pending suggestion scoring ``min_score`` or more (one undo)."""
-        ids = [s.id for s in self.model.visible() if s.status == "pending" and s.score >= min_score]
+        chosen = [s for s in self.model.visible() if s.status == "pending" and s.score >= min_score]
+        ids = [s.id for s in chosen]
         if not ids:
             self.status.setText(f"no pending suggestion scores {min_score:.2f} or more")
             return 0
         coder = ensure_coder(self.project, self.coder_name)
-        if self._push(accept_many(ids, coder.id)):
+        if self._push(accept_many(ids, coder.id, {s.id: s.version for s in chosen})):
             self.changes_since_training += len(ids)
             self.codingChanged.emit()
             self._maybe_retrain()
@@ -320,6 +355,10 @@ class SuggestionsPanel(QWidget):
     def start_job(self, train: bool) -> bool:
         """Train from the active coder and/or suggest for the chosen scope, in the background."""
         if self.worker is not None:
+            return False
+        reason = self.refusal()
+        if reason is not None:
+            self.status.setText(reason)
             return False
         sessions = None
         if self.scope.currentIndex() == 0:
@@ -362,6 +401,12 @@ class SuggestionsPanel(QWidget):
             self.worker.cancel()
             self.worker.wait()
 
+    def detach(self) -> None:
+        """The project is closing: stop the job and never read it again (the shared undo
+        stack is cleared next, and its signal must not reach this panel)."""
+        self.shutdown()
+        self.undo_stack.indexChanged.disconnect(self._on_stack_moved)
+
     # --- internals ---------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -388,8 +433,7 @@ class SuggestionsPanel(QWidget):
         return True
 
     def _after_decision(self, row: int) -> None:
-        self.changes_since_training += 1
-        self.reload()
+        self.changes_since_training += 1  # the stack's move already updated the decided row
         self._select_row(min(row, self.model.rowCount() - 1))
         self.codingChanged.emit()
         self._maybe_retrain()
@@ -423,8 +467,17 @@ class SuggestionsPanel(QWidget):
         self.model.set_show_decided(show)
         self._select_row(0)
 
-    def _on_stack_moved(self, _index: int) -> None:
-        self.reload()
+    def _on_stack_moved(self, index: int) -> None:
+        """A coding edit leaves the suggestions as they are; a decision changes its own rows;
+        anything else (a codebook edit, a jump through the history) re-reads them all."""
+        if not self._watcher.alive():
+            return
+        moved = self._watcher.moved_command(index)
+        ids = suggestion_scope(*moved) if moved is not None else None
+        if ids is None:
+            self.reload()
+        elif ids:
+            self._update_rows(ids)
 
     def _on_progress(self, permille: int, message: str) -> None:
         self.progress.setValue(permille)
@@ -467,4 +520,5 @@ class SuggestionsPanel(QWidget):
         self.model_label.setText(
             f"Model trained {info.trained_at:%Y-%m-%d %H:%M} UTC from {info.coder_name or '?'}: "
             f"{info.n_examples} examples, {len(info.meta.get('codes', {}))} codes"
+            + (", with sentence embeddings" if info.meta.get("embeddings") else "")
         )

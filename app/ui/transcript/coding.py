@@ -9,6 +9,7 @@ once and Ctrl+Z walks back through all of them, whichever panel made them.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -22,7 +23,11 @@ from app.core.errors import ConflictError, UserError
 from app.core.project import Project
 from app.core.rights import Rights, project_rights
 from app.core.sessions import ensure_coder, list_coders
-from app.core.transcript_segments import segment_versions, transcript_segments
+from app.core.transcript_segments import (
+    segment_transcripts,
+    segment_versions,
+    transcript_segments,
+)
 from app.ui.edit_tracker import StackWatcher
 from app.ui.segments.panel import SegmentPanel
 from app.ui.transcript.layers import visible_segments
@@ -57,7 +62,8 @@ class CodingController(QObject):
         self.rights: Rights | None = None  # who may change whose coding (app/core/rights.py)
         self.codes: dict[int, CodeInfo] = {}
         self.coders: list[CoderInfo] = []
-        self.segments: list[SegmentInfo] = []
+        self.segments: list[SegmentInfo] = []  # shown, by (start, id)
+        self._keys: list[tuple[int, int]] = []  # (start, id) of each of ``segments``
         self._cache: dict[int, SegmentInfo] = {}
         self._cache_versions: dict[int, str] = {}
         self._cache_key: tuple[int, int] | None = None
@@ -152,12 +158,12 @@ class CodingController(QObject):
         self.full_reloads += 1
         project, tid = self.project, self.view.transcript_id
         if project is None or tid is None:
-            self.segments = []
+            self.segments, self._keys = [], []
             self.panel.set_segments([], "", {})
             return
         self.reload_codes()
         self.watcher.sync()
-        self._show(self._fetch(project, tid), None)
+        self._show(self._fetch(project, tid))
 
     def update_segments(self, ids: set[int]) -> bool:
         """After an edit that changed only the segments ``ids``: re-read those rows, repaint the
@@ -166,38 +172,76 @@ class CodingController(QObject):
         project, tid = self.project, self.view.transcript_id
         if project is None or tid is None or self._cache_key != (id(project), tid):
             return False
-        if ids:
-            fresh = {s.id: s for s in transcript_segments(project, tid, self._cache_paths, ids)}
-            if any(sid not in fresh and sid not in self._cache for sid in ids):
-                return False  # not this transcript's text (e.g. a time segment): reload all
-            for sid in ids:
-                self._cache_versions.pop(sid, None)  # a later full fetch re-reads it
-                if sid in fresh:
-                    self._cache[sid] = fresh[sid]
+        if not ids:
+            return True
+        fresh = {s.id: s for s in transcript_segments(project, tid, self._cache_paths, ids)}
+        elsewhere = {sid for sid in ids if sid not in fresh and sid not in self._cache}
+        if elsewhere:
+            timed = {s.id for s in self._extra}
+            where = segment_transcripts(project, elsewhere)
+            if any(sid in timed or where.get(sid, -1) is None for sid in elsewhere):
+                return False  # a time segment of the shown session (the list's head): reload
+            ids = ids - elsewhere  # another transcript's text: nothing shown here changed
+            if not ids:
+                return True
+        changed: dict[int, SegmentInfo | None] = {}
+        for sid in ids:
+            self._cache_versions.pop(sid, None)  # a later full fetch re-reads it
+            old = self._cache.pop(sid, None)
+            if old is not None:
+                self._unlist(old)
+            new = fresh.get(sid)
+            if new is not None:
+                self._cache[sid] = new
+                if self._shows(new):
+                    key = (new.start_char or 0, new.id)
+                    at = bisect.bisect_left(self._keys, key)
+                    self._keys.insert(at, key)
+                    self.segments.insert(at, new)
                 else:
-                    self._cache.pop(sid, None)
-        everything = sorted(self._cache.values(), key=lambda s: (s.start_char or 0, s.id))
-        self._show(everything, ids)
+                    new = None
+            changed[sid] = new
+        self.view.update_segments(changed, self._coder_order())
+        self.panel.update_segments(self._extra + self.segments, ids)
+        self._after_show()
         return True
 
-    def _show(self, everything: list[SegmentInfo], changed: set[int] | None) -> None:
-        self.segments = visible_segments(
-            everything,
+    def _unlist(self, seg: SegmentInfo) -> None:
+        """Take ``seg`` (as last shown) out of the sorted list of shown segments."""
+        key = (seg.start_char or 0, seg.id)
+        at = bisect.bisect_left(self._keys, key)
+        if at < len(self._keys) and self._keys[at] == key:
+            del self._keys[at], self.segments[at]
+
+    def _shows(self, seg: SegmentInfo) -> bool:
+        return bool(self._visible([seg]))
+
+    def _visible(self, segments: list[SegmentInfo]) -> list[SegmentInfo]:
+        return visible_segments(
+            segments,
             active_coder_id=self.coder.id if self.coder else None,
             blind=self.blind,
             consensus_ids=[c.id for c in self.consensus_coders()],
             show_consensus=self.show_consensus,
         )
+
+    def _coder_order(self) -> list[int]:
         order = [self.coder.id] if self.coder else []
         order += [c.id for c in self.coders if c.kind == "human"]
         order += [c.id for c in self.consensus_coders()]
+        return order
+
+    def _show(self, everything: list[SegmentInfo]) -> None:
+        self.segments = self._visible(everything)
+        self._keys = [(s.start_char or 0, s.id) for s in self.segments]
         colors = self.colors()
-        self.view.set_segments(self.segments, colors, order, changed)
-        if changed is None:  # the session's time segments (video hookup) head the list
-            self._extra = self.extra_segments() if self.extra_segments is not None else []
-            self.panel.set_segments(self._extra + self.segments, self.view.text, colors)
-        else:
-            self.panel.update_segments(self._extra + self.segments, changed)
+        self.view.set_segments(self.segments, colors, self._coder_order())
+        # the session's time segments (video hookup) head the list
+        self._extra = self.extra_segments() if self.extra_segments is not None else []
+        self.panel.set_segments(self._extra + self.segments, self.view.text, colors)
+        self._after_show()
+
+    def _after_show(self) -> None:
         current = self.panel.current_segment()
         self.view.set_current_segment(current.id if current else None)
         self.segmentsReloaded.emit()

@@ -11,7 +11,7 @@ text, so selecting across utterances selects only transcript words.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -35,13 +35,8 @@ from app.core.text import Utf16Map
 from app.ui.suggestions.highlight import FALLBACK_COLOR as FALLBACK_SUGGESTION
 from app.ui.suggestions.highlight import suggestion_format
 from app.ui.transcript.gutter import LANE_GAP, LANE_WIDTH, Gutter
-from app.ui.transcript.layers import (
-    LaneCache,
-    Stripe,
-    assign_stripes,
-    stripes_at,
-    tooltip_html,
-)
+from app.ui.transcript.layers import Stripe, stripes_at, tooltip_html
+from app.ui.transcript.stripe_index import StripeIndex
 
 HIGHLIGHT_ALPHA = 70
 CURRENT_ALPHA = 160
@@ -75,10 +70,9 @@ class TranscriptView(QPlainTextEdit):
         self._starts: list[int] = []
         self._by_start: dict[int, UtteranceInfo] = {}
         self._u16 = Utf16Map("")
-        self._segments: list[SegmentInfo] = []
         self._colors: dict[int, str] = {}
         self.stripes: list[Stripe] = []
-        self._lanes = LaneCache()
+        self._index = StripeIndex()
         self._n_lanes = 0
         self._current_segment: int | None = None
         self._external: list[QTextEdit.ExtraSelection] = []
@@ -103,9 +97,8 @@ class TranscriptView(QPlainTextEdit):
         self._starts = [u.start_char for u in self.utterances]
         self._by_start = {u.start_char: u for u in self.utterances}
         self._u16 = Utf16Map(text)
-        self._segments = []
-        self.stripes = []
-        self._lanes.clear()
+        self._index = StripeIndex()
+        self.stripes = self._index.stripes
         self._external = []
         self._band = []
         self._current_segment = None
@@ -119,29 +112,56 @@ class TranscriptView(QPlainTextEdit):
         segments: Sequence[SegmentInfo],
         colors: dict[int, str],
         coder_order: Sequence[int] = (),
-        changed: Collection[int] | None = None,
     ) -> None:
-        """Paint these (already filtered) segments of the shown transcript. ``changed``: only
-        these segments differ from the last call (one edit), so only their coders' lanes are
-        packed again; None packs every coder's."""
-        old_coders = {s.id: s.coder_id for s in self._segments} if changed else {}
-        self._segments = [s for s in segments if s.transcript_id == self.transcript_id]
-        if changed is None or colors != self._colors:
-            self._lanes.clear()
-        elif changed:
-            touched = {old_coders[i] for i in changed if i in old_coders}
-            touched |= {s.coder_id for s in self._segments if s.id in changed}
-            self._lanes.forget(touched)
+        """Paint these (already filtered) segments of the shown transcript, every lane packed
+        afresh (a transcript switch, a full reload)."""
+        shown = [s for s in segments if s.transcript_id == self.transcript_id]
         self._colors = dict(colors)
-        self.stripes = assign_stripes(self._segments, self._colors, coder_order, self._lanes)
-        self._n_lanes = 1 + max((s.lane for s in self.stripes), default=-1)
-        self._repaint_highlights()
+        self._index.rebuild(shown, self._colors, coder_order)
+        self._after_stripes()
         self._update_margins()
-        self.gutter.update()
+
+    def update_segments(
+        self, changed: dict[int, SegmentInfo | None], coder_order: Sequence[int] = ()
+    ) -> None:
+        """One edit: ``changed`` maps each segment id it touched to its row as shown now (None:
+        removed or hidden). Only the lanes around those segments are packed again (issue 17);
+        the stripes equal what ``set_segments`` of the whole list would give."""
+        now = {
+            sid: seg for sid, seg in changed.items()
+            if seg is not None and seg.transcript_id == self.transcript_id
+        }  # fmt: skip
+        touched = self._index.update(now, list(changed), coder_order)
+        self._after_stripes(touched)
+
+    def coder_lane_base(self) -> dict[int, int]:
+        """Coder id -> the first margin lane of that coder's group (left to right)."""
+        return self._index.lane_base()
+
+    def _after_stripes(self, touched: tuple[int, int] | None = None) -> None:
+        self.stripes = self._index.stripes
+        n_lanes = self._index.n_lanes if self.stripes else 0
+        if n_lanes != self._n_lanes:
+            self._n_lanes = n_lanes
+            self._update_margins()
+            touched = None
+        if touched is None:
+            self._repaint_highlights()
+        else:
+            self._repaint_span(*touched)
+
+    def stripes_between(self, first: int, last: int) -> list[Stripe]:
+        """Stripes that overlap code points ``[first, last)``, without walking all of them."""
+        return self._index.between(first, last)
 
     def set_current_segment(self, segment_id: int | None) -> None:
+        if segment_id == self._current_segment:
+            return
+        spans = [self._index.span_of(self._current_segment), self._index.span_of(segment_id)]
         self._current_segment = segment_id
-        self._repaint_highlights()
+        for span in spans:
+            if span is not None:
+                self._repaint_span(*span)
 
     def setExtraSelections(self, selections: Sequence[QTextEdit.ExtraSelection]) -> None:
         """Selections from outside (the suggestions hookup) are kept beside the code highlights."""
@@ -207,7 +227,7 @@ class TranscriptView(QPlainTextEdit):
         self.centerCursor()
 
     def segment_ids_at(self, cp: int) -> list[int]:
-        return [s.segment_id for s in stripes_at(self.stripes, cp)]
+        return [s.segment_id for s in stripes_at(self.stripes_between(cp, cp + 1), cp)]
 
     def _cursor_for(self, start: int, end: int) -> QTextCursor:
         cursor = QTextCursor(self.document())
@@ -220,6 +240,23 @@ class TranscriptView(QPlainTextEdit):
     def _repaint_highlights(self) -> None:
         self.viewport().update()
         self.gutter.update()
+
+    def _repaint_span(self, start: int, end: int) -> None:
+        """Repaint only the lines showing code points ``[start, end)`` (an edit's highlights
+        and lanes), not the whole viewport: most of an edit's frame was Qt redrawing text."""
+        first, last = self.visible_range()
+        if end < first or start > last:
+            return
+        height = self.viewport().height()
+        top = 0 if start <= first else self.cursorRect(self._cursor_for(start, start)).top()
+        end_pos = max(start, end - 1)
+        bottom = height if end >= last else (
+            self.cursorRect(self._cursor_for(end_pos, end_pos)).bottom() + 1
+        )
+        top, bottom = max(0, top - 2), min(height, bottom + 2)
+        if bottom > top:
+            self.viewport().update(0, top, self.viewport().width(), bottom - top)
+            self.gutter.update(0, top, self.gutter.width(), bottom - top)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Code highlights go under the text, painted only for the visible lines.
@@ -237,7 +274,7 @@ class TranscriptView(QPlainTextEdit):
         block = self.firstVisibleBlock()
         offset = self.contentOffset()
         first_cp = self.to_codepoint(block.position())
-        visible = [s for s in self.stripes if s.end > first_cp]
+        visible = self.stripes_between(first_cp, self.visible_range()[1])
         while block.isValid() and visible:
             geometry = self.blockBoundingGeometry(block).translated(offset)
             if geometry.top() > bottom:
@@ -363,7 +400,7 @@ class TranscriptView(QPlainTextEdit):
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             cp = self.to_codepoint(self.cursorForPosition(event.pos()).position())
-            hits = stripes_at(self.stripes, cp)
+            hits = stripes_at(self.stripes_between(cp, cp + 1), cp)
             if hits:
                 QToolTip.showText(event.globalPos(), tooltip_html(hits), self.viewport())
             else:

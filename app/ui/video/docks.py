@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from app.core.coding import list_segments
 from app.core.errors import UserError
-from app.core.sessions import list_sessions, transcript_text
+from app.core.session_parts import session_by_id
 from app.core.timeline_data import TimelineMark, session_timeline
 from app.ui.grid.dock import WindowGrid
+from app.ui.timeline.titles import SegmentTitles
 from app.ui.timeline.widget import TimelinePanel
 
 
@@ -33,7 +33,10 @@ class CodingDocks:
         window.video.seeked.connect(self.timeline.canvas.set_playhead)
         window.video.positionChanged.connect(self.timeline.canvas.set_playhead)
         window.coding.segmentsReloaded.connect(self.refresh_timeline)
-        self.timeline_dock.visibilityChanged.connect(lambda on: on and self.refresh_timeline())
+        self.timeline_dock.visibilityChanged.connect(
+            lambda on: on and self.refresh_timeline(force=True)
+        )
+        self.grid_dock.visibilityChanged.connect(lambda on: on and self.grid.refresh())
         window.blind_action.toggled.connect(lambda _on: self.refresh())
 
     def all(self) -> tuple[QDockWidget, QDockWidget]:
@@ -47,22 +50,23 @@ class CodingDocks:
         return dock
 
     def refresh(self) -> None:
-        self.grid.refresh()
+        if self.grid_dock.isVisible():  # a hidden grid is read when it is shown (issue 17)
+            self.grid.refresh()
         self.refresh_timeline()
 
-    def refresh_timeline(self) -> None:
-        """Redraw from the project (only while the timeline is on screen: it reads the
-        session's coding)."""
+    def refresh_timeline(self, force: bool = False) -> None:
+        """Redraw from the project, only while the timeline is on screen: it reads the
+        session's coding, which a hidden dock would pay for on every open and edit (issue 17);
+        showing the dock (``force``) draws it."""
         project = self.window.project
         sid = self.time.session_id
         canvas = self.timeline.canvas
         if project is None or sid is None:
             canvas.set_data(None, {})
             return
-        if self.timeline_dock.visibleRegion().isEmpty() and canvas.data is not None \
-                and canvas.data.session_id == sid:  # fmt: skip
+        if not force and self.timeline_dock.visibleRegion().isEmpty():
             return
-        info = next((s for s in list_sessions(project) if s.id == sid), None)
+        info = session_by_id(project, sid)
         coder = self.window.coding.coder
         if info is None:
             return
@@ -72,23 +76,7 @@ class CodingDocks:
         except UserError:
             canvas.set_data(None, {})
             return
-        canvas.set_data(data, self._titles(project, sid))
-
-    def _titles(self, project: Any, sid: int) -> dict[int, str]:
-        texts: dict[int, str] = {}
-        out: dict[int, str] = {}
-        for s in list_segments(project, session_ids=[sid]):
-            bits = []
-            if s.transcript_id is not None and s.start_char is not None and s.end_char is not None:
-                if s.transcript_id not in texts:
-                    texts[s.transcript_id] = transcript_text(project, s.transcript_id)
-                passage = " ".join(texts[s.transcript_id][s.start_char : s.end_char].split())
-                bits.append(f"“{passage[:160]}{'…' if len(passage) > 160 else ''}”")
-            if s.memo:
-                bits.append(f"Memo: {s.memo[:200]}")
-            if bits:
-                out[s.id] = "\n".join(bits)
-        return out
+        canvas.set_data(data, SegmentTitles(project, sid))  # read on hover, not now
 
     def show_mark(self, mark: TimelineMark) -> None:
         """Seek the video to the mark and show its passage (or the utterances it spans)."""

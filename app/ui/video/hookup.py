@@ -12,7 +12,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QTextBrowser, QVBoxLayout
 
 from app.core.media import AttachVideo, probe_duration_ms, stored_video_path
-from app.core.sessions import list_sessions
+from app.core.session_parts import session_by_id
+from app.ui.team_rules import refused_lead_work
 from app.ui.video.docks import CodingDocks
 from app.ui.video.keys import GRID_KEYS, OTHER_VIDEO_KEYS, VIDEO_KEYS
 from app.ui.video.time_coding import TimeCoding
@@ -88,6 +89,8 @@ class VideoHookup:
         project, sid = self.window.project, self.time.session_id
         if project is None or sid is None:
             return False
+        if refused_lead_work(self.window, "attach or locate a session's video"):
+            return False
         if path is None:
             old = self.pane.path
             start = str(old.parent if old is not None and old.parent.is_dir() else project.base_dir)
@@ -98,7 +101,7 @@ class VideoHookup:
             if not path:
                 return False
         video = Path(path)
-        info = next((s for s in list_sessions(project) if s.id == sid), None)
+        info = session_by_id(project, sid)
         if info is None or not video.is_file():
             return False
         command = AttachVideo(info.name, stored_video_path(project, video),
@@ -181,12 +184,13 @@ class VideoHookup:
     def show_grid(self) -> None:
         self.docks.grid_dock.show()
         self.docks.grid_dock.raise_()
+        self.docks.grid.refresh()
         self.docks.grid.table.setFocus()
 
     def show_timeline(self) -> None:
         self.docks.timeline_dock.show()
         self.docks.timeline_dock.raise_()
-        self.docks.refresh_timeline()
+        self.docks.refresh_timeline(force=True)
 
     def _marks_changed(self) -> None:
         marked = self.pane.marked_range()

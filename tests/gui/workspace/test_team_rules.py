@@ -79,3 +79,78 @@ def test_only_a_lead_edits_the_codebook_or_imports(
     assert panel._run(UpdateCode(before.id, definition="a lead's definition"))
     after = find_code_by_path(win.project, "Rupture/Withdrawal/Minimal response")
     assert after.definition == "a lead's definition"
+
+
+def test_every_lead_only_action_is_refused_for_a_coder_with_one_line(
+    window: tuple[MainWindow, int], qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Video attach/locate, codebook import, adjudication, blind mode for the team, running the
+    suggester and restoring a backup are a lead's: a coder is told why (advisory on a file),
+    before any file dialog opens, and nothing is written."""
+    from app.core.blind import blind_state
+    from app.core.sessions import list_sessions
+    from app.ui import reliability
+
+    win, _anas = window
+    project = win.project
+    assert project is not None
+    status = win.statusBar()
+    before_sessions = {s.name: s.video_path for s in list_sessions(project)}
+    # Locate video: refused before the file dialog (the GUI conftest fails on any modal).
+    assert not win.video_hookup.locate_video()
+    assert "Only a lead may attach or locate a session's video (advisory" in status.currentMessage()
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\0" * 64)
+    assert not win.video_hookup.locate_video(str(video))
+    assert {s.name: s.video_path for s in list_sessions(project)} == before_sessions
+    # Codebook import: refused before the file dialog.
+    panel = win.codebook_hookup.panel
+    assert panel is not None
+    assert not panel.import_codebook()
+    assert "Only a lead may edit the codebook (advisory" in panel.status.text()
+    # Blind coding for the team: the check stays as the project says, nothing is recorded.
+    win.blind_action.setChecked(True)
+    assert not win.blind_action.isChecked() and not blind_state(project).on
+    assert "Only a lead may start or leave blind coding" in status.currentMessage()
+    # The suggester replaces the team's pending suggestions and model: a lead's to run.
+    win.suggestions_hookup.show()
+    suggestions = win.suggestions_hookup.panel
+    assert suggestions is not None and not suggestions.start_job(train=False)
+    assert "Only a lead may run or train the suggester" in suggestions.status.text()
+    assert suggestions.worker is None
+    # Restoring a backup replaces everyone's work: refused before the dialog.
+    monkeypatch.setattr(reliability.RestoreDialog, "exec", _no_dialog)
+    reliability.ask_restore(win)
+    assert "Only a lead may restore the project from a backup" in status.currentMessage()
+    # Adjudication: every decision button is off, the reason is shown, a decision is refused.
+    view = win.agreement_hookup.open()
+    assert view is not None
+    with qtbot.waitSignal(view.computed, timeout=30_000):
+        view.compute()
+    adjudication = view.adjudication
+    assert adjudication.model.rowCount() > 0 and adjudication.coder_buttons
+    assert not any(b.isEnabled() for b in adjudication.coder_buttons)
+    assert "Only a lead may adjudicate into the consensus coder (advisory" in (
+        adjudication.status.text()
+    )
+    adjudication.view.setCurrentIndex(adjudication.model.index(0, 0))
+    adjudication.take(0)
+    assert not [s for s in list_segments(project) if s.coder_name == "Consensus"]
+    view.close()
+    # A lead may do all of it.
+    win.set_coder("Lea")
+    assert win.video_hookup.locate_video(str(video))
+    lead_view = win.agreement_hookup.open()
+    assert lead_view is not None
+    with qtbot.waitSignal(lead_view.computed, timeout=30_000):
+        lead_view.compute()
+    assert all(b.isEnabled() for b in lead_view.adjudication.coder_buttons)
+    lead_view.adjudication.view.setCurrentIndex(lead_view.adjudication.model.index(0, 0))
+    with qtbot.waitSignal(lead_view.adjudication.decided):
+        lead_view.adjudication.take(0)
+    assert [s for s in list_segments(project) if s.coder_name == "Consensus"]
+    lead_view.close()
+
+
+def _no_dialog(*_args: Any) -> int:
+    raise AssertionError("the restore dialog opened for a coder")

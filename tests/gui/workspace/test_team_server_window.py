@@ -17,9 +17,6 @@ from tests.integration.team.test_team_rights import team  # noqa: F401 - the fix
 
 pytestmark = [
     pytest.mark.postgres,
-    # Passes alone, but a psycopg connection of its window is collected late and its
-    # ResourceWarning then fails a later GUI test: skipped until that leak is traced (#15).
-    pytest.mark.skip(reason="leaks a psycopg connection into later tests (issue #15, open)"),
 ]
 CODE = "Rupture/Withdrawal/Minimal response"
 
@@ -59,4 +56,10 @@ def test_coder_window_on_a_team_server(
     assert more.segment_id in {s.id for s in win.coding.segments}
     owners = {s.coder_name for s in list_segments(team["owner"])}
     assert owners == {names["ana"], names["ben"]}
+    listener = win.live._listener
+    assert listener is not None and listener.running
+    project = win.project
     win.close()
+    # Closing the window ends the listener thread (and its connection) and the project's pool
+    # before it returns; the GUI conftest also checks no connection of this test is left open.
+    assert not listener.running and project is not None and project.closed

@@ -206,3 +206,70 @@ def test_suggestion_decisions_are_each_coders_own(team: dict[str, Any]) -> None:
         engine.dispose()
     status = {s.id: s.status for s in list_suggestions(owner)}
     assert status == {first: "rejected", second: "accepted"}
+
+
+def _stored_password(url: str, role: str) -> str | None:
+    """pg_authid's rolpassword of ``role``: as the test's role when it may read it (superuser),
+    else as the cluster's ``postgres`` user (its local socket) when this is root beside it."""
+    import os
+    import shutil
+    import subprocess
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT rolpassword FROM pg_authid WHERE rolname = :r"), {"r": role}
+            ).scalar()
+    except DBAPIError:
+        pass
+    finally:
+        engine.dispose()
+    host = make_url(url).host or ""
+    if os.geteuid() != 0 or host not in ("127.0.0.1", "localhost") or not shutil.which("runuser"):
+        pytest.skip("pg_authid is readable only by a superuser (run as root beside the server)")
+    port = str(make_url(url).port or 5432)
+    result = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "psql", "-p", port, "-Atq", "-v", f"r={role}"],
+        input="SELECT rolpassword FROM pg_authid WHERE rolname = :'r';\n",
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.skip("pg_authid could not be read as the postgres user on this machine")
+    return result.stdout.strip() or None
+
+
+def test_add_coder_never_sends_the_password_and_stores_a_scram_verifier(
+    pg_url: str, mini_scheme_path: Path
+) -> None:
+    from sqlalchemy import event
+
+    db = make_url(pg_url).database or "x"
+    name, groups = f"Cleo {db}", [f"iprw_{db}_coder", f"iprw_{db}_lead"]
+    _drop_roles(pg_url, [name, *reversed(groups)])
+    password = "Never-In-A-Statement-7"
+    sent: list[str] = []
+    owner = create_project(pg_url)
+    try:
+        event.listen(owner.engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_a: sent.append(statement))  # fmt: skip
+        add_coder(owner, name, password=password)
+        add_coder(owner, name, lead=True, password=password + "-again")  # ALTER ROLE too
+    finally:
+        owner.close()
+    try:
+        role_statements = [s for s in sent if "ROLE" in s and "PASSWORD" in s]
+        assert len(role_statements) == 2
+        assert all("'SCRAM-SHA-256$4096:" in s for s in role_statements)
+        assert not any(password in s for s in sent)
+        stored = _stored_password(pg_url, name)
+        assert stored is not None and stored.startswith("SCRAM-SHA-256$4096:")
+        # The role logs in with the (second) password, and not with the first.
+        login = make_url(pg_url).set(username=name, password=password + "-again")
+        with open_project(login.render_as_string(hide_password=False)) as project:
+            assert project.schema_version() >= 7
+        with pytest.raises(UserError, match="refused the login"):
+            open_project(make_url(pg_url).set(username=name, password=password)
+                         .render_as_string(hide_password=False))  # fmt: skip
+    finally:
+        _drop_roles(pg_url, [name, *reversed(groups)])

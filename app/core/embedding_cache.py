@@ -1,0 +1,103 @@
+"""The project's cache of utterance sentence embeddings (the optional ``[embeddings]`` suggester).
+
+A vector is derived data: it is read back only while the utterance's text still hashes the same
+and the encoder is the same (``model_id``), and it is never exported, counted, merged, or kept in
+coder or de-identified copies (``split``, ``--deidentify`` drop it). Losing it costs only the time
+to encode again, so writing it never disturbs the user's work: it goes in its own short
+transaction without an audit entry, and a refusal (read-only file, a team-server login without
+the right, a locked file) is logged and ignored.
+
+Qt-, spaCy- and NumPy-free: vectors are opaque bytes here (``app/nlp/embeddings`` packs them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from app.core.models import UtteranceEmbedding
+from app.core.project import WRITE_OPTION, Project
+
+log = logging.getLogger(__name__)
+CHUNK = 500  # ids per IN (...) list: SQLite's bound-parameter limit is generous, keep it modest
+
+
+def text_hash(text: str) -> str:
+    """What a cached vector was computed from (32 hex digits of SHA-256 of the text)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def load(project: Project, model_id: str, hashes: Mapping[int, str]) -> dict[int, bytes]:
+    """Cached vectors by utterance id, only where the stored hash equals ``hashes[id]``."""
+    out: dict[int, bytes] = {}
+    ids = sorted(hashes)
+    with project.reading() as s:
+        for part in _chunks(ids):
+            rows = s.execute(
+                select(
+                    UtteranceEmbedding.utterance_id,
+                    UtteranceEmbedding.text_hash,
+                    UtteranceEmbedding.vector,
+                ).where(
+                    UtteranceEmbedding.model_id == model_id,
+                    UtteranceEmbedding.utterance_id.in_(part),
+                )
+            )
+            for uid, digest, vector in rows:
+                if hashes.get(uid) == digest:
+                    out[uid] = bytes(vector)
+    return out
+
+
+def store(project: Project, model_id: str, rows: Sequence[tuple[int, str, bytes]]) -> bool:
+    """Write (utterance id, text hash, vector) rows, replacing older ones; False if refused."""
+    if not rows or project.readonly:
+        return False
+    ids = [uid for uid, _h, _v in rows]
+    engine = project.engine.execution_options(**{WRITE_OPTION: True})
+    try:
+        with engine.begin() as conn:
+            for part in _chunks(ids):
+                conn.execute(
+                    delete(UtteranceEmbedding).where(
+                        tuple_(UtteranceEmbedding.utterance_id, UtteranceEmbedding.model_id).in_(
+                            [(uid, model_id) for uid in part]
+                        )
+                    )
+                )
+            conn.execute(
+                insert(UtteranceEmbedding),
+                [
+                    {"utterance_id": u, "model_id": model_id, "text_hash": h, "vector": v}
+                    for u, h, v in rows
+                ],
+            )
+    except (DBAPIError, OperationalError) as exc:
+        # Never the statement or its parameters: only what kind of refusal it was.
+        log.warning("embedding cache not written (%s)", type(exc.orig or exc).__name__)
+        return False
+    return True
+
+
+def count(project: Project, model_id: str | None = None) -> int:
+    """Cached vectors (all encoders, or one): for tests and ``suggest info``."""
+    with project.reading() as s:
+        query = select(func.count()).select_from(UtteranceEmbedding)
+        if model_id is not None:
+            query = query.where(UtteranceEmbedding.model_id == model_id)
+        return int(s.scalar(query) or 0)
+
+
+def clear(project: Project) -> int:
+    """Drop every cached vector (copies that must not carry it); how many were dropped."""
+    with project.transaction() as s:
+        return int(s.execute(delete(UtteranceEmbedding)).rowcount or 0)  # type: ignore[attr-defined]

