@@ -66,6 +66,23 @@ class _OnlyCommand:
         return self._sub.add_parser(name, **kwargs) if name == self._command else _Unused()
 
 
+def _add_blind(p: argparse.ArgumentParser) -> None:
+    """Who reads a blind project (issue #11; see ``app/core/blind_view.py`` and docs/privacy.md)."""
+    p.add_argument(
+        "--as",
+        dest="as_coder",
+        metavar="NAME",
+        help="who runs this: on a blind project only NAME's own coding is shown (a lead sees "
+        "everyone's; recorded in the audit log)",
+    )
+    p.add_argument(
+        "--unblind",
+        action="store_true",
+        help="on a blind project, show every coder's work anyway; recorded in the project's "
+        "audit log (who, when, which command) before anything is shown",
+    )
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``only`` (a command name) just that command's parser."""
     import argparse
@@ -99,11 +116,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="counts of what the project holds")
     _add_project(p)
     p.add_argument("--json", action="store_true")
+    _add_blind(p)
     _handler(p, "app.cli_commands.info:cmd_info")
 
     p = sub.add_parser("check", help="integrity: database, foreign keys, spans in range")
     _add_project(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="first upgrade a project saved by an older version (a backup is made first); "
+        "reading commands never upgrade",
+    )
     _handler(p, "app.cli_commands.project:cmd_check")
 
     p = sub.add_parser("import", help="import transcripts (and coding) from files")
@@ -175,6 +199,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--group", metavar="PATH")
     p.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
     p.add_argument("--json", action="store_true")
+    _add_blind(p)
     _handler(p, "app.cli_commands.agreement:cmd_agreement")
 
     p = sub.add_parser("suggest", help="suggested passages (rules + a trained model)")
@@ -224,6 +249,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("--full-codebook", action="store_true",
                    help="Word report: list every code, not only the codes in use")
+    _add_blind(p)
     _handler(p, "app.cli_commands.export:cmd_export")
 
     p = sub.add_parser("merge", help="bring coders' work from copies of the same project")
@@ -246,6 +272,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _add_project(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--last", type=int, metavar="N", help="only the newest N entries")
+    _add_blind(p)
     _handler(p, "app.cli_commands.audit:cmd_audit")
 
     p = sub.add_parser("backups", help="list the project's rotating backups")
@@ -265,6 +292,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.png|OUT.svg")
     p.add_argument("--coders", type=_csv_list, metavar="NAME,...")
     p.add_argument("--codes", type=_csv_list, metavar="PATH,...")
+    _add_blind(p)
     _handler(p, "app.cli_commands.timeline:cmd_timeline")
 
     p = sub.add_parser("team", help="coders and leads of a PostgreSQL project (database roles)")

@@ -119,12 +119,13 @@ def main() -> int:
     ap.add_argument("--rows-out", help="save the measured rows (JSON)")
     ap.add_argument("--combine", nargs="+", help="report from saved rows files")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    ap.add_argument("--note", default="", help="a paragraph to add (how the rows were run)")
     args = ap.parse_args()
     if args.combine:
         parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.combine]
         rows = [r for p in parts for r in p["rows"]]
         cold = next((p["cold"] for p in parts if p.get("cold")), None)
-        text = report(rows, cold, max(p["wall"] for p in parts))
+        text = report(rows, cold, max(p["wall"] for p in parts), args.note)
         print(text)
         if args.write:
             write_section(SECTION, text)
@@ -179,14 +180,16 @@ def main() -> int:
             json.dumps({"rows": rows, "cold": cold, "wall": wall}), encoding="utf-8"
         )
         return 0
-    text = report(rows, cold, wall)
+    text = report(rows, cold, wall, args.note)
     print(text)
     if args.write:
         write_section(SECTION, text)
     return 0
 
 
-def report(rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: float) -> str:
+def report(
+    rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: float, note: str = ""
+) -> str:
     import sklearn
     import torch
     from bench_suggest_quality import GROUPS, HUMAN, _fmt, _secs, mean, sd
@@ -204,7 +207,7 @@ def report(rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: floa
         f"{now}; machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, shared with other "
         f"engineers' runs; Python {platform.python_version()}, scikit-learn "
         f"{sklearn.__version__}, torch {torch.__version__}, encoder {embeddings.model_id()}. "
-        f"Whole run: {wall / 60:.1f} min wall time.",
+        f"Longest part of the run: {wall / 60:.1f} min wall time.",
         "",
         f"Same AnnoMI data, splits and scoring as `suggester-quality` above (split seeds "
         f"{seeds[0]}-{seeds[-1]}, {len(seeds)} splits, 80/20 by session); every model below "
@@ -256,6 +259,8 @@ def report(rows: list[dict[str, Any]], cold: dict[str, float] | None, wall: floa
             f"{cold['cpu']:.0f} s CPU on this machine, stored in the project afterwards."
         )
         lines.append("")
+    if note:
+        lines += [note, ""]
     lines += [
         "Per split (kappa, therapist / client):",
         "",

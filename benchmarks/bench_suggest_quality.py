@@ -20,7 +20,8 @@ Models, all measured in this run:
   path: ``build_examples`` -> ``train`` -> ``predict`` -> ``evaluate_predictions``;
 * ``tfidf_lr``: the baseline the issue names: TF-IDF word 1-2-grams + character 2-5-grams of the
   turn + word 1-2-grams of the previous turn, scikit-learn ``LogisticRegression`` (C = 1 and 10,
-  the better mean reported), one model per code column on the rows labelled in it;
+  and ``tfidf_lr_bal``: the same with balanced class weights; the best mean per group is the
+  baseline), one model per code column on the rows labelled in it;
 * ``context_bow``: the spaCy model that was the default before (hashed n-grams of the turn, role
   and previous turn, Adam-trained logistic output).
 The learning curve trains the default and the baseline on N coded examples per code (N random
@@ -130,7 +131,7 @@ def score_project_model(
 
 
 def score_tfidf_lr(
-    train: list[Any], held: list[Any], data: dict[str, Any], c: float
+    train: list[Any], held: list[Any], data: dict[str, Any], c: float, balanced: bool = False
 ) -> tuple[dict[str, dict[str, float]], float, float]:
     """The baseline: one TF-IDF + logistic regression per code column (see the module doc)."""
     from scipy.sparse import hstack
@@ -164,7 +165,9 @@ def score_tfidf_lr(
             return u.text if which == "own" else u.prev_text
 
         x_tr = hstack([v.fit_transform([text(u, w) for u, _y in tr]) for w, v in blocks]).tocsr()
-        model = LogisticRegression(C=c, max_iter=2000).fit(x_tr, [y for _u, y in tr])
+        model = LogisticRegression(
+            C=c, max_iter=2000, class_weight="balanced" if balanced else None
+        ).fit(x_tr, [y for _u, y in tr])
         seconds += time.perf_counter() - start
         cpu += time.process_time() - cpu0
         x_te = hstack([v.transform([text(u, w) for u, _y in te]) for w, v in blocks]).tocsr()
@@ -188,7 +191,9 @@ def run_model(name: str, train: list[Any], held: list[Any], data: dict[str, Any]
             TrainConfig(architecture="context_bow"), train, held, data
         )
     elif name.startswith("tfidf_lr"):
-        groups, seconds, cpu = score_tfidf_lr(train, held, data, float(name.split("@")[1]))
+        groups, seconds, cpu = score_tfidf_lr(
+            train, held, data, float(name.split("@")[1]), balanced="_bal" in name
+        )
     else:
         raise SystemExit(f"unknown model {name}")
     return {"model": name, "groups": groups, "seconds": seconds, "cpu": cpu}
@@ -206,19 +211,22 @@ def from_logs(paths: list[str]) -> list[dict[str, Any]]:
     only (macro-F1 and CPU time are then reported as n/a)."""
     import re
 
-    line = re.compile(r"^seed (\d+) (\S+): therapist ([\d.-]+) client ([\d.-]+) \(([\d.]+) s")
+    line = re.compile(
+        r"^seed (\d+) (\S+): therapist ([\d.-]+) client ([\d.-]+) \(([\d.]+) s"
+        r"(?: wall, ([\d.]+) s CPU)?"
+    )
     rows = []
     for path in paths:
         for text in Path(path).read_text(encoding="utf-8").splitlines():
             m = line.match(text)
             if m:
-                seed, model, t, c, secs = m.groups()
+                seed, model, t, c, secs, cpu = m.groups()
                 rows.append(
                     {
                         "seed": int(seed),
                         "model": model,
                         "seconds": float(secs),
-                        "cpu": None,
+                        "cpu": None if cpu is None else float(cpu),
                         "groups": {GROUPS[0]: {"kappa": float(t)}, GROUPS[1]: {"kappa": float(c)}},
                     }
                 )
@@ -258,8 +266,8 @@ def report(
         f"`nice -n 10 python benchmarks/bench_suggest_quality.py --write` on {now}; machine: "
         f"{os.cpu_count()} CPUs (nproc), {cpu_model()}, shared with six other engineers' test "
         f"runs (so seconds are pessimistic); Python {platform.python_version()}, scikit-learn "
-        f"{sklearn.__version__}, spaCy {spacy.__version__}. Whole run: {wall / 60:.1f} min wall "
-        "time.",
+        f"{sklearn.__version__}, spaCy {spacy.__version__}. Whole run: "
+        + (f"{wall / 60:.1f} min wall time." if wall else "rebuilt from the printed lines."),
         "",
         f"AnnoMI-simple, 133 sessions; split seeds {', '.join(map(str, seeds))} ({len(seeds)} "
         "splits): 80% of "
@@ -351,10 +359,11 @@ def _versus(rows: list[dict[str, Any]], lr_best: dict[str, str], seeds: list[int
             f"{len(paired)} splits where both ran)"
         )
         whole = mean(rows, "default", g, "kappa")
-        met.append(
-            f"{label} >= {TARGET[g]:.2f}: {'met' if whole >= TARGET[g] and d >= b else 'NOT met'}"
-            f" ({whole:.3f})"
-        )
+        verdict = "met" if whole >= TARGET[g] and d >= b else "NOT met"
+        if len(seeds) < 13:  # the target is the mean over the 13 fixed splits
+            verdict = f"not established (only {len(seeds)} of the 13 splits; here"
+            verdict += f" {'above' if whole >= TARGET[g] and d >= b else 'below'})"
+        met.append(f"{label} >= {TARGET[g]:.2f}: {verdict} ({whole:.3f})")
     return (
         "Default vs the better baseline, " + "; ".join(parts) + ". Targets: " + ", ".join(met) + "."
     )
@@ -417,7 +426,8 @@ def main() -> int:
             g = row["groups"]
             print(
                 f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
-                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s)",
+                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
+                f"{row['cpu']:.1f} s CPU)",
                 flush=True,
             )
     curve: list[dict[str, Any]] = []

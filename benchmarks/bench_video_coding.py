@@ -88,12 +88,17 @@ def build(path: Path, n_segments: int, n_coders: int) -> None:
                 ApplyCode(coder, code, TextAnchor(tid, u.start_char, u.end_char)).do(project)
 
 
-def median_ms(fn, runs: int = RUNS) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    times = []
+CPU: dict[str, float] = {}  # median CPU ms of the last median_ms call, by label
+
+
+def median_ms(fn, runs: int = RUNS, label: str = "") -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    times, cpus = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t) * 1000)
+        cpus.append((time.process_time() - c) * 1000)
+    CPU[label] = statistics.median(cpus)
     return statistics.median(times), max(times)
 
 
@@ -165,8 +170,10 @@ def main() -> None:
     def grid_read() -> None:
         grid_state(project, spec, 1, win.coding.coder.id, MINUTES * 60_000)
 
-    tl_full, tl_full_worst = median_ms(timeline_full)
-    tl_paint, tl_paint_worst = median_ms(timeline_paint)
+    load_start = os.getloadavg()
+    tl_full, tl_full_worst = median_ms(timeline_full, label="full")
+    tl_paint, tl_paint_worst = median_ms(timeline_paint, label="paint")
+    tl_read, tl_read_worst = median_ms(lambda: session_timeline(project, "S90"), label="read")
     gr_full, gr_full_worst = median_ms(grid_full)
     gr_read, _ = median_ms(grid_read)
 
@@ -181,7 +188,14 @@ def main() -> None:
     seeks.clear()
     canvas = docks.timeline.canvas
     docks.timeline_dock.show()
+    docks.timeline_dock.raise_()
     docks.refresh_timeline()
+
+    def dock_refresh() -> None:  # what an edit or a session switch costs the open dock
+        docks.refresh_timeline()
+        canvas.repaint()
+
+    tl_dock, tl_dock_worst = median_ms(dock_refresh, label="dock")
     marks = [m for m in canvas.data.marks if m.kind == "time"][:RUNS] if canvas.data else []
     for m in marks:
         stamp[0] = time.perf_counter()
@@ -192,10 +206,17 @@ def main() -> None:
     rows = [
         ("raw sqlite3 read of the session's segment rows (baseline)", f"{base:.1f} ms", ""),
         ("timeline: read + lay out + paint at 1,400 px",
-         f"{tl_full:.1f} ms ({tl_full / base:.1f}x baseline; worst {tl_full_worst:.1f})",
-         "< 100 ms"),
+         f"{tl_full:.1f} ms ({tl_full / base:.1f}x baseline; worst {tl_full_worst:.1f}); "
+         f"CPU {CPU['full']:.1f} ms", "< 100 ms"),
         ("timeline: lay out + paint only (zoom / pan redraw)",
-         f"{tl_paint:.1f} ms ({tl_paint / base:.1f}x; worst {tl_paint_worst:.1f})", "< 100 ms"),
+         f"{tl_paint:.1f} ms ({tl_paint / base:.1f}x; worst {tl_paint_worst:.1f}); "
+         f"CPU {CPU['paint']:.1f} ms", "< 100 ms"),
+        ("timeline: its database read alone (`session_timeline`)",
+         f"{tl_read:.1f} ms ({tl_read / base:.1f}x baseline; worst {tl_read_worst:.1f}); CPU "
+         f"{CPU['read']:.1f} ms", ""),
+        ("timeline dock after an edit or session switch (read, lay out, repaint in the window)",
+         f"{tl_dock:.1f} ms ({tl_dock / base:.1f}x baseline; worst {tl_dock_worst:.1f}); "
+         f"CPU {CPU['dock']:.1f} ms", "< 100 ms"),
         ("window grid: read the coder's grid, reset the model, repaint the dock",
          f"{gr_full:.1f} ms ({gr_full / base:.1f}x baseline; worst {gr_full_worst:.1f})",
          "< 100 ms"),
@@ -211,7 +232,9 @@ def main() -> None:
         SECTION, "",
         f"`QT_QPA_PLATFORM=offscreen python benchmarks/bench_video_coding.py --write` on {now}; "
         f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python "
-        f"{platform.python_version()}; shared machine, expect noise.", "",
+        f"{platform.python_version()}; shared machine, expect noise (load average "
+        f"{load_start[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; CPU time is "
+        "the process's user + system time).", "",
         f"Project: one {MINUTES}-minute session (1,800 turns), {args.coders} coders, "
         f"{args.segments} segments (window ticks with ratings, In/Out time segments, text "
         f"segments; {n_marks} timeline marks). Median (worst) of {RUNS} runs.", "",

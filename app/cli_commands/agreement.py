@@ -6,7 +6,7 @@ import argparse
 
 from app.agreement.icc import MCGRAW_WONG
 from app.agreement.report import REPORT_ORDER, AgreementReport, agreement_report
-from app.cli_commands.common import open_existing, print_json
+from app.cli_commands.common import blind_view, open_existing, print_json
 
 LABELS = {
     "percent_agreement": "Percent agreement",
@@ -22,6 +22,8 @@ LABELS = {
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     with open_existing(args.project, readonly=True) as project:
+        view = blind_view(project, args, "agreement")
+        view.require_full(project.location, "agreement shows every compared coder's coding")
         report = agreement_report(
             project,
             args.coders,

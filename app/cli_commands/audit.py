@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli_commands.common import open_existing, print_json
+from app.cli_commands.common import blind_view, open_existing, print_json
 from app.core.audit import read_audit
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     with open_existing(args.project, readonly=True) as project:
-        entries = read_audit(project, limit=args.last)
+        view = blind_view(project, args, "audit")
+        if view.full:
+            entries = read_audit(project, limit=args.last)
+        else:  # a blind coder sees their own entries only: the log names everyone's edits
+            view.require_someone(project.location, "the audit log names every coder's edits")
+            entries = [e for e in read_audit(project) if e.coder == view.viewer]
+            entries = entries[-args.last :] if args.last else entries
     if args.json:
         print_json([e.to_json() for e in entries])
         return 0

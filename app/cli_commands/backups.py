@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.cli_commands.common import open_existing, print_json
 from app.core.audit import record
-from app.core.backups import DEFAULT_KEEP, list_backups, prune, restore
+from app.core.backups import DEFAULT_KEEP, list_backups, restore
 from app.core.errors import UserError
 from app.core.project import is_url
 
@@ -24,13 +24,12 @@ def _project_path(target: str) -> Path:
 def cmd_backups(args: argparse.Namespace) -> int:
     path = _project_path(args.project)
     if args.keep is not None:
-        if args.keep < 0:
+        from app.core.backup_setting import set_backup_keep
+
+        if args.keep < 0:  # refused before the project is opened
             raise UserError(f"--keep {args.keep}: expected 0 (no backups) or more")
         with open_existing(args.project) as project:
-            project.set_meta("backup_keep", str(args.keep))
-            record(project, "backup setting", f"keep {args.keep} backups")
-        if args.keep:
-            prune(path, args.keep)
+            set_backup_keep(project, args.keep)
     backups = list_backups(path)
     if args.json:
         print_json([b.to_json() for b in backups])

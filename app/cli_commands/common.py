@@ -28,3 +28,20 @@ def print_json(data: Any) -> None:
 
 def warn(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def blind_view(project: Project, args: Any, command: str) -> Any:
+    """What ``command`` may show on ``project`` (a ``BlindView``; see ``app.core.blind_view``).
+
+    Read before anything is shown: an unblinded read is written to the audit log first.
+    """
+    from app.core.blind import blind_state
+    from app.core.blind_view import resolve_view
+
+    return resolve_view(
+        project,
+        blind_state(project),
+        getattr(args, "as_coder", None),
+        bool(getattr(args, "unblind", False)),
+        command,
+    )

@@ -7,12 +7,17 @@ to stdout, notes (e.g. suggestions left out of a REFI-QDA file) to stderr.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.cli_commands.common import open_existing, warn
+from app.cli_commands.common import blind_view, open_existing, warn
 from app.core.errors import UserError
 from app.io.export_service import export_format, run_export
 from app.io.segment_query import ExportFilter
+
+if TYPE_CHECKING:
+    from app.core.project import Project
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -35,8 +40,30 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise UserError("--words lists words to replace: use it with --deidentify")
         extra = read_word_file(Path(args.words))
     with open_existing(args.project, readonly=True) as project:
+        flt = _blind_filter(project, args, flt)
         result = run_export(project, args.out, flt, extra_words=extra)
     for note in result.notes:
         warn(f"{args.out}: {note}")
     print(result.summary())
     return 0
+
+
+def _blind_filter(project: Project, args: argparse.Namespace, flt: ExportFilter) -> ExportFilter:
+    """On a blind project a coder exports their own work only (issue #11); a lead or
+    ``--unblind`` (recorded in the audit log) exports everyone's."""
+    if export_format(args.out) == ".qdc":  # the codebook alone: nobody's coding
+        return flt
+    view = blind_view(project, args, "export")
+    if view.full:
+        return flt
+    where = project.location
+    coders = view.coders(where, flt.coders)
+    if flt.suggestions:
+        raise UserError(f"{where}: the project is coded blind and suggestions carry other "
+                        "coders' decisions and what a model learned from them; leave out "
+                        "--suggestions, or export as a lead or with --unblind")  # fmt: skip
+    if flt.audit_appendix:
+        raise UserError(f"{where}: the project is coded blind and the audit log names every "
+                        "coder's edits; leave out --audit-appendix, or export as a lead or with "
+                        "--unblind")  # fmt: skip
+    return replace(flt, coders=coders)

@@ -13,7 +13,7 @@ import argparse
 import sqlite3
 from pathlib import Path
 
-from app.cli_commands.common import open_existing, print_json
+from app.cli_commands.common import blind_view, open_existing, print_json
 from app.core.blind_state import BlindState
 from app.core.project_counts import collect_info, head_revision_fast, revision_number
 from app.core.sqlite_files import journal_in_use, readonly_uri
@@ -24,6 +24,20 @@ INFO_KEYS = (
     "schema_version", "app_version", "sessions", "transcripts", "utterances", "codes",
     "segments", "suggestions", "videos",
 )  # fmt: skip
+
+
+def blinded_info(info: dict[str, object], view: dict[str, object]) -> dict[str, object]:
+    """``info`` on a blind project as ``view`` allows: everyone's counts, the viewer's own, or
+    none (``segments`` null, no coders). The other counts hold nobody's coding."""
+    out = dict(info, blind_view=view)
+    if view["view"] == "all":
+        return out
+    coders = info["coders"]
+    assert isinstance(coders, list)
+    mine = [c for c in coders if view["view"] == "own" and c["name"] == view["viewer"]]
+    out["coders"] = mine
+    out["segments"] = sum(int(c["segments"]) for c in mine) if view["view"] == "own" else None
+    return out
 
 
 def sqlite_info(target: str) -> tuple[str, dict[str, object]] | None:
@@ -66,20 +80,30 @@ def sqlite_info(target: str) -> tuple[str, dict[str, object]] | None:
         con.close()
 
 
+def _blind(info: dict[str, object]) -> bool:
+    blind = info.get("blind")
+    return isinstance(blind, dict) and bool(blind.get("on"))
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     quick = sqlite_info(args.project)
-    if quick is None:
+    if quick is None or _blind(quick[1]):
         from app.core.integrity import project_info
 
         with open_existing(args.project, readonly=True) as project:
-            quick = project.location, project_info(project)
+            info = project_info(project)
+            if _blind(info):  # who asks decides what is shown (issue #11)
+                view = blind_view(project, args, "info")
+                info = blinded_info(info, view.to_json())
+            quick = project.location, info
     location, info = quick
     if args.json:
         print_json(info)
         return 0
     print(f"project        {location}")
     for key in INFO_KEYS:
-        print(f"{key:<15}{info[key]}")
+        value = info[key]
+        print(f"{key:<15}{'hidden (coded blind: see --as)' if value is None else value}")
     coders = info["coders"]
     assert isinstance(coders, list)
     for coder in coders:
@@ -89,4 +113,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     note = BlindState(**blind).note()
     if note:
         print(f"blind          {note}")
+    if blind.get("on"):
+        print(f"shown          {_shown(info['blind_view'])}")
     return 0
+
+
+def _shown(view: object) -> str:
+    assert isinstance(view, dict)
+    if view["view"] == "own":
+        return f"{view['viewer']}'s own coding only"
+    if view["view"] == "none":
+        return "nobody's coding: say who you are with --as NAME"
+    return f"every coder's ({view['unblinded_by']}; recorded in the audit log)"

@@ -8,7 +8,13 @@ from app.cli_commands.common import open_existing, print_json
 from app.core.codebook import add_scheme, find_code_by_path
 from app.core.coding import ApplyCode, TextAnchor, TimeAnchor
 from app.core.commands import UndoStack
-from app.core.errors import NotFoundError, ProjectError, UserError
+from app.core.errors import (
+    NewerSchemaError,
+    NotFoundError,
+    OlderSchemaError,
+    ProjectError,
+    UserError,
+)
 from app.core.integrity import check_project
 from app.core.project import create_project
 from app.core.sessions import ensure_coder, get_session, list_transcripts, list_utterances
@@ -30,9 +36,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from app.cli_commands.backups import newest_good_backup_line
     from app.core.integrity import CheckReport, check_damaged_file
 
+    upgrade = bool(getattr(args, "upgrade", False))
+    schema = None
+    before = _file_schema(args.project) if upgrade else None
     try:
-        with open_existing(args.project, readonly=True) as project:
+        with open_existing(args.project, readonly=not upgrade) as project:
+            schema = project.schema_version() if upgrade else None  # after any upgrade
             report = check_project(project)
+    except (OlderSchemaError, NewerSchemaError):
+        raise  # a sound file of another version: say so, not "damaged"
     except ProjectError as exc:
         damaged = check_damaged_file(args.project, str(exc))
         if damaged is None:
@@ -43,8 +55,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         data = report.to_json()
         data["backup"] = pointer
+        if schema is not None:
+            data["schema_version"] = schema
         print_json(data)
     else:
+        if schema is not None:
+            was = (f"upgraded from schema {before}; the file as it was is backed up next to it"
+                   if before is not None and before < schema else "current")  # fmt: skip
+            print(f"{'schema':<14}{schema} ({was})")
         for name, result in report.checks.items():
             print(f"{name:<14}{result}")
         for problem in report.problems:
@@ -55,6 +73,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         if pointer:
             print(pointer)
     return 0 if report.ok else 1
+
+
+def _file_schema(target: str) -> int | None:
+    """A project file's schema version, read without writing (None for a URL or on failure)."""
+    import sqlite3
+    from pathlib import Path
+
+    from app.core.project import is_url
+    from app.core.project_counts import revision_number
+    from app.core.safe_open import readonly_uri
+
+    if is_url(target):
+        return None
+    try:
+        con = sqlite3.connect(readonly_uri(Path(target).expanduser().resolve()), uri=True)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return revision_number(row[0]) if row else None
 
 
 def cmd_code(args: argparse.Namespace) -> int:

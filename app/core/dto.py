@@ -5,7 +5,7 @@ No ORM object leaves a service; these frozen records are what every layer above 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +60,13 @@ class UtteranceInfo:
     session_start_ms: int | None
     session_end_ms: int | None
     source_ref: str | None = None
+
+
+#: ``UtteranceInfo``'s fields in order (its rows are selected by these names).
+UTTERANCE_INFO_FIELDS = tuple(f.name for f in fields(UtteranceInfo))
+#: Where an utterance sits and who speaks: the fields after its ids, shared by every utterance
+#: record (``UtteranceInfo``, ``segment_spans.UtteranceSpan``, ``utterance_rows.UtteranceRow``).
+UTTERANCE_PLACE_FIELDS = UTTERANCE_INFO_FIELDS[2:-1]
 
 
 @dataclass(frozen=True)

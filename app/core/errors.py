@@ -26,6 +26,10 @@ class NewerSchemaError(ProjectError):
     """The project was written by a newer version of IPR Workbench."""
 
 
+class OlderSchemaError(ProjectError):
+    """A reading command met a project of an older schema: reading never upgrades it."""
+
+
 class ConflictError(UserError):
     """Someone else changed the row since it was read: the edit is refused, nothing overwritten."""
 

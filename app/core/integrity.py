@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
 
-from app.core.models import Code, Segment, Transcript, Utterance
+from app.core.models import Code, Segment, Utterance
 from app.core.project import Project
 from app.core.project_counts import collect_info
+from app.core.text_length import transcript_lengths
 
 
 @dataclass
@@ -121,9 +122,7 @@ def _check_project(project: Project) -> CheckReport:
             report.checks["database"] = "ok (server-managed)"
             report.checks["foreign_keys"] = "ok (enforced by the server)"
     with project.reading() as s:
-        lengths: dict[int, int] = {
-            tid: n for tid, n in s.execute(select(Transcript.id, func.length(Transcript.text)))
-        }
+        lengths = transcript_lengths(s)  # code points, past a NUL too (not SQLite's length())
         bad_utt = s.execute(select(Utterance.transcript_id, Utterance.ordinal, Utterance.end_char))
         n_bad = 0
         for tid, ordinal, end in bad_utt:

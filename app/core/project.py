@@ -34,6 +34,7 @@ from app.core.db_errors import describe_failure, is_login_refusal
 from app.core.errors import (
     LoginRefusedError,
     NewerSchemaError,
+    OlderSchemaError,
     ProjectClosedError,
     ProjectError,
     UserError,
@@ -330,6 +331,17 @@ def _prepare(project: Project, create: bool) -> None:
                 f"{revision_number(current)}; this version {__version__} reads up to schema "
                 f"{revision_number(head_revision())}); update IPR Workbench to open it"
             )
+        elif project.readonly and current != head_revision():
+            # Upgrading writes (and backs up): a command that only reads must not do it, nor
+            # read a layout it was not written for (issue #13).
+            raise OlderSchemaError(
+                f"{project.location}: saved by an older IPR Workbench (schema "
+                f"{revision_number(current)}; this version uses schema "
+                f"{revision_number(head_revision())}) and this command only reads, so nothing "
+                "was changed; upgrade it once with 'ipr-workbench check "
+                f"{project.location} --upgrade' (a backup is made first) or by opening it in "
+                "the app"
+            )
     with project.engine.begin() as conn:
         if not project.is_sqlite and current != head_revision():
             # Several coders may open an older server project at once: one upgrades, the others
@@ -394,8 +406,9 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
     """Open (or with ``create`` make) a project at a ``.iprw`` path or a database URL.
 
     ``readonly`` (``info``, ``check``, ``export``...): nothing is written, not even the journal
-    mode, so a project in a read-only folder can be read. An older schema is still upgraded
-    (that needs write access; a backup is made first).
+    mode, so a project in a read-only folder can be read. An older schema is refused with one
+    line (``OlderSchemaError``) instead of upgraded: upgrading writes; ``check --upgrade`` or any
+    writing open upgrades it (after a backup).
     """
     readonly = readonly and not create
     if is_url(target):
@@ -419,8 +432,6 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
         _check_path(path, create)
         if create and not path.exists():
             create_private_file(path)
-    if readonly and path is not None and _needs_upgrade(path):
-        readonly = False
     if readonly and path is not None:
         url = f"sqlite+pysqlite:///{readonly_uri(path)}&uri=true"
     elif path is not None and not (os.access(path.parent, os.W_OK) and _writable(path)):
@@ -475,21 +486,6 @@ def _rotate_backups(project: Project, path: Path) -> None:
 
 def _writable(path: Path) -> bool:
     return not path.exists() or os.access(path, os.W_OK)
-
-
-def _needs_upgrade(path: Path) -> bool:
-    """True when the file's schema is older than this version's (reading it needs a migration)."""
-    try:
-        con = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return False
-    current = row[0] if row else None
-    known = {rev.revision for rev in _script().walk_revisions()}
-    return current in known and current != head_revision()
 
 
 def create_project(target: str | Path) -> Project:

@@ -8,8 +8,8 @@ tuples is several times faster.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -54,9 +54,17 @@ def segment_spans(
         return [SegmentSpan._make(row) for row in conn.execute(stmt)]
 
 
+def utterance_columns(names: Sequence[str]) -> tuple[Any, ...]:
+    """The ``utterance`` columns for these record fields, in their order: every reader selects
+    through here, so a record's fields and the row it is made from cannot drift apart
+    (``UtteranceSpan``, ``UtteranceInfo`` in ``sessions.list_utterances``, ``utterance_rows``)."""
+    return tuple(getattr(Utterance, name) for name in names)
+
+
 class UtteranceSpan(NamedTuple):
     """An utterance as bulk readers need it: the fields of ``UtteranceInfo`` but ``source_ref``,
-    read as a plain row (a tuple costs a tenth of a frozen dataclass built from an ORM object)."""
+    read as a plain row (a tuple costs a tenth of a frozen dataclass built from an ORM object).
+    A unit test pins that the fields stay ``UtteranceInfo``'s."""
 
     id: int
     transcript_id: int
@@ -96,13 +104,8 @@ def transcript_rows(project: Project, session_ids: Iterable[int]) -> dict[int, l
 def utterance_spans(project: Project, session_ids: Iterable[int]) -> dict[int, list[UtteranceSpan]]:
     """Transcript id -> its utterances in order, for every transcript of the sessions: one query
     selecting only the columns the bulk readers use."""
-    columns = (
-        Utterance.id, Utterance.transcript_id, Utterance.ordinal, Utterance.speaker,
-        Utterance.role, Utterance.start_char, Utterance.end_char, Utterance.start_ms,
-        Utterance.end_ms, Utterance.session_start_ms, Utterance.session_end_ms,
-    )  # fmt: skip
     stmt = (
-        select(*columns)
+        select(*utterance_columns(UtteranceSpan._fields))
         .join(Transcript, Transcript.id == Utterance.transcript_id)
         .where(Transcript.session_id.in_(list(session_ids)))
         .order_by(Utterance.transcript_id, Utterance.ordinal)

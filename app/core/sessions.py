@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session as DbSession
 
 from app.core.commands import Command
-from app.core.dto import CoderInfo, SessionInfo, TranscriptInfo, UtteranceInfo
+from app.core.dto import (
+    UTTERANCE_INFO_FIELDS,
+    CoderInfo,
+    SessionInfo,
+    TranscriptInfo,
+    UtteranceInfo,
+)
 from app.core.errors import NotFoundError, UserError
 from app.core.models import (
     CODER_KINDS,
@@ -24,7 +30,7 @@ from app.core.models import (
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
-from app.core.segment_spans import UtteranceSpan
+from app.core.segment_spans import UtteranceSpan, utterance_columns
 
 # Labels researchers use for each role; anything else is "other" until mapped.
 ROLE_LABELS = {
@@ -208,12 +214,7 @@ def transcript_text(project: Project, transcript_id: int) -> str:
 def list_utterances(project: Project, transcript_id: int) -> list[UtteranceInfo]:
     """The transcript's turns in order, read as plain columns (no ORM objects: opening a
     10,000-turn transcript costs a fifth of the time)."""
-    columns = (
-        Utterance.id, Utterance.transcript_id, Utterance.ordinal, Utterance.speaker,
-        Utterance.role, Utterance.start_char, Utterance.end_char, Utterance.start_ms,
-        Utterance.end_ms, Utterance.session_start_ms, Utterance.session_end_ms,
-        Utterance.source_ref,
-    )  # fmt: skip
+    columns = utterance_columns(UTTERANCE_INFO_FIELDS)
     stmt = (
         select(*columns).where(Utterance.transcript_id == transcript_id).order_by(Utterance.ordinal)
     )

@@ -37,6 +37,9 @@ class UnitRecord:
     spans: tuple[tuple[int, int, int], ...]
     rejected: tuple[tuple[int, int, int], ...]
     kind: str = "session"  # the transcript's kind: session | recall
+    next_text: str = ""  # the turn after (all turns of a transcript are known when suggesting)
+    next_role: str | None = None
+    prev2_text: str = ""  # the turn before the previous one
 
 
 def load_units(
@@ -101,12 +104,15 @@ def load_units(
                 if wanted_codes is None or cid in wanted_codes:
                     rej_by_t.setdefault(tid, []).append((cid, a, b))
         units: list[UnitRecord] = []
-        prev: tuple[int, str, str] | None = None
         rows = s.execute(stmt).all()
-    for uid, tid, ordinal, role, start, end, session_id, session_name, kind in rows:
-        if prev is not None and prev[0] != tid:
-            prev = None
-        body = texts[tid][start:end]
+    # Each turn's text first: a unit carries the turns before and after it (same transcript).
+    bodies = [texts[row[1]][row[4] : row[5]] for row in rows]
+    tids = [row[1] for row in rows]
+    n = len(rows)
+    for i, (uid, tid, ordinal, role, start, end, session_id, session_name, kind) in enumerate(rows):
+        has_prev = i >= 1 and tids[i - 1] == tid
+        has_prev2 = i >= 2 and tids[i - 2] == tid
+        has_next = i + 1 < n and tids[i + 1] == tid
         segs = _inside(seg_by_t.get(tid, ()), start, end)
         rejs = _inside(rej_by_t.get(tid, ()), start, end)
         units.append(
@@ -119,16 +125,18 @@ def load_units(
                 role=role,
                 start_char=start,
                 end_char=end,
-                text=body,
-                prev_text=prev[2] if prev else "",
-                prev_role=prev[1] if prev else None,
+                text=bodies[i],
+                prev_text=bodies[i - 1] if has_prev else "",
+                prev_role=rows[i - 1][3] if has_prev else None,
                 codes=frozenset(majority_codes(segs, start, end)) if segs else frozenset(),
                 spans=tuple(segs),
                 rejected=tuple(rejs),
                 kind=kind,
+                next_text=bodies[i + 1] if has_next else "",
+                next_role=rows[i + 1][3] if has_next else None,
+                prev2_text=bodies[i - 2] if has_prev2 else "",
             )
         )
-        prev = (tid, role, body)
     return units
 
 

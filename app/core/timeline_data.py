@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from app.core.codebook import list_codes, list_schemes
 from app.core.dto import CodeInfo, SegmentInfo
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.segment_spans import segment_spans
-from app.core.sessions import get_coder, get_session, list_coders, list_transcripts
-from app.core.utterance_clock import session_clock_end, transcript_clocks
+from app.core.session_parts import transcript_heads
+from app.core.sessions import get_coder, get_session, list_coders
+from app.core.utterance_clock import transcript_clocks
 
 DEFAULT_WINDOW_MS = 300_000
 
@@ -105,11 +106,14 @@ def session_timeline(
     else:
         coder_infos = [c for c in list_coders(project) if c.kind != "suggester"]
     coder_name = {c.id: c.name for c in coder_infos}
-    spans = segment_spans(project, session_ids=[info.id], coder_ids=list(coder_name))
-    kinds = {t.id: t.kind for t in list_transcripts(project, info.id)}
+    # Lean reads (issue 17; the dock re-reads after every edit): the session's segments with
+    # their perspectives in one query, transcript kinds without counting anything, and the
+    # session clock's end from the clocks already read.
+    spans = _timeline_rows(project, info.id, list(coder_name))
+    kinds = {t.id: t.kind for t in transcript_heads(project, [info.id]).get(info.id, [])}
     clocks = transcript_clocks(project, kinds)
-    last_ms = session_clock_end(project, info.id)
-    perspectives = _perspectives(project, [s.id for s in spans if s.transcript_id is not None])
+    last_ms = max((c.last_ms() for c in clocks.values()), default=0)
+    perspectives = {s.id: s.perspective for s in spans if s.perspective is not None}
     duration = info.duration_ms or 0
     marks: list[TimelineMark] = []
     for s in spans:
@@ -173,20 +177,35 @@ def _whole(m: TimelineMark) -> TimelineMark:
     return replace(m, whole_session=True)
 
 
-def _perspectives(project: Project, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
+class _Row(NamedTuple):
+    id: int
+    coder_id: int
+    code_id: int
+    transcript_id: int | None
+    start_char: int | None
+    end_char: int | None
+    start_ms: int | None
+    end_ms: int | None
+    rating: int | None
+    perspective: str | None
+
+
+def _timeline_rows(project: Project, session_id: int, coder_ids: list[int]) -> list[_Row]:
+    """The session's segments by these coders, as plain rows (the order ``segment_spans``
+    gives: by transcript, then position)."""
     from sqlalchemy import select
 
     from app.core.models import Segment
 
-    with project.reading() as s:
-        rows = s.execute(
-            select(Segment.id, Segment.perspective).where(
-                Segment.id.in_(ids), Segment.perspective.is_not(None)
-            )
-        )
-        return {int(r[0]): str(r[1]) for r in rows}
+    stmt = (
+        select(Segment.id, Segment.coder_id, Segment.code_id, Segment.transcript_id,
+               Segment.start_char, Segment.end_char, Segment.start_ms, Segment.end_ms,
+               Segment.rating, Segment.perspective)
+        .where(Segment.session_id == session_id, Segment.coder_id.in_(coder_ids))
+        .order_by(Segment.transcript_id, Segment.start_char, Segment.start_ms, Segment.id)
+    )  # fmt: skip
+    with project.engine.connect() as conn:
+        return [_Row._make(row) for row in conn.execute(stmt)]
 
 
 def session_time_segments(project: Project, session_id: int) -> list[SegmentInfo]:

@@ -34,6 +34,16 @@ class TranscriptClock:
             i += 1
         return first, last
 
+    def last_ms(self) -> int:
+        """The latest session time the transcript reaches (0 if none), as
+        ``session_clock_end`` counts it."""
+        last = 0
+        for _a, _b, s0, s1 in self.rows:
+            end = s1 if s1 is not None else s0
+            if end is not None and end > last:
+                last = end
+        return last
+
 
 def transcript_clocks(
     project: Project, transcript_ids: Iterable[int]

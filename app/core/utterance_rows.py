@@ -11,15 +11,21 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.core.dto import UTTERANCE_PLACE_FIELDS
 from app.core.errors import NotFoundError
 from app.core.models import Session as SessionRow
 from app.core.models import Transcript, Utterance
 from app.core.project import Project
+from app.core.segment_spans import utterance_columns
+
+START = UTTERANCE_PLACE_FIELDS.index("start_char")
+END = UTTERANCE_PLACE_FIELDS.index("end_char")
 
 
 @dataclass(frozen=True)
 class UtteranceRow:
-    """Keys and order as in spec §4."""
+    """Keys and order as in spec §4: session, transcript, kind, then the utterance's place
+    (``UTTERANCE_PLACE_FIELDS``, pinned by a unit test), then its text."""
 
     session: str
     transcript: str
@@ -60,37 +66,17 @@ def utterance_rows(project: Project, session: str | None = None) -> list[Utteran
             tid: (sname, tname, kind, text) for tid, sname, tname, kind, text in s.execute(t_stmt)
         }
         u_stmt = select(
-            Utterance.transcript_id,
-            Utterance.ordinal,
-            Utterance.speaker,
-            Utterance.role,
-            Utterance.start_char,
-            Utterance.end_char,
-            Utterance.start_ms,
-            Utterance.end_ms,
-            Utterance.session_start_ms,
-            Utterance.session_end_ms,
+            *utterance_columns(("transcript_id", *UTTERANCE_PLACE_FIELDS))
         ).where(Utterance.transcript_id.in_(list(transcripts)))
         rows = []
-        for tid, ordinal, speaker, role, sc, ec, sms, ems, ssms, sems in s.execute(u_stmt):
+        for tid, *place in s.execute(u_stmt):
             sname, tname, kind, text = transcripts[tid]
-            rows.append(
-                UtteranceRow(
-                    sname,
-                    tname,
-                    kind,
-                    ordinal,
-                    speaker,
-                    role,
-                    sc,
-                    ec,
-                    sms,
-                    ems,
-                    ssms,
-                    sems,
-                    text[sc:ec],
-                )
+            start, end = place[START], place[END]
+            fields: dict[str, Any] = dict(zip(UTTERANCE_PLACE_FIELDS, place, strict=True))
+            row = UtteranceRow(
+                session=sname, transcript=tname, kind=kind, text=text[start:end], **fields
             )
+            rows.append(row)
     kind_order = {"session": 0, "recall": 1}
     rows.sort(
         key=lambda r: (_natural(r.session), kind_order.get(r.kind, 2), r.transcript, r.ordinal)

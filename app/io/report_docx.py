@@ -25,12 +25,13 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
-from docx.shared import Cm, Length, Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from app.io import docx_fields as fx
 from app.io.csv_export import ExportCancelled, ProgressCallback
 from app.io.report_ratings import add_icc_table, icc_source
+from app.io.report_tables import header_row, set_widths, small_text
 from app.io.report_teams import (
     Quotation,
     add_agreement_scope,
@@ -183,16 +184,6 @@ def _toc(doc: Any, entries: Sequence[tuple[int, str, str]]) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _set_widths(table: Any, widths: Sequence[Length]) -> None:
-    """Fixed column widths that Word and LibreOffice both honour (grid and every cell)."""
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-
-
 class _Headings:
     """Adds headings with bookmarks and remembers them for the table of contents."""
 
@@ -208,15 +199,6 @@ class _Headings:
         if level <= 2:
             self.entries.append((level, text, anchor))
         return p
-
-
-def _small(table: Any, size: float = 9) -> None:
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.space_after = Pt(1)
-                for r in p.runs:
-                    r.font.size = Pt(size)
 
 
 def _codes_shown(data: ReportData, counts: Mapping[str, int]) -> list[ExportCode]:
@@ -268,10 +250,7 @@ def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str,
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, ("Code", "Definition", "n"), strict=True):
-        cell.paragraphs[0].add_run(text).bold = True
-        fx.shade_cell(cell, "#E8ECF1")
-    fx.repeat_header(table.rows[0])
+    header_row(table, ("Code", "Definition", "n"))
     for code in shown:
         cells = table.add_row().cells
         name_p = cells[0].paragraphs[0]
@@ -291,8 +270,8 @@ def _codebook(doc: Any, heads: _Headings, data: ReportData, counts: Mapping[str,
         n = counts.get(code.path, 0)
         cells[2].paragraphs[0].add_run(str(n) if code.codable else "")
         cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _set_widths(table, (Cm(5.4), Cm(9.9), Cm(1.3)))
-    _small(table)
+    set_widths(table, (Cm(5.4), Cm(9.9), Cm(1.3)))
+    small_text(table, 9)
 
 
 def _criteria(doc: Any, code: ExportCode, rating_shown: set[str] | None = None) -> None:

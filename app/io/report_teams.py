@@ -24,7 +24,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt
 
 from app.io import docx_fields as fx
+from app.io.report_tables import header_row, set_widths, small_text
 from app.io.segment_table import ExportRow
+
+SMALL = 8.5  # points: the per-code and per-coder tables grow wide with the team
 
 COEFFICIENTS = (
     ("percent_agreement", "Percent agreement"),
@@ -54,31 +57,6 @@ def _interval(ci: object) -> str:
     return "–"
 
 
-def _header(table: Any, labels: Sequence[str]) -> None:
-    for cell, text in zip(table.rows[0].cells, labels, strict=True):
-        cell.paragraphs[0].add_run(text).bold = True
-        fx.shade_cell(cell, "#E8ECF1")
-    fx.repeat_header(table.rows[0])
-
-
-def _widths(table: Any, widths: Sequence[Length]) -> None:
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-
-
-def _small(table: Any, size: float = 8.5) -> None:
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.paragraph_format.space_after = Pt(1)
-                for r in p.runs:
-                    r.font.size = Pt(size)
-
-
 def _short(path: str, group: str | None) -> str:
     if group and path.startswith(group + "/"):
         return path[len(group) + 1 :].replace("/", " › ")
@@ -99,13 +77,13 @@ def add_agreement_scope(
     if rows:
         table = doc.add_table(rows=1, cols=3)
         table.style = "Table Grid"
-        _header(table, ("Coefficient", "Value", "95% interval"))
+        header_row(table, ("Coefficient", "Value", "95% interval"))
         for label, value, interval in rows:
             cells = table.add_row().cells
             cells[0].text, cells[1].text = label, fmt(value, 4)
             cells[2].text = _interval(interval)
-        _widths(table, (Cm(6.0), Cm(3.0), Cm(4.5)))
-        _small(table, 9)
+        set_widths(table, (Cm(6.0), Cm(3.0), Cm(4.5)))
+        small_text(table, 9)
     per_code = [item for item in agreement.get("per_code", []) or []
                 if (item.get("both") or 0) + sum((item.get("only") or {}).values()) > 0]
     if per_code:
@@ -126,7 +104,7 @@ def add_agreement_scope(
             header.remove("Several")
         table = doc.add_table(rows=1, cols=len(header))
         table.style = "Table Grid"
-        _header(table, header)
+        header_row(table, header)
         for item in per_code:
             only = sum((item.get("only") or {}).values())
             both, neither, n = item.get("both") or 0, item.get("neither") or 0, item.get("n_units")
@@ -140,8 +118,8 @@ def add_agreement_scope(
             for cell, text in zip(table.add_row().cells, values, strict=True):
                 cell.text = text
         rest = Length((TEXT_WIDTH - Cm(4.2)) // (len(header) - 1))
-        _widths(table, (Cm(4.2), *([rest] * (len(header) - 1))))
-        _small(table)
+        set_widths(table, (Cm(4.2), *([rest] * (len(header) - 1))))
+        small_text(table, SMALL)
         _coder_table(doc, coders, [str(i.get("code", "")) for i in per_code], group, counts)
 
 
@@ -159,7 +137,7 @@ def _coder_table(
         chunk = codes[start : start + _MAX_VALUE_COLUMNS]
         table = doc.add_table(rows=1, cols=len(chunk) + 1)
         table.style = "Table Grid"
-        _header(table, ["Coder", *[_short(c, group) for c in chunk]])
+        header_row(table, ["Coder", *[_short(c, group) for c in chunk]])
         for coder in coders:
             cells = table.add_row().cells
             cells[0].text = coder
@@ -167,8 +145,8 @@ def _coder_table(
                 full = f"{group}/{code}" if group and not code.startswith(group + "/") else code
                 cell.text = str(counts.get((coder, full), 0))
         rest = Length((TEXT_WIDTH - Cm(3.0)) // len(chunk))
-        _widths(table, (Cm(3.0), *([rest] * len(chunk))))
-        _small(table)
+        set_widths(table, (Cm(3.0), *([rest] * len(chunk))))
+        small_text(table, SMALL)
 
 
 def keep_rows_whole(doc: Any) -> None:

@@ -1,14 +1,18 @@
 """The default suggester model: TF-IDF n-grams of the turn and its context, linear SVMs,
-calibrated scores (scikit-learn; no pretrained weights, nothing to download).
+calibrated scores (scikit-learn for the SVMs; no pretrained weights, nothing to download).
 
-Why this model: on AnnoMI (benchmarks/bench_suggest.py, 13 session splits) it beats both the
-spaCy bag-of-words that came before it and a plain TF-IDF logistic regression, trains in seconds
-on two cores, and can say which words weighed most for each suggestion. Features:
+Why this model: on AnnoMI (benchmarks/bench_suggest_quality.py, session splits) it is at or
+above a plain TF-IDF logistic regression with the previous turn, trains on two cores, and can say
+which words weighed most for each suggestion. Features (``ngrams.py``: numpy over spaCy's token
+hashes, so a suggestion pass does not re-analyse text in Python):
 
-* the turn's words (1-3-grams, punctuation kept: "?" matters) and characters (1-5-grams inside
-  word boundaries: "mm-hmm", "-ish", typos and disfluencies);
-* the previous turn's words (1-2-grams) and characters (2-4-grams), in their own feature space;
-* the speaker's role and the previous speaker's role.
+* each turn's words (1-3-grams, punctuation kept: "?" matters) and characters (1-5-grams inside
+  tokens: "mm-hmm", "-ish", typos and disfluencies);
+* for the candidate: its own turn, the previous turn, the turn before that and the next turn,
+  each in its own feature space (all turns of an imported transcript are known when
+  suggestions are made; the next turn often answers the candidate: a reflection after change
+  talk), plus the words of its whole transcript (topic, the client's overall stance);
+* the speaker's role, the previous and the next speaker's role.
 
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
 siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
@@ -28,115 +32,149 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.model import Candidate, TrainingCancelled
+from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 ARCHITECTURE = "tfidf_svm"
-FORMAT = 3
+FORMAT = 4  # 4: own n-gram code (ngrams.py), next turn, turn before previous, transcript
 NONE = ""  # the "none of the group" class
-TOKENS = r"(?u)\b\w+\b|[?!.,-]"
-#: (name, which text, analyzer, n-gram range, shown in reasons)
-BLOCKS = (
-    ("words", "own", "word", (1, 3), True),
-    ("chars", "own", "char_wb", (1, 5), False),
-    ("previous turn", "prev", "word", (1, 2), True),
-    ("previous chars", "prev", "char_wb", (2, 4), False),
+#: Each turn is featurised once (word 1-3-grams, character 1-5-grams inside word boundaries);
+#: the candidate's row holds the turn and its neighbours in separate feature spaces:
+#: (name shown in reasons, which turn, weight). The weights were chosen on AnnoMI's training
+#: sessions (the turn after helps little, the turn before the previous one helps client talk).
+CONTEXT = (
+    ("", "own", 1.0),
+    ("previous turn", "prev", 1.0),
+    ("turn before that", "prev2", 0.5),
+    ("next turn", "next", 0.3),
 )
+WORDS, CHARS = 3, (1, 5)
+#: Word n-grams of the whole transcript: its topic and the client's overall stance.
+TRANSCRIPT_WEIGHT = 0.5
 ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
 
-def _vectorizer(analyzer: str, ngrams: tuple[int, int], min_df: int = 2) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(
-        analyzer=analyzer,
-        ngram_range=ngrams,
-        token_pattern=TOKENS if analyzer == "word" else None,
-        sublinear_tf=True,
-        min_df=min_df,
-        lowercase=True,
-        dtype=np.float32,
-    )
+def _text(c: Candidate, which: str) -> str:
+    if which == "own":
+        return c.text
+    if which == "prev":
+        return c.prev_text if c.prev_role else ""
+    if which == "prev2":
+        return c.prev2_text if c.prev_role else ""
+    return c.next_text if c.next_role else ""
 
 
-def _texts(cands: Sequence[Candidate], which: str) -> list[str]:
-    return [c.text if which == "own" else (c.prev_text if c.prev_role else "") for c in cands]
+def _role_col(role: str | None, default: str) -> int:
+    return ROLE_NAMES.index(role if role in ROLE_NAMES else default)
 
 
 def _roles(cands: Sequence[Candidate]) -> csr_matrix:
+    """Indicators of the speaker's role, the previous and the next speaker's."""
     from scipy.sparse import csr_matrix
 
     n, k = len(cands), len(ROLE_NAMES)
-    rows = np.repeat(np.arange(n), 2)
+    rows = np.repeat(np.arange(n), 3)
     cols = np.array(
         [
             j
             for c in cands
             for j in (
-                ROLE_NAMES.index(c.role if c.role in ROLE_NAMES else "other"),
-                k + ROLE_NAMES.index(c.prev_role if c.prev_role in ROLE_NAMES else "none"),
+                _role_col(c.role, "other"),
+                k + _role_col(c.prev_role, "none"),
+                2 * k + _role_col(c.next_role, "none"),
             )
         ],
         dtype=np.int64,
     )
-    return csr_matrix((np.ones(2 * n, np.float32), (rows, cols)), shape=(n, 2 * k))
+    return csr_matrix((np.ones(3 * n, np.float32), (rows, cols)), shape=(n, 3 * k))
 
 
 class Features:
-    """The TF-IDF blocks above plus role indicators; fitted once per training.
+    """TF-IDF word and character n-grams of the turn and its context, plus roles.
 
     With the optional ``[embeddings]`` installed, a dense block of sentence embeddings
-    (``app/nlp/embeddings.dense_block``) follows; ``embedding_id`` names the encoder, and a
-    model trained with it needs it to score.
+    (``app/nlp/embeddings.dense_block``) follows as the last columns; ``embedding_id`` names the
+    encoder, and a model trained with it needs it to score.
     """
 
-    def __init__(self, vectorizers: list[Any], embedding_id: str | None = None) -> None:
-        self.vectorizers = vectorizers
+    def __init__(
+        self, words: WordNgrams, chars: CharNgrams, embedding_id: str | None = None
+    ) -> None:
+        self.words = words
+        self.chars = chars
         self.embedding_id = embedding_id
-        self._names: list[list[str]] | None = None
+
+    @property
+    def turn_size(self) -> int:
+        return self.words.size + self.chars.size
 
     @staticmethod
     def fit(cands: Sequence[Candidate]) -> tuple[Features, csr_matrix]:
-        from scipy.sparse import hstack
-
         min_df = 2 if len(cands) >= 50 else 1
-        vecs, mats = [], []
-        for _name, which, analyzer, ngrams, _shown in BLOCKS:
-            vec = _vectorizer(analyzer, ngrams, min_df)
-            texts = _texts(cands, which)
-            if not any(t.strip() for t in texts):
-                texts = [*texts[:-1], "."] if texts else texts  # an empty vocabulary fails
-            mats.append(vec.fit_transform(texts))
-            vecs.append(vec)
-        mats.append(_roles(cands))
+        texts = [c.text for c in cands]
+        if not any(t.strip() for t in texts):
+            texts = [*texts[:-1], "."] if texts else ["."]
+        tokens = Tokens.of(texts)
+        words, _w = WordNgrams.fit(tokens, WORDS, min_df)
+        chars, _c = CharNgrams.fit(tokens, *CHARS, min_df)
         from app.nlp import embeddings
 
         dense = embeddings.dense_block(cands)
-        if dense is not None:
-            mats.append(dense)
-        return Features(vecs, embeddings.model_id() if dense is not None else None), hstack(
-            mats, format="csr", dtype=np.float32
+        features = Features(words, chars, embeddings.model_id() if dense is not None else None)
+        return features, features.transform(cands, dense=dense)
+
+    def transform(
+        self,
+        cands: Sequence[Candidate],
+        known: dict[str, np.ndarray] | None = None,
+        dense: Any = None,
+    ) -> csr_matrix:
+        """Rows for the candidates. Each distinct text is analysed once: a turn is also its
+        neighbours' context, and turns such as "Mm-hmm." recur. ``known``: token hashes of
+        texts the caller has tokenised already (the suggestion pass has)."""
+        from scipy.sparse import csr_matrix, hstack
+
+        distinct: dict[str, int] = {"": 0}
+        index = {
+            which: np.array(
+                [distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64
+            )
+            for _name, which, _w in CONTEXT
+        }
+        tokens = Tokens.of(list(distinct), known)
+        word_counts = self.words.counts(tokens)
+        turn = hstack(
+            [
+                tfidf(word_counts, self.words.idf, unique=True),
+                tfidf(self.chars.counts(tokens), self.chars.idf, unique=True),
+            ],
+            format="csr",
+            dtype=np.float32,
         )
-
-    def transform(self, cands: Sequence[Candidate]) -> csr_matrix:
-        """Rows for the candidates; each distinct text is analysed once per block (turns such
-        as "Mm-hmm." recur, and n-gram extraction is the slow part of a suggestion pass)."""
-        from scipy.sparse import hstack
-
-        mats = []
-        for vec, (_n, which, _a, _g, _s) in zip(self.vectorizers, BLOCKS, strict=True):
-            texts = _texts(cands, which)
-            distinct: dict[str, int] = {}
-            index = np.array([distinct.setdefault(t, len(distinct)) for t in texts], np.int64)
-            mats.append(vec.transform(list(distinct))[index])
-        mats.append(_roles(cands))
+        blocks = [turn[index[which]] * weight for _name, which, weight in CONTEXT]
+        # The transcript: the summed word counts of its candidates' own turns.
+        keys = np.array([c.transcript for c in cands], np.int64)
+        known_rows = np.flatnonzero(keys >= 0)
+        uniq, doc_of = np.unique(keys[known_rows], return_inverse=True)
+        member = csr_matrix(
+            (np.ones(len(known_rows), np.float32), (doc_of.ravel(), known_rows)),
+            shape=(len(uniq), len(cands)),
+        )
+        docs = tfidf(member @ word_counts[index["own"]], self.words.idf, unique=True)
+        pick = csr_matrix(
+            (np.ones(len(known_rows), np.float32), (known_rows, doc_of.ravel())),
+            shape=(len(cands), len(uniq)),
+        )
+        blocks.append((pick @ docs) * TRANSCRIPT_WEIGHT)
+        blocks.append(_roles(cands))
         if self.embedding_id is not None:
-            mats.append(self._dense(cands))
-        return hstack(mats, format="csr", dtype=np.float32)
+            blocks.append(dense if dense is not None else self._dense(cands))
+        return hstack(blocks, format="csr", dtype=np.float32)
 
-    def _dense(self, cands: Sequence[Candidate]) -> np.ndarray:
+    def _dense(self, cands: Sequence[Candidate]) -> Any:
         from app.nlp import embeddings
 
         dense = (
@@ -150,34 +188,24 @@ class Features:
             )
         return dense
 
-    def names(self) -> list[list[str]]:
-        """Per block, the n-gram of each column (for reasons)."""
-        if self._names is None:
-            self._names = [list(v.get_feature_names_out()) for v in self.vectorizers]
-        return self._names
+    def describe(self, col: int) -> str | None:
+        """The words of a column, quoted, with the turn they come from; None for characters,
+        the transcript and roles (not shown in reasons)."""
+        size = self.turn_size
+        block, within = divmod(int(col), size)
+        if block >= len(CONTEXT) or within >= self.words.size:
+            return None
+        name = CONTEXT[block][0]
+        return f'"{self.words.names[within]}"' + (f" ({name})" if name else "")
 
-    def offsets(self) -> list[int]:
-        sizes = [len(v.vocabulary_) for v in self.vectorizers]
-        return [int(x) for x in np.cumsum([0, *sizes])]
-
-    def to_data(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "vocabulary": {str(k): int(v) for k, v in vec.vocabulary_.items()},
-                "idf": vec.idf_.astype(np.float32).tobytes(),
-            }
-            for vec in self.vectorizers
-        ]
+    def to_data(self) -> dict[str, Any]:
+        return {"words": self.words.to_data(), "chars": self.chars.to_data()}
 
     @staticmethod
-    def from_data(data: list[dict[str, Any]], embedding_id: str | None = None) -> Features:
-        vecs = []
-        for item, (_n, _w, analyzer, ngrams, _s) in zip(data, BLOCKS, strict=True):
-            vec = _vectorizer(analyzer, ngrams)
-            vec.vocabulary_ = dict(item["vocabulary"])
-            vec.idf_ = np.frombuffer(item["idf"], dtype=np.float32).astype(np.float64)
-            vecs.append(vec)
-        return Features(vecs, embedding_id)
+    def from_data(data: dict[str, Any], embedding_id: str | None = None) -> Features:
+        return Features(
+            WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]), embedding_id
+        )
 
 
 @dataclass
@@ -361,8 +389,6 @@ class LinearModel:
         """``explain_many`` for feature rows already computed (row k explains ``labels[k]``)."""
         x = x.tocsr()
         items = list(enumerate(labels))
-        names, offsets = self.features.names(), self.features.offsets()
-        shown = [i for i, block in enumerate(BLOCKS) if block[4]]
         head_of: dict[str, tuple[Head, int]] = {}
         for head in self.heads:
             for j, cls in enumerate(head.classes):
@@ -382,12 +408,9 @@ class LinearModel:
             for k in np.argsort(-weight):
                 if weight[k] <= 0 or len(parts) >= top:
                     break
-                block = int(np.searchsorted(offsets, cols[k], side="right") - 1)
-                if block not in shown:
-                    continue
-                word = names[block][cols[k] - offsets[block]]
-                where = " (previous turn)" if BLOCKS[block][1] == "prev" else ""
-                parts.append(f'"{word}"{where}')
+                shown = self.features.describe(int(cols[k]))
+                if shown is not None:
+                    parts.append(shown)
             out.append("model: " + ", ".join(parts) if parts else "model: overall wording")
         return out
 

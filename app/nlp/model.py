@@ -36,12 +36,21 @@ class TrainingCancelled(Exception):
 
 @dataclass(frozen=True)
 class Candidate:
-    """A passage to score: its text, its speaker's role and the turn before it."""
+    """A passage to score: its text, its speaker's role and its context in the transcript.
+
+    All turns of an imported transcript are known when suggestions are made, so the turn after
+    and the transcript itself (``transcript``: any id shared by the candidates of one transcript,
+    -1 unknown) are context as legitimate as the turn before.
+    """
 
     text: str
     role: str = "other"
     prev_text: str = ""
     prev_role: str | None = None
+    next_text: str = ""
+    next_role: str | None = None
+    prev2_text: str = ""
+    transcript: int = -1
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,7 @@ def _reasons(
         cand = candidates[row] if row < len(candidates) else None
         if cand is None:
             unit, a, b = spans[row]
-            cand = Candidate(unit.text[a - unit.start_char : b - unit.start_char], unit.role,
-                             unit.prev_text, unit.prev_role)  # fmt: skip
+            cand = unit_candidate(unit, unit.text[a - unit.start_char : b - unit.start_char])
         items.append((cand, labels[col]))
     return list(explain(items))
 
@@ -114,8 +113,18 @@ def applicable_mask(
     return mask
 
 
-def unit_candidate(unit: UnitRecord) -> Candidate:
-    return Candidate(unit.text, unit.role, unit.prev_text, unit.prev_role)
+def unit_candidate(unit: UnitRecord, text: str | None = None) -> Candidate:
+    """The unit (or ``text``, a part of it) with its context: turns around it, transcript."""
+    return Candidate(
+        unit.text if text is None else text,
+        unit.role,
+        unit.prev_text,
+        unit.prev_role,
+        unit.next_text,
+        unit.next_role,
+        unit.prev2_text,
+        unit.transcript_id,
+    )
 
 
 def choose_matrix(
@@ -255,9 +264,7 @@ def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) 
                     extra_flat.append(seq)
                     extra_len.append(len(seq))
                 else:
-                    candidates.append(
-                        Candidate(unit.text[a:b], unit.role, unit.prev_text, unit.prev_role)
-                    )
+                    candidates.append(unit_candidate(unit, unit.text[a:b]))
         if extra_flat:
             flat = np.concatenate([flat, *extra_flat])
             lengths = np.concatenate([lengths, np.array(extra_len, dtype=np.int64)])
@@ -329,7 +336,13 @@ def suggest_units(
         if fast:
             matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
         elif hasattr(model, "score_features"):  # the default model: features reused for reasons
-            matrix, features = model.score_features(model.features.transform(slow))  # type: ignore[attr-defined]
+            # The utterances' token hashes are there already: the features need no new tokenising.
+            known = {
+                u.text: batch.lower[a:b]
+                for u, a, b in zip(batch.units, batch.starts, batch.ends, strict=True)
+            }
+            x = model.features.transform(slow, known)  # type: ignore[attr-defined]
+            matrix, features = model.score_features(x)
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]

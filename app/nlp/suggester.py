@@ -123,7 +123,7 @@ def build_examples(
             if not pos and not neg:
                 continue
             sent_cats = {guid_of[c]: 1.0 for c in pos} | {guid_of[c]: 0.0 for c in neg}
-            cand = Candidate(unit.text[sa:sb], unit.role, unit.prev_text, unit.prev_role)
+            cand = unit_candidate(unit, unit.text[sa:sb])
             examples.append((cand, sent_cats))
             n_sentences += 1
     return examples, n_sentences

@@ -2,7 +2,8 @@
 
 While the open project is blind, the coder box and Coding > Switch coder are locked (switching
 means leaving blind mode), others' segments, counts and memos are not shown, Analysis > Compare
-coders and File > Export are unavailable (they would show everyone's coding), and the
+coders is unavailable (it shows everyone's coding), File > Export writes the coder's own work
+only, and the
 suggestions panel hides what was learned from, or decided by, other coders. Leaving blind mode
 asks first and is recorded (``app.core.blind``). On opening a blind project the coder says who
 they are, once: the answer is remembered per user and project.
@@ -126,7 +127,6 @@ class BlindMode(QObject):
         w.coder_box.setEnabled(not on)
         w.switch_coder_action.setEnabled(not on)
         w.agreement_hookup.action.setEnabled(not on)
-        w.export_hookup.action.setEnabled(not on)
         if on:
             for view in list(w.agreement_hookup.views):
                 view.close()

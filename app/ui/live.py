@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.live import ServerChangeListener, SqliteChangeProbe, follow_own_edits
 from app.core.project import Project
-from app.core.sessions import list_transcripts
+from app.core.session_parts import transcript_ids
 from app.ui.team_rules import guard_lead_work
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def refresh_from_others(window: MainWindow) -> bool:
     nav = window.navigator
     nav_scroll = nav.tree.verticalScrollBar().value()
     blind_id = window._blind_coder_id()
-    if {t.id for t in list_transcripts(project)} != set(nav._items):
+    if transcript_ids(project) != nav.transcript_ids():
         nav.load(project, blind_id)  # sessions or transcripts imported (or removed) by others
         if view.transcript_id is not None:
             nav.select_transcript(view.transcript_id)

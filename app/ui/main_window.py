@@ -359,12 +359,10 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def show_transcript(self, transcript_id: int) -> None:
         if self.project is None:
             return
-        from app.core.sessions import list_transcripts, list_utterances, transcript_text
+        from app.core.session_parts import transcript_by_id
+        from app.core.sessions import list_utterances, transcript_text
 
-        session_id = self.navigator.session_of(transcript_id)
-        info = next(
-            (t for t in list_transcripts(self.project, session_id) if t.id == transcript_id), None
-        )
+        info = transcript_by_id(self.project, transcript_id)  # its own counts, not a session's
         if info is None:
             return
         self.transcript_view.set_transcript(

@@ -1,4 +1,5 @@
-"""File > Restore from backup… and View > Audit log…: the window side of backups and the audit.
+"""File > Restore from backup…, File > Backup settings… and View > Audit log…: the window side of
+backups and the audit.
 
 Restoring closes the project, lets ``app.core.backups.restore`` swap the file (the current one
 becomes a backup first, so nothing is lost) and opens it again. The audit viewer is a read-only
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QMessageBox,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.audit import read_audit, record
-from app.core.backups import BackupInfo, list_backups, restore
+from app.core.backup_setting import MAX_KEEP, backup_keep, set_backup_keep
+from app.core.backups import BackupInfo, backups_dir, list_backups, restore
 from app.core.errors import UserError
 from app.ui.team_rules import refused_lead_work
 
@@ -113,6 +116,76 @@ def ask_restore(window: Any) -> None:
         restore_into_window(window, str(dialog.chosen()))
 
 
+class BackupSettingsDialog(QDialog):
+    """How many rotating backups this project keeps (the project setting ``backups --keep``)."""
+
+    def __init__(self, project: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Backup settings")
+        self.project = project
+        path: Path = project.path
+        have = len(list_backups(path))
+        layout = QVBoxLayout(self)
+        about = QLabel(
+            f"A backup of {path.name} is made when it is opened after a change, into "
+            f"{backups_dir(path)} (now {have}). This setting is stored in the project, so "
+            "every coder's program keeps the same number."
+        )
+        about.setWordWrap(True)
+        layout.addWidget(about)
+        self.keep = QSpinBox()
+        self.keep.setRange(0, MAX_KEEP)
+        self.keep.setValue(backup_keep(project))
+        self.keep.setPrefix("Keep the newest ")
+        self.keep.setSuffix(" backups")
+        self.keep.setSpecialValueText("Make no backups")
+        layout.addWidget(self.keep)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        self.keep.valueChanged.connect(self._explain)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._have = have
+        self._explain(self.keep.value())
+        self.resize(480, 180)
+
+    def _explain(self, keep: int) -> None:
+        if keep == 0:
+            self.note.setText("No new backups will be made; the existing ones stay.")
+        elif keep < self._have:
+            self.note.setText(f"The oldest {self._have - keep} backup(s) will be deleted.")
+        else:
+            self.note.setText("")
+
+    def apply(self) -> list[Path]:
+        """Store the setting (audited) and remove backups beyond it."""
+        return set_backup_keep(self.project, self.keep.value())
+
+
+def ask_backup_settings(window: Any) -> None:
+    project = window.project
+    if project is None or project.path is None:
+        QMessageBox.information(
+            window, "Backup settings", "Open a project file first (a server has its own backups)."
+        )
+        return
+    dialog = BackupSettingsDialog(project, window)
+    if dialog.exec() == QDialog.DialogCode.Accepted:
+        try:
+            removed = dialog.apply()
+        except UserError as exc:
+            QMessageBox.critical(window, "Backup settings", str(exc))
+            return
+        keep = dialog.keep.value()
+        done = f"keeping the newest {keep} backups" if keep else "no new backups will be made"
+        window.report(f"Backups: {done}" + (f"; removed {len(removed)}" if removed else ""))
+
+
 class AuditDialog(QDialog):
     """The project's audit log, newest first (read-only)."""
 
@@ -152,6 +225,7 @@ def show_audit(window: Any) -> None:
 
 
 def install_reliability(window: Any, file_menu: QMenu, view_menu: QMenu) -> None:
-    """Add File > Restore from backup… and View > Audit log… to the window's menus."""
+    """Add File > Restore from backup…, Backup settings… and View > Audit log… to the menus."""
     file_menu.addAction("Restore from &backup…", lambda: ask_restore(window))
+    file_menu.addAction("Backup se&ttings…", lambda: ask_backup_settings(window))
     view_menu.addAction("&Audit log…", lambda: show_audit(window))

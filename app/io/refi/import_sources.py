@@ -302,6 +302,11 @@ def _media_path(
     return str(dest.relative_to(project.base_dir).as_posix())
 
 
+def _absolute(path: str) -> bool:
+    """Absolute on this system or on another one (a Windows drive or share in a Linux run)."""
+    return Path(path).is_absolute() or bool(re.match(r"^([A-Za-z]:)?[\\/]", path))
+
+
 def resolve_media(
     path: str | None, base_path: str, project: Project, qdpx: Path
 ) -> str | None:
@@ -311,8 +316,10 @@ def resolve_media(
     low = path.lower()
     if low.startswith("relative://"):
         rel = path[len("relative://") :].lstrip("/")
-        base = base_path.strip() or str(qdpx.parent)
-        candidate = Path(base) / rel if base else Path(rel)
+        base = base_path.strip()
+        if not _absolute(base):  # none, or relative ("." from us): against the .qdpx's folder
+            base = str(qdpx.parent / base) if base else str(qdpx.parent)
+        candidate = Path(base) / rel
     elif low.startswith("absolute://"):
         raw = path[len("absolute://") :]
         if re.match(r"^/[A-Za-z]:", raw):

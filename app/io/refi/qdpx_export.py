@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import uuid
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -41,27 +40,25 @@ from app.core.dto import (
     CodeSpec,
     SegmentInfo,
     SessionInfo,
-    TranscriptInfo,
     UtteranceInfo,
 )
 from app.core.errors import UserError
 from app.core.project import Project
 from app.core.segment_spans import UtteranceSpan, utterance_spans
-from app.core.sessions import (
-    list_coders,
-    list_transcripts,
-    resolve_sessions,
-    transcript_text,
-)
+from app.core.session_parts import TranscriptHead, time_segment_sessions, transcript_heads
+from app.core.sessions import list_coders, resolve_sessions, transcript_text
 from app.io.refi.labels import LabelMap
 from app.io.refi.names import unique_code_names, unique_name
 from app.io.refi.qdc import code_element, refi_guid, xml_safe
 from app.io.refi.qde import PROJECT_NS
-from app.io.refi.sidecar import SIDECAR_NAME, Sidecar, SidecarTranscript
+from app.io.refi.qdpx_stream import QdpxStream
+from app.io.refi.sidecar import Sidecar, SidecarTranscript, SidecarWriter
 
 _NS = f"{{{PROJECT_NS}}}"
 #: Namespace for GUIDs we derive (selection GUIDs from segment GUIDs, etc.): stable re-exports.
 _GUID_NS = uuid.UUID("6f0c6c1e-5a55-4c1b-9d0e-1f2a3b4c5d6e")
+#: Sessions read (segments, utterances) and written per step: memory stays flat at any size.
+SESSION_BATCH = 50
 
 
 @dataclass
@@ -122,7 +119,7 @@ class _Exporter:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.sidecar = Sidecar()
-        self.files: dict[str, bytes] = {}
+        self.stream: QdpxStream | None = None  # where source texts go (set by export_qdpx)
         self.code_guid: dict[int, str] = {}
         self.coder_guid: dict[int, str] = {}
         self.source_names: set[str] = set()
@@ -174,7 +171,7 @@ class _Exporter:
             codes_el.append(code_element("Code", top, guid_for, PROJECT_NS))
 
     def text_source(
-        self, parent: etree._Element, tr: TranscriptInfo, text: str, segments: list[SegmentInfo],
+        self, parent: etree._Element, tr: TranscriptHead, text: str, segments: list[SegmentInfo],
         turns: Sequence[UtteranceInfo | UtteranceSpan],
     ) -> LabelMap:
         """The transcript as a TextSource with its turns labelled; returns the label map (the
@@ -182,7 +179,8 @@ class _Exporter:
         labelled = LabelMap.for_turns(text, turns)
         name = f"{_g(tr.guid).lower()}.txt"
         shown = labelled.labelled_text()
-        self.files[f"sources/{name}"] = shown.encode("utf-8")
+        assert self.stream is not None
+        self.stream.text(f"sources/{name}", shown.encode("utf-8"))
         src = _el(parent, "TextSource", guid=_g(tr.guid),
                   name=unique_name(tr.name, self.source_names),
                   plainTextPath=f"internal://{name}", **self.source_attrs())
@@ -209,8 +207,10 @@ class _Exporter:
             self.sidecar.segments[_g(seg.guid).lower()] = extras
 
     #: Folder of the .qdpx being written: relative media paths are made relative to it, because
-    #: the file carries no basePath (that would leak the researcher's absolute folder).
+    #: the file carries no absolute basePath (that would leak the researcher's folder).
     media_dir: Path | None = None
+    #: Whether a ``relative://`` media path was written (the root then says ``basePath="."``).
+    relative_media = False
 
     def media_path(self, stored: str | None) -> str | None:
         """A stored video path as a REFI URI relative to the .qdpx's folder where possible."""
@@ -234,6 +234,7 @@ class _Exporter:
         suffix = suffix if 1 < len(suffix) <= 6 else ".mp4"
         name = unique_name(f"{session.name}{suffix}", self.source_names)
         path = self.media_path(session.video_path) or media_uri(name)
+        self.relative_media = self.relative_media or str(path).startswith("relative://")
         src = _el(parent, "VideoSource", guid=_g(session.guid), name=name, path=path,
                   **self.source_attrs())
         for seg in segments:
@@ -276,6 +277,8 @@ def export_qdpx(
 
     ``None`` means all. Code paths may name parents (every codable code below them).
     ``progress(done, total)`` is called after each session (for a worker's progress bar).
+    Sessions are read and written a batch at a time (``qdpx_stream``): memory does not grow with
+    the size of the project.
     """
     out = Path(out)
     exporter = _Exporter(project)
@@ -291,8 +294,7 @@ def export_qdpx(
         chosen = all_coders
     chosen_sessions = resolve_sessions(project, sessions)
     code_ids = [c.id for c in resolve_codes(project, codes)] if codes is not None else None
-    segments = list_segments(project, session_ids=[s.id for s in chosen_sessions],
-                             coder_ids=[c.id for c in chosen], code_ids=code_ids)
+    coder_ids = [c.id for c in chosen]
     report = RefiExportReport(str(out))
 
     root = etree.Element(_NS + "Project", nsmap={None: PROJECT_NS})  # type: ignore[dict-item]
@@ -301,8 +303,8 @@ def export_qdpx(
     if chosen:
         root.set("creatingUserGUID", _g(chosen[0].guid))
     root.set("creationDateTime", _stamp(None))
-    # No basePath: it would put the researcher's absolute folder (user name, institution) into a
-    # file that is shared; relative media resolve against the .qdpx's own folder instead.
+    # No absolute basePath: it would put the researcher's folder (user name, institution) into
+    # a file that is shared; relative media resolve against the .qdpx's own folder ("." below).
     if chosen:
         users = _el(root, "Users")
         for coder in chosen:
@@ -315,60 +317,75 @@ def export_qdpx(
     report.coders = [c.name for c in chosen]
     report.warnings = exporter.warnings
 
-    cases: dict[str, list[str]] = {}
-    sources = etree.Element(_NS + "Sources")
-    by_transcript: dict[int, list[SegmentInfo]] = {}
-    by_session_time: dict[int, list[SegmentInfo]] = {}
-    for seg in segments:
-        if seg.transcript_id is not None:
-            by_transcript.setdefault(seg.transcript_id, []).append(seg)
-        else:
-            by_session_time.setdefault(seg.session_id, []).append(seg)
-    for done, session in enumerate(chosen_sessions, start=1):
-        if progress is not None and done > 1:
-            progress(done - 1, len(chosen_sessions))
-        transcripts = list_transcripts(project, session.id)
-        report.sessions += 1
-        exporter.sidecar.sessions[_g(session.guid).lower()] = {
-            "name": session.name, "case_id": session.case_id, "date": session.date,
-            "duration_ms": session.duration_ms, "video_path": session.video_path,
-        }  # fmt: skip
-        turns: dict[int, list[UtteranceSpan]] = {}
-        rows = utterance_spans(project, [session.id])  # one Core query a session, not ORM rows
-        for tr in transcripts:
-            text = transcript_text(project, tr.id)
-            turns[tr.id] = rows.get(tr.id, [])
-            segs = by_transcript.get(tr.id, [])
-            labels = exporter.text_source(sources, tr, text, segs, turns[tr.id])
-            report.transcripts += 1
-            report.text_segments += len(segs)
-            exporter.sidecar.transcripts[_g(tr.guid).lower()] = SidecarTranscript(
-                session=session.name, name=tr.name, kind=tr.kind,
-                utterances=[_utterance_dict(u) for u in turns[tr.id]],
-                labels=labels.to_json(),
-            )
-        timed = by_session_time.get(session.id, [])
-        members = [_g(tr.guid) for tr in transcripts]
-        if session.video_path or timed:
-            exporter.video_source(sources, session, timed)
-            report.time_segments += len(timed)
+    session_ids = [s.id for s in chosen_sessions]
+    heads = transcript_heads(project, session_ids)
+    timed_ids = time_segment_sessions(project, session_ids, coder_ids, code_ids)
+    cases: dict[str, list[str]] = {}  # Cases come before Sources in the schema's sequence
+    for session in chosen_sessions:
+        members = [_g(tr.guid) for tr in heads.get(session.id, [])]
+        if session.video_path or session.id in timed_ids:
             members.append(_g(session.guid))
         if session.case_id:
             cases.setdefault(session.case_id, []).extend(members)
     if cases:
-        # Cases come before Sources in the schema's sequence
-        cases_el = etree.Element(_NS + "Cases")
+        cases_el = _el(root, "Cases")
         for case_id, refs in cases.items():
             case = _el(cases_el, "Case", guid=_derived(case_id, "case"), name=case_id)
             for ref in refs:
                 _el(case, "SourceRef", targetGUID=ref)
-        root.append(cases_el)
-    if len(sources):
-        root.append(sources)
-    if progress is not None:
-        progress(len(chosen_sessions), len(chosen_sessions))
-    xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    _write_zip(out, xml, exporter.files, exporter.sidecar.to_bytes())
+    sidecar_sessions = {
+        _g(session.guid).lower(): {
+            "name": session.name, "case_id": session.case_id, "date": session.date,
+            "duration_ms": session.duration_ms, "video_path": session.video_path,
+        } for session in chosen_sessions
+    }  # fmt: skip
+    with QdpxStream(out) as stream:
+        exporter.stream = stream
+        sidecar = SidecarWriter(stream.sidecar_file, sidecar_sessions)
+        done = 0
+        for first in range(0, len(chosen_sessions), SESSION_BATCH):
+            batch = chosen_sessions[first : first + SESSION_BATCH]
+            by_transcript: dict[int, list[SegmentInfo]] = {}
+            by_session_time: dict[int, list[SegmentInfo]] = {}
+            for seg in list_segments(project, session_ids=[s.id for s in batch],
+                                     coder_ids=coder_ids, code_ids=code_ids):  # fmt: skip
+                if seg.transcript_id is not None:
+                    by_transcript.setdefault(seg.transcript_id, []).append(seg)
+                else:
+                    by_session_time.setdefault(seg.session_id, []).append(seg)
+            rows = utterance_spans(project, [s.id for s in batch])  # columns, not ORM rows
+            for session in batch:
+                done += 1
+                if progress is not None and done > 1:
+                    progress(done - 1, len(chosen_sessions))
+                report.sessions += 1
+                sources = stream.sources_element()
+                for tr in heads.get(session.id, []):
+                    turns = rows.pop(tr.id, [])
+                    segs = by_transcript.get(tr.id, [])
+                    labels = exporter.text_source(
+                        sources, tr, transcript_text(project, tr.id), segs, turns
+                    )
+                    report.transcripts += 1
+                    report.text_segments += len(segs)
+                    sidecar.transcript(_g(tr.guid).lower(), SidecarTranscript(
+                        session=session.name, name=tr.name, kind=tr.kind,
+                        utterances=[_utterance_dict(u) for u in turns],
+                        labels=labels.to_json(),
+                    ))  # fmt: skip
+                timed = by_session_time.get(session.id, [])
+                if session.video_path or timed:
+                    exporter.video_source(sources, session, timed)
+                    report.time_segments += len(timed)
+                stream.flush(sources)
+        if progress is not None:
+            progress(len(chosen_sessions), len(chosen_sessions))
+        sidecar.finish(exporter.sidecar.segments, exporter.sidecar.codes)
+        if exporter.relative_media:
+            # QualCoder prefixes relative media paths with basePath and crashed on a missing
+            # one (None + str); "." names the .qdpx's folder without naming where it is.
+            root.set("basePath", ".")
+        stream.write(root)
     return report
 
 
@@ -378,19 +395,3 @@ def _utterance_dict(u: Any) -> dict[str, Any]:
         "end_char": u.end_char, "start_ms": u.start_ms, "end_ms": u.end_ms,
         "session_start_ms": u.session_start_ms, "session_end_ms": u.session_end_ms,
     }  # fmt: skip
-
-
-def _write_zip(out: Path, xml: bytes, files: dict[str, bytes], sidecar: bytes) -> None:
-    """Write the archive next to ``out`` and move it into place, so a crash leaves no half file."""
-    tmp = out.with_name(out.name + ".part")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("project.qde", xml)
-            zf.writestr(zipfile.ZipInfo("sources/"), b"")
-            for name, data in files.items():
-                zf.writestr(name, data)
-            zf.writestr(SIDECAR_NAME, sidecar)
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{out}: cannot write the .qdpx file: {exc.strerror or exc}") from exc

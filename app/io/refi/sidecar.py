@@ -9,9 +9,10 @@ standard part: if a GUID is missing from ``project.qde`` the entry is simply unu
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 SIDECAR_NAME = "ipr-workbench.json"
 SIDECAR_FORMAT = "ipr-workbench-refi-sidecar"
@@ -45,25 +46,43 @@ class Sidecar:
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
-        doc = {
-            "format": SIDECAR_FORMAT,
-            "version": SIDECAR_VERSION,
-            "utterance_fields": list(UTTERANCE_FIELDS),
-            "sessions": self.sessions,
-            "transcripts": {
-                guid: {
-                    "session": t.session,
-                    "name": t.name,
-                    "kind": t.kind,
-                    "utterances": [[u.get(k) for k in UTTERANCE_FIELDS] for u in t.utterances],
-                    "labels": t.labels,
-                }
-                for guid, t in self.transcripts.items()
-            },
-            "segments": self.segments,
-            "codes": self.codes,
+        out = io.BytesIO()
+        writer = SidecarWriter(out, self.sessions)
+        for guid, t in self.transcripts.items():
+            writer.transcript(guid, t)
+        writer.finish(self.segments, self.codes)
+        return out.getvalue()
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class SidecarWriter:
+    """Writes the sidecar to a file one transcript at a time (an archive's utterance rows do not
+    fit in memory as one document). The bytes are those of ``json.dumps`` of the whole
+    document: same key order, same separators."""
+
+    def __init__(self, out: BinaryIO, sessions: dict[str, dict[str, Any]]) -> None:
+        self.out = out
+        head = {"format": SIDECAR_FORMAT, "version": SIDECAR_VERSION,
+                "utterance_fields": list(UTTERANCE_FIELDS), "sessions": sessions}  # fmt: skip
+        out.write(_dumps(head)[:-1] + b',"transcripts":{')
+        self._first = True
+
+    def transcript(self, guid: str, t: SidecarTranscript) -> None:
+        entry = {
+            "session": t.session,
+            "name": t.name,
+            "kind": t.kind,
+            "utterances": [[u.get(k) for k in UTTERANCE_FIELDS] for u in t.utterances],
+            "labels": t.labels,
         }
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.out.write((b"" if self._first else b",") + _dumps(guid) + b":" + _dumps(entry))
+        self._first = False
+
+    def finish(self, segments: dict[str, dict[str, Any]], codes: dict[str, dict[str, Any]]) -> None:
+        self.out.write(b'},"segments":' + _dumps(segments) + b',"codes":' + _dumps(codes) + b"}")
 
 
 def parse_sidecar(data: bytes | None) -> Sidecar | None:

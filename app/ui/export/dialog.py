@@ -143,8 +143,13 @@ class ExportDialog(QDialog):
 
     exported = Signal(str)
 
-    def __init__(self, parent: QWidget | None, project: Project) -> None:
+    def __init__(
+        self, parent: QWidget | None, project: Project, blind_coder: str | None = None
+    ) -> None:
         super().__init__(parent)
+        #: Blind coding (issue #11): only this coder's own work is offered and exported, and
+        #: no count or suggestion that would show anyone else's.
+        self.blind_coder = blind_coder
         self.setWindowTitle("Export coded segments")
         self.resize(820, 620)
         self._project = project
@@ -166,10 +171,16 @@ class ExportDialog(QDialog):
         self.full_codebook = QCheckBox("Word report: list every code (not only codes in use)")
 
         counts = coder_segment_counts(project)
-        self.coders = _CheckList("Coders", [(name, f"{name} ({n})") for name, n in counts.items()])
+        if blind_coder is not None:
+            counts = {blind_coder: counts.get(blind_coder, 0)}
+            self.suggestions.setChecked(False)
+            self.suggestions.setVisible(False)  # they carry others' decisions and models
+        title = "Coders (coded blind: your own only)" if blind_coder is not None else "Coders"
+        self.coders = _CheckList(title, [(name, f"{name} ({n})") for name, n in counts.items()])
         sessions = sorted(list_sessions(project), key=lambda s: natural_key(s.name))
-        self.sessions = _CheckList(
-            "Sessions", [(s.name, f"{s.name} ({s.n_segments})") for s in sessions]
+        self.sessions = _CheckList(  # a session's count is everyone's: not shown while blind
+            "Sessions",
+            [(s.name, s.name if blind_coder else f"{s.name} ({s.n_segments})") for s in sessions],
         )
         self.codes = _CodeTree(project)
 
@@ -278,11 +289,15 @@ class ExportDialog(QDialog):
             self.path.setText(name if Path(name).suffix else name + suffix)
 
     def export_filter(self) -> ExportFilter:
+        coders = self.coders.chosen()
+        if self.blind_coder is not None:  # "all coders" means the one coder shown, not everyone
+            coders = [self.blind_coder] if coders is None else coders
         return ExportFilter(
-            coders=self.coders.chosen(),
+            coders=coders,
             codes=self.codes.chosen(),
             sessions=self.sessions.chosen(),
-            suggestions=self.suggestions.isChecked() and self.suggestions.isEnabled(),
+            suggestions=self.suggestions.isChecked() and self.suggestions.isEnabled()
+            and self.blind_coder is None,
             deidentify=self.deidentify.isChecked(),
             full_codebook=self.full_codebook.isChecked() and self.full_codebook.isEnabled(),
         )

@@ -36,7 +36,16 @@ class ExportHookup(QObject):
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return self.dialog
-        dialog = ExportDialog(self._window, project)
+        own = None
+        if getattr(getattr(self._window, "blind", None), "on", False):
+            own = str(getattr(self._window, "coder_name", "") or "")  # blind: own work only
+            if not own:
+                QMessageBox.information(
+                    self._window, "Export", "The project is coded blind: choose who you are "
+                    "first; only your own coding is exported."
+                )  # fmt: skip
+                return None
+        dialog = ExportDialog(self._window, project, blind_coder=own)
         dialog.setModal(True)
         dialog.show()
         self.dialog = dialog

@@ -42,7 +42,8 @@ from app.core.dto import SuggestionInfo
 from app.core.edit_scope import suggestion_scope
 from app.core.errors import UserError
 from app.core.project import Project
-from app.core.sessions import ensure_coder, get_coder, list_transcripts, transcript_text
+from app.core.session_parts import transcript_by_id
+from app.core.sessions import ensure_coder, get_coder, transcript_text
 from app.core.suggestions import (
     AcceptSuggestion,
     RejectSuggestion,
@@ -203,10 +204,9 @@ class SuggestionsPanel(QWidget):
         """Show the suggestions of this transcript (None: nothing on screen)."""
         self.transcript_id = transcript_id
         self.session_name = None
-        if transcript_id is not None:
-            for t in list_transcripts(self.project):
-                if t.id == transcript_id:
-                    self.session_name = t.session_name
+        if transcript_id is not None:  # one row, not every transcript with its counts
+            info = transcript_by_id(self.project, transcript_id)
+            self.session_name = info.session_name if info is not None else None
         self.reload()
 
     def set_coder(self, name: str) -> None:

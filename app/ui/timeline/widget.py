@@ -38,6 +38,7 @@ from app.core.timeline_data import TimelineData, TimelineMark
 from app.io.timeline.layout import Figure, Line, Poly, Rect, Text, layout_timeline, mark_title
 from app.io.timeline.png import png_bytes
 from app.io.timeline.svg import svg_text
+from app.ui.timeline.titles import SegmentTitles
 
 
 def paint_figure(p: QPainter, fig: Figure) -> None:
@@ -90,7 +91,7 @@ class TimelineCanvas(QWidget):
         super().__init__(parent)
         self.data: TimelineData | None = None
         self.fig: Figure | None = None
-        self.titles: dict[int, str] = {}
+        self.titles: dict[int, str] | SegmentTitles = {}
         self.t0 = 0
         self.t1: int | None = None
         self.playhead: int | None = None
@@ -98,7 +99,9 @@ class TimelineCanvas(QWidget):
         self._by_id: dict[int, TimelineMark] = {}
         self.setMouseTracking(True)
 
-    def set_data(self, data: TimelineData | None, titles: dict[int, str]) -> None:
+    def set_data(
+        self, data: TimelineData | None, titles: dict[int, str] | SegmentTitles
+    ) -> None:
         self.data = data
         self.titles = titles
         self._by_id = {m.segment_id: m for m in data.marks} if data else {}
@@ -139,6 +142,10 @@ class TimelineCanvas(QWidget):
                                                    if self.fig.lanes else 60))  # fmt: skip
         p.end()
 
+    def _title_of(self, mark: TimelineMark) -> dict[int, str]:
+        text = self.titles.get(mark.segment_id)
+        return {mark.segment_id: text} if text else {}
+
     def set_playhead(self, ms: int) -> None:
         self.playhead = ms
         self.update()
@@ -161,7 +168,8 @@ class TimelineCanvas(QWidget):
             return
         mark = self.mark_at(pos.x(), pos.y())
         if mark is not None and self.fig is not None:
-            QToolTip.showText(event.globalPosition().toPoint(), mark_title(mark, self.titles), self)
+            title = mark_title(mark, self._title_of(mark))
+            QToolTip.showText(event.globalPosition().toPoint(), title, self)
         else:
             QToolTip.hideText()
 
@@ -242,7 +250,9 @@ class TimelinePanel(QWidget):
             if not path:
                 return None
         out = Path(path)
-        fig = layout_timeline(data, width=1000.0, titles=self.canvas.titles)
+        titles = self.canvas.titles
+        every = titles.all() if isinstance(titles, SegmentTitles) else titles
+        fig = layout_timeline(data, width=1000.0, titles=every)
         if out.suffix.lower() == ".png":
             out.write_bytes(png_bytes(fig))
         else:

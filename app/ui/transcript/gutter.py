@@ -10,14 +10,14 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
-    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
 )
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.core.timeutil import format_ms
+from app.ui.margin_hits import hits_at, margin_tooltip
 from app.ui.transcript.layers import ROLE_COLORS, Stripe, tooltip_html
 
 if TYPE_CHECKING:
@@ -116,23 +116,16 @@ class Gutter(QWidget):
             painter.fillRect(rect, color)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            hits = [
-                s for s, r in self._stripe_rects() if r.adjusted(-1, 0, 1, 0).contains(event.pos())
-            ]
-            if hits:
-                QToolTip.showText(event.globalPos(), tooltip_html(hits), self)
-            else:
-                QToolTip.hideText()
+        if margin_tooltip(self, event, self._stripe_rects, tooltip_html):
             return True
         return super().event(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         point = event.position().toPoint()
-        for stripe, rect in self._stripe_rects():
-            if rect.adjusted(-1, 0, 1, 0).contains(point):
-                self.view.segmentClicked.emit(stripe.segment_id)
-                return
+        hits = hits_at(self._stripe_rects(), point)
+        if hits:
+            self.view.segmentClicked.emit(hits[0].segment_id)
+            return
         cursor = self.view.cursorForPosition(QPoint(0, point.y()))
         utt = self.view.utterance_at(self.view.to_codepoint(cursor.position()))
         if utt is not None:

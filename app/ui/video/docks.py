@@ -8,11 +8,11 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from app.core.coding import list_segments
 from app.core.errors import UserError
-from app.core.sessions import list_sessions, transcript_text
+from app.core.session_parts import session_by_id
 from app.core.timeline_data import TimelineMark, session_timeline
 from app.ui.grid.dock import WindowGrid
+from app.ui.timeline.titles import SegmentTitles
 from app.ui.timeline.widget import TimelinePanel
 
 
@@ -66,7 +66,7 @@ class CodingDocks:
             return
         if not force and self.timeline_dock.visibleRegion().isEmpty():
             return
-        info = next((s for s in list_sessions(project) if s.id == sid), None)
+        info = session_by_id(project, sid)
         coder = self.window.coding.coder
         if info is None:
             return
@@ -76,23 +76,7 @@ class CodingDocks:
         except UserError:
             canvas.set_data(None, {})
             return
-        canvas.set_data(data, self._titles(project, sid))
-
-    def _titles(self, project: Any, sid: int) -> dict[int, str]:
-        texts: dict[int, str] = {}
-        out: dict[int, str] = {}
-        for s in list_segments(project, session_ids=[sid]):
-            bits = []
-            if s.transcript_id is not None and s.start_char is not None and s.end_char is not None:
-                if s.transcript_id not in texts:
-                    texts[s.transcript_id] = transcript_text(project, s.transcript_id)
-                passage = " ".join(texts[s.transcript_id][s.start_char : s.end_char].split())
-                bits.append(f"“{passage[:160]}{'…' if len(passage) > 160 else ''}”")
-            if s.memo:
-                bits.append(f"Memo: {s.memo[:200]}")
-            if bits:
-                out[s.id] = "\n".join(bits)
-        return out
+        canvas.set_data(data, SegmentTitles(project, sid))  # read on hover, not now
 
     def show_mark(self, mark: TimelineMark) -> None:
         """Seek the video to the mark and show its passage (or the utterances it spans)."""

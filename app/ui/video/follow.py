@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from app.core.dto import UtteranceInfo
 from app.core.media import resolve_video_path
 from app.core.project import Project
-from app.core.sessions import list_sessions
+from app.core.session_parts import session_by_id
 from app.ui.transcript.view import TranscriptView
 from app.ui.video.pane import VideoPane
 
@@ -64,7 +64,7 @@ class VideoFollower(QObject):
 
     def load_source(self, project: Project) -> None:
         """(Re)load the session's video, e.g. after "Locate video…" stored a new path."""
-        info = next((s for s in list_sessions(project) if s.id == self._session_id), None)
+        info = session_by_id(project, self._session_id) if self._session_id is not None else None
         if info is None or not info.video_path:
             self.pane.set_source(None)
         else:

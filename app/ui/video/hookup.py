@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QTextBrowser, QVBoxLayout
 
 from app.core.media import AttachVideo, probe_duration_ms, stored_video_path
-from app.core.sessions import list_sessions
+from app.core.session_parts import session_by_id
 from app.ui.team_rules import refused_lead_work
 from app.ui.video.docks import CodingDocks
 from app.ui.video.keys import GRID_KEYS, OTHER_VIDEO_KEYS, VIDEO_KEYS
@@ -101,7 +101,7 @@ class VideoHookup:
             if not path:
                 return False
         video = Path(path)
-        info = next((s for s in list_sessions(project) if s.id == sid), None)
+        info = session_by_id(project, sid)
         if info is None or not video.is_file():
             return False
         command = AttachVideo(info.name, stored_video_path(project, video),

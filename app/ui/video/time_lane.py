@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QRect, QSize
-from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
 
 from app.core.dto import SegmentInfo
 from app.core.timeutil import format_ms
+from app.ui.margin_hits import hits_at, margin_tooltip
 
 BAR = 5
 GAP = 2
@@ -66,24 +67,21 @@ class TimeLane(QWidget):
         p.end()
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            hits = [s for s, r in self._rects() if r.adjusted(-1, 0, 1, 0).contains(event.pos())]
-            if hits:
-                text = "\n".join(
-                    f"{s.code_path} — {s.coder_name}: {format_ms(s.start_ms)}–{format_ms(s.end_ms)}"
-                    + (f", rating {s.rating}" if s.rating is not None else "")
-                    for s in hits
-                )
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
+        if margin_tooltip(self, event, self._rects, _describe):
             return True
         return super().event(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        point = event.position().toPoint()
-        for seg, rect in self._rects():
-            if rect.adjusted(-1, 0, 1, 0).contains(point):
-                self.time.coding.select_segment(seg.id)
-                self.time.show_time_segment(seg)
-                return
+        hits = hits_at(self._rects(), event.position().toPoint())
+        if hits:
+            self.time.coding.select_segment(hits[0].id)
+            self.time.show_time_segment(hits[0])
+            return
+
+
+def _describe(hits: list[SegmentInfo]) -> str:
+    return "\n".join(
+        f"{s.code_path} — {s.coder_name}: {format_ms(s.start_ms)}–{format_ms(s.end_ms)}"
+        + (f", rating {s.rating}" if s.rating is not None else "")
+        for s in hits
+    )

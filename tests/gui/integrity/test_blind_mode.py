@@ -28,6 +28,7 @@ from app.core.suggestions import (
     save_model,
 )
 from app.io.demo import build_demo
+from app.ui.export.dialog import PATH_ROLE
 from app.ui.main_window import MainWindow
 
 MR = "Rupture/Withdrawal/Minimal response"
@@ -106,9 +107,34 @@ def test_others_coding_counts_and_memos_are_not_reachable(ben: MainWindow) -> No
 
     assert "Ana's memo" not in tooltip_html(ben.transcript_view.stripes)
     assert all(s.memo != "Ana's memo" for s in ben.segment_panel.model.segments)
-    # Comparing and exporting show everyone's coding: not offered while blind.
+    # Comparing shows everyone's coding: not offered while blind.
     assert not ben.agreement_hookup.action.isEnabled()
-    assert not ben.export_hookup.action.isEnabled()
+
+
+def test_blind_export_writes_the_coders_own_work_only(
+    ben: MainWindow, qtbot: Any, tmp_path: Path
+) -> None:
+    """File > Export while blind: Ben's segments only, no one else's counts or suggestions."""
+    import csv
+
+    assert ben.export_hookup.action.isEnabled()
+    dialog = ben.export_hookup.open_dialog()
+    assert dialog is not None and dialog.blind_coder == "Ben"
+    coders = [dialog.coders.list.item(i).data(PATH_ROLE)
+              for i in range(dialog.coders.list.count())]  # fmt: skip
+    assert coders == ["Ben"]
+    labels = [dialog.sessions.list.item(i).text() for i in range(dialog.sessions.list.count())]
+    assert all("(" not in label for label in labels)  # session counts are everyone's
+    assert not dialog.suggestions.isVisible()
+    assert dialog.export_filter().coders == ["Ben"] and not dialog.export_filter().suggestions
+    out = tmp_path / "ben.csv"
+    dialog.path.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.start()
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and {r["coder"] for r in rows} == {"Ben"}
+    dialog.close()
 
 
 def test_the_suggester_offers_nothing_learned_from_or_decided_by_others(ben: MainWindow) -> None:

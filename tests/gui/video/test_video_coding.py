@@ -132,6 +132,14 @@ def test_choosing_a_time_segment_seeks_and_selects_its_utterances(
     qtbot.mouseClick(lane, Qt.MouseButton.LeftButton, pos=rect.center())
     assert win.video.position() == pytest.approx(3500, abs=100)
     assert win.transcript_view.selected_span() == (utts[1].start_char, utts[2].end_char)
+    # Hovering the bar names its code, coder and range (app/ui/margin_hits.py).
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    tip = QHelpEvent(QEvent.Type.ToolTip, rect.center(), lane.mapToGlobal(rect.center()))
+    assert lane.event(tip)
+    assert seg.code_path in QToolTip.text() and seg.coder_name in QToolTip.text()
 
 
 def test_video_survives_close_and_reopen(

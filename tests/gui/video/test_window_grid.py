@@ -12,6 +12,7 @@ from app.core.codebook import find_code_by_path
 from app.core.coding import ApplyCode, TimeAnchor, list_segments
 from app.core.commands import UndoStack
 from app.core.sessions import ensure_coder
+from app.ui.timeline.titles import SegmentTitles
 
 DENIAL = "Rupture/Withdrawal/Denial"
 
@@ -105,6 +106,8 @@ def test_timeline_dock_draws_every_segment_and_click_seeks(
     win.video_hookup.show_timeline()
     canvas = win.video_hookup.docks.timeline.canvas
     assert canvas.data is not None and len(canvas.data.marks) == 1
+    titles = canvas.titles
+    assert isinstance(titles, SegmentTitles) and titles.reads == 0  # hover texts read on hover
     rect = canvas.fig.marks()[0]
     win.video.seek(0)
     with qtbot.waitSignal(win.video.seeked, timeout=3000):
@@ -116,6 +119,8 @@ def test_timeline_dock_draws_every_segment_and_click_seeks(
     assert win.video.position() == 3000 or abs(win.video.position() - 3000) < 150
     out = win.video_hookup.docks.timeline.export(str(tmp_path / "tl.svg"))
     assert out is not None and "seg-" in out.read_text()
+    assert titles.reads == 1  # the export read every title at once
+    assert titles.get(canvas.data.marks[0].segment_id) is None  # a time range: no passage
 
 
 def _pt(x: float, y: float) -> Any:

@@ -87,3 +87,42 @@ def test_restore_from_backup_in_the_window(window: MainWindow, qtbot: Any, tmp_p
         assert conn.exec_driver_sql("SELECT count(*) FROM segment").scalar() == count
     assert any(b.reason == "before-restore" for b in list_backups(path))
     assert read_audit(window.project)[-1].action == "restore"
+
+
+def test_backup_keep_is_set_in_the_window(
+    window: MainWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File > Backup settings… stores the project's keep setting (as ``backups --keep``),
+    audits it, removes backups beyond it, and the next open keeps that many."""
+    from app.core.backup_setting import backup_keep
+    from app.ui import reliability
+
+    project = window.project
+    assert project is not None and project.path is not None
+    path = project.path
+    for _ in range(4):
+        make_backup(path, "manual")
+    assert len(list_backups(path)) >= 4
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "Backup se&ttings…" in texts
+    dialog = reliability.BackupSettingsDialog(project, window)
+    qtbot.addWidget(dialog)
+    assert dialog.keep.value() == 10  # the default, as the CLI says
+    dialog.keep.setValue(2)
+    assert "will be deleted" in dialog.note.text()
+    dialog.show()
+    dialog.grab().save(str(tmp_path / "backup-settings.png"))
+    removed = dialog.apply()
+    assert removed and len(list_backups(path)) == 2
+    assert backup_keep(project) == 2
+    assert project.get_meta("backup_keep") == "2"
+    last = read_audit(project)[-1]
+    assert (last.action, last.detail) == ("backup setting", "keep 2 backups")
+    # Through the menu: the dialog answers 0 (make none); the window reports it.
+    monkeypatch.setattr(
+        reliability.BackupSettingsDialog, "exec",
+        lambda self: (self.keep.setValue(0), reliability.QDialog.DialogCode.Accepted)[1],
+    )  # fmt: skip
+    reliability.ask_backup_settings(window)
+    assert backup_keep(project) == 0
+    assert "no new backups" in window.statusBar().currentMessage()

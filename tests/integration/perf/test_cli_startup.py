@@ -73,7 +73,8 @@ def test_info_imports_no_database_toolkit(project: Any) -> None:
 
 
 def test_older_schema_takes_the_full_path(tmp_path: Path, cli: Any) -> None:
-    """An older file must still be backed up and upgraded by ``info``, as before."""
+    """An older file takes the full path, which refuses to upgrade it from a reading command
+    (issue #13); ``check --upgrade`` backs it up and upgrades it."""
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -89,6 +90,10 @@ def test_older_schema_takes_the_full_path(tmp_path: Path, cli: Any) -> None:
         command.upgrade(cfg, previous)
     engine.dispose()
     assert sqlite_info(str(path)) is None
+    result = cli("info", str(path), "--json")
+    assert result.returncode == 1 and "--upgrade" in result.stderr
+    assert not list(path.parent.glob("*.bak"))
+    assert cli("check", str(path), "--upgrade").returncode == 0
     result = cli("info", str(path), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["schema_version"] == int(head_revision()[:4])

@@ -113,7 +113,9 @@ def test_sources_are_what_qualcoder_needs(tmp_path: Path, project: Project) -> N
             # the media file's extension, so QualCoder files it as a video it can play
             session = next(s for s in list_sessions(project) if s.video_path)
             assert src.get("name") == session.name + Path(session.video_path or "").suffix
-            # relative to the .qdpx (no basePath: that would leak an absolute folder, #13)
+            # relative to the .qdpx: basePath "." (an absolute one would leak the folder, #13;
+            # none crashes QualCoder's importer)
+            assert root.get("basePath") == "."
             video = (project.base_dir / (session.video_path or "")).resolve()
             relative = Path(os.path.relpath(video, out.resolve().parent)).as_posix()
             assert src.get("path") == "relative:///" + relative

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -103,4 +104,7 @@ def test_csv_formula_guard_default_and_opt_out(named: Path, cli: Any, tmp_path: 
     plain = tmp_path / "plain.qdpx"
     assert cli("export", str(named), str(plain)).returncode == 0
     with zipfile.ZipFile(plain) as zf:
-        assert "basePath" not in zf.read("project.qde").decode("utf-8")
+        qde = zf.read("project.qde").decode("utf-8")
+    # no folder leaks: basePath is at most "." (the .qdpx's folder; QualCoder needs one)
+    assert str(tmp_path) not in qde and str(tmp_path.resolve()) not in qde
+    assert re.findall(r'basePath="([^"]*)"', qde) in ([], ["."])

@@ -146,9 +146,13 @@ def test_the_default_model_uses_embeddings_when_available(coded: Any, fake: Fake
     model = load_trained(coded)
     assert model is not None
     assert model.features.embedding_id == "fake-encoder/1"  # type: ignore[attr-defined]
-    n_sparse = sum(len(v.vocabulary_) for v in model.features.vectorizers)  # type: ignore[attr-defined]
-    x = model.features.transform([Candidate("I could try that.", "client", "Why?", "therapist")])  # type: ignore[attr-defined]
-    assert x.shape[1] == n_sparse + 10 + 3 * fake.dim  # TF-IDF blocks, roles, dense block
+    from app.nlp.linear import CONTEXT, ROLE_NAMES
+
+    feats = model.features  # type: ignore[attr-defined]
+    # The turn and its context turns, the transcript's words, three roles: then the dense block.
+    n_sparse = len(CONTEXT) * feats.turn_size + feats.words.size + 3 * len(ROLE_NAMES)
+    x = feats.transform([Candidate("I could try that.", "client", "Why?", "therapist")])
+    assert x.shape[1] == n_sparse + 3 * fake.dim
     assert model.heads[0].coef.shape[1] == x.shape[1]  # type: ignore[attr-defined]
 
 

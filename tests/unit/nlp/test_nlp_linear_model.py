@@ -75,20 +75,52 @@ def test_calibration_keeps_the_svms_ranking() -> None:
         assert np.allclose(head.a, head.a[0]) and head.a[0] < 0  # one increasing sigmoid
 
 
-def test_transform_of_repeated_texts_matches_scikit_learn() -> None:
-    from scipy.sparse import hstack
+def test_ngram_features_match_scikit_learn() -> None:
+    """ngrams.py gives exactly scikit-learn's TF-IDF over spaCy's lower-case tokens (word 1-3-grams;
+    char_wb-style 1-5-grams inside tokens; sublinear tf, smooth idf, L2 rows), on texts with
+    repeats, punctuation, an empty text and, at transform time, unseen words."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, _word_grams, tfidf
+    from app.nlp.pipeline import get_pipeline
+
+    nlp = get_pipeline()
+
+    def lower(text: str) -> list[str]:
+        return [t.lower_ for t in nlp.tokenizer(text)]
+
+    texts = [c.text for c, _ in _examples(80, seed=5)] * 2 + ["", "Mm-hmm. Okay?! So, yes-ish."]
+    tokens = Tokens.of(texts)
+    words, _ = WordNgrams.fit(tokens, 3, 2)
+    chars, _ = CharNgrams.fit(tokens, 1, 5, 2)
+    sk_w = TfidfVectorizer(tokenizer=lower, lowercase=False, token_pattern=None,
+                           ngram_range=(1, 3), sublinear_tf=True, min_df=2).fit(texts)  # fmt: skip
+    sk_c = TfidfVectorizer(
+        analyzer=lambda t: [g for w in lower(t) for g in _word_grams(w, 1, 5)],
+        sublinear_tf=True,
+        min_df=2,
+    ).fit(texts)
+    tests = [*texts[::7], "A new word nobody said: zyzzyva?"]
+    test_tokens = Tokens.of(tests)
+    mine_w = tfidf(words.counts(test_tokens), words.idf).toarray()
+    cols = [sk_w.vocabulary_[name] for name in words.names]
+    assert len(cols) == len(sk_w.vocabulary_)
+    assert np.allclose(mine_w, sk_w.transform(tests).toarray()[:, cols], atol=1e-6)
+    for _ in range(2):  # the second time from the cache of token types
+        mine_c = tfidf(chars.counts(test_tokens), chars.idf).toarray()
+        cols = [sk_c.vocabulary_[g] for g in chars.grams]
+        assert len(cols) == len(sk_c.vocabulary_)
+        assert np.allclose(mine_c, sk_c.transform(tests).toarray()[:, cols], atol=1e-6)
+
+
+def test_context_is_used_and_repeated_texts_give_equal_rows() -> None:
     model = train(_examples(), ["q", "r", "c", "n"], groups=[["q", "r"], ["c", "n"]])
-    tests = [c for c, _ in _examples(30, seed=5)] * 2
-    mine = model.features.transform(tests).toarray()
-    from app.nlp.linear import BLOCKS, _roles, _texts
-
-    blocks = [
-        vec.transform(_texts(tests, which))
-        for vec, (_n, which, _a, _g, _s) in zip(model.features.vectorizers, BLOCKS, strict=True)
-    ]
-    plain = hstack([*blocks, _roles(tests)]).toarray()
-    assert np.allclose(mine, plain)
+    base = Candidate("I want to stop the dog barking.", "client", "What now?", "therapist")
+    with_next = Candidate(base.text, base.role, base.prev_text, base.prev_role,
+                          "So you want to stop.", "therapist", "", 7)  # fmt: skip
+    x = model.features.transform([base, with_next, base]).toarray()
+    assert np.allclose(x[0], x[2])
+    assert not np.allclose(x[0], x[1])  # the next turn and the transcript reach the features
 
 
 def test_spacy_models_remain_available() -> None:

@@ -60,6 +60,10 @@ def test_units_carry_labels_and_previous_turn(coded: Any) -> None:
     assert units[2].codes == frozenset()
     assert units[1].prev_text == "How are you today?" and units[1].prev_role == "therapist"
     assert units[0].prev_role is None
+    assert units[1].next_text == "You want to quit." and units[1].next_role == "therapist"
+    assert units[2].next_text == "" and units[2].next_role is None  # the transcript's end
+    assert units[2].prev2_text == "How are you today?" and units[1].prev2_text == ""
+    assert units[0].prev_text == "" and units[0].prev2_text == ""
 
 
 def test_majority_codes_needs_half_the_unit() -> None:
