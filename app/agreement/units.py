@@ -315,7 +315,10 @@ class _Builder:
         order = np.argsort(u_start)
         starts, ends = u_start[order], u_end[order]
         idx = np.searchsorted(starts, bounds[:-1], side="right") - 1
-        inside = (idx >= 0) & (bounds[:-1] < np.where(idx >= 0, ends[np.maximum(idx, 0)], 0))
+        if len(ends):
+            inside = (idx >= 0) & (bounds[:-1] < np.where(idx >= 0, ends[np.maximum(idx, 0)], 0))
+        else:  # a transcript with text but no turns: all of it is outside any utterance
+            inside = np.zeros(len(idx), dtype=bool)
         n_utts = hi - lo
         cl = np.where(inside, idx, n_utts)  # text outside any utterance: one extra cluster
         self.clusters.append(cl + self.next_cluster)

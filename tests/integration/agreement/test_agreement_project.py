@@ -255,3 +255,19 @@ def test_rating_agreement_per_code(project: Project, tmp_path: Path) -> None:
     assert row["rating_alpha_interval"] == pytest.approx(
         alpha_from_lists([ratings["A"], ratings["B"]], "interval").alpha
     )
+
+
+def test_char_units_on_a_transcript_without_turns(coded: Project) -> None:
+    """A transcript with text but no utterances (hand-made or a server copy) still has characters.
+
+    The character fill looked up the utterance that holds each boundary in an empty array and
+    raised IndexError; its text now counts as text outside any turn.
+    """
+    from sqlalchemy import text as sql
+
+    tid = next(t.id for t in list_transcripts(coded) if t.session_name == "S1")
+    with coded.transaction() as s:
+        s.execute(sql("DELETE FROM utterance WHERE transcript_id = :t"), {"t": tid})
+    rep = agreement_report(coded, "A,B", "char", sessions=["S1"])
+    assert rep.n_units > 0
+    assert rep.overall["percent_agreement"] is not None
