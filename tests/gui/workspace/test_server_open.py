@@ -20,13 +20,20 @@ pytestmark = [
 ]
 
 
-def test_server_project_remembered_without_password(
-    qtbot: Any, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def server_project(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A server project with no password anywhere libpq looks (env, pgpass); its full URL."""
     monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", os.devnull)
     create_project(pg_url).close()
+    return pg_url
+
+
+def test_server_project_remembered_without_password(
+    qtbot: Any, server_project: str, tmp_path: Path
+) -> None:
+    pg_url = server_project
     parsed = make_url(pg_url)
     bare = without_password(pg_url)
     assert parsed.password and f":{parsed.password}@" not in bare
@@ -50,12 +57,9 @@ def test_server_project_remembered_without_password(
 
 
 def test_a_wrong_or_cancelled_password_opens_nothing_and_says_one_line(
-    qtbot: Any, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, server_project: str
 ) -> None:
-    monkeypatch.setenv("IPRW_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("PGPASSWORD", raising=False)
-    monkeypatch.setenv("PGPASSFILE", os.devnull)
-    create_project(pg_url).close()
+    pg_url = server_project
     bare = without_password(pg_url)
     win = MainWindow()
     qtbot.addWidget(win)
