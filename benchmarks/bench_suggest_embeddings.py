@@ -108,7 +108,7 @@ def run(name: str, train: list[Any], held: list[Any], data: dict[str, Any]) -> d
 
 def main() -> int:
     from bench_suggest import ANNOMI, annomi_project
-    from bench_suggest_quality import GROUPS, load, split
+    from bench_suggest_quality import load, measure_splits, seed_list
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--vectors", required=True, help=".npz of saved vectors (made if missing)")
@@ -152,28 +152,15 @@ def main() -> int:
         return 0
     if cold is None and vectors.with_suffix(".cold.json").is_file():
         cold = json.loads(vectors.with_suffix(".cold.json").read_text(encoding="utf-8"))
-    seeds = (
-        [int(x) for x in args.seed_list.split(",") if x]
-        if args.seed_list
-        else list(range(args.seeds))
-    )
-    rows: list[dict[str, Any]] = []
-    for seed in seeds:
-        train, held = split(data, seed)
-        for name in [m for m in args.models.split(",") if m]:
-            row = run(name, train, held, data) | {"seed": seed}
-            rows.append(row)
-            g = row["groups"]
-            print(
-                f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
-                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s, {row['cpu']:.1f} s CPU)",
-                flush=True,
-            )
-            if args.rows_out:  # after every model: a long run stopped early keeps its rows
-                Path(args.rows_out).write_text(
-                    json.dumps({"rows": rows, "cold": cold, "wall": time.perf_counter() - started}),
-                    encoding="utf-8",
-                )
+
+    def save(rows: list[dict[str, Any]]) -> None:  # a long run stopped early keeps its rows
+        Path(args.rows_out).write_text(
+            json.dumps({"rows": rows, "cold": cold, "wall": time.perf_counter() - started}),
+            encoding="utf-8",
+        )
+
+    seeds = seed_list(args.seed_list or None, args.seeds)
+    rows = measure_splits(data, seeds, args.models, run, save if args.rows_out else None)
     wall = time.perf_counter() - started
     if args.rows_out:
         Path(args.rows_out).write_text(

@@ -38,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,38 @@ def mean(rows: list[dict[str, Any]], model: str, group: str, key: str) -> float:
     vals = [r["groups"][group].get(key) for r in rows if r["model"] == model]
     vals = [v for v in vals if v is not None]
     return statistics.fmean(vals) if vals else float("nan")
+
+
+def seed_list(spec: str | None, n: int) -> list[int]:
+    """The split seeds to run: ``--seed-list 0,5,10`` or, without it, 0 .. n-1."""
+    return [int(x) for x in spec.split(",") if x] if spec is not None else list(range(n))
+
+
+def measure_splits(
+    data: dict[str, Any],
+    seeds: list[int],
+    models: str,
+    run: Callable[[str, list[Any], list[Any], dict[str, Any]], dict[str, Any]],
+    after_row: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Every model on every split, one printed line each (the format ``from_logs`` reads back);
+    ``after_row`` sees the rows so far after each model (a long run can save them as it goes)."""
+    rows: list[dict[str, Any]] = []
+    for seed in seeds:
+        train, held = split(data, seed)
+        for name in [m for m in models.split(",") if m]:
+            row = run(name, train, held, data) | {"seed": seed}
+            rows.append(row)
+            g = row["groups"]
+            print(
+                f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
+                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
+                f"{row['cpu']:.1f} s CPU)",
+                flush=True,
+            )
+            if after_row is not None:
+                after_row(rows)
+    return rows
 
 
 def from_logs(paths: list[str]) -> list[dict[str, Any]]:
@@ -412,24 +445,8 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         data = load(annomi_project(Path(tmp)))
-    seeds = (
-        [int(x) for x in args.seed_list.split(",") if x]
-        if args.seed_list is not None
-        else list(range(args.seeds))
-    )
-    rows: list[dict[str, Any]] = []
-    for seed in seeds:
-        train, held = split(data, seed)
-        for name in [m for m in args.models.split(",") if m]:
-            row = run_model(name, train, held, data) | {"seed": seed}
-            rows.append(row)
-            g = row["groups"]
-            print(
-                f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
-                f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
-                f"{row['cpu']:.1f} s CPU)",
-                flush=True,
-            )
+    seeds = seed_list(args.seed_list, args.seeds)
+    rows = measure_splits(data, seeds, args.models, run_model)
     curve: list[dict[str, Any]] = []
     for n in [int(x) for x in args.curve.split(",") if x]:
         for seed in [s for s in range(args.curve_seeds) if args.seed_list is None or s in seeds]:
