@@ -15,9 +15,18 @@ from __future__ import annotations
 import traceback
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project, built once per test module; tests copy it before changing anything."""
+    from app.io.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

@@ -17,16 +17,10 @@ from app.core.codebook import find_code_by_path
 from app.core.coding import list_segments
 from app.core.sessions import get_coder, list_coders
 from app.core.suggestions import NewSuggestion, replace_pending
-from app.io.demo import build_demo
 from app.ui import settings
 from app.ui.main_window import MainWindow
 
 MR = "Rupture/Withdrawal/Minimal response"
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

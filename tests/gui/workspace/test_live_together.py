@@ -15,17 +15,11 @@ import pytest
 from app.core.codebook import find_code_by_path
 from app.core.importing import ImportOptions, import_parsed
 from app.core.transfer import copy_project
-from app.io.demo import build_demo
 from app.io.transcript_reader import ReadOptions, read_transcript_file
 from app.ui.main_window import MainWindow
 from tests.conftest import empty_pg_database
 
 CODE = "Rupture/Withdrawal/Minimal response"
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -11,14 +11,8 @@ from PySide6.QtCore import Qt
 
 from app.core.audit import read_audit
 from app.core.backups import list_backups, make_backup
-from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
 from app.ui.reliability import AuditDialog, RestoreDialog, restore_into_window
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

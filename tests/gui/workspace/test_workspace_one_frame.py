@@ -16,14 +16,8 @@ import pytest
 from app.core.codebook_stats import segment_counts
 from app.core.coding import EditSegment, RemoveSegment
 from app.core.transcript_segments import transcript_segments
-from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
 from app.ui.transcript.layers import assign_stripes, visible_segments
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture

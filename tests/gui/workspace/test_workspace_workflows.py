@@ -12,13 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.coding import list_segments
 from app.core.sessions import get_coder
-from app.io.demo import build_demo
 from app.ui.main_window import MainWindow
-
-
-@pytest.fixture(scope="module")
-def demo_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture
