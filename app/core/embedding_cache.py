@@ -58,9 +58,39 @@ def load(project: Project, model_id: str, hashes: Mapping[int, str]) -> dict[int
     return out
 
 
+def writable(project: Project) -> bool:
+    """May this connection write the cache? A read-only file may not; on a team server only
+    leads may (``app/core/team.py``: coders write their own coding and nothing else), asked of
+    the server once per project rather than by a refused statement on every run."""
+    if project.readonly:
+        return False
+    if project.is_sqlite:
+        return True
+    known = getattr(project, "_embedding_cache_writable", None)
+    if known is None:
+        table = UtteranceEmbedding.__tablename__
+        with project.reading() as s:
+            known = bool(
+                s.scalar(
+                    select(
+                        func.has_table_privilege(table, "INSERT")
+                        & func.has_table_privilege(table, "DELETE")
+                    )
+                )
+            )
+        project._embedding_cache_writable = known  # type: ignore[attr-defined]
+        if not known:
+            log.warning(
+                "embedding cache not written: this database role may not write it (only leads "
+                "may); the vectors are kept in memory for this run"
+            )
+    return bool(known)
+
+
 def store(project: Project, model_id: str, rows: Sequence[tuple[int, str, bytes]]) -> bool:
-    """Write (utterance id, text hash, vector) rows, replacing older ones; False if refused."""
-    if not rows or project.readonly:
+    """Write (utterance id, text hash, vector) rows, replacing older ones; False if refused
+    (nothing is written, and the caller keeps the vectors in memory)."""
+    if not rows or not writable(project):
         return False
     ids = [uid for uid, _h, _v in rows]
     engine = project.engine.execution_options(**{WRITE_OPTION: True})

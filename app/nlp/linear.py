@@ -37,6 +37,8 @@ from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
+    from app.nlp.dense_head import DenseModel
+
 ARCHITECTURE = "tfidf_svm"
 FORMAT = 4  # 4: own n-gram code (ngrams.py), next turn, turn before previous, transcript
 NONE = ""  # the "none of the group" class
@@ -120,11 +122,10 @@ class Features:
         tokens = Tokens.of(texts)
         words, _w = WordNgrams.fit(tokens, WORDS, min_df)
         chars, _c = CharNgrams.fit(tokens, *CHARS, min_df)
-        from app.nlp import embeddings
-
-        dense = embeddings.dense_block(cands)
-        features = Features(words, chars, embeddings.model_id() if dense is not None else None)
-        return features, features.transform(cands, dense=dense)
+        # The optional sentence embeddings are not columns here: they have a head of their own
+        # (``dense_head``), fused with this model's scores.
+        features = Features(words, chars)
+        return features, features.transform(cands)
 
     def transform(
         self,
@@ -350,6 +351,8 @@ class LinearModel:
     labels: list[str]
     exclusive_groups: list[list[str]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The sentence-embedding head (optional ``[embeddings]``), fused with the scores.
+    dense: DenseModel | None = None
 
     @property
     def architecture(self) -> str:
@@ -358,10 +361,14 @@ class LinearModel:
     def score_matrix(self, cands: Sequence[Candidate]) -> np.ndarray:
         """(n x labels) calibrated scores in ``self.labels`` order."""
         return (
-            self.score_features(self.features.transform(cands))[0]
+            self.fused(self.score_features(self.features.transform(cands))[0], cands)
             if cands
             else np.zeros((0, len(self.labels)), dtype=np.float32)
         )
+
+    def fused(self, scores: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
+        """The TF-IDF scores of ``cands`` with the embedding head's averaged in (if trained)."""
+        return scores if self.dense is None else self.dense.fuse(scores, cands, self.labels)
 
     def score_features(self, x: csr_matrix) -> tuple[np.ndarray, csr_matrix]:
         """Scores of feature rows (``Features.transform``), and the rows (for ``explain_rows``)."""
@@ -424,6 +431,7 @@ class LinearModel:
                     "architecture": ARCHITECTURE,
                     "features": self.features.to_data(),
                     "embeddings": self.features.embedding_id,
+                    "dense": None if self.dense is None else self.dense.to_data(),
                     "heads": [h.to_data() for h in self.heads],
                     "labels": self.labels,
                     "exclusive_groups": self.exclusive_groups,
@@ -434,12 +442,21 @@ class LinearModel:
 
     @staticmethod
     def from_payload(payload: dict[str, Any]) -> LinearModel:
+        from app.nlp.dense_head import DenseModel
+
+        if payload.get("embeddings"):  # embeddings as SVM columns: an earlier layout
+            raise ValueError(
+                "the stored suggester model uses an earlier layout of the sentence embeddings: "
+                "train it again (suggest train)"
+            )
+        dense = payload.get("dense")
         return LinearModel(
             features=Features.from_data(payload["features"], payload.get("embeddings")),
             heads=[Head.from_data(h) for h in payload["heads"]],
             labels=list(payload["labels"]),
             exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
             meta=dict(payload["meta"]),
+            dense=None if dense is None else DenseModel.from_data(dense),
         )
 
 

@@ -264,11 +264,24 @@ def train(
 
     config = config or TrainConfig()
     if config.architecture == "tfidf_svm":
+        from app.nlp.dense_head import train_dense
         from app.nlp.linear import train_linear
 
-        return train_linear(  # type: ignore[return-value]
+        linear = train_linear(
             examples, labels, groups, c=config.svm_c, progress=progress, cancelled=cancelled
         )
+        # With the optional [embeddings]: a head on sentence embeddings, fused with its scores.
+        linear.dense = train_dense(
+            [cand for cand, _cats in examples],
+            [cats for _cand, cats in examples],
+            labels,
+            linear.exclusive_groups,
+            progress=progress,
+            cancelled=cancelled,
+        )
+        if linear.dense is not None:
+            linear.meta["embeddings"] = linear.dense.encoder_id
+        return linear  # type: ignore[return-value]
     if not labels:
         raise ValueError("nothing to train: no codes chosen")
     if not any(v >= 0.5 for _c, cats in examples for v in cats.values()):

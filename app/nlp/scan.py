@@ -343,6 +343,7 @@ def suggest_units(
             }
             x = model.features.transform(slow, known)  # type: ignore[attr-defined]
             matrix, features = model.score_features(x)
+            matrix = model.fused(matrix, slow)  # type: ignore[attr-defined]
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]

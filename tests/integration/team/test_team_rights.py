@@ -273,3 +273,42 @@ def test_add_coder_never_sends_the_password_and_stores_a_scram_verifier(
                          .render_as_string(hide_password=False))  # fmt: skip
     finally:
         _drop_roles(pg_url, [name, *reversed(groups)])
+
+
+def test_a_coder_gets_embeddings_kept_in_memory_when_the_cache_is_for_leads(
+    team: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """On a team server only leads write the embeddings cache; a coder's run (``suggest
+    evaluate``) still gets its vectors: kept in memory, with one clean log line, and the server
+    is asked once instead of refusing a write on every run."""
+    import logging
+
+    from app.core import embedding_cache
+    from app.core.importing import ImportOptions, import_parsed
+    from app.core.parsed import ParsedFile, ParsedTranscript, ParsedUtterance
+    from app.core.suggestions import load_units
+    from app.nlp import embeddings
+    from tests.fake_encoder import FakeEncoder
+
+    turns = ["How are you?", "I want to cut down.", "You want to cut down.", "Maybe."]
+    utts = [ParsedUtterance("TC"[i % 2], t, 1000 * i, 1000 * i + 900) for i, t in enumerate(turns)]
+    import_parsed(
+        team["owner"], ParsedFile("csv", [ParsedTranscript(utts, session="S2", name="S2")]),
+        Path("mi.csv"), ImportOptions(),
+    )  # fmt: skip
+    ana, lea = team["ana"], team["lea"]
+    caplog.set_level(logging.INFO, logger="app.core.embedding_cache")
+    with embeddings.use_encoder(FakeEncoder()) as fake:
+        assert embeddings.prepare(ana, load_units(ana)) == len(turns)
+        assert embedding_cache.count(team["owner"]) == 0  # nothing written, nothing refused
+        refusals = [r.getMessage() for r in caplog.records]
+        assert len(refusals) == 1 and "only leads" in refusals[0]
+        assert not any(w in refusals[0] for w in ("INSERT", "utterance_id", "cut down"))
+        embeddings.prepare(ana, load_units(ana))  # again in this process: from memory
+        assert fake.encoded == turns and len(caplog.records) == 1
+        # the server refuses it: the rights are real
+        with pytest.raises(DBAPIError), ana.engine.begin() as conn:
+            conn.execute(text("DELETE FROM utterance_embedding"))
+        assert embeddings.prepare(lea, load_units(lea)) == len(turns)  # a lead fills the cache
+        assert embedding_cache.count(team["owner"], fake.model_id) == len(turns)
+        assert embeddings.prepare(ana, load_units(ana)) == 0  # which coders then read

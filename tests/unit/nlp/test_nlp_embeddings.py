@@ -94,23 +94,31 @@ def test_the_switch_turns_the_installed_encoder_off(monkeypatch: pytest.MonkeyPa
     assert embeddings.encoder() is not None  # the real one (never loaded by this test)
 
 
-def test_dense_block_is_own_previous_and_their_product(fake: FakeEncoder) -> None:
+def test_dense_block_is_own_turn_transcript_mean_and_roles(fake: FakeEncoder) -> None:
+    texts = ["I want to cut down.", "How is it going?", "Fine, thanks."]
     cands = [
-        Candidate("I want to cut down.", "client", "How is it going?", "therapist"),
-        Candidate("How is it going?", "therapist", "", None),
+        Candidate(texts[0], "client", texts[1], "therapist", transcript=7),
+        Candidate(texts[1], "therapist", "", None, texts[0], "client", transcript=7),
+        Candidate(texts[2], "client", "", None, transcript=-1),  # transcript unknown
     ]
     block = embeddings.dense_block(cands)
-    assert block is not None and block.shape == (2, 3 * fake.dim)
-    own = embeddings.embed(["I want to cut down.", "How is it going?"])
+    d, k = fake.dim, len(embeddings.ROLES)
+    assert block is not None and block.shape == (3, 2 * d + 3 * k)
+    own = embeddings.embed(texts)
     assert own is not None
-    np.testing.assert_allclose(block[0, : fake.dim], embeddings.WEIGHT * own[0], atol=1e-3)
-    np.testing.assert_allclose(block[0, fake.dim : 2 * fake.dim], embeddings.WEIGHT * own[1],
-                               atol=1e-3)  # fmt: skip
-    np.testing.assert_allclose(block[0, 2 * fake.dim :], embeddings.WEIGHT * own[0] * own[1],
-                               atol=1e-3)  # fmt: skip
-    assert not block[1, fake.dim :].any()  # no previous turn: zeros, not the empty text's vector
+    np.testing.assert_allclose(block[:, :d], own, atol=1e-3)
+    mean = (own[0] + own[1]) / np.linalg.norm(own[0] + own[1])
+    np.testing.assert_allclose(block[0, d : 2 * d], mean, atol=1e-3)
+    np.testing.assert_allclose(block[1, d : 2 * d], mean, atol=1e-3)  # same transcript
+    np.testing.assert_allclose(block[2, d : 2 * d], own[2], atol=1e-3)  # its own, alone
+    roles = block[:, 2 * d :]
+    assert roles.sum(axis=1).tolist() == [3.0, 3.0, 3.0]
+    assert roles[0, embeddings.ROLES.index("client")] == 1.0
+    assert roles[0, k + embeddings.ROLES.index("therapist")] == 1.0
+    assert roles[1, 2 * k + embeddings.ROLES.index("client")] == 1.0
+    assert roles[2, k + embeddings.ROLES.index("none")] == 1.0
     # each distinct text was encoded once, however often it was asked for
-    assert sorted(fake.encoded) == sorted({"I want to cut down.", "How is it going?"})
+    assert sorted(fake.encoded) == sorted(texts)
 
 
 def test_the_memo_is_bounded_and_results_survive_its_clearing(
@@ -139,21 +147,42 @@ def test_embed_can_be_cancelled_and_reports_progress(fake: FakeEncoder) -> None:
 
 
 def test_the_default_model_uses_embeddings_when_available(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.linear import LinearModel
     from app.nlp.suggester import load_trained, train_from_project
 
     info = train_from_project(coded, "gold")
     assert info.meta["embeddings"] == "fake-encoder/1"
     model = load_trained(coded)
-    assert model is not None
-    assert model.features.embedding_id == "fake-encoder/1"  # type: ignore[attr-defined]
-    from app.nlp.linear import CONTEXT, ROLE_NAMES
+    assert isinstance(model, LinearModel) and model.dense is not None
+    # The embeddings have a head of their own, one per TF-IDF head, on the dense block; the
+    # TF-IDF part has no dense columns.
+    assert model.features.embedding_id is None
+    assert model.dense.encoder_id == "fake-encoder/1"
+    assert [h.classes for h in model.dense.heads] == [h.classes for h in model.heads]
+    width = 2 * fake.dim + 3 * len(embeddings.ROLES)
+    assert all(h.coef.shape[1] == width for h in model.dense.heads)
+    cand = Candidate("I could try that.", "client", "Why?", "therapist")
+    assert model.features.transform([cand]).shape[1] == model.heads[0].coef.shape[1]
 
-    feats = model.features  # type: ignore[attr-defined]
-    # The turn and its context turns, the transcript's words, three roles: then the dense block.
-    n_sparse = len(CONTEXT) * feats.turn_size + feats.words.size + 3 * len(ROLE_NAMES)
-    x = feats.transform([Candidate("I could try that.", "client", "Why?", "therapist")])
-    assert x.shape[1] == n_sparse + 3 * fake.dim
-    assert model.heads[0].coef.shape[1] == x.shape[1]  # type: ignore[attr-defined]
+
+def test_the_fused_score_averages_the_two_heads(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.linear import LinearModel
+    from app.nlp.suggester import load_trained, train_from_project, unit_candidate
+
+    train_from_project(coded, "gold")
+    model = load_trained(coded)
+    assert isinstance(model, LinearModel) and model.dense is not None
+    cands = [unit_candidate(u) for u in load_units(coded) if u.text.strip()]
+    fused = model.score_matrix(cands)
+    dense = model.dense.scores(cands, model.labels)
+    w = model.dense.weight
+    assert 0.0 < w < 1.0 and not np.isnan(dense).any()
+    model.dense = None
+    sparse = model.score_matrix(cands)
+    np.testing.assert_allclose(fused, (1 - w) * sparse + w * dense, atol=1e-5)
+    assert not np.allclose(fused, sparse)
+    # a group's dense probabilities sum to one with its "none of them" class
+    assert ((dense >= 0) & (dense <= 1)).all()
 
 
 def test_without_embeddings_the_model_has_none(coded: Any) -> None:
@@ -188,7 +217,7 @@ def test_a_model_trained_with_embeddings_says_what_it_needs(coded: Any, fake: Fa
 
     train_from_project(coded, "gold")
     data = TrainedModel.from_bytes(load_trained(coded).to_bytes())  # type: ignore[union-attr]
-    assert data.features.embedding_id == fake.model_id  # type: ignore[attr-defined]
+    assert data.dense.encoder_id == fake.model_id  # type: ignore[attr-defined]
     with embeddings.disabled():
         with pytest.raises(UserError, match=r"trained with sentence embeddings \(fake-encoder/1"):
             run_on_project(coded)

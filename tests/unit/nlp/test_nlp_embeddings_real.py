@@ -55,10 +55,15 @@ def test_the_packaged_model_loads_offline_and_embeds() -> None:
 
 
 @real
-def test_the_real_dense_block_has_three_parts() -> None:
-    block = embeddings.dense_block(
-        [Candidate("You want to drink less.", "therapist", "I want to drink less.", "client")]
-    )
-    assert block is not None and block.shape == (1, 3 * 384)
-    product = block[0, 768:]
-    assert float(product.sum()) > 0.5 * embeddings.WEIGHT  # a reflection: own . previous high
+def test_the_real_dense_block_has_the_turn_and_its_transcript() -> None:
+    cands = [
+        Candidate("I want to drink less.", "client", transcript=1),
+        Candidate("You want to drink less.", "therapist", "I want to drink less.", "client",
+                  transcript=1),
+    ]  # fmt: skip
+    block = embeddings.dense_block(cands)
+    assert block is not None and block.shape == (2, 2 * 384 + 3 * len(embeddings.ROLES))
+    own, doc = block[:, :384], block[:, 384:768]
+    np.testing.assert_allclose(doc[0], doc[1])  # one transcript, one mean
+    assert float(own[0] @ own[1]) > 0.7  # a reflection is near what it reflects
+    assert float(doc[0] @ own[0]) > float(own[0] @ own[1])  # the mean is nearer than either

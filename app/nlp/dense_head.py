@@ -1,0 +1,178 @@
+"""The sentence-embedding head of the default model (optional ``[embeddings]``; late fusion).
+
+Why a head of its own: 1,152 dense columns inside the SVMs beside ~100,000 sparse TF-IDF ones
+barely moved therapist kappa on AnnoMI (the dense block's scale against the L2-normalised
+TF-IDF rows decides how much the SVM listens to it, and one C cannot suit both), and made
+training slower. A separate multinomial logistic regression on the embeddings, whose calibrated
+probabilities are averaged with the TF-IDF model's, lets each side be good at what it sees: the
+sparse model the exact words of a turn and its neighbours, the dense head the meaning of the turn
+and the transcript's overall stance. Measured in ``benchmarks/RESULTS.md``
+("suggester-quality-embeddings"); the parts and the weight were chosen on split seeds 0-5.
+
+Per candidate the head sees (``embeddings.dense_block``): its turn's embedding, the mean of its
+transcript's turns (normalised), and who speaks (own, previous and next speaker's role). One head
+per head of the sparse model (an exclusive group with its "none of them" class, or one free
+code), trained on the same rows with the same targets and balanced class weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.nlp.model import TrainingCancelled
+
+if TYPE_CHECKING:
+    from app.nlp.model import Candidate
+
+#: The dense head's share of a fused score (the TF-IDF model has the rest).
+WEIGHT = 0.4
+#: The logistic regressions' C (the embeddings are unit vectors; chosen on AnnoMI).
+C = 1.0
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class DenseHead:
+    """One logistic regression: multinomial over ``classes`` (a group with "none"), or binary
+    (``classes`` = [negative, positive], one row of weights)."""
+
+    classes: list[str]
+    coef: np.ndarray  # (k x dim) float32, k = 1 for a binary head
+    intercept: np.ndarray  # (k,)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        z = x @ self.coef.T + self.intercept
+        if len(self.coef) == 1:
+            p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+            return np.concatenate([1.0 - p, p], axis=1)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "classes": self.classes,
+            "shape": list(self.coef.shape),
+            "coef": self.coef.astype(np.float32).tobytes(),
+            "intercept": self.intercept.astype(np.float64).tobytes(),
+        }
+
+    @staticmethod
+    def from_data(d: dict[str, Any]) -> DenseHead:
+        return DenseHead(
+            classes=list(d["classes"]),
+            coef=np.frombuffer(d["coef"], dtype=np.float32).reshape(tuple(d["shape"])),
+            intercept=np.frombuffer(d["intercept"], dtype=np.float64),
+        )
+
+
+@dataclass
+class DenseModel:
+    """The dense heads of a default model, the encoder they need and their share."""
+
+    encoder_id: str
+    heads: list[DenseHead]
+    weight: float = WEIGHT
+
+    def scores(self, cands: Sequence[Candidate], labels: Sequence[str]) -> np.ndarray:
+        """(n x labels) probabilities; columns no dense head covers are NaN."""
+        from app.nlp import embeddings
+
+        if embeddings.model_id() != self.encoder_id:
+            raise ValueError(
+                f"the stored suggester model was trained with sentence embeddings "
+                f"({self.encoder_id}), which are not installed here: install "
+                '"ipr-workbench[embeddings]" or train it again (suggest train)'
+            )
+        x = embeddings.dense_block(cands)
+        out = np.full((len(cands), len(labels)), np.nan, dtype=np.float32)
+        if x is None:  # pragma: no cover - model_id() was checked just above
+            return out
+        col = {g: j for j, g in enumerate(labels)}
+        for head in self.heads:
+            prob = head.probabilities(x)
+            for j, cls in enumerate(head.classes):
+                if cls in col and (len(head.coef) > 1 or j == 1):
+                    out[:, col[cls]] = prob[:, j]
+        return out
+
+    def fuse(
+        self, sparse: np.ndarray, cands: Sequence[Candidate], labels: Sequence[str]
+    ) -> np.ndarray:
+        """The TF-IDF model's scores averaged with the dense heads' (``weight`` to the dense)."""
+        if not len(cands):
+            return sparse
+        dense = self.scores(cands, labels)
+        fused = (1.0 - self.weight) * sparse + self.weight * dense
+        return np.where(np.isnan(dense), sparse, fused).astype(np.float32)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "encoder": self.encoder_id,
+            "weight": self.weight,
+            "heads": [h.to_data() for h in self.heads],
+        }
+
+    @staticmethod
+    def from_data(d: dict[str, Any]) -> DenseModel:
+        return DenseModel(
+            str(d["encoder"]), [DenseHead.from_data(h) for h in d["heads"]], float(d["weight"])
+        )
+
+
+def _fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> DenseHead:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
+    model.fit(x, y, sample_weight=weights)
+    return DenseHead(
+        [str(c) for c in model.classes_],
+        np.asarray(model.coef_, dtype=np.float32),
+        np.asarray(model.intercept_, dtype=np.float64),
+    )
+
+
+def train_dense(
+    cands: Sequence[Candidate],
+    cats_list: Sequence[dict[str, float]],
+    labels: Sequence[str],
+    exclusive: Sequence[Sequence[str]],
+    *,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> DenseModel | None:
+    """The dense heads for the sparse model's heads (same rows, targets and weights), or None
+    when embeddings are not in use."""
+    from app.nlp import embeddings
+    from app.nlp.linear import NONE, _target
+
+    encoder_id = embeddings.model_id()
+    if encoder_id is None:
+        return None
+    x = embeddings.dense_block(cands)
+    if x is None:  # pragma: no cover - the encoder was there a moment ago
+        return None
+    grouped = {g for grp in exclusive for g in grp}
+    jobs = [(list(g), True) for g in exclusive] + [([g], False) for g in labels if g not in grouped]
+    heads = []
+    for n, (members, is_group) in enumerate(jobs):
+        if cancelled is not None and cancelled():
+            raise TrainingCancelled()
+        rows, ys, ws = [], [], []
+        for i, cats in enumerate(cats_list):
+            target = _target(cats, members, is_group)
+            if target is not None:
+                rows.append(i)
+                ys.append(target[0])
+                ws.append(target[1])
+        if len(set(ys)) < 2 or not any(y != NONE for y in ys):
+            continue
+        weights = np.array(ws) if any(w != 1.0 for w in ws) else None
+        heads.append(_fit(x[rows], np.array(ys, dtype=str), weights))
+        if progress is not None:
+            progress((n + 1) / len(jobs), f"embedding model {n + 1}/{len(jobs)}")
+    return DenseModel(encoder_id, heads) if heads else None
