@@ -98,7 +98,8 @@ def start_opening_backup(project: Path, busy_timeout_s: float) -> OpeningBackup 
     written before the copy is complete (the copy itself reads on a second connection: SQLite
     refuses to copy from one that holds a write transaction). When another program is writing
     and the lock cannot be had within a quarter second, the copy goes ahead without it (as an
-    open always did); this program's own writes still wait for it. None: no backup is due (unchanged, or turned off).
+    open always did); this program's own writes still wait for it. None: no backup is due
+    (unchanged since the last one, or backups turned off).
     """
     state = backups.fingerprint(project)
     if not backups.backup_due(project, state):

@@ -9,6 +9,7 @@ can start inside the first one's wait. The status bar says when the backup is co
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
@@ -43,10 +44,8 @@ class BackupWait(QObject):
         backup.add_done_callback(self._emit_finished)
 
     def _emit_finished(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the window is gone already: nobody to tell
             self.finished.emit()
-        except RuntimeError:  # the window is gone already: nobody to tell
-            pass
 
     def _say_done(self) -> None:
         backup = self._backup

@@ -75,7 +75,7 @@ def test_a_write_lands_only_after_the_opening_backup_is_complete(
         def write() -> None:
             try:
                 project.set_meta("note", "changed after opening")
-            except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            except BaseException as exc:  # reported by the test below
                 failure.append(exc)
             finally:
                 written.set()
