@@ -261,6 +261,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _add_project(p)
     p.add_argument("--coders", type=_csv_list, required=True, metavar="A,B[,...]")
     p.add_argument("--dir", required=True, metavar="DIR", help="folder for the copies")
+    _add_blind(p)
     _handler(p, "app.cli_commands.split:cmd_split")
 
     p = sub.add_parser("copy", help="copy a project between SQLite and PostgreSQL")
