@@ -184,3 +184,20 @@ def test_split_of_a_blind_project_hides_the_other_coders_counts(demo: Path, tmp_
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("47 of their own segments") == 2
     assert _views(demo) == [(None, "split: every coder's work shown (--unblind)")]
+
+
+def test_the_suggester_reads_only_your_own_coding_on_a_blind_project(demo: Path) -> None:
+    for command in (
+        ["suggest", "train", str(demo), "--coder", "Ben"],
+        ["suggest", "evaluate", str(demo), "--coder", "Ben", "--json"],
+        ["suggest", "run", str(demo), "--coder", "Ben"],
+        ["suggest", "evaluate", str(demo), "--coder", "Ben", "--as", "Ana"],
+    ):
+        r = run_cli(*command)
+        line = _refused(r)
+        assert "coded blind" in line and "Ben's coding" in line and "--unblind" in line, command
+        assert r.stdout == ""
+    r = run_cli("suggest", "train", str(demo), "--coder", "Ben", "--as", "Ben")
+    assert r.returncode == 0, r.stderr
+    assert "coder Ben" in r.stdout
+    assert _views(demo) == []
