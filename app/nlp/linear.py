@@ -69,8 +69,11 @@ def _text(c: Candidate, which: str) -> str:
     return c.next_text if c.next_role else ""
 
 
+_ROLE_COL = {name: j for j, name in enumerate(ROLE_NAMES)}
+
+
 def _role_col(role: str | None, default: str) -> int:
-    return ROLE_NAMES.index(role if role in ROLE_NAMES else default)
+    return _ROLE_COL.get(role or "", _ROLE_COL[default])
 
 
 def _roles(cands: Sequence[Candidate]) -> csr_matrix:

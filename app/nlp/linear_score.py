@@ -108,10 +108,11 @@ class CandidateRows:
         self.dense = dense
         features = model.features
         distinct: dict[str, int] = {"": 0}
-        self.index = [
-            np.array([distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64)
-            for _name, which, _w in CONTEXT
-        ]
+        self.index = []
+        for _name, which, _w in CONTEXT:
+            texts = [_text(c, which) for c in cands] if which != "own" else [c.text for c in cands]
+            ids = [distinct.setdefault(t, len(distinct)) for t in texts]
+            self.index.append(np.array(ids, np.int64))
         tokens = Tokens.of(list(distinct), known)
         self.word_counts = features.words.counts(tokens)
         self.words = tfidf(self.word_counts, features.words.idf, unique=True)

@@ -88,11 +88,11 @@ def tfidf_dot(counts: csr_matrix, idf: np.ndarray, right: np.ndarray) -> np.ndar
     rows' norms divide the (rows x right columns) product instead of every non-zero (the
     character block of a suggestion pass has hundreds of non-zeros per text)."""
     weighted = (1.0 + np.log(counts.data, dtype=np.float32)) * idf[counts.indices]
-    sq = np.zeros(counts.shape[0], np.float64)
+    sq = np.zeros(counts.shape[0], np.float32)
     filled = np.flatnonzero(np.diff(counts.indptr))
     if len(filled):
-        sq[filled] = np.add.reduceat(np.square(weighted), counts.indptr[filled], dtype=np.float64)
-    norms = np.sqrt(sq).astype(np.float32)
+        sq[filled] = np.add.reduceat(np.square(weighted), counts.indptr[filled])
+    norms = np.sqrt(sq)
     x = csr_matrix((weighted, counts.indices, counts.indptr), shape=counts.shape)
     out = np.asarray(x @ right)
     out /= np.where(norms > 0, norms, 1.0)[:, None]
@@ -160,11 +160,10 @@ class WordNgrams:
             rs.append(row[hit])
         col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
         row = np.concatenate(rs) if rs else np.zeros(0, np.int64)
-        # Repeats merged by one sort of (row, column) keys: a canonical matrix (sorted, unique).
-        key, count = np.unique(row * max(1, self.size) + col, return_counts=True)
-        row, col = np.divmod(key, max(1, self.size))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=tokens.n))])
-        return csr_matrix((count.astype(np.float32), col, indptr), shape=(tokens.n, self.size))
+        # Repeats merged (scipy sorts each row's few columns): a canonical matrix.
+        out = csr_matrix((np.ones(len(row), np.float32), (row, col)), shape=(tokens.n, self.size))
+        out.sum_duplicates()
+        return out
 
     def to_data(self) -> dict[str, Any]:
         return {
