@@ -9,9 +9,12 @@ Same data, splits and scoring as ``bench_suggest_quality.py`` (AnnoMI-simple, sp
 80/20 by session, top code per code column, Cohen's kappa against gold): its functions are
 imported, not copied. Models, all measured in this run on the same splits:
 
-* ``default+embeddings``: what ``suggest train`` stores when the extra is installed
-  (``app/nlp/linear.py`` features + ``app/nlp/embeddings.dense_block``);
-* ``default``: the same model with embeddings turned off (``embeddings.disabled()``);
+* ``default+embeddings``: what ``suggest train`` stores when the extra is installed (the
+  TF-IDF model of ``app/nlp/linear.py`` with the embedding head of ``app/nlp/dense_head.py``
+  fused in), trained and scored through the real path;
+* ``default``: the same trained model scored with its embedding head removed. Its TF-IDF part
+  does not depend on the embeddings, so this is the model ``suggest train`` stores without the
+  extra, from the same training (its time: the total minus the embedding head's);
 * ``tfidf_lr@10``: the issue's TF-IDF + logistic regression baseline.
 
 Encoding AnnoMI's 9,699 turns takes minutes on two cores, so the vectors are computed once and
