@@ -337,10 +337,18 @@ class TranscriptView(QPlainTextEdit):
         self.setViewportMargins(self.gutter_width(), 0, right, 0)
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
-        if lane is not None:
-            scroll = self.verticalScrollBar()
-            bar = scroll.width() if scroll.isVisible() else 0
-            lane.setGeometry(QRect(cr.right() - bar - right + 1, cr.top(), right, cr.height()))
+        self._place_lane()
+
+    def _place_lane(self) -> None:
+        """The time lane sits right of the text, left of the scroll bar: placed by the
+        viewport's own geometry (``resizeEvent`` also sees the viewport's resizes, so it follows
+        the scroll bar showing or hiding). A lane over the bar made every repaint of the one
+        repaint the other too (issue 17)."""
+        lane = getattr(self, "right_lane", None)
+        if lane is None:
+            return
+        vp = self.viewport().geometry()
+        lane.setGeometry(QRect(vp.right() + 1, vp.top(), lane.sizeHint().width(), vp.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
