@@ -23,13 +23,12 @@ from app.core.models import (
     Coder,
     Segment,
     Suggestion,
-    Transcript,
     new_guid,
     utcnow,
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
-from app.core.text_length import measured
+from app.core.text_length import transcript_length
 from app.core.versioning import check_unchanged, lock_segment
 
 
@@ -153,20 +152,10 @@ def _check_rating(code: Code, rating: int | None) -> None:
 def validate_anchor(s: DbSession, anchor: Anchor) -> int:
     """Check the anchor against the stored text/session; return the session id it belongs to."""
     if isinstance(anchor, TextAnchor):
-        # Plain ``length()``: it never exceeds the true length (SQLite's stops at a NUL), so a
-        # span ending within it is inside the text; only a span past it is measured exactly.
-        # Looking for a NUL first (``length_column``) read a 10^4-turn text twice on every
-        # edit: 3 of the 4 ms of applying a code (issue 17).
-        row = s.execute(
-            select(Transcript.session_id, func.length(Transcript.text)).where(
-                Transcript.id == anchor.transcript_id
-            )
-        ).first()
-        if row is None:
+        found = transcript_length(s, anchor.transcript_id)  # remembered per project
+        if found is None:
             raise NotFoundError(f"transcript #{anchor.transcript_id} does not exist")
-        session_id, length = row
-        if length is None or anchor.end_char > length:  # a NUL in the text, or truly past it
-            length = measured(s, anchor.transcript_id)
+        session_id, length = found
         if not 0 <= anchor.start_char < anchor.end_char <= length:
             raise UserError(
                 f"text span {anchor.start_char}-{anchor.end_char} is empty or outside the "
