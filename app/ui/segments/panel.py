@@ -70,6 +70,11 @@ class SegmentPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        # The column titles do not follow the row selection (not emboldened, and the header
+        # has a selection of its own, always empty): following it repainted them on every
+        # selection, and every edit selects its segment (issue 17).
+        header.setHighlightSections(False)
+        header.setSelectionModel(QItemSelectionModel(self.model, header))
         # Fixed widths: sizing columns to their contents would measure every row of a heavily
         # coded transcript after each edit.
         for column, width in ((0, 170), (1, 60), (2, 50)):
@@ -120,6 +125,10 @@ class SegmentPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        # The panel paints its own (window-coloured) background, so Qt need not repaint the
+        # dock around it, title bar and all, whenever the list's scroll bar moves: every edit
+        # that adds or removes a row moves it (issue 17).
+        self.setAutoFillBackground(True)
         self.code_lookup: Callable[[int], CodeInfo | None] = lambda _id: None
         self._current: SegmentInfo | None = None
         self._updating = False
@@ -138,13 +147,19 @@ class SegmentPanel(QWidget):
         else:
             self._set_editor(None)
 
-    def update_segments(self, segments: list[SegmentInfo], ids: Collection[int]) -> None:
-        """Like ``set_segments`` after an edit that changed only the rows of ``ids``."""
+    def update_segments(
+        self,
+        segments: list[SegmentInfo],
+        ids: Collection[int],
+        rows: dict[int, int],
+    ) -> None:
+        """Like ``set_segments`` after an edit that changed only the rows of ``ids`` (``rows``:
+        the new rows of those still listed; see ``SegmentModel.update_rows``)."""
         keep = self._current.id if self._current is not None else None
         self._commit_memo()
         self._updating = True  # rows moving under the cursor are not a user's choice
         try:
-            self.model.update_rows(segments, ids)
+            self.model.update_rows(segments, ids, rows)
             self._current = None
             if keep is not None and self.model.row_of(keep) >= 0:
                 self.select_segment(keep, emit=False)

@@ -113,6 +113,23 @@ def test_edit_repaints_neither_scroll_bar_nor_whole_lane(window: MainWindow) -> 
     assert all(r.height() < lane.height() for r in paints.rects["lane"]), paints.rects
 
 
+def test_edit_repaints_neither_the_dock_nor_the_list_header(window: MainWindow) -> None:
+    """A row added or removed moves the list's scroll bar; the dock behind it (title bar and
+    all) is not repainted for that, nor the column titles for the new selection."""
+    table = window.segment_panel.table
+    code_id = next(c.id for c in window.coding.codes.values() if c.codable)
+    _apply_in_view(window, 1, code_id)
+    settle()
+    paints = Paints({"dock": window.segments_dock, "header": table.horizontalHeader().viewport()})
+    _apply_in_view(window, 2, code_id)
+    settle()
+    window.undo_stack.undo()
+    settle()
+    window.undo_stack.redo()
+    settle()
+    assert paints.rects == {"dock": [], "header": []}
+
+
 def test_time_lane_repaints_when_time_segments_change(window: MainWindow) -> None:
     """The lane still follows a full reload (new time segments, a transcript switch)."""
     lane = window.video_hookup.lane
@@ -153,3 +170,36 @@ def test_editor_is_not_rebuilt_for_the_same_kind_of_segment(window: MainWindow) 
 def test_raster_fills_stay_on_the_gui_thread() -> None:
     """Qt's thread-pooled fills are off (set when ``app.ui`` is imported, before painting)."""
     assert os.environ.get("QT_NO_GUI_THREADPOOL")
+
+
+def _seg(i: int, start: int) -> Any:
+    from app.core.dto import SegmentInfo
+
+    return SegmentInfo(id=i, guid=f"g{i}", code_id=1, code_path="A/b", coder_id=1,
+                       coder_name="Ana", session_id=1, transcript_id=1, start_char=start,
+                       end_char=start + 3, start_ms=None, end_ms=None, memo="", rating=None,
+                       origin="manual", perspective=None, created_at=None, updated_at=None,
+                       version=1)  # fmt: skip
+
+
+def test_segment_rows_are_placed_by_the_rows_given_and_checked(qtbot: Any) -> None:
+    """The list takes a new row where the controller says (no walk over every row), and a
+    wrong position is caught: the list is then read whole, never left wrong."""
+    from app.ui.segments.model import SegmentModel
+
+    model = SegmentModel()
+    old = [_seg(i, 10 * i) for i in range(1, 6)]
+    model.set_segments(old, "x" * 100, {})
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    added = _seg(9, 25)
+    new = old[:3] + [added] + old[3:]
+    model.update_rows(new, {9}, {9: 3})
+    assert model.segments == new and resets == []
+    newer = [s for s in new if s.id != 2]
+    model.update_rows(newer, {2}, {})
+    assert model.segments == newer and resets == []
+    wrong = newer[:1] + [_seg(8, 12)] + newer[1:]
+    model.update_rows(wrong, {8}, {8: 3})  # really row 1
+    assert model.segments == wrong and resets == [1]
+    assert [model.row_of(s.id) for s in wrong] == list(range(len(wrong)))
