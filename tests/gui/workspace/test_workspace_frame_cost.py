@@ -193,13 +193,13 @@ def test_segment_rows_are_placed_by_the_rows_given_and_checked(qtbot: Any) -> No
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))
     added = _seg(9, 25)
-    new = old[:3] + [added] + old[3:]
+    new = [*old[:3], added, *old[3:]]
     model.update_rows(new, {9}, {9: 3})
     assert model.segments == new and resets == []
     newer = [s for s in new if s.id != 2]
     model.update_rows(newer, {2}, {})
     assert model.segments == newer and resets == []
-    wrong = newer[:1] + [_seg(8, 12)] + newer[1:]
+    wrong = [*newer[:1], _seg(8, 12), *newer[1:]]
     model.update_rows(wrong, {8}, {8: 3})  # really row 1
     assert model.segments == wrong and resets == [1]
     assert [model.row_of(s.id) for s in wrong] == list(range(len(wrong)))
