@@ -16,8 +16,10 @@ AnnoMI's 10-annotator subset) and macro-F1.
 
 Models, all measured in this run:
 * ``default``: what ``suggest train`` stores (``app/nlp/linear.py``: TF-IDF word and character
-  n-grams of the turn and the previous turn, roles, linear SVMs, calibrated), through the real
-  path: ``build_examples`` -> ``train`` -> ``predict`` -> ``evaluate_predictions``;
+  n-grams of the turn and its neighbouring turns, roles, the stacked transcript context, linear
+  SVMs with kappa offsets, calibrated), through the real path: ``build_examples`` -> ``train``
+  -> ``predict`` -> ``evaluate_predictions``; its training time is wall and CPU (its fits run
+  on two threads, so CPU can exceed wall);
 * ``tfidf_lr``: the baseline the issue names: TF-IDF word 1-2-grams + character 2-5-grams of the
   turn + word 1-2-grams of the previous turn, scikit-learn ``LogisticRegression`` (C = 1 and 10,
   and ``tfidf_lr_bal``: the same with balanced class weights; the best mean per group is the
@@ -358,7 +360,9 @@ def report(
             "on N random coded utterances per code from the training sessions, tested on the "
             "same held-out sessions. A real project starts small.",
             "",
-            "| coded examples per code | " + " | ".join(names) + " | default train s |",
+            "| coded examples per code | "
+            + " | ".join(names)
+            + " | default train s wall / CPU (mean) |",
             "|---:|" + "---:|" * (len(names) + 1),
         ]
         for n in sizes:
@@ -367,7 +371,11 @@ def report(
                 f"{mean(sub, m, t, 'kappa'):.3f} / {mean(sub, m, c, 'kappa'):.3f}" for m in names
             ]
             secs = [r["seconds"] for r in sub if r["model"] == "default"]
-            lines.append(f"| {n} | " + " | ".join(cells) + f" | {statistics.fmean(secs):.1f} |")
+            cpus = [r["cpu"] for r in sub if r["model"] == "default" and r.get("cpu") is not None]
+            cpu = f"{statistics.fmean(cpus):.1f}" if cpus else "n/a"
+            lines.append(
+                f"| {n} | " + " | ".join(cells) + f" | {statistics.fmean(secs):.1f} / {cpu} |"
+            )
     return "\n".join(lines) + "\n"
 
 
