@@ -64,6 +64,8 @@ WORDS, CHARS = 3, (1, 5)
 STACK_WEIGHT = 0.5
 #: Word n-grams of the whole transcript on every row (0: left out).
 TRANSCRIPT_WEIGHT = 0.0
+#: ... its most telling words only (0: all).
+TRANSCRIPT_TOP = 0
 ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
@@ -76,6 +78,24 @@ def _text(c: Candidate, which: str) -> str:
     if which == "prev2":
         return c.prev2_text if c.prev_role else ""
     return c.next_text if c.next_role else ""
+
+
+def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
+    """Each row's ``top`` largest values (a transcript's most telling words), re-normalised:
+    a long transcript's thousands of words would make every row of it dense."""
+    if top <= 0:
+        return x
+    x = x.tocsr()
+    for i in range(x.shape[0]):
+        lo, hi = x.indptr[i], x.indptr[i + 1]
+        if hi - lo > top:
+            vals = x.data[lo:hi]
+            vals[np.argsort(-vals)[top:]] = 0.0
+            norm = float(np.sqrt(np.square(vals).sum()))
+            if norm > 0:
+                vals /= norm
+    x.eliminate_zeros()
+    return x
 
 
 def _role_col(role: str | None, default: str) -> int:
@@ -119,6 +139,7 @@ class Features:
         self.embedding_id = embedding_id
         #: The transcript's words on every row, at this weight (0: none).
         self.transcript_weight = TRANSCRIPT_WEIGHT
+        self.transcript_top = TRANSCRIPT_TOP
         #: The stacked transcript context (set by ``train_linear``; None while it fits it).
         self.stack: Stack | None = None
         self.turn_width = 0  # set by ``fit`` (training only)
@@ -200,6 +221,7 @@ class Features:
             shape=(len(uniq), len(cands)),
         )
         docs = tfidf(member @ own_counts, self.words.idf, unique=True)
+        docs = _top_terms(docs, self.transcript_top)
         pick = csr_matrix(
             (np.ones(len(known_rows), np.float32), (known_rows, doc_of.ravel())),
             shape=(len(cands), len(uniq)),
@@ -236,6 +258,7 @@ class Features:
             "chars": self.chars.to_data(),
             "stack": None if self.stack is None else self.stack.to_data(),
             "transcript_weight": self.transcript_weight,
+            "transcript_top": self.transcript_top,
         }
 
     @staticmethod
@@ -244,6 +267,7 @@ class Features:
             WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]), embedding_id
         )
         features.transcript_weight = float(data.get("transcript_weight", 0.0))
+        features.transcript_top = int(data.get("transcript_top", 0))
         if data.get("stack") is not None:
             features.stack = Stack.from_data(data["stack"])
         return features
