@@ -61,7 +61,8 @@ CONTEXT = (
 WORDS, CHARS = 3, (1, 5)
 #: The transcript's other turns, through the first-stage model's mean decision values
 #: (``linear_fit.Stack``): its topic and the client's overall stance, in a few columns.
-STACK_WEIGHT = 0.5
+STACK_WEIGHT = 1.0
+STACK_CENTER = True
 #: Word n-grams of the whole transcript on every row (0: left out).
 TRANSCRIPT_WEIGHT = 0.0
 #: ... its most telling words only (0: all).
@@ -638,6 +639,8 @@ def train_linear(
         from scipy.sparse import hstack
 
         keys = np.array([cand.transcript for cand in cands], np.int64)
+        if STACK_CENTER:
+            stack.fit_center(dec, keys)
         x = hstack([x, stack.block(dec, keys)], format="csr", dtype=np.float32)
         features.stack = stack
         fitted = _fit_problems(problems(x), c, folds, cancelled, stage(0.5, 0.95))

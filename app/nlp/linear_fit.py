@@ -117,13 +117,15 @@ def kappa_offsets(dec: np.ndarray, gold: np.ndarray, codes: np.ndarray) -> np.nd
     return off
 
 
-def others_mean(dec: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def others_mean(dec: np.ndarray, keys: np.ndarray, with_mask: bool = False) -> Any:
     """Per row, the mean of ``dec`` over the OTHER rows with the same key (a transcript);
-    zeros for a row alone in its transcript and for unknown keys (< 0)."""
+    zeros for a row alone in its transcript and for unknown keys (< 0). ``with_mask``: also
+    which rows had other rows."""
     out = np.zeros(dec.shape, dtype=np.float64)
+    has = np.zeros(len(keys), dtype=bool)
     known = np.flatnonzero(keys >= 0)
     if len(known) == 0:
-        return out
+        return (out, has) if with_mask else out
     _uniq, doc = np.unique(keys[known], return_inverse=True)
     doc = doc.ravel()
     sums = np.zeros((int(doc.max()) + 1, dec.shape[1]))
@@ -132,7 +134,8 @@ def others_mean(dec: np.ndarray, keys: np.ndarray) -> np.ndarray:
     others = counts[doc] - 1.0
     out[known] = (sums[doc] - dec[known]) / np.maximum(others, 1.0)[:, None]
     out[known[others == 0]] = 0.0
-    return out
+    has[known[others > 0]] = True
+    return (out, has) if with_mask else out
 
 
 def fold_masks(n: int, folds: int) -> list[np.ndarray]:
@@ -157,10 +160,19 @@ class Stack:
     (``coef`` rows; features without this block), averaged over a row's transcript's other
     rows and scaled by ``weight``, become the last columns of the row."""
 
-    def __init__(self, coef: np.ndarray, intercept: np.ndarray, weight: float) -> None:
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        weight: float,
+        center: np.ndarray | None = None,
+    ) -> None:
         self.coef = np.asarray(coef, dtype=np.float32)
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.weight = float(weight)
+        #: The training rows' mean context, subtracted: centred columns let the SVM converge
+        #: in far fewer passes, and a row with no other turns gets the average context (0).
+        self.center = np.zeros(len(self.intercept)) if center is None else np.asarray(center)
 
     @property
     def size(self) -> int:
@@ -173,7 +185,13 @@ class Stack:
         """The stacked columns for rows with first-stage decisions ``dec``."""
         from scipy.sparse import csr_matrix
 
-        return csr_matrix((others_mean(dec, keys) * self.weight).astype(np.float32))
+        mean, has = others_mean(dec, keys, with_mask=True)
+        out = np.where(has[:, None], mean - self.center, 0.0) * self.weight
+        return csr_matrix(out.astype(np.float32))
+
+    def fit_center(self, dec: np.ndarray, keys: np.ndarray) -> None:
+        mean, has = others_mean(dec, keys, with_mask=True)
+        self.center = mean[has].mean(axis=0) if has.any() else np.zeros(dec.shape[1])
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -181,6 +199,7 @@ class Stack:
             "coef": self.coef.tobytes(),
             "intercept": self.intercept.tobytes(),
             "weight": self.weight,
+            "center": np.asarray(self.center, dtype=np.float64).tobytes(),
         }
 
     @staticmethod
@@ -189,4 +208,5 @@ class Stack:
             np.frombuffer(d["coef"], dtype=np.float32).reshape(tuple(d["shape"])),
             np.frombuffer(d["intercept"], dtype=np.float64),
             float(d["weight"]),
+            np.frombuffer(d["center"], dtype=np.float64),
         )

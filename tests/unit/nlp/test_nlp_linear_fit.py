@@ -115,3 +115,17 @@ def test_the_transcript_context_reaches_turns_that_say_nothing_themselves() -> N
         [Candidate("Yes, that.", "client", "So what now?", "therapist", "", None, "", -1)]
     ).toarray()
     assert np.allclose(alone[0, -model.features.stack.size :], 0.0)  # type: ignore[attr-defined]
+
+
+def test_a_model_stored_in_the_previous_format_asks_to_train_again() -> None:
+    import srsly
+
+    from app.nlp.linear import FORMAT
+    from app.nlp.model import TrainedModel
+
+    model = train(_transcripts(6), ["q", "c", "s"], groups=[["c", "s"]])
+    payload = srsly.msgpack_loads(model.to_bytes())
+    assert payload["format"] == FORMAT and payload["features"]["stack"] is not None
+    payload["format"] = FORMAT - 1
+    with pytest.raises(ValueError, match=r"train it again \(suggest train\)"):
+        TrainedModel.from_bytes(srsly.msgpack_dumps(payload))
