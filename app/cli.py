@@ -209,6 +209,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--coder", required=True, metavar="NAME")
     c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     c.add_argument("--sessions", type=_csv_list, metavar="NAME,...")
+    _add_blind(c)
     _handler(c, "app.cli_commands.suggest:cmd_suggest_train")
     c = ssub.add_parser("run", help="write pending suggestions")
     _add_project(c)
@@ -216,6 +217,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     c.add_argument("--min-score", type=float, default=None, metavar="X")
     c.add_argument("--coder", metavar="NAME", help="skip codes this coder already applied there")
+    _add_blind(c)
     _handler(c, "app.cli_commands.suggest:cmd_suggest_run")
     c = ssub.add_parser("evaluate", help="k-fold evaluation split by session")
     _add_project(c)
@@ -223,6 +225,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     c.add_argument("--codes", type=_csv_list, metavar="PATH,...")
     c.add_argument("--folds", type=int, default=5, metavar="K")
     c.add_argument("--json", action="store_true")
+    _add_blind(c)
     _handler(c, "app.cli_commands.suggest:cmd_suggest_evaluate")
 
     p = sub.add_parser("export", help="export segments: .csv .docx .xlsx .qdpx .qdc")
@@ -261,6 +264,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     _add_project(p)
     p.add_argument("--coders", type=_csv_list, required=True, metavar="A,B[,...]")
     p.add_argument("--dir", required=True, metavar="DIR", help="folder for the copies")
+    _add_blind(p)
     _handler(p, "app.cli_commands.split:cmd_split")
 
     p = sub.add_parser("copy", help="copy a project between SQLite and PostgreSQL")

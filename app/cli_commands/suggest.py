@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
-from app.cli_commands.common import open_existing, print_json
+from app.cli_commands.common import blind_view, open_existing, print_json
 from app.core.errors import UserError
 
 
@@ -25,10 +26,27 @@ def _progress(label: str) -> Callable[[float, str], None]:
     return report
 
 
+def _own_coding_only(project: Any, args: argparse.Namespace, command: str) -> None:
+    """On a blind project ``--coder NAME`` reads NAME's coding (training examples, per-code
+    support, what they applied): allowed for NAME themself (``--as NAME``), a lead, or
+    ``--unblind`` (audited), as the other commands (issue #11)."""
+    coder = getattr(args, "coder", None)
+    if coder is None:
+        return
+    view = blind_view(project, args, command)
+    if view.blind and not view.full and view.viewer != coder:
+        raise UserError(
+            f"{args.project}: the project is coded blind and '{command} --coder {coder}' reads "
+            f"{coder}'s coding: run it with --as NAME for your own coding, as a lead, or with "
+            "--unblind (recorded in the audit log)"
+        )
+
+
 def cmd_suggest_train(args: argparse.Namespace) -> int:
     from app.nlp.suggester import train_from_project
 
     with open_existing(args.project) as project:
+        _own_coding_only(project, args, "suggest train")
         try:
             info = train_from_project(
                 project, args.coder, args.codes, args.sessions, progress=_progress("train")
@@ -52,6 +70,7 @@ def cmd_suggest_run(args: argparse.Namespace) -> int:
     if args.min_score is not None and not 0.0 <= args.min_score <= 1.0:
         raise UserError(f"--min-score {args.min_score}: expected a number from 0 to 1")
     with open_existing(args.project) as project:
+        _own_coding_only(project, args, "suggest run")
         summary = run_on_project(
             project,
             args.sessions,
@@ -78,6 +97,7 @@ def cmd_suggest_evaluate(args: argparse.Namespace) -> int:
     from app.nlp.evaluate import evaluate_project
 
     with open_existing(args.project) as project:
+        _own_coding_only(project, args, "suggest evaluate")
         try:
             result = evaluate_project(
                 project,

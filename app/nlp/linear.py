@@ -45,6 +45,8 @@ from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
+    from app.nlp.linear_score import CandidateRows
+
 ARCHITECTURE = "tfidf_svm"
 FORMAT = 5  # 5: stacked transcript context instead of the transcript's words; offsets
 NONE = ""  # the "none of the group" class
@@ -293,7 +295,10 @@ class Head:
 
     def probabilities(self, x: csr_matrix) -> np.ndarray:
         """(n x classes) calibrated; a group's rows are normalised to sum to 1."""
-        dec = self.decision(x)
+        return self.calibrated(self.decision(x))
+
+    def calibrated(self, dec: np.ndarray) -> np.ndarray:
+        """``probabilities`` from decision values (``linear_score`` computes those per block)."""
         prob = 1.0 / (1.0 + np.exp(np.clip(self.a * dec + self.b, -30, 30)))
         if self.binary:
             return np.concatenate([1.0 - prob, prob], axis=1)
@@ -482,22 +487,25 @@ class LinearModel:
 
     def score_matrix(self, cands: Sequence[Candidate]) -> np.ndarray:
         """(n x labels) calibrated scores in ``self.labels`` order."""
-        return (
-            self.score_features(self.features.transform(cands))[0]
-            if cands
-            else np.zeros((0, len(self.labels)), dtype=np.float32)
-        )
+        return self.score_candidates(cands)[0]
+
+    def score_candidates(
+        self, cands: Sequence[Candidate], known: dict[str, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, CandidateRows]:
+        """Scores of the candidates, and their rows by reference (for ``CandidateRows.explain``);
+        ``known``: token hashes of texts the caller has tokenised already (the suggestion pass
+        has). Never builds the full feature rows (``linear_score``)."""
+        from app.nlp.linear_score import CandidateRows
+
+        rows = CandidateRows(self, cands, known)
+        return rows.scores(), rows
 
     def score_features(self, x: csr_matrix) -> tuple[np.ndarray, csr_matrix]:
-        """Scores of feature rows (``Features.transform``), and the rows (for ``explain_rows``)."""
-        out = np.zeros((x.shape[0], len(self.labels)), dtype=np.float32)
-        col = {g: j for j, g in enumerate(self.labels)}
-        for head in self.heads:
-            prob = head.probabilities(x)
-            for j, cls in enumerate(head.classes):
-                if cls in col and (not head.binary or j == 1):
-                    out[:, col[cls]] = prob[:, j]
-        return out, x
+        """Scores of full feature rows (``Features.transform``), and the rows (for
+        ``explain_rows``): the reference the faster ``score_candidates`` is tested against."""
+        from app.nlp.linear_score import place
+
+        return place(self, [head.probabilities(x) for head in self.heads]), x
 
     def predict(self, cands: Sequence[Candidate]) -> list[dict[str, float]]:
         matrix = self.score_matrix(cands)
@@ -507,8 +515,10 @@ class LinearModel:
         """Per (candidate, code): the words whose weight x TF-IDF pushed most toward the code."""
         if not items:
             return []
-        x = self.features.transform([c for c, _g in items])
-        return self.explain_rows(x, [g for _c, g in items], top)
+        from app.nlp.linear_score import CandidateRows
+
+        rows = CandidateRows(self, [c for c, _g in items])
+        return rows.explain(range(len(items)), [g for _c, g in items], top)
 
     def explain_rows(self, x: csr_matrix, labels: Sequence[str], top: int = 3) -> list[str]:
         """``explain_many`` for feature rows already computed (row k explains ``labels[k]``)."""
@@ -530,7 +540,7 @@ class LinearModel:
             cols, vals = x.indices[lo:hi], x.data[lo:hi]
             weight = vals * head.coef[j, cols]
             parts: list[str] = []
-            for k in np.argsort(-weight):
+            for k in np.argsort(-weight, kind="stable"):  # equal weights: column order
                 if weight[k] <= 0 or len(parts) >= top:
                     break
                 shown = self.features.describe(int(cols[k]))

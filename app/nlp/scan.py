@@ -50,9 +50,9 @@ def _reasons(
     features: object = None,
 ) -> list[str]:
     """Why each kept model suggestion: the words that weighed most (models that can tell)."""
-    if features is not None and kept:
+    if features is not None and kept:  # the default model's rows, kept by reference
         rows = [row for row, _col, _s in kept]
-        return list(model.explain_rows(features[rows], [labels[c] for _r, c, _s in kept]))  # type: ignore[attr-defined,index]
+        return list(features.explain(rows, [labels[c] for _r, c, _s in kept]))  # type: ignore[attr-defined]
     explain = getattr(model, "explain_many", None)
     if explain is None or not kept:
         return ["model"] * len(kept)
@@ -335,14 +335,13 @@ def suggest_units(
     if model is not None and spans:
         if fast:
             matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
-        elif hasattr(model, "score_features"):  # the default model: features reused for reasons
+        elif hasattr(model, "score_candidates"):  # the default model: rows reused for reasons
             # The utterances' token hashes are there already: the features need no new tokenising.
             known = {
                 u.text: batch.lower[a:b]
                 for u, a, b in zip(batch.units, batch.starts, batch.ends, strict=True)
             }
-            x = model.features.transform(slow, known)  # type: ignore[attr-defined]
-            matrix, features = model.score_features(x)
+            matrix, features = model.score_candidates(slow, known)
         else:
             matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
         keep = [model.labels.index(g) for g in labels]

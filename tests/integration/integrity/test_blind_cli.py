@@ -167,3 +167,37 @@ def test_an_unblinded_read_that_cannot_be_recorded_shows_nothing(
     assert "audit log" in line and "read-only" in line and "nothing was shown" in line
     mine = json.loads(run_cli("info", str(sealed), "--json", "--as", "Ana").stdout)
     assert mine["segments"] == 47  # one's own view needs no record and works read-only
+
+
+def test_split_of_a_blind_project_hides_the_other_coders_counts(demo: Path, tmp_path: Path) -> None:
+    r = run_cli("split", str(demo), "--coders", "Ana,Ben", "--dir", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    assert "47" not in r.stdout and r.stdout.count("hidden") == 2
+    r = run_cli("split", str(demo), "--coders", "Ana,Ben", "--dir", str(tmp_path / "b"),
+                "--as", "Ana")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    ana, ben = r.stdout.splitlines()[:2]
+    assert "Ana: 47 of their own segments" in ana and "47" not in ben and "hidden" in ben
+    assert _views(demo) == []
+    r = run_cli("split", str(demo), "--coders", "Ana,Ben", "--dir", str(tmp_path / "c"),
+                "--unblind")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("47 of their own segments") == 2
+    assert _views(demo) == [(None, "split: every coder's work shown (--unblind)")]
+
+
+def test_the_suggester_reads_only_your_own_coding_on_a_blind_project(demo: Path) -> None:
+    for command in (
+        ["suggest", "train", str(demo), "--coder", "Ben"],
+        ["suggest", "evaluate", str(demo), "--coder", "Ben", "--json"],
+        ["suggest", "run", str(demo), "--coder", "Ben"],
+        ["suggest", "evaluate", str(demo), "--coder", "Ben", "--as", "Ana"],
+    ):
+        r = run_cli(*command)
+        line = _refused(r)
+        assert "coded blind" in line and "Ben's coding" in line and "--unblind" in line, command
+        assert r.stdout == ""
+    r = run_cli("suggest", "train", str(demo), "--coder", "Ben", "--as", "Ben")
+    assert r.returncode == 0, r.stderr
+    assert "coder Ben" in r.stdout
+    assert _views(demo) == []

@@ -1,0 +1,217 @@
+"""Scoring the default model (``linear.py``) without building its feature rows.
+
+Why: a row of ``Features.transform`` holds its own turn, three context turns and the word
+counts of its whole transcript, so in a 10,000-turn transcript every row carried the whole
+transcript's vocabulary (rows x vocabulary non-zeros, then sorted and copied by ``hstack``).
+Scoring only needs each row's decision values, and a decision is a sum over feature blocks:
+
+* each distinct text is multiplied by every context block's coefficients once (a turn is also
+  its neighbours' context; "Mm-hmm." recurs), and a row gathers its four blocks by index;
+* each transcript's word counts are multiplied by the transcript block once, and added to the
+  rows of that transcript;
+* roles and the optional dense embeddings block are small products per row.
+
+What is built grows with the distinct texts and transcripts, never with rows x transcript
+vocabulary. Scores equal ``LinearModel.score_features(Features.transform(...))`` to float32
+rounding, and the reasons (``explain``) are the same words in the same order; both are pinned by
+``tests/unit/nlp/test_nlp_linear_score.py`` against that full path, which training still uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, TRANSCRIPT_WEIGHT, _roles, _text
+from app.nlp.ngrams import Tokens, tfidf
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+    from app.nlp.linear import LinearModel
+    from app.nlp.model import Candidate
+
+
+def place(model: LinearModel, probabilities: Sequence[np.ndarray]) -> np.ndarray:
+    """(n x labels) scores in ``model.labels`` order from each head's calibrated probabilities
+    (a binary head gives its positive class; a group every class but "none of them")."""
+    n = len(probabilities[0]) if probabilities else 0
+    out = np.zeros((n, len(model.labels)), dtype=np.float32)
+    col = {g: j for j, g in enumerate(model.labels)}
+    for head, prob in zip(model.heads, probabilities, strict=True):
+        for j, cls in enumerate(head.classes):
+            if cls in col and (not head.binary or j == 1):
+                out[:, col[cls]] = prob[:, j]
+    return out
+
+
+class Layout:
+    """A model's coefficients arranged for scoring by block (built once per model, cached).
+
+    ``coef``: all heads stacked, one row per decision value; ``first``: each head's first row;
+    ``row_of``: per explained code, the row whose weights say why; ``by_word``/``by_char``:
+    (n-grams x blocks*rows) for one product per part over all context blocks and heads;
+    ``transcript``, ``roles``: the other sparse blocks' (columns x rows); ``dense``: the rest.
+    """
+
+    def __init__(self, model: LinearModel) -> None:
+        heads, features = model.heads, model.features
+        self.key = [id(h.coef) for h in heads]
+        self.coef = np.vstack([h.coef for h in heads]).astype(np.float32, copy=False)
+        self.first = np.cumsum([0, *[len(h.coef) for h in heads]]).tolist()
+        self.row_of: dict[str, int] = {}
+        for head, start in zip(heads, self.first, strict=False):
+            for j, cls in enumerate(head.classes):
+                if cls != NONE and (not head.binary or j == 1):
+                    self.row_of[cls] = start + (0 if head.binary else j)
+        coef, ts, ws, nb = self.coef, features.turn_size, features.words.size, len(CONTEXT)
+        start_roles = nb * ts + ws
+        start_dense = start_roles + 3 * len(ROLE_NAMES)
+        width = start_dense if features.embedding_id is None else None
+        if coef.shape[1] < start_dense or (width is not None and coef.shape[1] != width):
+            raise ValueError("the stored suggester model does not fit its features: train it again")
+        self.by_word = np.ascontiguousarray(
+            np.concatenate([coef[:, b * ts : b * ts + ws] for b in range(nb)], axis=0).T
+        )
+        self.by_char = np.ascontiguousarray(
+            np.concatenate([coef[:, b * ts + ws : (b + 1) * ts] for b in range(nb)], axis=0).T
+        )
+        self.transcript = np.ascontiguousarray(coef[:, nb * ts : start_roles].T)
+        self.roles = np.ascontiguousarray(coef[:, start_roles:start_dense].T)
+        self.dense = np.ascontiguousarray(coef[:, start_dense:].T)
+
+    @staticmethod
+    def of(model: LinearModel) -> Layout:
+        cached = getattr(model, "_layout", None)
+        if cached is None or cached.key != [id(h.coef) for h in model.heads]:
+            cached = Layout(model)
+            model._layout = cached  # type: ignore[attr-defined]
+        return cached
+
+
+class CandidateRows:
+    """The candidates' feature rows, kept by reference: each distinct text's TF-IDF rows, which
+    text each row holds in each context block, and which transcript it belongs to."""
+
+    def __init__(
+        self,
+        model: LinearModel,
+        cands: Sequence[Candidate],
+        known: dict[str, np.ndarray] | None = None,
+        dense: Any = None,
+    ) -> None:
+        self.model = model
+        self.cands = cands
+        self.dense = dense
+        features = model.features
+        distinct: dict[str, int] = {"": 0}
+        self.index = [
+            np.array([distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64)
+            for _name, which, _w in CONTEXT
+        ]
+        tokens = Tokens.of(list(distinct), known)
+        self.word_counts = features.words.counts(tokens)
+        self.words = tfidf(self.word_counts, features.words.idf, unique=True)
+        self.chars = tfidf(features.chars.counts(tokens), features.chars.idf, unique=True)
+
+    @property
+    def n(self) -> int:
+        return len(self.cands)
+
+    def materialised_nnz(self) -> int:
+        """Non-zeros of the sparse matrices scoring builds (distinct texts, transcripts)."""
+        docs, _rows, _doc_of = self._transcripts()
+        return int(self.words.nnz + self.chars.nnz + self.word_counts.nnz + docs.nnz)
+
+    def _transcripts(self) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+        """TF-IDF of each transcript's summed own-turn word counts (one row per transcript),
+        the rows that have a transcript, and the transcript row of each of them."""
+        from scipy.sparse import csr_matrix
+
+        keys = np.array([c.transcript for c in self.cands], np.int64)
+        rows = np.flatnonzero(keys >= 0)
+        uniq, doc_of = np.unique(keys[rows], return_inverse=True)
+        doc_of = doc_of.ravel()
+        member = csr_matrix(
+            (np.ones(len(rows), np.float32), (doc_of, self.index[0][rows])),
+            shape=(len(uniq), self.words.shape[0]),
+        )  # a text repeated in a transcript counts as often as it occurs (summed duplicates)
+        counts = member @ self.word_counts
+        return tfidf(counts, self.model.features.words.idf, unique=True), rows, doc_of
+
+    def decisions(self) -> list[np.ndarray]:
+        """Each head's (n x classes) decision values, as ``Head.decision`` of the full rows."""
+        model, features = self.model, self.model.features
+        heads = model.heads
+        if not heads:
+            return []
+        lay = Layout.of(model)
+        k = len(lay.coef)
+        per_text = np.asarray(self.words @ lay.by_word) + np.asarray(self.chars @ lay.by_char)
+        dec = np.zeros((self.n, k), dtype=np.float32)
+        for b, (_name, _which, weight) in enumerate(CONTEXT):
+            dec += np.float32(weight) * per_text[self.index[b], b * k : (b + 1) * k]
+        docs, rows, doc_of = self._transcripts()
+        if len(rows):
+            dec[rows] += np.float32(TRANSCRIPT_WEIGHT) * np.asarray(docs @ lay.transcript)[doc_of]
+        dec += np.asarray(_roles(self.cands) @ lay.roles)
+        if features.embedding_id is not None:
+            dense = self.dense if self.dense is not None else features._dense(self.cands)
+            dec += np.asarray(dense, np.float32) @ lay.dense
+        first = lay.first
+        return [
+            dec[:, first[i] : first[i + 1]].astype(np.float64) + h.intercept
+            for i, h in enumerate(heads)
+        ]
+
+    def scores(self) -> np.ndarray:
+        """(n x labels) calibrated scores in ``model.labels`` order."""
+        heads = self.model.heads
+        if not heads or not self.n:
+            return np.zeros((self.n, len(self.model.labels)), dtype=np.float32)
+        probs = [h.calibrated(d) for h, d in zip(heads, self.decisions(), strict=True)]
+        return place(self.model, probs)
+
+    def explain(self, rows: Sequence[int], labels: Sequence[str], top: int = 3) -> list[str]:
+        """Per (row, code): the words whose weight x TF-IDF pushed most toward the code, as
+        ``LinearModel.explain_rows`` says it (only word n-grams of the turn and its context turns
+        are shown, so only those are looked at)."""
+        model, features = self.model, self.model.features
+        out = [""] * len(rows)
+        if not len(rows) or not model.heads:
+            return out
+        lay = Layout.of(model)
+        coef, row_of = lay.coef, lay.row_of
+        which = [i for i, g in enumerate(labels) if g in row_of]
+        if not which:
+            return out
+        picked = np.asarray(rows, np.int64)[which]
+        coef_row = np.array([row_of[labels[i]] for i in which], np.int64)
+        ts = features.turn_size
+        owner, cols, weight = [], [], []
+        for b, (_name, _w, scale) in enumerate(CONTEXT):
+            sub = self.words[self.index[b][picked]]
+            lens = np.diff(sub.indptr)
+            who = np.repeat(np.arange(len(picked)), lens)
+            col = sub.indices.astype(np.int64) + b * ts
+            # The same float32 arithmetic as the full rows: (TF-IDF x block weight) x coefficient.
+            weight.append((sub.data * scale) * coef[coef_row[who], col])
+            owner.append(who)
+            cols.append(col)
+        w, who, col = np.concatenate(weight), np.concatenate(owner), np.concatenate(cols)
+        keep = w > 0
+        w, who, col = w[keep], who[keep], col[keep]
+        order = np.lexsort((-w, who))  # by item, heaviest first; ties in column order
+        who, col = who[order], col[order]
+        starts = np.searchsorted(who, np.arange(len(picked)))
+        rank = np.arange(len(who)) - starts[who]
+        parts: list[list[str]] = [[] for _ in picked]
+        for item, c in zip(who[rank < top].tolist(), col[rank < top].tolist(), strict=True):
+            shown = features.describe(c)
+            if shown is not None:
+                parts[item].append(shown)
+        for item, i in enumerate(which):
+            out[i] = "model: " + ", ".join(parts[item]) if parts[item] else "model: overall wording"
+        return out
