@@ -11,15 +11,21 @@ hashes, so a suggestion pass does not re-analyse text in Python):
 * for the candidate: its own turn, the previous turn, the turn before that and the next turn,
   each in its own feature space (all turns of an imported transcript are known when
   suggestions are made; the next turn often answers the candidate: a reflection after change
-  talk), plus the words of its whole transcript (topic, the client's overall stance);
-* the speaker's role, the previous and the next speaker's role.
+  talk);
+* the speaker's role, the previous and the next speaker's role;
+* the stacked transcript context (``linear_fit.py``): the mean decision values of a first-stage
+  model (the same SVMs on the columns above) over the *other* turns of the transcript: its
+  topic and the client's overall stance in a few columns, where putting the transcript's words
+  on every row made rows three times denser and training twice as slow.
 
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
 siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
 class weights so that a rare code is not drowned by the frequent one; other codes get a binary
-SVM each. Scores are Platt-calibrated on 3-fold out-of-fold decision values (one sigmoid per
-head, so the calibration keeps the SVMs' ranking of codes), so 0.7 means about "seven in ten
-such suggestions were right" in the training data. Stored as plain arrays and
+SVM each. Per-class offsets chosen for kappa on 3-fold out-of-fold decision values take back
+part of the balanced weights' over-prediction of rare codes; scores are Platt-calibrated on the
+same decisions (one sigmoid per head, so the calibration keeps the ranking of codes), so 0.7
+means about "seven in ten such suggestions were right" in the training data. The SVM fits run
+on two threads. Stored as plain arrays and
 vocabularies (msgpack), never pickled: opening someone's project must not run their code.
 """
 
@@ -62,10 +68,14 @@ CONTEXT = (
 )
 WORDS, CHARS = 3, (1, 5)
 #: The transcript's other turns, through the first-stage model's mean decision values
-#: (``linear_fit.Stack``): its topic and the client's overall stance, in a few columns.
+#: (``linear_fit.Stack``): its topic and the client's overall stance, in a few columns. Chosen
+#: on inner splits of AnnoMI's training sessions (benchmarks/RESULTS.md, suggester-quality):
+#: weight 1 beat 0.5 and 2 on client talk; centring the columns trained 40% faster but lost
+#: about 0.03 client kappa, so they are not centred.
 STACK_WEIGHT = 1.0
-STACK_CENTER = True
-#: Word n-grams of the whole transcript on every row (0: left out).
+STACK_CENTER = False
+#: Word n-grams of the whole transcript on every row (0: left out; the stacked context replaces
+#: them: three times fewer non-zeros per row, and a transcript-length-free row).
 TRANSCRIPT_WEIGHT = 0.0
 #: ... its most telling words only (0: all).
 TRANSCRIPT_TOP = 0
@@ -89,11 +99,12 @@ def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
     if top <= 0:
         return x
     x = x.tocsr()
+    x.sort_indices()  # equal values: the lower column wins, however the rows were computed
     for i in range(x.shape[0]):
         lo, hi = x.indptr[i], x.indptr[i + 1]
         if hi - lo > top:
             vals = x.data[lo:hi]
-            vals[np.argsort(-vals)[top:]] = 0.0
+            vals[np.argsort(-vals, kind="stable")[top:]] = 0.0
             norm = float(np.sqrt(np.square(vals).sum()))
             if norm > 0:
                 vals /= norm

@@ -129,3 +129,28 @@ def test_a_model_stored_in_the_previous_format_asks_to_train_again() -> None:
     payload["format"] = FORMAT - 1
     with pytest.raises(ValueError, match=r"train it again \(suggest train\)"):
         TrainedModel.from_bytes(srsly.msgpack_dumps(payload))
+
+
+def test_transcript_words_when_chosen_score_alike_by_block_and_by_full_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The optional transcript-words block (off by default, its top terms only) is stored with
+    the model and scored by ``linear_score`` as by the full rows."""
+    import srsly
+
+    from app.nlp import linear
+
+    monkeypatch.setattr(linear, "TRANSCRIPT_WEIGHT", 0.5)
+    monkeypatch.setattr(linear, "TRANSCRIPT_TOP", 3)
+    model = train(_transcripts(8), ["q", "c", "s"], groups=[["c", "s"]])
+    monkeypatch.setattr(linear, "TRANSCRIPT_WEIGHT", 0.0)  # the stored model keeps its own
+    again = linear.LinearModel.from_payload(srsly.msgpack_loads(model.to_bytes()))
+    assert again.features.transcript_weight == 0.5 and again.features.transcript_top == 3
+    cands = [c for c, _ in _transcripts(4)]
+    x = again.features.transform(cands)
+    words = x[:, again.features.stack.coef.shape[1] : -again.features.stack.size]  # type: ignore[union-attr]
+    assert words.shape[1] == again.features.words.size
+    assert (np.diff(words.indptr) <= 3).all() and words.nnz > 0
+    full, _x = again.score_features(x)
+    fast, _rows = again.score_candidates(cands)
+    assert np.abs(full - fast).max() < 1e-5
