@@ -181,8 +181,8 @@ class CandidateRows:
         if features.transcript_weight > 0:
             docs, rows, doc_of = self._transcripts()
             if len(rows):
-                weight = np.float32(features.transcript_weight)
-                dec[rows] += weight * np.asarray(docs @ lay.transcript)[doc_of]
+                tw = np.float32(features.transcript_weight)
+                dec[rows] += tw * np.asarray(docs @ lay.transcript)[doc_of]
         first = lay.first
         return [
             dec[:, first[i] : first[i + 1]].astype(np.float64) + h.intercept
