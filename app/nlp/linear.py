@@ -112,8 +112,11 @@ def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
     return x
 
 
+_ROLE_COL = {name: j for j, name in enumerate(ROLE_NAMES)}
+
+
 def _role_col(role: str | None, default: str) -> int:
-    return ROLE_NAMES.index(role if role in ROLE_NAMES else default)
+    return _ROLE_COL.get(role or "", _ROLE_COL[default])
 
 
 def _roles(cands: Sequence[Candidate]) -> csr_matrix:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _text, _top_terms
-from app.nlp.ngrams import Tokens, tfidf
+from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -106,8 +106,9 @@ class Layout:
 
 
 class CandidateRows:
-    """The candidates' feature rows, kept by reference: each distinct text's TF-IDF rows, which
-    text each row holds in each context block, and which transcript it belongs to."""
+    """The candidates' feature rows, kept by reference: each distinct text's word TF-IDF and
+    character counts, which text each row holds in each context block, and which transcript it
+    belongs to."""
 
     def __init__(
         self,
@@ -121,14 +122,15 @@ class CandidateRows:
         self.dense = dense
         features = model.features
         distinct: dict[str, int] = {"": 0}
-        self.index = [
-            np.array([distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64)
-            for _name, which, _w in CONTEXT
-        ]
+        self.index = []
+        for _name, which, _w in CONTEXT:
+            texts = [_text(c, which) for c in cands] if which != "own" else [c.text for c in cands]
+            ids = [distinct.setdefault(t, len(distinct)) for t in texts]
+            self.index.append(np.array(ids, np.int64))
         tokens = Tokens.of(list(distinct), known)
         self.word_counts = features.words.counts(tokens)
         self.words = tfidf(self.word_counts, features.words.idf, unique=True)
-        self.chars = tfidf(features.chars.counts(tokens), features.chars.idf, unique=True)
+        self.char_counts = features.chars.counts(tokens)
 
     @property
     def n(self) -> int:
@@ -137,7 +139,7 @@ class CandidateRows:
     def materialised_nnz(self) -> int:
         """Non-zeros of the sparse matrices scoring builds (distinct texts, transcripts)."""
         docs, _rows, _doc_of = self._transcripts()
-        return int(self.words.nnz + self.chars.nnz + self.word_counts.nnz + docs.nnz)
+        return int(self.words.nnz + self.char_counts.nnz + self.word_counts.nnz + docs.nnz)
 
     def _transcripts(self) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
         """TF-IDF of each transcript's summed own-turn word counts (one row per transcript),
@@ -165,7 +167,9 @@ class CandidateRows:
             return []
         lay = Layout.of(model)
         k = lay.by_word.shape[1] // len(CONTEXT)  # heads' rows, then the first stage's
-        per_text = np.asarray(self.words @ lay.by_word) + np.asarray(self.chars @ lay.by_char)
+        per_text = np.asarray(self.words @ lay.by_word) + tfidf_dot(
+            self.char_counts, features.chars.idf, lay.by_char
+        )
         dec = np.zeros((self.n, k), dtype=np.float32)
         for b, (_name, _which, weight) in enumerate(CONTEXT):
             dec += np.float32(weight) * per_text[self.index[b], b * k : (b + 1) * k]
@@ -226,15 +230,18 @@ class CandidateRows:
         w, who, col = np.concatenate(weight), np.concatenate(owner), np.concatenate(cols)
         keep = w > 0
         w, who, col = w[keep], who[keep], col[keep]
-        order = np.lexsort((-w, who))  # by item, heaviest first; ties in column order
+        # By item, heaviest first, equal weights in column order (a stable sort of one key:
+        # a positive float32's bits order as the float does).
+        heavy_first = np.int64(0x7F800000) - w.view(np.int32).astype(np.int64)
+        order = np.argsort((who << 31) | heavy_first, kind="stable")
         who, col = who[order], col[order]
-        starts = np.searchsorted(who, np.arange(len(picked)))
-        rank = np.arange(len(who)) - starts[who]
+        rank = np.arange(len(who)) - np.searchsorted(who, np.arange(len(picked)))[who]
+        who, col = who[rank < top], col[rank < top]
+        uniq, where = np.unique(col, return_inverse=True)
+        shown = [features.describe(c) for c in uniq.tolist()]
         parts: list[list[str]] = [[] for _ in picked]
-        for item, c in zip(who[rank < top].tolist(), col[rank < top].tolist(), strict=True):
-            shown = features.describe(c)
-            if shown is not None:
-                parts[item].append(shown)
+        for item, k in zip(who.tolist(), where.ravel().tolist(), strict=True):
+            parts[item].append(shown[k])  # type: ignore[arg-type]  # word columns: never None
         for item, i in enumerate(which):
             out[i] = "model: " + ", ".join(parts[item]) if parts[item] else "model: overall wording"
         return out
