@@ -216,27 +216,39 @@ class CandidateRows:
             return out
         picked = np.asarray(rows, np.int64)[which]
         coef_row = np.array([row_of[labels[i]] for i in which], np.int64)
-        ts = features.turn_size
-        owner, cols, weight = [], [], []
-        for b, (_name, _w, scale) in enumerate(CONTEXT):
+        from scipy.sparse import csr_matrix, hstack
+
+        ts, ws = features.turn_size, features.words.size
+        # The items' word n-grams of their four turns, item by item, columns in the full rows'
+        # order; the same float32 arithmetic as the full rows: (TF-IDF x block weight) x coef.
+        blocks = []
+        for b, (_name, _which, scale) in enumerate(CONTEXT):
             sub = self.words[self.index[b][picked]]
-            lens = np.diff(sub.indptr)
-            who = np.repeat(np.arange(len(picked)), lens)
-            col = sub.indices.astype(np.int64) + b * ts
-            # The same float32 arithmetic as the full rows: (TF-IDF x block weight) x coefficient.
-            weight.append((sub.data * scale) * coef[coef_row[who], col])
-            owner.append(who)
-            cols.append(col)
-        w, who, col = np.concatenate(weight), np.concatenate(owner), np.concatenate(cols)
-        keep = w > 0
-        w, who, col = w[keep], who[keep], col[keep]
-        # By item, heaviest first, equal weights in column order (a stable sort of one key:
-        # a positive float32's bits order as the float does).
-        heavy_first = np.int64(0x7F800000) - w.view(np.int32).astype(np.int64)
-        order = np.argsort((who << 31) | heavy_first, kind="stable")
-        who, col = who[order], col[order]
-        rank = np.arange(len(who)) - np.searchsorted(who, np.arange(len(picked)))[who]
-        who, col = who[rank < top], col[rank < top]
+            blocks.append(csr_matrix((sub.data * scale, sub.indices, sub.indptr), shape=sub.shape))
+        x = hstack(blocks, format="csr")
+        lens = np.diff(x.indptr)
+        who = np.repeat(np.arange(len(picked)), lens)
+        block, within = np.divmod(x.indices.astype(np.int64), max(1, ws))
+        col = block * ts + within
+        w = x.data * coef[coef_row[who], col]
+        w = np.where(w > 0, w, np.float32(-np.inf))
+        # The ``top`` heaviest per item, one round each: the row maximum, its first column
+        # (equal weights in column order), then that entry is taken out.
+        filled = lens > 0
+        starts = x.indptr[:-1][filled]
+        chosen_who, chosen_col = [], []
+        for _ in range(top if len(w) else 0):
+            best = np.full(len(picked), -np.inf, np.float32)
+            best[filled] = np.maximum.reduceat(w, starts)
+            at = np.flatnonzero((w == best[who]) & (w > -np.inf))
+            if not len(at):
+                break
+            first = at[np.concatenate([[True], who[at[1:]] != who[at[:-1]]])]
+            chosen_who.append(who[first])
+            chosen_col.append(col[first])
+            w[first] = -np.inf
+        who = np.concatenate(chosen_who) if chosen_who else np.zeros(0, np.int64)
+        col = np.concatenate(chosen_col) if chosen_col else np.zeros(0, np.int64)
         uniq, where = np.unique(col, return_inverse=True)
         shown = [features.describe(c) for c in uniq.tolist()]
         parts: list[list[str]] = [[] for _ in picked]
