@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from app.core.safe_open import (
 DEFAULT_KEEP = 10
 STATE_FILE = ".state.json"
 STAMP = "%Y%m%d-%H%M%S-%f"
+STALE_PARTIAL_S = 3600  # an unfinished copy untouched this long is a killed program's leftover
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def list_backups(project: Path) -> list[BackupInfo]:
     return sorted((b for b in found if b is not None), key=lambda b: b.created, reverse=True)
 
 
-def _fingerprint(project: Path) -> dict[str, int]:
+def fingerprint(project: Path) -> dict[str, int]:
     def stat(p: Path) -> tuple[int, int]:
         try:
             st = p.stat()
@@ -127,7 +129,7 @@ def _copy_with_backup_api(source_uri: str, target: Path) -> None:
         try:
             dst = sqlite3.connect(target)
             try:
-                src.backup(dst)
+                src.backup(dst)  # one step: one consistent snapshot
             finally:
                 dst.close()
         finally:
@@ -138,12 +140,18 @@ def _copy_with_backup_api(source_uri: str, target: Path) -> None:
 
 
 def make_backup(project: Path, reason: str = "open", keep: int | None = None) -> BackupInfo:
-    """Copy ``project`` into its backups folder now; prune to the newest ``keep``."""
+    """Copy ``project`` into its backups folder now; prune to the newest ``keep``.
+
+    The copy is written under a hidden ``.partial`` name and renamed when complete, so a program
+    killed mid-copy leaves nothing that looks like a backup.
+    """
     folder = _ensure_folder(project)
     stamp = datetime.now().strftime(STAMP)
     suffix = "" if reason == "open" else f"_{reason}"
     target = folder / f"{project.stem}-{stamp}{suffix}{project.suffix}"
-    _copy_with_backup_api(readonly_uri(project), target)
+    partial = folder / f".{target.name}.partial"
+    _copy_with_backup_api(readonly_uri(project), partial)
+    os.replace(partial, target)
     prune(project, keep)
     info = _parse(target, project.stem)
     assert info is not None
@@ -157,17 +165,46 @@ def prune(project: Path, keep: int | None = None) -> list[Path]:
     for old in list_backups(project)[max(keep, 1) :]:
         old.path.unlink(missing_ok=True)
         removed.append(old.path)
+    # A copy's temporary file left by a program killed mid-copy (one being written is touched
+    # all the time: only one untouched for long is a leftover).
+    folder = backups_dir(project)
+    stale = time.time() - STALE_PARTIAL_S
+    for partial in folder.glob(".*.partial") if folder.is_dir() else ():
+        try:
+            if partial.stat().st_mtime < stale:
+                partial.unlink()  # (not a backup: not in what is returned)
+        except OSError:
+            continue
     return removed
+
+
+def backup_due(project: Path, state: dict[str, int]) -> bool:
+    """True when ``project`` (whose fingerprint is ``state``) changed since its last backup."""
+    folder = backups_dir(project)
+    return not (folder.is_dir() and _read_state(folder) == state and list_backups(project))
+
+
+def write_state(project: Path, state: dict[str, int]) -> None:
+    """Remember ``state`` as the fingerprint of the newest backup."""
+    _write_state(backups_dir(project), state)
+
+
+def keep_setting(con: sqlite3.Connection) -> int:
+    """The project's ``backup_keep`` (0: backups off), read on a raw connection to it."""
+    try:
+        row = con.execute("SELECT value FROM project_meta WHERE key = 'backup_keep'").fetchone()
+        return int(row[0]) if row and row[0] else DEFAULT_KEEP
+    except (sqlite3.Error, ValueError):
+        return DEFAULT_KEEP
 
 
 def backup_if_changed(project: Path, keep: int | None = None) -> BackupInfo | None:
     """Back ``project`` up when it changed since the last backup (called on every write open)."""
-    folder = backups_dir(project)
-    now = _fingerprint(project)
-    if folder.is_dir() and _read_state(folder) == now and list_backups(project):
+    now = fingerprint(project)
+    if not backup_due(project, now):
         return None
     info = make_backup(project, "open", keep)
-    _write_state(folder, now)
+    write_state(project, now)
     return info
 
 
@@ -246,6 +283,6 @@ def restore(project: Path, ref: str, keep: int | None = None) -> tuple[Path, Pat
         journal.unlink(missing_ok=True)
     os.replace(tmp, project)
     prune(project, keep)
-    state = _fingerprint(project)
+    state = fingerprint(project)
     _write_state(folder, state)
     return source, before

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -44,6 +44,9 @@ from app.core.permissions import create_private_file
 from app.core.project_counts import revision_number
 from app.core.safe_open import readonly_uri, verify_pending_journal
 from app.paths import migrations_dir
+
+if TYPE_CHECKING:
+    from app.core.opening_backup import OpeningBackup
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +161,11 @@ class Project:
     pending_audit: PendingAudit | None = None
     #: Opened for reading only (``info``, ``check``, ``export``...): nothing is ever written.
     readonly: bool = False
+    #: The backup taken on opening, when it is made on a thread (the window's open): every
+    #: write waits until it is complete (``app.core.opening_backup``).
+    opening_backup: OpeningBackup | None = None
+    #: How a write waits for that backup (the window shows progress); None: block.
+    wait_for_backup: Callable[[OpeningBackup], None] | None = None
 
     def __post_init__(self) -> None:
         self.closed = False
@@ -190,6 +198,7 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[DbSession]:
         """One unit of work: committed on success, rolled back whole on any error."""
+        self._await_opening_backup()
         pending = self.pending_audit
         if pending is not None and pending.written:
             pending = None
@@ -255,12 +264,23 @@ class Project:
         with self.transaction() as s:
             s.merge(ProjectMeta(key=key, value=value))
 
+    def _await_opening_backup(self) -> None:
+        """Nothing is written before the backup taken on opening is complete (docs/privacy.md)."""
+        backup = self.opening_backup
+        if backup is None or backup.done.is_set():
+            return
+        if self.wait_for_backup is not None:
+            self.wait_for_backup(backup)
+        backup.wait()  # (also when the window's wait returned early)
+
     def _refuse_when_closed(self, *_args: object) -> None:
         if self.closed:
             raise ProjectClosedError(f"{self.location}: the project was closed")
 
     def close(self) -> None:
         """Close every pooled connection now; the project cannot be used afterwards."""
+        if self.opening_backup is not None:
+            self.opening_backup.wait()  # a backup is never left half made behind a closed project
         self.closed = True
         self.engine.dispose()
 
@@ -409,13 +429,18 @@ def _check_path(path: Path, create: bool) -> None:
         raise ProjectError(f"{path.parent}: folder does not exist")
 
 
-def open_project(target: str | Path, create: bool = False, readonly: bool = False) -> Project:
+def open_project(
+    target: str | Path, create: bool = False, readonly: bool = False, backup_behind: bool = False
+) -> Project:
     """Open (or with ``create`` make) a project at a ``.iprw`` path or a database URL.
 
     ``readonly`` (``info``, ``check``, ``export``...): nothing is written, not even the journal
     mode, so a project in a read-only folder can be read. An older schema is refused with one
     line (``OlderSchemaError``) instead of upgraded: upgrading writes; ``check --upgrade`` or any
     writing open upgrades it (after a backup).
+
+    ``backup_behind`` (the window): the rotating backup of a changed file is made on a thread
+    while the caller goes on; writes wait until it is complete (``app.core.opening_backup``).
     """
     readonly = readonly and not create
     if is_url(target):
@@ -461,7 +486,7 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
                 # Identity that a leftover journal must not change (see app.core.safe_open).
                 s.merge(ProjectMeta(key="project_id", value=str(uuid.uuid4())))
         if not readonly and not create and path is not None:
-            _rotate_backups(project, path)
+            _rotate_backups(project, path, backup_behind)
         if not readonly and project.get_meta("last_opened_with") != __version__:
             project.set_meta("last_opened_with", __version__)
     except (OperationalError, DatabaseError) as exc:
@@ -475,17 +500,22 @@ def open_project(target: str | Path, create: bool = False, readonly: bool = Fals
     return project
 
 
-def _rotate_backups(project: Project, path: Path) -> None:
+def _rotate_backups(project: Project, path: Path, behind: bool = False) -> None:
     """A rotating backup when the project changed since the last one (never blocks the open)."""
     from app.core.backups import DEFAULT_KEEP, backup_if_changed
 
     try:
-        keep = int(project.get_meta("backup_keep") or DEFAULT_KEEP)
-    except ValueError:
-        keep = DEFAULT_KEEP
-    if keep <= 0:
-        return
-    try:
+        if behind:
+            from app.core.opening_backup import start_opening_backup
+
+            project.opening_backup = start_opening_backup(path, BUSY_TIMEOUT_MS / 1000)
+            return
+        try:
+            keep = int(project.get_meta("backup_keep") or DEFAULT_KEEP)
+        except ValueError:
+            keep = DEFAULT_KEEP
+        if keep <= 0:
+            return
         backup_if_changed(path, keep)
     except (OSError, sqlite3.Error, UserError) as exc:
         log.info("%s: no backup made this time (%s)", path, type(exc).__name__)

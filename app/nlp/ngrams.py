@@ -19,10 +19,13 @@ token's lower-case hash as a number. From those:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
+
+if TYPE_CHECKING:
+    from app.nlp.chargrams import GramIndex
 
 MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: key = key * MIX + next hash (mod 2**64)
 
@@ -78,6 +81,22 @@ def tfidf(counts: csr_matrix, idf: np.ndarray, unique: bool = False) -> csr_matr
     norms = np.sqrt(sq).astype(np.float32)
     x.data /= np.repeat(np.where(norms > 0, norms, 1.0), lens)
     return x
+
+
+def tfidf_dot(counts: csr_matrix, idf: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``tfidf(counts, idf, unique=True) @ right`` without building the normalised matrix: the
+    rows' norms divide the (rows x right columns) product instead of every non-zero (the
+    character block of a suggestion pass has hundreds of non-zeros per text)."""
+    weighted = (1.0 + np.log(counts.data, dtype=np.float32)) * idf[counts.indices]
+    sq = np.zeros(counts.shape[0], np.float32)
+    filled = np.flatnonzero(np.diff(counts.indptr))
+    if len(filled):
+        sq[filled] = np.add.reduceat(np.square(weighted), counts.indptr[filled])
+    norms = np.sqrt(sq)
+    x = csr_matrix((weighted, counts.indices, counts.indptr), shape=counts.shape)
+    out = np.asarray(x @ right)
+    out /= np.where(norms > 0, norms, 1.0)[:, None]
+    return out
 
 
 def _grams(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,11 +160,10 @@ class WordNgrams:
             rs.append(row[hit])
         col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
         row = np.concatenate(rs) if rs else np.zeros(0, np.int64)
-        # Repeats merged by one sort of (row, column) keys: a canonical matrix (sorted, unique).
-        key, count = np.unique(row * max(1, self.size) + col, return_counts=True)
-        row, col = np.divmod(key, max(1, self.size))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=tokens.n))])
-        return csr_matrix((count.astype(np.float32), col, indptr), shape=(tokens.n, self.size))
+        # Repeats merged (scipy sorts each row's few columns): a canonical matrix.
+        out = csr_matrix((np.ones(len(row), np.float32), (row, col)), shape=(tokens.n, self.size))
+        out.sum_duplicates()
+        return out
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -187,29 +205,37 @@ class CharNgrams:
         self.idf = idf
         self._known = np.zeros(0, np.uint64)  # sorted type hashes in the table
         self._table = csr_matrix((0, len(grams)), dtype=np.float32)  # rows in _known order
+        self._index: GramIndex | None = None  # the n-grams as packed keys, built when needed
 
     @property
     def size(self) -> int:
         return len(self.grams)
 
+    def _analyse(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word, n-gram column) of each of the model's n-grams in each word, with repeats:
+        in NumPy (``chargrams``), or in Python when the alphabet is too large to pack."""
+        from app.nlp.chargrams import GramIndex
+
+        if self._index is None:
+            self._index = GramIndex(self.grams, self.hi)
+        if self._index.usable:
+            return self._index.lookup(words, self.lo, self.hi)
+        get = self.gram_id.get
+        cols_of = [
+            [c for c in (get(g, -1) for g in _word_grams(w, self.lo, self.hi)) if c >= 0]
+            for w in words
+        ]
+        lens = [len(c) for c in cols_of]
+        cols = np.fromiter((c for cs in cols_of for c in cs), np.int64, count=sum(lens))
+        return np.repeat(np.arange(len(words)), lens), cols
+
     def _add_types(self, new: np.ndarray, strings: Any) -> None:
         from scipy.sparse import vstack
 
-        get = self.gram_id.get
-        cols_of = [
-            [c for c in (get(g, -1) for g in _word_grams(strings[int(h)], self.lo, self.hi))
-             if c >= 0]
-            for h in new
-        ]  # fmt: skip
-        lens = [len(c) for c in cols_of]
+        rows, cols = self._analyse([strings[int(h)] for h in new])
         extra = csr_matrix(
-            (
-                np.ones(sum(lens), np.float32),
-                (np.repeat(np.arange(len(new)), lens), np.fromiter(
-                    (c for cs in cols_of for c in cs), np.int64, count=sum(lens))),
-            ),
-            shape=(len(new), self.size),
-        )  # fmt: skip
+            (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(new), self.size)
+        )  # repeats summed: a type's count of each n-gram
         known = np.concatenate([self._known, new])
         order = np.argsort(known, kind="stable")
         self._known = known[order]

@@ -207,13 +207,20 @@ class _TokenGroup:
             return np.ones(n, dtype=bool)
         present: dict[frozenset[str], np.ndarray] = {}
         result = np.zeros(n, dtype=bool)
+        # One binary search of every token among all wanted hashes (a few dozen), then per
+        # word set a lookup of which of them it holds.
+        sets = list(dict.fromkeys(words for req in self.required for words in req))
+        wanted = np.unique(np.array([marker(w) for ws in sets for w in ws], dtype=np.uint64))
+        pos = np.minimum(np.searchsorted(wanted, tokens), max(0, len(wanted) - 1))
+        found = wanted[pos] == tokens if len(wanted) else np.zeros(len(tokens), dtype=bool)
+        pos, where = pos[found], owner[found]
         for req in self.required:
             ok = np.ones(n, dtype=bool)
             for words in req:
                 if words not in present:
                     hashes = np.array([marker(w) for w in words], dtype=np.uint64)
                     has = np.zeros(n, dtype=bool)
-                    has[owner[np.isin(tokens, hashes)]] = True
+                    has[where[np.isin(wanted, hashes)[pos]]] = True
                     present[words] = has
                 ok &= present[words]
             result |= ok

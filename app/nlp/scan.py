@@ -223,12 +223,8 @@ def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) 
     from app.nlp.rules import sentence_spans
 
     units = batch.units
-    keep = np.array(
-        [
-            e > s and u.text.strip() != ""
-            for u, s, e in zip(units, batch.starts, batch.ends, strict=True)
-        ],
-        dtype=bool,
+    keep = (batch.ends > batch.starts) & np.array(
+        [bool(u.text) and not u.text.isspace() for u in units], dtype=bool
     )
     spans = [(u, u.start_char, u.end_char) for u, k in zip(units, keep, strict=True) if k]
     flat = np.zeros(0, dtype=np.uint64)

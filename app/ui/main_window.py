@@ -39,6 +39,7 @@ from app.ui import settings
 from app.ui.about import show_about
 from app.ui.active_coder import ActiveCoder
 from app.ui.agreement.hookup import install_agreement
+from app.ui.backup_wait import BackupWait
 from app.ui.blind_mode import BlindMode
 from app.ui.codebook.hookup import install_codebook
 from app.ui.export.hookup import install_export
@@ -144,6 +145,7 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.live = LiveUpdates(self)
         self.live.changed.connect(self._refresh_from_others)
         self.server_dialogs = ServerDialogs(self)  # replaceable: tests never see a modal
+        self.backup_wait = BackupWait(self, self.report)  # an edit during the opening backup
 
     @property
     def coder_name(self) -> str:
@@ -272,7 +274,9 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     # ------------------------------------------------------------------ project
 
     def open_project(self, target: str) -> None:
-        project = open_project(target)
+        # a changed file's backup is copied on a thread; edits wait for it (issue 17)
+        project = open_project(target, backup_behind=True)
+        self.backup_wait.install(project)
         if self.project is not None:
             self.close_project()  # its panels and listener let go before it is closed
         self.undo_stack.clear()
