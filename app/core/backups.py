@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from app.core.safe_open import (
 DEFAULT_KEEP = 10
 STATE_FILE = ".state.json"
 STAMP = "%Y%m%d-%H%M%S-%f"
+STALE_PARTIAL_S = 3600  # an unfinished copy untouched this long is a killed program's leftover
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,16 @@ def prune(project: Path, keep: int | None = None) -> list[Path]:
     for old in list_backups(project)[max(keep, 1) :]:
         old.path.unlink(missing_ok=True)
         removed.append(old.path)
+    # A copy's temporary file left by a program killed mid-copy (one being written is touched
+    # all the time: only one untouched for long is a leftover).
+    folder = backups_dir(project)
+    stale = time.time() - STALE_PARTIAL_S
+    for partial in folder.glob(".*.partial") if folder.is_dir() else ():
+        try:
+            if partial.stat().st_mtime < stale:
+                partial.unlink()  # (not a backup: not in what is returned)
+        except OSError:
+            continue
     return removed
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session as DbSession
 from app.core.codebook import check_name, next_position
 from app.core.commands import Command, delete_rows, restore_rows, row_to_dict
 from app.core.dto import CodeSpec, RatingScale
-from app.core.errors import NotFoundError, UserError
-from app.core.models import Code, Segment, Suggestion, new_guid
+from app.core.errors import ConflictError, NotFoundError, UserError
+from app.core.models import Code, Segment, Suggestion, new_guid, utcnow
 from app.core.project import Project
 from app.core.versioning import check_code, lock_code
 
@@ -250,6 +250,17 @@ class DeleteCode(Command):
             restore_rows(s, Suggestion, self.suggestions)
 
 
+def _moved_on(s: DbSession, marks: dict[int, tuple[int, Any]]) -> int:
+    """How many of the segments a merge moved (``marks``: their versions before it) changed or
+    went since the merge (each should be at its version + 1), read locked."""
+    ids = list(marks)
+    now: dict[int, int] = {}
+    for at in range(0, len(ids), 10_000):  # bounded IN lists
+        chunk = select(Segment.id, Segment.version).where(Segment.id.in_(ids[at : at + 10_000]))
+        now.update((r[0], r[1]) for r in s.execute(chunk.with_for_update()))
+    return sum(1 for sid, (v, _at) in marks.items() if now.get(sid) != v + 1)
+
+
 class MergeCodes(Command):
     """Fold ``source`` into ``target``: its segments, suggestions and children move to target."""
 
@@ -270,6 +281,8 @@ class MergeCodes(Command):
         self.child_versions: dict[int, int] = {}
         self.source_row: dict[str, Any] = {}
         self.segment_ids: list[int] = []
+        #: Each moved segment's (version, updated_at) before the merge: its undo puts them back.
+        self.segment_marks: dict[int, tuple[int, Any]] = {}
         self.suggestion_ids: list[int] = []
         self.children: dict[int, tuple[int | None, int]] = {}
         self.text = "Merge codes"
@@ -291,9 +304,11 @@ class MergeCodes(Command):
                 )
             self.text = f"Merge '{source.name}' into '{target.name}'"
             self.source_row = row_to_dict(source)
-            self.segment_ids = list(
-                s.scalars(select(Segment.id).where(Segment.code_id == self.source_id))
+            moving = select(Segment.id, Segment.version, Segment.updated_at).where(
+                Segment.code_id == self.source_id
             )
+            self.segment_marks = {r[0]: (r[1], r[2]) for r in s.execute(moving.with_for_update())}
+            self.segment_ids = list(self.segment_marks)
             self.suggestion_ids = list(
                 s.scalars(select(Suggestion.id).where(Suggestion.code_id == self.source_id))
             )
@@ -304,10 +319,12 @@ class MergeCodes(Command):
                 check_name(s, self.target_id, child.name, exclude_id=child.id)
                 child.parent_id = self.target_id
                 child.position = position + offset
+            # A moved segment changed: its version moves on (a stale view of it is refused, an
+            # undo checks nobody changed it since) and views re-read it (``updated_at``).
             s.execute(
                 update(Segment)
                 .where(Segment.code_id == self.source_id)
-                .values(code_id=self.target_id)
+                .values(code_id=self.target_id, version=Segment.version + 1, updated_at=utcnow())
             )
             s.execute(
                 update(Suggestion)
@@ -320,18 +337,30 @@ class MergeCodes(Command):
             delete_rows(s, Code, [self.source_id])
             self.expected_versions = None  # a redo merges what the undo put back
 
+    def _check_segments_unchanged(self, s: DbSession, action: str) -> None:
+        changed = _moved_on(s, self.segment_marks) if self.segment_marks else 0
+        if changed:
+            raise ConflictError(
+                f"{changed} of the {len(self.segment_marks)} segments this merge moved were "
+                f"changed or removed by someone else since; {action} was refused so their "
+                "change is kept"
+            )
+
     def undo(self, project: Project) -> None:
         with project.transaction() as s:
             action = f"undoing '{self.text}'"
             check_code(lock_code(s, self.target_id), self.target_version, action)
             for child_id, version in self.child_versions.items():
                 check_code(lock_code(s, child_id), version, action)
+            self._check_segments_unchanged(s, action)
             restore_rows(s, Code, [self.source_row])
-            if self.segment_ids:
+            if self.segment_marks:
                 s.execute(
-                    update(Segment)
-                    .where(Segment.id.in_(self.segment_ids))
-                    .values(code_id=self.source_id)
+                    update(Segment),
+                    [
+                        {"id": sid, "code_id": self.source_id, "version": v, "updated_at": at}
+                        for sid, (v, at) in self.segment_marks.items()
+                    ],
                 )
             if self.suggestion_ids:
                 s.execute(

@@ -56,15 +56,51 @@ def project_invariants(con: sqlite3.Connection) -> Verdict:
         if "alembic_version" in tables and con.execute(versions).fetchone()[0] != 1:
             return Verdict(False, "its schema version is missing")
         if {"utterance", "transcript"} <= tables:
-            # No span-length check: SQLite's length() stops at a NUL (would refuse a sound file).
             bad = con.execute(
                 "SELECT count(*) FROM utterance u WHERE u.start_char > u.end_char"
             ).fetchone()[0]
             if bad:
                 return Verdict(False, f"{bad} utterances end before they start")
+            past = _spans_past_their_text(con, tables)
+            if past:
+                return Verdict(False, f"{past} spans end past their transcript's text")
     except sqlite3.DatabaseError:
         return Verdict(False, "the database cannot be read")
     return Verdict(True)
+
+
+# SQLite's length() stops at a NUL, so it is trusted only where the text's bytes hold no zero
+# byte; a text with one is read and measured in Python (as ``app.core.text_length`` does).
+_LENGTHS = (
+    "SELECT id, CASE WHEN instr(CAST(text AS BLOB), X'00') = 0 THEN length(text) END "
+    "FROM transcript"
+)
+_TEXT = "SELECT text FROM transcript WHERE id = ?"
+_FURTHEST = "SELECT transcript_id, max(end_char) FROM {table} GROUP BY transcript_id"
+_PAST = "SELECT count(*) FROM {table} WHERE transcript_id = ? AND end_char > ?"
+
+
+def _spans_past_their_text(con: sqlite3.Connection, tables: set[str]) -> int:
+    """How many utterances and text segments end past their transcript's text (code points).
+
+    One pass per table (each transcript's furthest end), so a 10^6-utterance project is checked
+    without measuring a text per row; only offending transcripts are counted row by row."""
+    lengths: dict[int, int] = {}
+    for tid, n in con.execute(_LENGTHS).fetchall():
+        if n is None:
+            n = len(con.execute(_TEXT, (tid,)).fetchone()[0] or "")
+        lengths[int(tid)] = int(n)
+    past = 0
+    for table in ("utterance", "segment"):
+        if table not in tables:
+            continue
+        for tid, furthest in con.execute(_FURTHEST.format(table=table)).fetchall():
+            if tid is None or furthest is None:
+                continue  # a time segment: no text span
+            limit = lengths.get(int(tid), -1)
+            if furthest > limit:
+                past += con.execute(_PAST.format(table=table), (tid, limit)).fetchone()[0]
+    return past
 
 
 def verify_pending_journal(path: Path) -> None:

@@ -113,8 +113,8 @@ def load_units(
         has_prev = i >= 1 and tids[i - 1] == tid
         has_prev2 = i >= 2 and tids[i - 2] == tid
         has_next = i + 1 < n and tids[i + 1] == tid
-        segs = _inside(seg_by_t.get(tid, ()), start, end)
-        rejs = _inside(rej_by_t.get(tid, ()), start, end)
+        segs = _inside(seg_by_t[tid], start, end) if tid in seg_by_t else []
+        rejs = _inside(rej_by_t[tid], start, end) if tid in rej_by_t else []
         units.append(
             UnitRecord(
                 session_id=session_id,

@@ -23,6 +23,7 @@ from app.core.commands import Command, CompositeCommand, delete_rows
 from app.core.dto import SuggestionInfo
 from app.core.errors import ConflictError, NotFoundError
 from app.core.models import (
+    Base,
     Coder,
     Segment,
     SuggesterModel,
@@ -191,6 +192,7 @@ def replace_pending(
             )
         }
         rows = []
+        now = utcnow()  # one run, one time
         for sug in suggestions:
             key = (sug.transcript_id, sug.code_id, sug.start_char, sug.end_char)
             if key in decided or sug.start_char >= sug.end_char:
@@ -206,11 +208,11 @@ def replace_pending(
                     "origin": sug.origin,
                     "reason": sug.reason[:500],
                     "status": "pending",
-                    "created_at": utcnow(),
+                    "created_at": now,
                 }
             )
-        if rows:
-            s.execute(insert(Suggestion), rows)
+        if rows:  # one executemany on the table (the ORM's bulk path costs twice as much)
+            s.execute(insert(Base.metadata.tables[Suggestion.__tablename__]), rows)
         return len(rows)
 
 

@@ -184,3 +184,39 @@ def test_own_decisions_undo_and_redo_keep_the_version(pending: Any) -> None:
     # Their view (version 1, pending) is valid again: their decision goes through.
     UndoStack(theirs).push(RejectSuggestion(sid, ana, expected_version=seen.version))
     assert get_suggestion(mine, sid).status == "rejected"
+
+
+def test_a_merge_moves_the_moved_segments_versions_and_its_undo_puts_them_back(
+    two: Any,  # noqa: F811
+) -> None:
+    """The segments a merge moves changed (their code): a view of one from before the merge is
+    stale, and undoing the merge after a colleague changed one of them is refused."""
+    from app.core.coding import ApplyCode, EditSegment, TextAnchor, get_segment
+
+    mine, theirs, tid, code, ana = two
+    target = find_code_by_path(mine, DENIAL)
+    stack = UndoStack(mine)
+    for span in ((0, 5), (6, 11)):
+        stack.push(ApplyCode(ana, code, TextAnchor(tid, *span)))
+    seen = [get_segment(mine, sid) for sid in (1, 2)]
+    stack.push(MergeCodes(code, target.id))
+    moved = [get_segment(theirs, s.id) for s in seen]
+    assert [m.code_id for m in moved] == [target.id, target.id]
+    assert [m.version for m in moved] == [s.version + 1 for s in seen]
+    assert all(m.updated_at != s.updated_at for m, s in zip(moved, seen, strict=True))
+    with pytest.raises(ConflictError, match="changed by someone else"):  # a view from before
+        UndoStack(theirs).push(EditSegment(seen[0].id, expected_version=seen[0].version, memo="x"))
+    stack.undo()  # nobody changed them since: versions and stamps go back exactly
+    back = [get_segment(theirs, s.id) for s in seen]
+    assert [(b.code_id, b.version, b.updated_at) for b in back] == [
+        (code, s.version, s.updated_at) for s in seen
+    ]
+    stack.redo()
+    now = get_segment(theirs, seen[1].id)
+    UndoStack(theirs).push(EditSegment(now.id, expected_version=now.version, memo="theirs"))
+    with pytest.raises(ConflictError, match="1 of the 2 segments this merge moved") as exc:
+        stack.undo()
+    _one_line(exc)
+    after = get_segment(mine, now.id)
+    assert (after.code_id, after.memo) == (target.id, "theirs")  # their change is kept
+    assert get_segment(mine, seen[0].id).code_id == target.id  # nothing half undone
