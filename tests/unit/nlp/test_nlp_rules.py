@@ -85,7 +85,7 @@ def test_phrase_pre_check_finds_every_doc_the_phrase_matcher_does() -> None:
     patterns = {"k": ["i guess", "you never listen"], "m": ["whatever"], "n": ["what I meant"]}
     matcher = RuleMatcher(nlp, patterns)
     rnd = random.Random(5)
-    words = "i guess you never listen whatever what meant mean guessed listening so well".split()
+    words = "i guess you never listen whatever what meant mean guessed listening so well".split()  # noqa: SIM905
     texts = [" ".join(rnd.choices(words, k=rnd.randint(1, 7))) for _ in range(400)]
     texts += ["Well I", "guess so.", "You NEVER listened!", "", "Whatever."]
     docs = [nlp.make_doc(t) for t in texts]
