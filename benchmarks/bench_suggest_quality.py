@@ -16,8 +16,10 @@ AnnoMI's 10-annotator subset) and macro-F1.
 
 Models, all measured in this run:
 * ``default``: what ``suggest train`` stores (``app/nlp/linear.py``: TF-IDF word and character
-  n-grams of the turn and the previous turn, roles, linear SVMs, calibrated), through the real
-  path: ``build_examples`` -> ``train`` -> ``predict`` -> ``evaluate_predictions``;
+  n-grams of the turn and its neighbouring turns, roles, the stacked transcript context, linear
+  SVMs with kappa offsets, calibrated), through the real path: ``build_examples`` -> ``train``
+  -> ``predict`` -> ``evaluate_predictions``; its training time is wall and CPU (its fits run
+  on two threads, so CPU can exceed wall);
 * ``tfidf_lr``: the baseline the issue names: TF-IDF word 1-2-grams + character 2-5-grams of the
   turn + word 1-2-grams of the previous turn, scikit-learn ``LogisticRegression`` (C = 1 and 10,
   and ``tfidf_lr_bal``: the same with balanced class weights; the best mean per group is the
@@ -348,17 +350,27 @@ def report(
     for s in seeds:
         cells = [f"{_at(rows, m, s, t):.3f} / {_at(rows, m, s, c):.3f}" for m in models]
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    sizes = sorted({r["per_code"] for r in curve})
+    names = sorted({r["model"] for r in curve}, key=lambda m: (m != "default", m))
+    whole = {
+        s
+        for s in {r["seed"] for r in curve}
+        if {(r["per_code"], r["model"]) for r in curve if r["seed"] == s}
+        == {(n, m) for n in sizes for m in names}
+    }
+    curve = [r for r in curve if r["seed"] in whole]
     if curve:
-        sizes = sorted({r["per_code"] for r in curve})
-        names = sorted({r["model"] for r in curve}, key=lambda m: (m != "default", m))
-        n_seeds = len({r["seed"] for r in curve})
+        n_seeds = len(whole)
         lines += [
             "",
-            f"**Learning curve** (mean kappa over {n_seeds} splits, therapist / client): trained "
+            f"**Learning curve** (mean kappa over {n_seeds} splits, seeds "
+            f"{', '.join(map(str, sorted(whole)))}; therapist / client): trained "
             "on N random coded utterances per code from the training sessions, tested on the "
             "same held-out sessions. A real project starts small.",
             "",
-            "| coded examples per code | " + " | ".join(names) + " | default train s |",
+            "| coded examples per code | "
+            + " | ".join(names)
+            + " | default train s wall / CPU (mean) |",
             "|---:|" + "---:|" * (len(names) + 1),
         ]
         for n in sizes:
@@ -367,7 +379,11 @@ def report(
                 f"{mean(sub, m, t, 'kappa'):.3f} / {mean(sub, m, c, 'kappa'):.3f}" for m in names
             ]
             secs = [r["seconds"] for r in sub if r["model"] == "default"]
-            lines.append(f"| {n} | " + " | ".join(cells) + f" | {statistics.fmean(secs):.1f} |")
+            cpus = [r["cpu"] for r in sub if r["model"] == "default" and r.get("cpu") is not None]
+            cpu = f"{statistics.fmean(cpus):.1f}" if cpus else "n/a"
+            lines.append(
+                f"| {n} | " + " | ".join(cells) + f" | {statistics.fmean(secs):.1f} / {cpu} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -446,23 +462,40 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = load(annomi_project(Path(tmp)))
     seeds = seed_list(args.seed_list, args.seeds)
-    rows = measure_splits(data, seeds, args.models, run_model)
     curve: list[dict[str, Any]] = []
-    for n in [int(x) for x in args.curve.split(",") if x]:
-        for seed in [s for s in range(args.curve_seeds) if args.seed_list is None or s in seeds]:
-            train, held = split(data, seed)
+
+    def save(rows: list[dict[str, Any]]) -> None:
+        """With --rows-out, the rows so far after every measurement: a run stopped early (a
+        shared machine) keeps what it measured, CPU seconds included."""
+        if args.rows_out:
+            import json
+
+            Path(args.rows_out).write_text(
+                json.dumps({"rows": rows, "curve": curve, "wall": time.perf_counter() - started}),
+                encoding="utf-8",
+            )
+
+    rows = measure_splits(data, seeds, args.models, run_model, after_row=save)
+    sizes = [int(x) for x in args.curve.split(",") if x]
+    # Split by split (all sizes of one split before the next), so that a stopped run leaves
+    # whole splits; the report uses only splits with every size.
+    for seed in [s for s in range(args.curve_seeds) if args.seed_list is None or s in seeds]:
+        train, held = split(data, seed)
+        for n in sizes:
             small = subsample(train, data, n, seed)
             for name in [m for m in args.curve_models.split(",") if m]:
                 row = run_model(name, small, held, data) | {"seed": seed, "per_code": n}
                 curve.append(row)
-        print(f"curve {n}: done", flush=True)
+                save(rows)
+                g = row["groups"]
+                print(
+                    f"curve seed {seed} n {n} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} "
+                    f"client {g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
+                    f"{row['cpu']:.1f} s CPU)",
+                    flush=True,
+                )
     if args.rows_out:
-        import json
-
-        Path(args.rows_out).write_text(
-            json.dumps({"rows": rows, "curve": curve, "wall": time.perf_counter() - started}),
-            encoding="utf-8",
-        )
+        save(rows)
         return 0
     text = report(rows, curve, seeds, time.perf_counter() - started)
     print(text)

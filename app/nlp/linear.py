@@ -11,15 +11,21 @@ hashes, so a suggestion pass does not re-analyse text in Python):
 * for the candidate: its own turn, the previous turn, the turn before that and the next turn,
   each in its own feature space (all turns of an imported transcript are known when
   suggestions are made; the next turn often answers the candidate: a reflection after change
-  talk), plus the words of its whole transcript (topic, the client's overall stance);
-* the speaker's role, the previous and the next speaker's role.
+  talk);
+* the speaker's role, the previous and the next speaker's role;
+* the stacked transcript context (``linear_fit.py``): the mean decision values of a first-stage
+  model (the same SVMs on the columns above) over the *other* turns of the transcript: its
+  topic and the client's overall stance in a few columns, where putting the transcript's words
+  on every row made rows three times denser and training twice as slow.
 
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
 siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
 class weights so that a rare code is not drowned by the frequent one; other codes get a binary
-SVM each. Scores are Platt-calibrated on 3-fold out-of-fold decision values (one sigmoid per
-head, so the calibration keeps the SVMs' ranking of codes), so 0.7 means about "seven in ten
-such suggestions were right" in the training data. Stored as plain arrays and
+SVM each. Per-class offsets chosen for kappa on 3-fold out-of-fold decision values take back
+part of the balanced weights' over-prediction of rare codes; scores are Platt-calibrated on the
+same decisions (one sigmoid per head, so the calibration keeps the ranking of codes), so 0.7
+means about "seven in ten such suggestions were right" in the training data. The SVM fits run
+on two threads. Stored as plain arrays and
 vocabularies (msgpack), never pickled: opening someone's project must not run their code.
 """
 
@@ -27,11 +33,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.nlp.model import Candidate, TrainingCancelled
+from app.nlp.linear_fit import (
+    Stack,
+    decisions_of,
+    fold_masks,
+    kappa_offsets,
+    run_all,
+)
+from app.nlp.model import Candidate
 from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 
 if TYPE_CHECKING:
@@ -40,7 +54,7 @@ if TYPE_CHECKING:
     from app.nlp.linear_score import CandidateRows
 
 ARCHITECTURE = "tfidf_svm"
-FORMAT = 4  # 4: own n-gram code (ngrams.py), next turn, turn before previous, transcript
+FORMAT = 5  # 5: stacked transcript context instead of the transcript's words; offsets
 NONE = ""  # the "none of the group" class
 #: Each turn is featurised once (word 1-3-grams, character 1-5-grams inside word boundaries);
 #: the candidate's row holds the turn and its neighbours in separate feature spaces:
@@ -53,8 +67,18 @@ CONTEXT = (
     ("next turn", "next", 0.3),
 )
 WORDS, CHARS = 3, (1, 5)
-#: Word n-grams of the whole transcript: its topic and the client's overall stance.
-TRANSCRIPT_WEIGHT = 0.5
+#: The transcript's other turns, through the first-stage model's mean decision values
+#: (``linear_fit.Stack``): its topic and the client's overall stance, in a few columns. Chosen
+#: on inner splits of AnnoMI's training sessions (benchmarks/RESULTS.md, suggester-quality):
+#: weight 1 beat 0.5 and 2 on client talk; centring the columns trained 40% faster but lost
+#: about 0.03 client kappa, so they are not centred.
+STACK_WEIGHT = 1.0
+STACK_CENTER = False
+#: Word n-grams of the whole transcript on every row (0: left out; the stacked context replaces
+#: them: three times fewer non-zeros per row, and a transcript-length-free row).
+TRANSCRIPT_WEIGHT = 0.0
+#: ... its most telling words only (0: all).
+TRANSCRIPT_TOP = 0
 ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
@@ -67,6 +91,25 @@ def _text(c: Candidate, which: str) -> str:
     if which == "prev2":
         return c.prev2_text if c.prev_role else ""
     return c.next_text if c.next_role else ""
+
+
+def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
+    """Each row's ``top`` largest values (a transcript's most telling words), re-normalised:
+    a long transcript's thousands of words would make every row of it dense."""
+    if top <= 0:
+        return x
+    x = x.tocsr()
+    x.sort_indices()  # equal values: the lower column wins, however the rows were computed
+    for i in range(x.shape[0]):
+        lo, hi = x.indptr[i], x.indptr[i + 1]
+        if hi - lo > top:
+            vals = x.data[lo:hi]
+            vals[np.argsort(-vals, kind="stable")[top:]] = 0.0
+            norm = float(np.sqrt(np.square(vals).sum()))
+            if norm > 0:
+                vals /= norm
+    x.eliminate_zeros()
+    return x
 
 
 _ROLE_COL = {name: j for j, name in enumerate(ROLE_NAMES)}
@@ -111,6 +154,12 @@ class Features:
         self.words = words
         self.chars = chars
         self.embedding_id = embedding_id
+        #: The transcript's words on every row, at this weight (0: none).
+        self.transcript_weight = TRANSCRIPT_WEIGHT
+        self.transcript_top = TRANSCRIPT_TOP
+        #: The stacked transcript context (set by ``train_linear``; None while it fits it).
+        self.stack: Stack | None = None
+        self.turn_width = 0  # set by ``fit`` (training only)
 
     @property
     def turn_size(self) -> int:
@@ -129,7 +178,11 @@ class Features:
 
         dense = embeddings.dense_block(cands)
         features = Features(words, chars, embeddings.model_id() if dense is not None else None)
-        return features, features.transform(cands, dense=dense)
+        x = features.transform(cands, dense=dense)
+        # The turn-level columns come first (context turns, roles, embeddings): the stacked
+        # context's first stage reads only them.
+        features.turn_width = x.shape[1] - (words.size if features.transcript_weight > 0 else 0)
+        return features, x
 
     def transform(
         self,
@@ -140,7 +193,7 @@ class Features:
         """Rows for the candidates. Each distinct text is analysed once: a turn is also its
         neighbours' context, and turns such as "Mm-hmm." recur. ``known``: token hashes of
         texts the caller has tokenised already (the suggestion pass has)."""
-        from scipy.sparse import csr_matrix, hstack
+        from scipy.sparse import hstack
 
         distinct: dict[str, int] = {"": 0}
         index = {
@@ -160,7 +213,23 @@ class Features:
             dtype=np.float32,
         )
         blocks = [turn[index[which]] * weight for _name, which, weight in CONTEXT]
-        # The transcript: the summed word counts of its candidates' own turns.
+        blocks.append(_roles(cands))
+        if self.embedding_id is not None:
+            blocks.append(dense if dense is not None else self._dense(cands))
+        # The turn-level columns; then the transcript's: its words, the stacked context.
+        x = hstack(blocks, format="csr", dtype=np.float32)
+        wide = [x]
+        if self.transcript_weight > 0:
+            wide.append(self._transcript_words(cands, word_counts[index["own"]]))
+        if self.stack is not None:
+            keys = np.array([c.transcript for c in cands], np.int64)
+            wide.append(self.stack.block(self.stack.decision(x), keys))
+        return x if len(wide) == 1 else hstack(wide, format="csr", dtype=np.float32)
+
+    def _transcript_words(self, cands: Sequence[Candidate], own_counts: csr_matrix) -> csr_matrix:
+        """The transcript's words: the summed word counts of its candidates' own turns."""
+        from scipy.sparse import csr_matrix
+
         keys = np.array([c.transcript for c in cands], np.int64)
         known_rows = np.flatnonzero(keys >= 0)
         uniq, doc_of = np.unique(keys[known_rows], return_inverse=True)
@@ -168,16 +237,13 @@ class Features:
             (np.ones(len(known_rows), np.float32), (doc_of.ravel(), known_rows)),
             shape=(len(uniq), len(cands)),
         )
-        docs = tfidf(member @ word_counts[index["own"]], self.words.idf, unique=True)
+        docs = tfidf(member @ own_counts, self.words.idf, unique=True)
+        docs = _top_terms(docs, self.transcript_top)
         pick = csr_matrix(
             (np.ones(len(known_rows), np.float32), (known_rows, doc_of.ravel())),
             shape=(len(cands), len(uniq)),
         )
-        blocks.append((pick @ docs) * TRANSCRIPT_WEIGHT)
-        blocks.append(_roles(cands))
-        if self.embedding_id is not None:
-            blocks.append(dense if dense is not None else self._dense(cands))
-        return hstack(blocks, format="csr", dtype=np.float32)
+        return (pick @ docs) * self.transcript_weight
 
     def _dense(self, cands: Sequence[Candidate]) -> Any:
         from app.nlp import embeddings
@@ -204,13 +270,24 @@ class Features:
         return f'"{self.words.names[within]}"' + (f" ({name})" if name else "")
 
     def to_data(self) -> dict[str, Any]:
-        return {"words": self.words.to_data(), "chars": self.chars.to_data()}
+        return {
+            "words": self.words.to_data(),
+            "chars": self.chars.to_data(),
+            "stack": None if self.stack is None else self.stack.to_data(),
+            "transcript_weight": self.transcript_weight,
+            "transcript_top": self.transcript_top,
+        }
 
     @staticmethod
     def from_data(data: dict[str, Any], embedding_id: str | None = None) -> Features:
-        return Features(
+        features = Features(
             WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]), embedding_id
         )
+        features.transcript_weight = float(data.get("transcript_weight", 0.0))
+        features.transcript_top = int(data.get("transcript_top", 0))
+        if data.get("stack") is not None:
+            features.stack = Stack.from_data(data["stack"])
+        return features
 
 
 @dataclass
@@ -286,6 +363,91 @@ def _platt(dec: np.ndarray, hit: np.ndarray) -> tuple[float, float]:
     return -float(lr.coef_[0, 0]), -float(lr.intercept_[0])
 
 
+@dataclass
+class _Problem:
+    """One head's training rows: features, class per row (str), sorted classes, weights."""
+
+    x: csr_matrix
+    y: np.ndarray
+    classes: list[str]
+    weights: np.ndarray | None
+
+
+@dataclass
+class _Fitted:
+    """Out-of-fold decisions (rows x classes or x 1, in ``model.classes_`` order), which rows
+    have them (a fold lacking a class outside it is skipped), and the model fitted on all."""
+
+    oof: np.ndarray
+    valid: np.ndarray
+    model: Any
+
+
+def _fit_problems(
+    problems: Sequence[_Problem],
+    c: float,
+    folds: int,
+    cancelled: Callable[[], bool] | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[_Fitted]:
+    """Every head's ``folds`` calibration fits and final fit, on ``WORKERS`` threads."""
+
+    def fit(p: _Problem, train: np.ndarray | None) -> Any:
+        if train is None:
+            return _svm(c, True).fit(p.x, p.y, sample_weight=p.weights)
+        return _svm(c, True).fit(p.x[train], p.y[train], sample_weight=_w(p.weights, train))
+
+    tasks: list[Callable[[], Any]] = []
+    plan: list[tuple[int, np.ndarray | None]] = []
+    for i, p in enumerate(problems):
+        for held in [*fold_masks(len(p.y), folds), None]:
+            if held is not None and len(set(p.y[~held].tolist())) < len(p.classes):
+                continue  # too few rows of a class outside this fold: no decisions there
+            tasks.append(partial(fit, p, None if held is None else ~held))
+            plan.append((i, held))
+    models = run_all(tasks, cancelled, progress)
+    out = [
+        _Fitted(
+            np.zeros((len(p.y), 1 if len(p.classes) == 2 else len(p.classes))),
+            np.zeros(len(p.y), dtype=bool),
+            None,
+        )
+        for p in problems
+    ]
+    for (i, held), model in zip(plan, models, strict=True):
+        if held is None:
+            out[i].model = model
+        else:
+            out[i].oof[held] = decisions_of(model, problems[i].x[held])
+            out[i].valid |= held
+    return out
+
+
+def _head(fitted: _Fitted, y: np.ndarray) -> Head:
+    """The calibrated head: kappa offsets (group heads) and Platt's sigmoid, both chosen on the
+    out-of-fold decisions."""
+    model = fitted.model
+    coef = np.asarray(model.coef_, dtype=np.float32)
+    intercept = np.asarray(model.intercept_, dtype=np.float64)
+    order = [str(o) for o in model.classes_]
+    dec, yv = fitted.oof[fitted.valid], y[fitted.valid]
+    if len(order) == 2:
+        a, b = _platt(dec[:, 0], yv == order[1])
+        return Head(order, coef, intercept, np.array([a]), np.array([b]))
+    codes = np.array([o != NONE for o in order])
+    position = {o: j for j, o in enumerate(order)}
+    gold = np.array([position[v] if v != NONE else -1 for v in yv], dtype=np.int64)
+    offsets = kappa_offsets(dec, gold, codes)
+    intercept = intercept + offsets
+    # One sigmoid for all classes of the head: a per-class intercept would put the class
+    # priors back that the balanced weights took out, and the top code would again be the
+    # frequent one; a shared monotone map keeps the ranking (offsets included).
+    hits = np.stack([yv == cls for cls in order], axis=1)
+    a, b = _platt((dec + offsets).ravel(), hits.ravel())
+    k = len(order)
+    return Head(order, coef, intercept, np.full(k, a), np.full(k, b))
+
+
 def fit_head(
     x: csr_matrix,
     y: np.ndarray,
@@ -296,36 +458,10 @@ def fit_head(
     weights: np.ndarray | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Head:
-    """Fit on all rows; calibrate on ``folds`` contiguous folds' out-of-fold decisions."""
-    binary = len(classes) == 2
-    k = 1 if binary else len(classes)
-    out_of_fold = np.zeros((len(y), k))
-    bounds = np.linspace(0, len(y), folds + 1).astype(int)
-    for i in range(folds):
-        if cancelled is not None and cancelled():
-            raise TrainingCancelled()
-        test = np.zeros(len(y), dtype=bool)
-        test[bounds[i] : bounds[i + 1]] = True
-        if len(set(y[~test].tolist())) < len(classes):
-            out_of_fold[test] = 0.0  # too few rows of a class outside this fold
-            continue
-        model = _svm(c, True).fit(x[~test], y[~test], sample_weight=_w(weights, ~test))
-        dec = model.decision_function(x[test])
-        out_of_fold[test] = dec.reshape(len(dec), -1)
-    model = _svm(c, True).fit(x, y, sample_weight=weights)
-    coef = np.asarray(model.coef_, dtype=np.float32)
-    intercept = np.asarray(model.intercept_, dtype=np.float64)
-    order = list(model.classes_)
-    if binary:
-        a, b = _platt(out_of_fold[:, 0], y == order[1])
-        return Head([order[0], order[1]], coef, intercept, np.array([a]), np.array([b]))
-    # One sigmoid for all classes of the head: a per-class intercept would put the class
-    # priors back that the balanced weights took out, and the top code would again be the
-    # frequent one; a shared monotone map keeps the SVMs' ranking of codes.
-    hits = np.stack([y == cls for cls in order], axis=1)
-    a, b = _platt(out_of_fold.ravel(), hits.ravel())
-    k = len(order)
-    return Head([str(o) for o in order], coef, intercept, np.full(k, a), np.full(k, b))
+    """Fit on all rows; offsets and calibration from ``folds`` contiguous folds' out-of-fold
+    decisions."""
+    (fitted,) = _fit_problems([_Problem(x, y, classes, weights)], c, folds, cancelled)
+    return _head(fitted, y)
 
 
 def _target(cats: dict[str, float], members: list[str], is_group: bool) -> tuple[str, float] | None:
@@ -481,10 +617,8 @@ def train_linear(
     grouped = {g for grp in exclusive for g in grp}
     jobs: list[tuple[list[str], bool]] = [(list(g), True) for g in exclusive]
     jobs += [([g], False) for g in labels if g not in grouped]
-    heads = []
-    for n, (members, is_group) in enumerate(jobs):
-        if cancelled is not None and cancelled():
-            raise TrainingCancelled()
+    picked: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+    for members, is_group in jobs:
         rows, ys, ws = [], [], []
         for i, cats in enumerate(cats_list):
             target = _target(cats, members, is_group)
@@ -492,22 +626,51 @@ def train_linear(
                 rows.append(i)
                 ys.append(target[0])
                 ws.append(target[1])
-        y = np.array(ys, dtype=object)
         classes = sorted(set(ys))
         if len(classes) < 2 or not any(cl != NONE for cl in classes):
             continue
-        heads.append(
-            fit_head(
-                x[rows],
-                y.astype(str),
-                classes,
-                c=c,
-                weights=np.array(ws) if any(w != 1.0 for w in ws) else None,
-                cancelled=cancelled,
-            )
+        weights = np.array(ws) if any(w != 1.0 for w in ws) else None
+        picked.append((np.array(rows, dtype=np.int64), np.array(ys, dtype=str), weights))
+
+    def problems(x: csr_matrix) -> list[_Problem]:
+        return [_Problem(x[r], y, sorted(set(y.tolist())), w) for r, y, w in picked]
+
+    def stage(lo: float, hi: float) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        report = progress
+        return lambda done, total: report(lo + (hi - lo) * done / total, f"fit {done}/{total}")
+
+    folds = 3
+    stacked = STACK_WEIGHT > 0
+    turn = x[:, : features.turn_width] if stacked and features.transcript_weight > 0 else x
+    first = stage(0.1, 0.5 if stacked else 0.95)
+    fitted = _fit_problems(problems(turn), c, folds, cancelled, first)
+    if fitted and stacked:
+        # The stacked transcript context (linear_fit.py): out-of-fold decisions where the
+        # rows have them, the final first-stage model's elsewhere.
+        stack = Stack(
+            np.vstack([np.asarray(f.model.coef_) for f in fitted]),
+            np.concatenate([np.ravel(f.model.intercept_) for f in fitted]),
+            STACK_WEIGHT,
         )
-        if progress is not None:
-            progress(0.1 + 0.9 * (n + 1) / len(jobs), f"model {n + 1}/{len(jobs)}")
+        dec = stack.decision(turn)
+        col = 0
+        for (head_rows, _y, _w), f in zip(picked, fitted, strict=True):
+            width = f.oof.shape[1]
+            dec[head_rows[f.valid], col : col + width] = f.oof[f.valid]
+            col += width
+        from scipy.sparse import hstack
+
+        keys = np.array([cand.transcript for cand in cands], np.int64)
+        if STACK_CENTER:
+            stack.fit_center(dec, keys)
+        x = hstack([x, stack.block(dec, keys)], format="csr", dtype=np.float32)
+        features.stack = stack
+        fitted = _fit_problems(problems(x), c, folds, cancelled, stage(0.5, 0.95))
+    heads = [_head(f, y) for f, (_r, y, _w) in zip(fitted, picked, strict=True)]
+    if progress is not None:
+        progress(1.0, "trained")
     meta = {
         "architecture": ARCHITECTURE,
         "c": c,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, TRANSCRIPT_WEIGHT, _roles, _text
+from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _text, _top_terms
 from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
@@ -67,20 +67,34 @@ class Layout:
                 if cls != NONE and (not head.binary or j == 1):
                     self.row_of[cls] = start + (0 if head.binary else j)
         coef, ts, ws, nb = self.coef, features.turn_size, features.words.size, len(CONTEXT)
-        start_roles = nb * ts + ws
+        # Columns: the turn-level blocks (context turns, roles, dense), then the transcript's
+        # words (if the model has them), then the stacked transcript context (if any).
+        stack = features.stack
+        n_words = ws if features.transcript_weight > 0 else 0
+        n_stack = 0 if stack is None else stack.size
+        end_turn = coef.shape[1] - n_words - n_stack
+        start_roles = nb * ts
         start_dense = start_roles + 3 * len(ROLE_NAMES)
-        width = start_dense if features.embedding_id is None else None
-        if coef.shape[1] < start_dense or (width is not None and coef.shape[1] != width):
+        if (
+            end_turn < start_dense
+            or (features.embedding_id is None and end_turn != start_dense)
+            or (stack is not None and stack.coef.shape[1] != end_turn)
+        ):
             raise ValueError("the stored suggester model does not fit its features: train it again")
+        # The stacked context's first stage reads the turn-level columns: its rows ride along
+        # with the heads' (after them) in the per-block products.
+        turn = coef[:, :end_turn] if stack is None else np.vstack([coef[:, :end_turn], stack.coef])
+        self.n_heads = len(coef)
         self.by_word = np.ascontiguousarray(
-            np.concatenate([coef[:, b * ts : b * ts + ws] for b in range(nb)], axis=0).T
+            np.concatenate([turn[:, b * ts : b * ts + ws] for b in range(nb)], axis=0).T
         )
         self.by_char = np.ascontiguousarray(
-            np.concatenate([coef[:, b * ts + ws : (b + 1) * ts] for b in range(nb)], axis=0).T
+            np.concatenate([turn[:, b * ts + ws : (b + 1) * ts] for b in range(nb)], axis=0).T
         )
-        self.transcript = np.ascontiguousarray(coef[:, nb * ts : start_roles].T)
-        self.roles = np.ascontiguousarray(coef[:, start_roles:start_dense].T)
-        self.dense = np.ascontiguousarray(coef[:, start_dense:].T)
+        self.roles = np.ascontiguousarray(turn[:, start_roles:start_dense].T)
+        self.dense = np.ascontiguousarray(turn[:, start_dense:end_turn].T)
+        self.transcript = np.ascontiguousarray(coef[:, end_turn : end_turn + n_words].T)
+        self.stacked = np.ascontiguousarray(coef[:, end_turn + n_words :].T)
 
     @staticmethod
     def of(model: LinearModel) -> Layout:
@@ -141,7 +155,9 @@ class CandidateRows:
             shape=(len(uniq), self.words.shape[0]),
         )  # a text repeated in a transcript counts as often as it occurs (summed duplicates)
         counts = member @ self.word_counts
-        return tfidf(counts, self.model.features.words.idf, unique=True), rows, doc_of
+        features = self.model.features
+        docs = _top_terms(tfidf(counts, features.words.idf, unique=True), features.transcript_top)
+        return docs, rows, doc_of
 
     def decisions(self) -> list[np.ndarray]:
         """Each head's (n x classes) decision values, as ``Head.decision`` of the full rows."""
@@ -150,20 +166,27 @@ class CandidateRows:
         if not heads:
             return []
         lay = Layout.of(model)
-        k = len(lay.coef)
+        k = lay.by_word.shape[1] // len(CONTEXT)  # heads' rows, then the first stage's
         per_text = np.asarray(self.words @ lay.by_word) + tfidf_dot(
             self.char_counts, features.chars.idf, lay.by_char
         )
         dec = np.zeros((self.n, k), dtype=np.float32)
         for b, (_name, _which, weight) in enumerate(CONTEXT):
             dec += np.float32(weight) * per_text[self.index[b], b * k : (b + 1) * k]
-        docs, rows, doc_of = self._transcripts()
-        if len(rows):
-            dec[rows] += np.float32(TRANSCRIPT_WEIGHT) * np.asarray(docs @ lay.transcript)[doc_of]
         dec += np.asarray(_roles(self.cands) @ lay.roles)
         if features.embedding_id is not None:
             dense = self.dense if self.dense is not None else features._dense(self.cands)
             dec += np.asarray(dense, np.float32) @ lay.dense
+        stack = features.stack
+        if stack is not None:
+            first_stage = dec[:, lay.n_heads :].astype(np.float64) + stack.intercept
+            keys = np.array([c.transcript for c in self.cands], np.int64)
+            dec = dec[:, : lay.n_heads] + stack.block(first_stage, keys).toarray() @ lay.stacked
+        if features.transcript_weight > 0:
+            docs, rows, doc_of = self._transcripts()
+            if len(rows):
+                tw = np.float32(features.transcript_weight)
+                dec[rows] += tw * np.asarray(docs @ lay.transcript)[doc_of]
         first = lay.first
         return [
             dec[:, first[i] : first[i + 1]].astype(np.float64) + h.intercept

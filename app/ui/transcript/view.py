@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QTextBlock,
     QTextCursor,
     QTextFormat,
     QTextOption,
@@ -266,15 +267,24 @@ class TranscriptView(QPlainTextEdit):
         """
         if self.stripes:
             painter = QPainter(self.viewport())
-            self._paint_highlights(painter, event.rect().bottom())
+            self._paint_highlights(painter, event.rect())
             painter.end()
         super().paintEvent(event)
 
-    def _paint_highlights(self, painter: QPainter, bottom: int) -> None:
-        block = self.firstVisibleBlock()
+    def block_at(self, y: int) -> QTextBlock:
+        """The first block a repaint from viewport line ``y`` down has to draw: an edit
+        repaints a few lines, often far below the first visible one (issue 17)."""
+        block = self.cursorForPosition(QPoint(0, max(0, y))).block()
+        return block if block.isValid() else self.firstVisibleBlock()
+
+    def _paint_highlights(self, painter: QPainter, area: QRect) -> None:
+        bottom = area.bottom()
+        block = self.block_at(area.top())
         offset = self.contentOffset()
+        last = self.block_at(bottom)
         first_cp = self.to_codepoint(block.position())
-        visible = self.stripes_between(first_cp, self.visible_range()[1])
+        last_cp = self.to_codepoint(last.position() + last.length() - 1) + 1
+        visible = self.stripes_between(first_cp, last_cp)  # only those the repaint reaches
         while block.isValid() and visible:
             geometry = self.blockBoundingGeometry(block).translated(offset)
             if geometry.top() > bottom:
@@ -337,10 +347,18 @@ class TranscriptView(QPlainTextEdit):
         self.setViewportMargins(self.gutter_width(), 0, right, 0)
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
-        if lane is not None:
-            scroll = self.verticalScrollBar()
-            bar = scroll.width() if scroll.isVisible() else 0
-            lane.setGeometry(QRect(cr.right() - bar - right + 1, cr.top(), right, cr.height()))
+        self._place_lane()
+
+    def _place_lane(self) -> None:
+        """The time lane sits right of the text, left of the scroll bar: placed by the
+        viewport's own geometry (``resizeEvent`` also sees the viewport's resizes, so it follows
+        the scroll bar showing or hiding). A lane over the bar made every repaint of the one
+        repaint the other too (issue 17)."""
+        lane = getattr(self, "right_lane", None)
+        if lane is None:
+            return
+        vp = self.viewport().geometry()
+        lane.setGeometry(QRect(vp.right() + 1, vp.top(), lane.sizeHint().width(), vp.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

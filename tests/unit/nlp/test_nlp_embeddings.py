@@ -149,10 +149,12 @@ def test_the_default_model_uses_embeddings_when_available(coded: Any, fake: Fake
     from app.nlp.linear import CONTEXT, ROLE_NAMES
 
     feats = model.features  # type: ignore[attr-defined]
-    # The turn and its context turns, the transcript's words, three roles: then the dense block.
-    n_sparse = len(CONTEXT) * feats.turn_size + feats.words.size + 3 * len(ROLE_NAMES)
+    # The turn and its context turns, three roles, the dense block; then the stacked transcript
+    # context (a first stage that saw the dense block too).
+    n_sparse = len(CONTEXT) * feats.turn_size + 3 * len(ROLE_NAMES)
     x = feats.transform([Candidate("I could try that.", "client", "Why?", "therapist")])
-    assert x.shape[1] == n_sparse + 3 * fake.dim
+    assert feats.stack.coef.shape[1] == n_sparse + 3 * fake.dim
+    assert x.shape[1] == n_sparse + 3 * fake.dim + feats.stack.size
     assert model.heads[0].coef.shape[1] == x.shape[1]  # type: ignore[attr-defined]
 
 
