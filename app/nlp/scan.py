@@ -184,6 +184,9 @@ def _tokenise(
     from app.nlp.context_bow import lower_array
 
     lowers: list[np.ndarray] = []
+    phrases: list[list[tuple[int, int, int]]] = []
+    find = matcher.phrases if matcher and len(matcher.phrases) else None
+    none: list[tuple[int, int, int]] = []
     docs = nlp.tokenizer.pipe((u.text for u in units), batch_size=1000)  # type: ignore[union-attr]
     for i, doc in enumerate(docs):
         if i % 1000 == 0:
@@ -192,16 +195,9 @@ def _tokenise(
             if progress is not None:
                 progress(0.7 * i / max(1, len(units)), "reading transcripts")
         lowers.append(lower_array(doc))
-    none: list[tuple[int, int, int]] = []
-    batch = _batch(list(units), lowers, [none] * len(lowers))
-    if matcher and len(matcher.phrases):
-        # The PhraseMatcher runs only on the few utterances holding a phrase's words in order
-        # (found on the hashes of all utterances at once), tokenised again.
-        maybe = matcher.docs_with_phrases(batch.lower, batch.ends - batch.starts)
-        for k in np.flatnonzero(maybe).tolist():
-            found = matcher.phrase_matches(nlp.make_doc(batch.units[k].text))
-            batch.phrase_matches[k] = found or none
-    return batch
+        found = find(doc) if find is not None else None
+        phrases.append(matcher.phrase_matches(doc, found) if found else none)
+    return _batch(list(units), lowers, phrases)
 
 
 def _batch(
