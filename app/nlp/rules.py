@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.nlp.context_bow import marker
+from app.nlp.context_bow import lower_array, marker
 from app.nlp.lemmas import forms_of
 from app.nlp.pipeline import with_sentences
 
@@ -227,6 +227,25 @@ class _TokenGroup:
         return result
 
 
+def _sequence_keys(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Sorted first words of the sequences, and per length their sorted keys."""
+    from app.nlp.ngrams import MIX
+
+    firsts = np.unique(np.array([s[0] for s in seqs if len(s)], dtype=np.uint64))
+    by_len: dict[int, list[np.ndarray]] = {}
+    for seq in seqs:
+        if len(seq):
+            by_len.setdefault(len(seq), []).append(seq)
+    keys = {}
+    for k, same in by_len.items():
+        rows = np.stack(same).astype(np.uint64)  # (sequences x k): arrays wrap silently
+        key = rows[:, 0].copy()
+        for j in range(1, k):
+            key = key * MIX + rows[:, j]
+        keys[k] = np.unique(key)
+    return firsts, keys
+
+
 class RuleMatcher:
     """Compiled patterns of many codes; ``match(doc)`` gives sentence hits per code.
 
@@ -246,6 +265,8 @@ class RuleMatcher:
         self.problems: list[str] = []
         self.described: dict[str, str] = {}
         self.max_words: dict[str, int] = {}  # pattern key -> longest turn it may fire in
+        self._phrase_seqs: list[np.ndarray] = []  # LOWER hashes of every phrase variant
+        self._phrase_keys: tuple[np.ndarray, dict[int, np.ndarray]] | None = None
         for code_key, items in patterns.items():
             for i, item in enumerate(items):
                 # One match key per pattern, so a hit can say which pattern matched.
@@ -317,7 +338,37 @@ class RuleMatcher:
         docs = [Doc(self.nlp.vocab, words=list(v)) for v in sorted(variants) if v]
         if docs:
             self.phrases.add(key, docs)
+            self._phrase_seqs.extend(lower_array(d) for d in docs)
+            self._phrase_keys = None
         return True
+
+    def docs_with_phrases(self, tokens: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Per doc (LOWER hashes laid end to end, ``sizes`` per doc): does the word sequence of
+        some phrase pattern occur in it? Only there need the PhraseMatcher run (it compares the
+        same LOWER hashes). Sequences are compared by a 64-bit key of their hashes (the word
+        n-gram key of ``ngrams``), only where a phrase's first word stands: a key collision can
+        only send a doc to the matcher for nothing, never keep one away."""
+        from app.nlp.ngrams import MIX
+
+        n_docs, n_all = len(sizes), len(tokens)
+        out = np.zeros(n_docs, dtype=bool)
+        if self._phrase_keys is None:
+            self._phrase_keys = _sequence_keys(self._phrase_seqs)
+        firsts, by_len = self._phrase_keys
+        if not len(firsts) or not n_all:
+            return out
+        doc_of = np.repeat(np.arange(n_docs), sizes)
+        pos = np.minimum(np.searchsorted(firsts, tokens), len(firsts) - 1)
+        at = np.flatnonzero(firsts[pos] == tokens)
+        for k, wanted in by_len.items():
+            start = at[at + k <= n_all]
+            start = start[doc_of[start] == doc_of[start + k - 1]]  # inside one doc
+            key = tokens[start].copy()
+            for j in range(1, k):
+                key = key * MIX + tokens[start + j]
+            hit = wanted[np.minimum(np.searchsorted(wanted, key), len(wanted) - 1)] == key
+            out[doc_of[start[hit]]] = True
+        return out
 
     def may_match(self, lowers: Sequence[np.ndarray]) -> np.ndarray:
         """Per doc (given LOWER hash arrays), which token-pattern groups could match: bit 1 the

@@ -70,3 +70,29 @@ def test_match_docs_runs_token_patterns_only_where_their_words_are() -> None:
     assert got == [(1, "w", "One really might."), (2, "k", "I guessed it.")]
     assert sentence_spans(" A b. C d?  E ") == [(1, 5), (6, 10), (12, 13)]
     assert np.all(groups >= 0)
+
+
+def test_phrase_pre_check_finds_every_doc_the_phrase_matcher_does() -> None:
+    """``docs_with_phrases`` (hashes of all docs at once) flags every doc where the PhraseMatcher
+    finds a phrase, and a phrase split over two utterances is in neither."""
+    import random
+
+    import numpy as np
+
+    from app.nlp.context_bow import lower_array
+
+    nlp = get_pipeline()
+    patterns = {"k": ["i guess", "you never listen"], "m": ["whatever"], "n": ["what I meant"]}
+    matcher = RuleMatcher(nlp, patterns)
+    rnd = random.Random(5)
+    words = "i guess you never listen whatever what meant mean guessed listening so well".split()  # noqa: SIM905
+    texts = [" ".join(rnd.choices(words, k=rnd.randint(1, 7))) for _ in range(400)]
+    texts += ["Well I", "guess so.", "You NEVER listened!", "", "Whatever."]
+    docs = [nlp.make_doc(t) for t in texts]
+    lowers = [lower_array(d) for d in docs]
+    sizes = np.array([len(x) for x in lowers], dtype=np.int64)
+    flagged = matcher.docs_with_phrases(np.concatenate(lowers), sizes)
+    truth = np.array([bool(matcher.phrase_matches(d)) for d in docs])
+    assert truth.sum() > 50 and (flagged >= truth).all()
+    assert not flagged[texts.index("Well I")] and not flagged[texts.index("guess so.")]
+    assert (flagged == truth).all()  # no key collisions here: nothing flagged for nothing
