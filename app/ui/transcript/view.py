@@ -79,6 +79,8 @@ class TranscriptView(QPlainTextEdit):
         self._external: list[QTextEdit.ExtraSelection] = []
         self._band: list[QTextEdit.ExtraSelection] = []
         self._last_utterance: UtteranceInfo | None = None
+        self._visible_key: tuple[object, ...] | None = None  # see ``visible_range``
+        self._visible = (0, 0)
         self.gutter = Gutter(self)
         self.updateRequest.connect(self._update_gutter)
         self.cursorPositionChanged.connect(self._cursor_moved)
@@ -104,6 +106,7 @@ class TranscriptView(QPlainTextEdit):
         self._band = []
         self._current_segment = None
         self._last_utterance = None
+        self._visible_key = None
         self.setPlainText(text)
         self._update_margins()
         self._apply_selections()
@@ -371,11 +374,22 @@ class TranscriptView(QPlainTextEdit):
             self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
 
     def visible_range(self) -> tuple[int, int]:
-        """Code points of the first and past-the-last visible character."""
-        first = self.cursorForPosition(QPoint(0, 0)).position()
+        """Code points of the first and past-the-last visible character.
+
+        Two hit tests of the text layout; an edit asks three or four times in one frame (its
+        highlights, the current segment before and after, the margin), so the answer is kept
+        while the view shows the same lines: same text, scroll position and viewport size."""
         vp = self.viewport()
-        last = self.cursorForPosition(QPoint(vp.width() - 1, vp.height() - 1)).position()
-        return self.to_codepoint(first), self.to_codepoint(last) + 1
+        key = (
+            self.transcript_id, self.document().revision(), self.firstVisibleBlock().blockNumber(),
+            self.contentOffset().y(), vp.width(), vp.height(),
+        )  # fmt: skip
+        if key != self._visible_key:
+            first = self.cursorForPosition(QPoint(0, 0)).position()
+            last = self.cursorForPosition(QPoint(vp.width() - 1, vp.height() - 1)).position()
+            self._visible_key = key
+            self._visible = (self.to_codepoint(first), self.to_codepoint(last) + 1)
+        return self._visible
 
     # ------------------------------------------------------------------ interaction
 

@@ -203,3 +203,34 @@ def test_segment_rows_are_placed_by_the_rows_given_and_checked(qtbot: Any) -> No
     model.update_rows(wrong, {8}, {8: 3})  # really row 1
     assert model.segments == wrong and resets == [1]
     assert [model.row_of(s.id) for s in wrong] == list(range(len(wrong)))
+
+
+def test_visible_range_is_kept_only_while_the_view_shows_the_same_lines(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit asks for the visible range several times in one frame: it is measured once,
+    and measured again as soon as the view scrolls or resizes."""
+    from PySide6.QtCore import QPoint
+
+    view = window.transcript_view
+    hits: list[object] = []
+    measure = view.cursorForPosition
+    monkeypatch.setattr(view, "cursorForPosition", lambda p: (hits.append(p), measure(p))[1])
+
+    def fresh() -> tuple[int, int]:
+        vp = view.viewport()
+        first = measure(QPoint(0, 0)).position()
+        last = measure(QPoint(vp.width() - 1, vp.height() - 1)).position()
+        return view.to_codepoint(first), view.to_codepoint(last) + 1
+
+    shown = view.visible_range()
+    assert shown == fresh()
+    before = len(hits)
+    assert view.visible_range() == shown and len(hits) == before
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.value() + 25)
+    settle()
+    assert view.visible_range() == fresh() != shown
+    window.resize(1100, 700)
+    settle()
+    assert view.visible_range() == fresh()
