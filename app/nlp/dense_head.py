@@ -7,7 +7,7 @@ training slower. A separate multinomial logistic regression on the embeddings, w
 probabilities are averaged with the TF-IDF model's, lets each side be good at what it sees: the
 sparse model the exact words of a turn and its neighbours, the dense head the meaning of the turn
 and the transcript's overall stance. Measured in ``benchmarks/RESULTS.md``
-("suggester-quality-embeddings"); the parts and the weight were chosen on split seeds 0-5.
+("suggester-quality-embeddings"); the parts and the weight were chosen on split seeds 0-4.
 
 Per candidate the head sees (``embeddings.dense_block``): its turn's embedding, the mean of its
 transcript's turns (normalised), and who speaks (own, previous and next speaker's role). One head

@@ -233,7 +233,7 @@ def embed(
     return np.stack(rows).astype(np.float32)  # type: ignore[arg-type]
 
 
-#: What the dense head sees per candidate (chosen on AnnoMI's split seeds 0-5, see
+#: What the dense head sees per candidate (chosen on AnnoMI's split seeds 0-4, see
 #: ``dense_head``): "own" its turn, "next" the next turn, "prev" the previous turn, "doc" the
 #: normalised mean of its transcript's turns (the candidates given with the same transcript).
 PARTS = ("own", "doc")
