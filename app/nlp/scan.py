@@ -270,7 +270,7 @@ def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) 
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Python's cycle collector paused for one pass. A pass makes tens of thousands of
     short-lived objects (docs, rows, suggestions) and no reference cycles; each of the full
     collections they trigger walks every live object of the program (about 0.25 s CPU of a 4 s
@@ -304,7 +304,7 @@ def suggest_units(
     when the coder codes below the utterance, sentence candidates), and the model scores arrays
     of token hashes directly, so a pass costs little more than tokenising (spec §8).
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _suggest(units, codes, model, min_score, progress, cancelled, stats)
 
 

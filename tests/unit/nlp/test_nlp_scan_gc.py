@@ -35,3 +35,20 @@ def test_the_collector_is_paused_during_a_pass_and_back_after_it(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_run_reads_and_stores_with_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch, project: object
+) -> None:
+    from app.nlp import suggester
+
+    seen: list[bool] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        raise RuntimeError("read failed")
+
+    monkeypatch.setattr(suggester, "load_units", spy)
+    with pytest.raises(RuntimeError, match="read failed"):
+        suggester.run_on_project(project)  # type: ignore[arg-type]
+    assert seen == [False] and gc.isenabled()
