@@ -15,6 +15,7 @@ the utterances gold labelled in that column. Baseline in the same process: spaCy
 TextCatBOW on the utterance alone (no role, no previous turn, no oversampling).
 
     python benchmarks/bench_suggest.py [--write] [--pages 2000] [--skip-quality]
+        [--keep /tmp/study.iprw] [--profile]
 """
 
 from __future__ import annotations
@@ -132,33 +133,66 @@ def time_pass(project: Any, runs: int) -> dict[str, Any]:
     for _doc in blank.pipe(texts, batch_size=1000):  # warm-up: the tokenizer's cache
         pass
     t_base, t_pass = float("inf"), float("inf")
+    c_base, c_pass = float("inf"), float("inf")  # CPU seconds (process time) of the same runs
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for _doc in blank.pipe(texts, batch_size=1000):
             pass
         t_base = min(t_base, time.perf_counter() - start)
+        c_base = min(c_base, time.process_time() - cpu)
         gc.collect()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         found = suggest_units(units, codes, model)
         t_pass = min(t_pass, time.perf_counter() - start)
+        c_pass = min(c_pass, time.process_time() - cpu)
     return {
         "utterances": len(units),
         "base": t_base,
         "pass": t_pass,
+        "cpu_base": c_base,
+        "cpu_pass": c_pass,
         "suggestions": len(found),
         "rule": sum(1 for f in found if f.origin == "rule"),
     }
 
 
-def throughput(pages: int, runs: int) -> dict[str, Any]:
+def profile_pass(project: Any) -> None:
+    """Where one suggestion pass spends its CPU time (cProfile on process time, by own time)."""
+    import cProfile
+    import pstats
+
+    from app.core.codebook import resolve_codes
+    from app.core.suggestions import load_units
+    from app.nlp.suggester import load_trained, suggest_units
+
+    units, codes, model = load_units(project), resolve_codes(project, None), load_trained(project)
+    suggest_units(units, codes, model)  # warm: rule patterns, tokenizer cache, n-gram cache
+    prof = cProfile.Profile(time.process_time)
+    prof.runcall(suggest_units, units, codes, model)
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
+def throughput(
+    pages: int, runs: int, keep: Path | None = None, profile: bool = False
+) -> dict[str, Any]:
+    import shutil
+
     from app.core.project import open_project
     from app.nlp.suggester import run_on_project
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "study.iprw"
-        n_utts, n_chars = build_study(db, pages)
+        if keep is not None and keep.is_file():  # a study built before: copied, not rebuilt
+            shutil.copyfile(keep, db)
+            n_utts, n_chars = _size(db)
+        else:
+            n_utts, n_chars = build_study(db, pages)
+            if keep is not None:
+                shutil.copyfile(db, keep)
         project = open_project(db)
+        if profile:
+            profile_pass(project)
         timed = time_pass(project, runs)
         t_base, t_pass, found_n, rule_n = (
             timed["base"],
@@ -166,9 +200,9 @@ def throughput(pages: int, runs: int) -> dict[str, Any]:
             timed["suggestions"],
             timed["rule"],
         )
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         summary = run_on_project(project)
-        t_run = time.perf_counter() - start
+        t_run, c_run = time.perf_counter() - start, time.process_time() - cpu
         project.close()
     return {
         "utterances": n_utts,
@@ -177,11 +211,28 @@ def throughput(pages: int, runs: int) -> dict[str, Any]:
         "base": t_base,
         "pass": t_pass,
         "run": t_run,
+        "cpu_base": timed["cpu_base"],
+        "cpu_pass": timed["cpu_pass"],
+        "cpu_run": c_run,
+        "load": os.getloadavg()[0],
         "suggestions": found_n,
         "rule": rule_n,
         "stored": summary.n_stored,
         "runs": runs,
     }
+
+
+def _size(db: Path) -> tuple[int, int]:
+    """Utterances and characters of a study built before."""
+    from app.core.project import open_project
+    from app.core.suggestions import load_units
+
+    project = open_project(db)
+    try:
+        units = load_units(project)
+        return len(units), sum(len(u.text) + 1 for u in units)
+    finally:
+        project.close()
 
 
 def annomi_project(folder: Path) -> Path:
@@ -309,14 +360,19 @@ def report(
         f"characters (~{tp['pages']:,.0f} pages), 3RS codebook patterns + a trained model; best "
         f"of {tp['runs']} interleaved runs; the machine is shared, so expect noise.",
         "",
-        "| what | seconds | utterances/s | throughput vs bare tokenising |",
-        "|---|---:|---:|---:|",
+        f"Load average when the runs ended: {tp['load']:.1f} on {os.cpu_count()} CPUs; CPU "
+        "seconds (process time) are given beside wall seconds because the machine is shared.",
+        "",
+        "| what | seconds (wall) | CPU s | utterances/s | vs bare tokenising (wall) | (CPU) |",
+        "|---|---:|---:|---:|---:|---:|",
         f'| `spacy.blank("en").pipe` tokenising the same texts (baseline) | {tp["base"]:.2f} | '
-        f"{tp['utterances'] / tp['base']:,.0f} | 1.00 |",
+        f"{tp['cpu_base']:.2f} | {tp['utterances'] / tp['base']:,.0f} | 1.00 | 1.00 |",
         f"| suggestion pass: rules + context model + choice (spec bar: >= 0.50) | "
-        f"{tp['pass']:.2f} | {tp['utterances'] / tp['pass']:,.0f} | {ratio:.2f} |",
+        f"{tp['pass']:.2f} | {tp['cpu_pass']:.2f} | {tp['utterances'] / tp['pass']:,.0f} | "
+        f"{ratio:.2f} | {tp['cpu_base'] / tp['cpu_pass']:.2f} |",
         f"| `run_on_project`: read, pass, store {tp['stored']:,} suggestions | "
-        f"{tp['run']:.2f} | {tp['utterances'] / tp['run']:,.0f} | {tp['base'] / tp['run']:.2f} |",
+        f"{tp['run']:.2f} | {tp['cpu_run']:.2f} | {tp['utterances'] / tp['run']:,.0f} | "
+        f"{tp['base'] / tp['run']:.2f} | {tp['cpu_base'] / tp['cpu_run']:.2f} |",
         "",
         f"The pass found {tp['suggestions']:,} suggestions ({tp['rule']:,} from rules). The "
         "generated text draws words Zipf-style from 30,000 English word forms (a tiny "
@@ -373,6 +429,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="build the study once at this path, then reuse it (delete it "
+        "when the model format changes)",
+    )
+    ap.add_argument("--profile", action="store_true", help="print a CPU profile of one pass")
     args = ap.parse_args()
     quality = cv = real = None
     if not args.skip_quality and ANNOMI.is_file():
@@ -383,7 +446,7 @@ def main() -> None:
             print(real)
             quality = split_quality(db, (0, 1, 2))
             cv = cross_validation(db)
-    tp = throughput(args.pages, args.runs)
+    tp = throughput(args.pages, args.runs, args.keep, args.profile)
     print(tp)
     text = report(tp, quality, cv, real)
     print(text)

@@ -23,13 +23,12 @@ from app.core.models import (
     Coder,
     Segment,
     Suggestion,
-    Transcript,
     new_guid,
     utcnow,
 )
 from app.core.models import Session as SessionRow
 from app.core.project import Project
-from app.core.text_length import length_column, measured
+from app.core.text_length import transcript_length
 from app.core.versioning import check_unchanged, lock_segment
 
 
@@ -153,16 +152,10 @@ def _check_rating(code: Code, rating: int | None) -> None:
 def validate_anchor(s: DbSession, anchor: Anchor) -> int:
     """Check the anchor against the stored text/session; return the session id it belongs to."""
     if isinstance(anchor, TextAnchor):
-        row = s.execute(
-            select(Transcript.session_id, length_column(s)).where(
-                Transcript.id == anchor.transcript_id
-            )
-        ).first()
-        if row is None:
+        found = transcript_length(s, anchor.transcript_id)  # remembered per project
+        if found is None:
             raise NotFoundError(f"transcript #{anchor.transcript_id} does not exist")
-        session_id, length = row
-        if length is None:  # a NUL in the text: SQLite's length() would stop there
-            length = measured(s, anchor.transcript_id)
+        session_id, length = found
         if not 0 <= anchor.start_char < anchor.end_char <= length:
             raise UserError(
                 f"text span {anchor.start_char}-{anchor.end_char} is empty or outside the "
@@ -266,8 +259,8 @@ class ApplyCode(Command):
             s.flush()
             self.segment_id = row.id
             self.version = row.version
-            name = s.scalar(select(Code.name).where(Code.id == self.code_id))
-            self.text = f"Apply '{name}'"
+            code = s.get(Code, self.code_id)  # loaded by new_segment_row: no second query
+            self.text = f"Apply '{code.name if code is not None else ''}'"
 
     def undo(self, project: Project) -> None:
         assert self.segment_id is not None

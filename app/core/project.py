@@ -119,6 +119,7 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 WRITE_OPTION = "iprw_write"
+TEXT_LENGTHS = "iprw_text_lengths"  # key of the sessions' shared length memo in ``Session.info``
 INSUFFICIENT_PRIVILEGE = "42501"  # SQLSTATE of a refused grant or row-level security policy
 
 
@@ -172,9 +173,15 @@ class Project:
         # while the window closes) fails at once instead of leaving a server connection open
         # until the garbage collector finds it (it held locks and warned in a later test).
         event.listen(self.engine, "do_connect", self._refuse_when_closed)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Every session of this project shares one memo of transcript text lengths
+        # (``app.core.text_length.transcript_length``): SQLAlchemy copies ``info`` into each
+        # new session, so they all hold this same dict.
+        shared: dict[str, Any] = {TEXT_LENGTHS: {}}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=shared)
         self._writes = sessionmaker(
-            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+            self.engine.execution_options(**{WRITE_OPTION: True}),
+            expire_on_commit=False,
+            info=shared,
         )
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from app.core.codebook import list_codes_in
 from app.core.dto import SegmentInfo
@@ -23,6 +23,16 @@ _COLUMNS = (
     Segment.end_ms, Segment.memo, Segment.rating, Segment.origin, Segment.perspective,
     Segment.created_at, Segment.updated_at, Segment.version,
 )  # fmt: skip
+
+
+# Built once: the window re-reads an edit's rows with these after every edit (issue 17).
+_BY_TRANSCRIPT = (
+    select(*_COLUMNS)
+    .join(Coder, Coder.id == Segment.coder_id)
+    .where(Segment.transcript_id == bindparam("t"))
+    .order_by(Segment.start_char, Segment.id)
+)
+_BY_IDS = _BY_TRANSCRIPT.where(Segment.id.in_(bindparam("ids", expanding=True)))
 
 
 def segment_versions(project: Project, transcript_id: int) -> dict[int, str]:
@@ -57,16 +67,11 @@ def transcript_segments(
     with project.reading() as s:
         if paths is None:
             paths = {c.id: c.path for c in list_codes_in(s)}
-        stmt = (
-            select(*_COLUMNS)
-            .join(Coder, Coder.id == Segment.coder_id)
-            .where(Segment.transcript_id == transcript_id)
-            .order_by(Segment.start_char, Segment.id)
-        )
+        params: dict[str, object] = {"t": transcript_id}
         if ids is not None:
-            stmt = stmt.where(Segment.id.in_(list(ids)))
+            params["ids"] = list(ids)
         out = []
-        for r in s.execute(stmt):
+        for r in s.execute(_BY_TRANSCRIPT if ids is None else _BY_IDS, params):
             out.append(
                 SegmentInfo(
                     id=r[0],

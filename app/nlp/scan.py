@@ -9,7 +9,9 @@ to suggest. Spec §8 asks a full pass to keep at least half the throughput of ba
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -267,6 +269,22 @@ def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) 
     return _Rows(spans, flat, lengths, candidates)
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused for one pass. A pass makes tens of thousands of
+    short-lived objects (docs, rows, suggestions) and no reference cycles; each of the full
+    collections they trigger walks every live object of the program (about 0.25 s CPU of a 4 s
+    pass, measured on the 35,700-utterance benchmark). Reference counting still frees everything
+    at once; the collector runs as usual again afterwards."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def suggest_units(
     units: Sequence[UnitRecord],
     codes: Sequence[CodeInfo],
@@ -286,6 +304,19 @@ def suggest_units(
     when the coder codes below the utterance, sentence candidates), and the model scores arrays
     of token hashes directly, so a pass costs little more than tokenising (spec §8).
     """
+    with cyclic_gc_paused():
+        return _suggest(units, codes, model, min_score, progress, cancelled, stats)
+
+
+def _suggest(
+    units: Sequence[UnitRecord],
+    codes: Sequence[CodeInfo],
+    model: TrainedModel | None,
+    min_score: float,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+    stats: PassStats | None,
+) -> list[NewSuggestion]:
     from app.nlp.pipeline import get_pipeline
     from app.nlp.rules import compiled, patterns_of
 

@@ -31,7 +31,14 @@ from app.core.suggestions import (
 )
 from app.nlp import embeddings
 from app.nlp.model import Candidate, TrainConfig, TrainedModel, train
-from app.nlp.scan import DEFAULT_MIN_SCORE, PassStats, Progress, suggest_units, unit_candidate
+from app.nlp.scan import (
+    DEFAULT_MIN_SCORE,
+    PassStats,
+    Progress,
+    cyclic_gc_paused,
+    suggest_units,
+    unit_candidate,
+)
 
 __all__ = ["DEFAULT_MIN_SCORE", "Progress", "suggest_units", "unit_candidate"]
 
@@ -244,8 +251,22 @@ def run_on_project(
     """Write pending suggestions for the chosen sessions (decided ones are kept).
 
     A code that ``coder`` (by default: any person coder) already applied to an overlapping
-    passage is not suggested there again.
+    passage is not suggested there again. Reading the utterances makes tens of thousands of
+    records too, so the cycle collector is paused for the whole run (``cyclic_gc_paused``).
     """
+    with cyclic_gc_paused():
+        return _run(project, session_names, code_paths, min_score, coder, progress, cancelled)
+
+
+def _run(
+    project: Project,
+    session_names: Sequence[str] | None,
+    code_paths: Sequence[str] | None,
+    min_score: float | None,
+    coder: str | None,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> RunSummary:
     started = time.perf_counter()
     codes = resolve_codes(project, code_paths)
     sessions = resolve_sessions(project, list(session_names) if session_names else None)

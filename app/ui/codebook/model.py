@@ -35,6 +35,40 @@ COLUMNS = ("Code", "Key", "Segments")
 COL_NAME, COL_KEY, COL_COUNT = 0, 1, 2
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_ROLES = frozenset(
+    {_DISPLAY, _EDIT, _DECORATION, _TOOLTIP, _FOREGROUND, _FONT, _ALIGNMENT}
+    | {int(CODE_ID_ROLE), int(PATH_ROLE), int(SEARCH_ROLE)}
+)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CLASH_BRUSH = QBrush(QColor("#b00020"))
+_CATEGORY_COUNT_BRUSH = QBrush(QColor("#707070"))
+_SWATCHES: dict[str, QColor] = {}
+_BOLD: list[QFont] = []
+
+
+def _swatch(color: str) -> QColor:
+    """A code's colour swatch, parsed once per colour name."""
+    swatch = _SWATCHES.get(color)
+    if swatch is None:
+        swatch = QColor(color) if QColor.isValidColorName(color) else QColor("#808080")
+        _SWATCHES[color] = swatch
+    return swatch
+
+
+def _bold_font() -> QFont:
+    """Made on first use: a QFont needs the application (fonts are set up with it)."""
+    if not _BOLD:
+        font = QFont()
+        font.setBold(True)
+        _BOLD.append(font)
+    return _BOLD[0]
 RenameRequest = Callable[[int, str], bool]
 MoveRequest = Callable[[int, int | None, int], bool]
 
@@ -161,46 +195,45 @@ class CodebookModel(QAbstractItemModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        code = self.code_at(index)
+        # Asked about seven roles per painted cell: the roles this model never answers leave
+        # first, roles are compared as plain ints, and colours, brushes and the bold font are
+        # made once, not per call (issue 17: the counts repaint after every edit).
+        if role not in _ROLES:
+            return None
+        code = self._codes.get(index.internalId()) if index.isValid() else None
         if code is None:
             return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if column == COL_NAME:
                 return code.name
             if column == COL_KEY:
                 return code.shortcut
             total = self._totals.get(code.id, 0)
             return str(total) if total or code.codable else ""
-        if role == Qt.ItemDataRole.EditRole and column == COL_NAME:
-            return code.name
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_NAME:
-            return QColor(code.color) if QColor.isValidColorName(code.color) else QColor("#808080")
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _EDIT:
+            return code.name if column == COL_NAME else None
+        if role == _DECORATION:
+            return _swatch(code.color) if column == COL_NAME else None
+        if role == _TOOLTIP:
             if column == COL_KEY and code.id in self._clashes:
                 return f"{code.shortcut} is already the key of {self._clashes[code.id]}"
             return code.definition or code.path
-        if (
-            role == Qt.ItemDataRole.ForegroundRole
-            and column == COL_KEY
-            and code.id in self._clashes
-        ):
-            return QBrush(QColor("#b00020"))
-        if role == Qt.ItemDataRole.FontRole and column == COL_NAME and not code.codable:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and column == COL_COUNT and not code.codable:
-            return QBrush(QColor("#707070"))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_COUNT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _FOREGROUND:
+            if column == COL_KEY and code.id in self._clashes:
+                return _CLASH_BRUSH
+            if column == COL_COUNT and not code.codable:
+                return _CATEGORY_COUNT_BRUSH
+            return None
+        if role == _FONT:
+            return _bold_font() if column == COL_NAME and not code.codable else None
+        if role == _ALIGNMENT:
+            return _RIGHT if column == COL_COUNT else None
         if role == CODE_ID_ROLE:
             return code.id
         if role == PATH_ROLE:
             return code.path
-        if role == SEARCH_ROLE:
-            return " ".join((code.name, code.shortcut, code.definition, code.include)).casefold()
-        return None
+        return " ".join((code.name, code.shortcut, code.definition, code.include)).casefold()
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():

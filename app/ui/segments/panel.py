@@ -70,6 +70,11 @@ class SegmentPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        # The column titles do not follow the row selection (not emboldened, and the header
+        # has a selection of its own, always empty): following it repainted them on every
+        # selection, and every edit selects its segment (issue 17).
+        header.setHighlightSections(False)
+        header.setSelectionModel(QItemSelectionModel(self.model, header))
         # Fixed widths: sizing columns to their contents would measure every row of a heavily
         # coded transcript after each edit.
         for column, width in ((0, 170), (1, 60), (2, 50)):
@@ -120,6 +125,10 @@ class SegmentPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+        # The panel paints its own (window-coloured) background, so Qt need not repaint the
+        # dock around it, title bar and all, whenever the list's scroll bar moves: every edit
+        # that adds or removes a row moves it (issue 17).
+        self.setAutoFillBackground(True)
         self.code_lookup: Callable[[int], CodeInfo | None] = lambda _id: None
         self._current: SegmentInfo | None = None
         self._updating = False
@@ -138,13 +147,19 @@ class SegmentPanel(QWidget):
         else:
             self._set_editor(None)
 
-    def update_segments(self, segments: list[SegmentInfo], ids: Collection[int]) -> None:
-        """Like ``set_segments`` after an edit that changed only the rows of ``ids``."""
+    def update_segments(
+        self,
+        segments: list[SegmentInfo],
+        ids: Collection[int],
+        rows: dict[int, int],
+    ) -> None:
+        """Like ``set_segments`` after an edit that changed only the rows of ``ids`` (``rows``:
+        the new rows of those still listed; see ``SegmentModel.update_rows``)."""
         keep = self._current.id if self._current is not None else None
         self._commit_memo()
         self._updating = True  # rows moving under the cursor are not a user's choice
         try:
-            self.model.update_rows(segments, ids)
+            self.model.update_rows(segments, ids, rows)
             self._current = None
             if keep is not None and self.model.row_of(keep) >= 0:
                 self.select_segment(keep, emit=False)
@@ -187,31 +202,54 @@ class SegmentPanel(QWidget):
         self.segmentSelected.emit(segment_id)
 
     def _set_editor(self, seg: SegmentInfo | None) -> None:
+        """Show ``seg`` in the editor, touching only what differs from what is shown: every
+        edit selects its segment again, and a memo, combo box or title set afresh repaints
+        and lays out the editor (and the dock around it) in the edit's frame (issue 17)."""
         self._current = seg
         enabled = seg is not None
-        for widget in (self.memo, self.rating, self.remove_button, self.resize_button):
+        for widget in (self.memo, self.remove_button, self.resize_button):
             widget.setEnabled(enabled)
-        self.memo.blockSignals(True)
-        self.memo.setPlainText(seg.memo if seg is not None else "")
-        self.memo.blockSignals(False)
-        self.rating.clear()
+        memo = seg.memo if seg is not None else ""
+        if self.memo.toPlainText() != memo:
+            self.memo.blockSignals(True)
+            self.memo.setPlainText(memo)
+            self.memo.blockSignals(False)
         if seg is None:
-            self.title.setText("No segment selected")
+            self._set_title("No segment selected")
+            self._set_ratings([], None, enabled=False)
             return
-        self.title.setText(f"<b>{seg.code_path}</b> — {seg.coder_name}")
+        self._set_title(f"<b>{seg.code_path}</b> — {seg.coder_name}")
         code = self.code_lookup(seg.code_id)
         scale = code.rating if code is not None else None
         if scale is None:
-            self.rating.addItem("no rating scale", None)
-            self.rating.setEnabled(False)
+            self._set_ratings([("no rating scale", None)], None, enabled=False)
             return
-        self.rating.addItem("not rated", None)
+        items: list[tuple[str, int | None]] = [("not rated", None)]
         for value in range(scale.min, scale.max + 1):
             label = scale.labels.get(value, "")
-            self.rating.addItem(f"{value} {label}".strip(), value)
-        self.rating.setCurrentIndex(
-            max(0, self.rating.findData(seg.rating)) if seg.rating is not None else 0
-        )
+            items.append((f"{value} {label}".strip(), value))
+        self._set_ratings(items, seg.rating, enabled=True)
+
+    def _set_title(self, text: str) -> None:
+        if self.title.text() != text:
+            self.title.setText(text)
+
+    def _set_ratings(
+        self, items: list[tuple[str, int | None]], rating: int | None, *, enabled: bool
+    ) -> None:
+        """Fill the rating box with ``items`` (label, value) and show ``rating``; the items are
+        rebuilt only when the scale differs from the one shown."""
+        shown = [
+            (self.rating.itemText(i), self.rating.itemData(i)) for i in range(self.rating.count())
+        ]
+        if shown != items:
+            self.rating.clear()
+            for text, value in items:
+                self.rating.addItem(text, value)
+        at = self.rating.findData(rating) if rating is not None else 0
+        if self.rating.currentIndex() != max(0, at) and self.rating.count():
+            self.rating.setCurrentIndex(max(0, at))
+        self.rating.setEnabled(enabled)
 
     def _commit_memo(self) -> None:
         seg = self._current

@@ -202,7 +202,13 @@ class CodingController(QObject):
                     new = None
             changed[sid] = new
         self.view.update_segments(changed, self._coder_order())
-        self.panel.update_segments(self._extra + self.segments, ids)
+        head = len(self._extra)  # the session's time segments head the list
+        rows = {
+            sid: head + bisect.bisect_left(self._keys, (seg.start_char or 0, sid))
+            for sid, seg in changed.items()
+            if seg is not None
+        }
+        self.panel.update_segments(self._extra + self.segments, ids, rows)
         self._after_show()
         return True
 

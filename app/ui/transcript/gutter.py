@@ -52,7 +52,7 @@ class Gutter(QWidget):
         fm = QFontMetrics(self.font())
         time_w = fm.horizontalAdvance("00:00:00") + 8
         recall_w = fm.horizontalAdvance("▶ 00:00:00") + 8 if view.kind == "recall" else 0
-        block = view.firstVisibleBlock()
+        block = view.block_at(event.rect().top())  # not every line above the repaint
         offset = view.contentOffset()
         bold = QFont(self.font())
         bold.setBold(True)
@@ -84,20 +84,27 @@ class Gutter(QWidget):
                     QRect(x, int(y), fm.horizontalAdvance("WWW") + 8, line_h), 0, utt.speaker
                 )
             block = block.next()
-        self._paint_stripes(painter)
+        self._paint_stripes(painter, event.rect())
         painter.end()
 
     def stripe_x(self, lane: int) -> int:
         return self.width() - 4 - (self.view._n_lanes - lane) * (LANE_WIDTH + LANE_GAP)
 
-    def _stripe_rects(self) -> list[tuple[Stripe, QRect]]:
+    def _stripe_rects(self, area: QRect | None = None) -> list[tuple[Stripe, QRect]]:
+        """Each visible stripe and where it is drawn; ``area``: only those reaching into it
+        (a repaint of a few lines measures only their stripes)."""
         view = self.view
         if not view.stripes:
             return []
         first, last = view.visible_range()
+        lo, hi = first, last
+        if area is not None:
+            top, bottom = view.block_at(area.top()), view.block_at(area.bottom())
+            lo = max(first, view.to_codepoint(top.position()))
+            hi = min(last, view.to_codepoint(bottom.position() + bottom.length() - 1) + 1)
         out = []
         height = self.height()
-        for stripe in view.stripes_between(first, last):
+        for stripe in view.stripes_between(lo, hi):
             top = 0
             if stripe.start >= first:
                 top = view.cursorRect(view._cursor_for(stripe.start, stripe.start)).top()
@@ -108,8 +115,8 @@ class Gutter(QWidget):
             out.append((stripe, QRect(self.stripe_x(stripe.lane), top, LANE_WIDTH, bottom - top)))
         return out
 
-    def _paint_stripes(self, painter: QPainter) -> None:
-        for stripe, rect in self._stripe_rects():
+    def _paint_stripes(self, painter: QPainter, area: QRect) -> None:
+        for stripe, rect in self._stripe_rects(area):
             color = QColor(stripe.color)
             if stripe.segment_id == self.view._current_segment:
                 color = color.darker(130)

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QTextBlock,
     QTextCursor,
     QTextFormat,
     QTextOption,
@@ -78,6 +79,8 @@ class TranscriptView(QPlainTextEdit):
         self._external: list[QTextEdit.ExtraSelection] = []
         self._band: list[QTextEdit.ExtraSelection] = []
         self._last_utterance: UtteranceInfo | None = None
+        self._visible_key: tuple[object, ...] | None = None  # see ``visible_range``
+        self._visible = (0, 0)
         self.gutter = Gutter(self)
         self.updateRequest.connect(self._update_gutter)
         self.cursorPositionChanged.connect(self._cursor_moved)
@@ -103,6 +106,7 @@ class TranscriptView(QPlainTextEdit):
         self._band = []
         self._current_segment = None
         self._last_utterance = None
+        self._visible_key = None
         self.setPlainText(text)
         self._update_margins()
         self._apply_selections()
@@ -266,15 +270,24 @@ class TranscriptView(QPlainTextEdit):
         """
         if self.stripes:
             painter = QPainter(self.viewport())
-            self._paint_highlights(painter, event.rect().bottom())
+            self._paint_highlights(painter, event.rect())
             painter.end()
         super().paintEvent(event)
 
-    def _paint_highlights(self, painter: QPainter, bottom: int) -> None:
-        block = self.firstVisibleBlock()
+    def block_at(self, y: int) -> QTextBlock:
+        """The first block a repaint from viewport line ``y`` down has to draw: an edit
+        repaints a few lines, often far below the first visible one (issue 17)."""
+        block = self.cursorForPosition(QPoint(0, max(0, y))).block()
+        return block if block.isValid() else self.firstVisibleBlock()
+
+    def _paint_highlights(self, painter: QPainter, area: QRect) -> None:
+        bottom = area.bottom()
+        block = self.block_at(area.top())
         offset = self.contentOffset()
+        last = self.block_at(bottom)
         first_cp = self.to_codepoint(block.position())
-        visible = self.stripes_between(first_cp, self.visible_range()[1])
+        last_cp = self.to_codepoint(last.position() + last.length() - 1) + 1
+        visible = self.stripes_between(first_cp, last_cp)  # only those the repaint reaches
         while block.isValid() and visible:
             geometry = self.blockBoundingGeometry(block).translated(offset)
             if geometry.top() > bottom:
@@ -337,10 +350,18 @@ class TranscriptView(QPlainTextEdit):
         self.setViewportMargins(self.gutter_width(), 0, right, 0)
         cr = self.contentsRect()
         self.gutter.setGeometry(QRect(cr.left(), cr.top(), self.gutter_width(), cr.height()))
-        if lane is not None:
-            scroll = self.verticalScrollBar()
-            bar = scroll.width() if scroll.isVisible() else 0
-            lane.setGeometry(QRect(cr.right() - bar - right + 1, cr.top(), right, cr.height()))
+        self._place_lane()
+
+    def _place_lane(self) -> None:
+        """The time lane sits right of the text, left of the scroll bar: placed by the
+        viewport's own geometry (``resizeEvent`` also sees the viewport's resizes, so it follows
+        the scroll bar showing or hiding). A lane over the bar made every repaint of the one
+        repaint the other too (issue 17)."""
+        lane = getattr(self, "right_lane", None)
+        if lane is None:
+            return
+        vp = self.viewport().geometry()
+        lane.setGeometry(QRect(vp.right() + 1, vp.top(), lane.sizeHint().width(), vp.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -353,11 +374,22 @@ class TranscriptView(QPlainTextEdit):
             self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
 
     def visible_range(self) -> tuple[int, int]:
-        """Code points of the first and past-the-last visible character."""
-        first = self.cursorForPosition(QPoint(0, 0)).position()
+        """Code points of the first and past-the-last visible character.
+
+        Two hit tests of the text layout; an edit asks three or four times in one frame (its
+        highlights, the current segment before and after, the margin), so the answer is kept
+        while the view shows the same lines: same text, scroll position and viewport size."""
         vp = self.viewport()
-        last = self.cursorForPosition(QPoint(vp.width() - 1, vp.height() - 1)).position()
-        return self.to_codepoint(first), self.to_codepoint(last) + 1
+        key = (
+            self.transcript_id, self.document().revision(), self.firstVisibleBlock().blockNumber(),
+            self.contentOffset().y(), vp.width(), vp.height(),
+        )  # fmt: skip
+        if key != self._visible_key:
+            first = self.cursorForPosition(QPoint(0, 0)).position()
+            last = self.cursorForPosition(QPoint(vp.width() - 1, vp.height() - 1)).position()
+            self._visible_key = key
+            self._visible = (self.to_codepoint(first), self.to_codepoint(last) + 1)
+        return self._visible
 
     # ------------------------------------------------------------------ interaction
 

@@ -31,7 +31,7 @@ class VideoHookup:
         window.coding.extra_segments = self.time.visible_time_segments
         self.lane = TimeLane(window.transcript_view, self.time)
         window.transcript_view._update_margins()
-        window.coding.segmentsReloaded.connect(self.lane.update)
+        window.coding.segmentsReloaded.connect(self.lane.segments_shown)
         window.codebook_hookup.on_code = self.time.on_code_key
         self.docks = CodingDocks(window, self.time)
         self.pane.locateRequested.connect(self.locate_video)

@@ -27,7 +27,23 @@ class TimeLane(QWidget):
         self.time = time_coding
         self.setMouseTracking(True)
         view.right_lane = self
-        view.updateRequest.connect(lambda *_: self.update())
+        view.updateRequest.connect(self._view_updated)
+        self._shown: object = None  # the time-segment list last painted (see ``segments_shown``)
+
+    def _view_updated(self, rect: QRect, dy: int) -> None:
+        """Follow the transcript: all of it when it scrolled, else only the lines it repainted
+        (a selection, an edit's highlights), never the whole strip on every change."""
+        if dy:
+            self.update()
+        else:
+            self.update(0, rect.y(), self.width(), rect.height())
+
+    def segments_shown(self) -> None:
+        """The coding controller showed segments: repaint only when the session's time segments
+        are a new list (a full reload); a text edit leaves them, and this strip, as they were."""
+        if self.time.time_segments is not self._shown:
+            self._shown = self.time.time_segments
+            self.update()
 
     def sizeHint(self) -> QSize:
         return QSize(MAX_BARS * (BAR + GAP) + 4, 0)

@@ -521,3 +521,21 @@ def test_rating_scale_edits_keep_the_ratings_already_given(qtbot: Any, project: 
     dialog.accept()
     assert dialog.result_form is not None and dialog.result_form.rating is not None
     assert dialog.result_form.rating.max == 7
+
+
+def test_a_count_change_signals_only_its_own_cells_through_the_search(
+    panel: CodebookPanel, project: Any
+) -> None:
+    """A segment more moves the counts of its code and its ancestors: the tree is told about
+    those cells only. The search proxy used to re-signal every ancestor's row again for each
+    count (its filter role was DisplayRole, the count's role), on every edit (issue 17)."""
+    leaf = code_id(project, "Rupture/Withdrawal/Minimal response")
+    changed: list[tuple[Any, Any]] = []
+    panel.proxy.dataChanged.connect(lambda first, last, *_: changed.append((first, last)))
+    panel.model.add_counts({leaf: 1})
+    assert len(changed) == 3, changed  # the code, Withdrawal, Rupture
+    assert all(first == last for first, last in changed)  # one cell each
+    panel.search.setText("minimal")  # the search still filters on names
+    shown = panel.proxy.match(panel.proxy.index(0, 0), CODE_ID_ROLE, leaf, 1,
+                              Qt.MatchFlag.MatchRecursive)  # fmt: skip
+    assert shown

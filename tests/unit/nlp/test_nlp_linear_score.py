@@ -94,9 +94,22 @@ def _probe(seed: int = 7) -> list[Candidate]:
     return [*cands[:70], *loose, sentence, empty, cands[3], *cands[70:]]
 
 
-@pytest.fixture(scope="module")
-def model() -> LinearModel:
-    return _train()
+def _weighted(transcript_weight: float) -> pytest.MonkeyPatch:
+    """Models trained with (0.5) or without (0.0, the default) the transcript's word block."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr("app.nlp.linear.TRANSCRIPT_WEIGHT", transcript_weight)
+    return patch
+
+
+@pytest.fixture(scope="module", params=[0.0, 0.5], ids=["default", "transcript-words"])
+def model(request: pytest.FixtureRequest) -> Iterator[LinearModel]:
+    patch = _weighted(request.param)
+    try:
+        trained = _train()
+        assert trained.features.transcript_weight == request.param
+        yield trained
+    finally:
+        patch.undo()
 
 
 def _full(model: LinearModel, cands: list[Candidate]) -> tuple[np.ndarray, object]:
@@ -156,8 +169,16 @@ def _long_transcript(turns: int, seed: int) -> list[Candidate]:
     return _transcript(21, turns, random.Random(seed), _words(3000, 5))
 
 
-@pytest.fixture(scope="module")
-def wide_model() -> LinearModel:
+@pytest.fixture(scope="module", params=[0.0, 0.5], ids=["default", "transcript-words"])
+def wide_model(request: pytest.FixtureRequest) -> Iterator[LinearModel]:
+    patch = _weighted(request.param)
+    try:
+        yield _wide_model()
+    finally:
+        patch.undo()
+
+
+def _wide_model() -> LinearModel:
     """A model that knows the large pool's words (each seen at least twice)."""
     rnd = random.Random(4)
     pool = _words(3000, 5)
