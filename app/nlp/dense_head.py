@@ -152,7 +152,7 @@ def train_dense(
     """The dense heads for the sparse model's heads (same rows, targets and weights), or None
     when embeddings are not in use."""
     from app.nlp import embeddings
-    from app.nlp.linear import NONE, _target
+    from app.nlp.linear import head_targets
 
     encoder_id = embeddings.model_id()
     if encoder_id is None:
@@ -160,23 +160,15 @@ def train_dense(
     x = embeddings.dense_block(cands)
     if x is None:  # pragma: no cover - the encoder was there a moment ago
         return None
-    grouped = {g for grp in exclusive for g in grp}
-    jobs = [(list(g), True) for g in exclusive] + [([g], False) for g in labels if g not in grouped]
+    targets = head_targets(cats_list, labels, exclusive)
     heads = []
-    for n, (members, is_group) in enumerate(jobs):
+    for n, target in enumerate(targets):
         if cancelled is not None and cancelled():
             raise TrainingCancelled()
-        rows, ys, ws = [], [], []
-        for i, cats in enumerate(cats_list):
-            target = _target(cats, members, is_group)
-            if target is not None:
-                rows.append(i)
-                ys.append(target[0])
-                ws.append(target[1])
-        if len(set(ys)) < 2 or not any(y != NONE for y in ys):
+        if target is None:
             continue
-        weights = np.array(ws) if any(w != 1.0 for w in ws) else None
-        heads.append(_fit(x[rows], np.array(ys, dtype=str), weights))
+        rows, y, weights = target
+        heads.append(_fit(x[rows], y, weights))
         if progress is not None:
-            progress((n + 1) / len(jobs), f"embedding model {n + 1}/{len(jobs)}")
+            progress((n + 1) / len(targets), f"embedding model {n + 1}/{len(targets)}")
     return DenseModel(encoder_id, heads) if heads else None

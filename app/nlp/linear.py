@@ -481,6 +481,37 @@ def _target(cats: dict[str, float], members: list[str], is_group: bool) -> tuple
     return NONE, 0.5
 
 
+HeadRows = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def head_targets(
+    cats_list: Sequence[dict[str, float]],
+    labels: Sequence[str],
+    exclusive: Sequence[Sequence[str]],
+) -> list[HeadRows | None]:
+    """Per head (each exclusive group, then each free code): its training rows, their classes
+    and weights (None when all are 1); None for a head with fewer than two classes or none but
+    "none of them". The SVMs and the embeddings' heads (``dense_head.py``) fit the same problems.
+    """
+    grouped = {g for grp in exclusive for g in grp}
+    jobs = [(list(g), True) for g in exclusive] + [([g], False) for g in labels if g not in grouped]
+    out: list[HeadRows | None] = []
+    for members, is_group in jobs:
+        rows, ys, ws = [], [], []
+        for i, cats in enumerate(cats_list):
+            target = _target(cats, members, is_group)
+            if target is not None:
+                rows.append(i)
+                ys.append(target[0])
+                ws.append(target[1])
+        if len(set(ys)) < 2 or not any(y != NONE for y in ys):
+            out.append(None)
+            continue
+        weights = np.array(ws) if any(w != 1.0 for w in ws) else None
+        out.append((np.array(rows, dtype=np.int64), np.array(ys, dtype=str), weights))
+    return out
+
+
 def _w(weights: np.ndarray | None, mask: np.ndarray) -> np.ndarray | None:
     return None if weights is None else weights[mask]
 
@@ -631,23 +662,7 @@ def train_linear(
     if progress is not None:
         progress(0.05, "features")
     features, x = Features.fit(cands)
-    grouped = {g for grp in exclusive for g in grp}
-    jobs: list[tuple[list[str], bool]] = [(list(g), True) for g in exclusive]
-    jobs += [([g], False) for g in labels if g not in grouped]
-    picked: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
-    for members, is_group in jobs:
-        rows, ys, ws = [], [], []
-        for i, cats in enumerate(cats_list):
-            target = _target(cats, members, is_group)
-            if target is not None:
-                rows.append(i)
-                ys.append(target[0])
-                ws.append(target[1])
-        classes = sorted(set(ys))
-        if len(classes) < 2 or not any(cl != NONE for cl in classes):
-            continue
-        weights = np.array(ws) if any(w != 1.0 for w in ws) else None
-        picked.append((np.array(rows, dtype=np.int64), np.array(ys, dtype=str), weights))
+    picked = [t for t in head_targets(cats_list, labels, exclusive) if t is not None]
 
     def problems(x: csr_matrix) -> list[_Problem]:
         return [_Problem(x[r], y, sorted(set(y.tolist())), w) for r, y, w in picked]
