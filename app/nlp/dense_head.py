@@ -152,7 +152,7 @@ def train_dense(
     """The dense heads for the sparse model's heads (same rows, targets and weights), or None
     when embeddings are not in use."""
     from app.nlp import embeddings
-    from app.nlp.linear import head_targets
+    from app.nlp.linear_heads import head_targets
 
     encoder_id = embeddings.model_id()
     if encoder_id is None:
