@@ -276,6 +276,7 @@ def train(
             [cats for _cand, cats in examples],
             labels,
             linear.exclusive_groups,
+            sparse_oof=getattr(linear, "oof_scores", None),
             progress=progress,
             cancelled=cancelled,
         )
