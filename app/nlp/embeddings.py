@@ -210,8 +210,10 @@ def embed(
     if missing:
         from app.nlp.model import TrainingCancelled
 
-        # Chunks of a few batches: progress and cancel between them (the encoder sorts each
-        # chunk by length itself, so padding stays low).
+        # Chunks of a few batches: progress and cancel between them. Sorted by length first,
+        # so each batch holds turns of about one length: a batch is padded to its longest
+        # turn, and AnnoMI's turns run from 3 to 356 word pieces (median 21).
+        missing.sort(key=len)
         chunk = BATCH * 8
         for start in range(0, len(missing), chunk):
             if cancelled is not None and cancelled():
