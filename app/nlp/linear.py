@@ -135,19 +135,12 @@ def _roles(cands: Sequence[Candidate]) -> csr_matrix:
 
 
 class Features:
-    """TF-IDF word and character n-grams of the turn and its context, plus roles.
+    """TF-IDF word and character n-grams of the turn and its context, plus roles (the optional
+    sentence embeddings are not columns here: they have a head of their own, ``dense_head``)."""
 
-    With the optional ``[embeddings]`` installed, a dense block of sentence embeddings
-    (``app/nlp/embeddings.dense_block``) follows as the last columns; ``embedding_id`` names the
-    encoder, and a model trained with it needs it to score.
-    """
-
-    def __init__(
-        self, words: WordNgrams, chars: CharNgrams, embedding_id: str | None = None
-    ) -> None:
+    def __init__(self, words: WordNgrams, chars: CharNgrams) -> None:
         self.words = words
         self.chars = chars
-        self.embedding_id = embedding_id
         #: The transcript's words on every row, at this weight (0: none).
         self.transcript_weight = TRANSCRIPT_WEIGHT
         self.transcript_top = TRANSCRIPT_TOP
@@ -181,7 +174,6 @@ class Features:
         self,
         cands: Sequence[Candidate],
         known: dict[str, np.ndarray] | None = None,
-        dense: Any = None,
     ) -> csr_matrix:
         """Rows for the candidates. Each distinct text is analysed once: a turn is also its
         neighbours' context, and turns such as "Mm-hmm." recur. ``known``: token hashes of
@@ -207,8 +199,6 @@ class Features:
         )
         blocks = [turn[index[which]] * weight for _name, which, weight in CONTEXT]
         blocks.append(_roles(cands))
-        if self.embedding_id is not None:
-            blocks.append(dense if dense is not None else self._dense(cands))
         # The turn-level columns; then the transcript's: its words, the stacked context.
         x = hstack(blocks, format="csr", dtype=np.float32)
         wide = [x]
@@ -238,20 +228,6 @@ class Features:
         )
         return (pick @ docs) * self.transcript_weight
 
-    def _dense(self, cands: Sequence[Candidate]) -> Any:
-        from app.nlp import embeddings
-
-        dense = (
-            embeddings.dense_block(cands) if embeddings.model_id() == self.embedding_id else None
-        )
-        if dense is None:
-            raise ValueError(
-                f"the stored suggester model was trained with sentence embeddings "
-                f"({self.embedding_id}), which are not installed here: install "
-                '"ipr-workbench[embeddings]" or train it again (suggest train)'
-            )
-        return dense
-
     def describe(self, col: int) -> str | None:
         """The words of a column, quoted, with the turn they come from; None for characters,
         the transcript and roles (not shown in reasons)."""
@@ -272,9 +248,9 @@ class Features:
         }
 
     @staticmethod
-    def from_data(data: dict[str, Any], embedding_id: str | None = None) -> Features:
+    def from_data(data: dict[str, Any]) -> Features:
         features = Features(
-            WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]), embedding_id
+            WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"])
         )
         features.transcript_weight = float(data.get("transcript_weight", 0.0))
         features.transcript_top = int(data.get("transcript_top", 0))
@@ -377,7 +353,6 @@ class LinearModel:
                     "format": FORMAT,
                     "architecture": ARCHITECTURE,
                     "features": self.features.to_data(),
-                    "embeddings": self.features.embedding_id,
                     "dense": None if self.dense is None else self.dense.to_data(),
                     "heads": [h.to_data() for h in self.heads],
                     "labels": self.labels,
@@ -398,7 +373,7 @@ class LinearModel:
             )
         dense = payload.get("dense")
         return LinearModel(
-            features=Features.from_data(payload["features"], payload.get("embeddings")),
+            features=Features.from_data(payload["features"]),
             heads=[Head.from_data(h) for h in payload["heads"]],
             labels=list(payload["labels"]),
             exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
@@ -475,7 +450,7 @@ def train_linear(
         "c": c,
         "n_examples": len(examples),
         "n_features": int(x.shape[1]),
-        "embeddings": features.embedding_id,
+        "embeddings": None,  # the encoder's id when an embedding head is added (model.train)
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
     return LinearModel(features, heads, list(labels), exclusive, meta)
