@@ -77,14 +77,22 @@ ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
 
-def _text(c: Candidate, which: str) -> str:
-    if which == "own":
-        return c.text
-    if which == "prev":
-        return c.prev_text if c.prev_role else ""
-    if which == "prev2":
-        return c.prev2_text if c.prev_role else ""
-    return c.next_text if c.next_role else ""
+def context_ids(cands: Sequence[Candidate], distinct: dict[str, int]) -> list[np.ndarray]:
+    """Per ``CONTEXT`` block, each candidate's text in that block as an index into
+    ``distinct`` (text -> index, extended in place). A context turn that is missing (no
+    previous or next speaker) is the empty text. One comprehension per block: a suggestion pass
+    does this for every turn of a project."""
+    add = distinct.setdefault
+    texts = {
+        "own": [c.text for c in cands],
+        "prev": [c.prev_text if c.prev_role else "" for c in cands],
+        "prev2": [c.prev2_text if c.prev_role else "" for c in cands],
+        "next": [c.next_text if c.next_role else "" for c in cands],
+    }
+    return [
+        np.array([add(t, len(distinct)) for t in texts[which]], np.int64)
+        for _name, which, _w in CONTEXT
+    ]
 
 
 def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
@@ -109,29 +117,20 @@ def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
 _ROLE_COL = {name: j for j, name in enumerate(ROLE_NAMES)}
 
 
-def _role_col(role: str | None, default: str) -> int:
-    return _ROLE_COL.get(role or "", _ROLE_COL[default])
-
-
 def _roles(cands: Sequence[Candidate]) -> csr_matrix:
-    """Indicators of the speaker's role, the previous and the next speaker's."""
+    """Indicators of the speaker's role, the previous and the next speaker's (an unknown
+    speaker role counts as "other"; a neighbour's unknown role, or no neighbour, as "none")."""
     from scipy.sparse import csr_matrix
 
     n, k = len(cands), len(ROLE_NAMES)
-    rows = np.repeat(np.arange(n), 3)
-    cols = np.array(
-        [
-            j
-            for c in cands
-            for j in (
-                _role_col(c.role, "other"),
-                k + _role_col(c.prev_role, "none"),
-                2 * k + _role_col(c.next_role, "none"),
-            )
-        ],
-        dtype=np.int64,
-    )
-    return csr_matrix((np.ones(3 * n, np.float32), (rows, cols)), shape=(n, 3 * k))
+    get, other, none = _ROLE_COL.get, _ROLE_COL["other"], _ROLE_COL["none"]
+    cols = np.empty((n, 3), dtype=np.int32)
+    cols[:, 0] = [get(c.role or "", other) for c in cands]
+    cols[:, 1] = [get(c.prev_role or "", none) for c in cands]
+    cols[:, 2] = [get(c.next_role or "", none) for c in cands]
+    cols += np.array([0, k, 2 * k], dtype=np.int32)
+    indptr = np.arange(0, 3 * n + 1, 3, dtype=np.int32)
+    return csr_matrix((np.ones(3 * n, np.float32), cols.ravel(), indptr), shape=(n, 3 * k))
 
 
 class Features:
@@ -181,12 +180,8 @@ class Features:
         from scipy.sparse import hstack
 
         distinct: dict[str, int] = {"": 0}
-        index = {
-            which: np.array(
-                [distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64
-            )
-            for _name, which, _w in CONTEXT
-        }
+        ids = context_ids(cands, distinct)
+        index = {which: ids[b] for b, (_name, which, _w) in enumerate(CONTEXT)}
         tokens = Tokens.of(list(distinct), known)
         word_counts = self.words.counts(tokens)
         turn = hstack(

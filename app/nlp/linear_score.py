@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _text, _top_terms
+from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _top_terms, context_ids
 from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
@@ -115,11 +115,7 @@ class CandidateRows:
         self.cands = cands
         features = model.features
         distinct: dict[str, int] = {"": 0}
-        self.index = []
-        for _name, which, _w in CONTEXT:
-            texts = [_text(c, which) for c in cands] if which != "own" else [c.text for c in cands]
-            ids = [distinct.setdefault(t, len(distinct)) for t in texts]
-            self.index.append(np.array(ids, np.int64))
+        self.index = context_ids(cands, distinct)
         tokens = Tokens.of(list(distinct), known)
         self.word_counts = features.words.counts(tokens)
         self.words = tfidf(self.word_counts, features.words.idf, unique=True)
