@@ -77,14 +77,22 @@ ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
 
-def _text(c: Candidate, which: str) -> str:
-    if which == "own":
-        return c.text
-    if which == "prev":
-        return c.prev_text if c.prev_role else ""
-    if which == "prev2":
-        return c.prev2_text if c.prev_role else ""
-    return c.next_text if c.next_role else ""
+def context_ids(cands: Sequence[Candidate], distinct: dict[str, int]) -> list[np.ndarray]:
+    """Per ``CONTEXT`` block, each candidate's text in that block as an index into
+    ``distinct`` (text -> index, extended in place). A context turn that is missing (no
+    previous or next speaker) is the empty text. One comprehension per block: a suggestion pass
+    does this for every turn of a project."""
+    add = distinct.setdefault
+    texts = {
+        "own": [c.text for c in cands],
+        "prev": [c.prev_text if c.prev_role else "" for c in cands],
+        "prev2": [c.prev2_text if c.prev_role else "" for c in cands],
+        "next": [c.next_text if c.next_role else "" for c in cands],
+    }
+    return [
+        np.array([add(t, len(distinct)) for t in texts[which]], np.int64)
+        for _name, which, _w in CONTEXT
+    ]
 
 
 def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
@@ -109,45 +117,29 @@ def _top_terms(x: csr_matrix, top: int) -> csr_matrix:
 _ROLE_COL = {name: j for j, name in enumerate(ROLE_NAMES)}
 
 
-def _role_col(role: str | None, default: str) -> int:
-    return _ROLE_COL.get(role or "", _ROLE_COL[default])
-
-
 def _roles(cands: Sequence[Candidate]) -> csr_matrix:
-    """Indicators of the speaker's role, the previous and the next speaker's."""
+    """Indicators of the speaker's role, the previous and the next speaker's (an unknown
+    speaker role counts as "other"; a neighbour's unknown role, or no neighbour, as "none")."""
     from scipy.sparse import csr_matrix
 
     n, k = len(cands), len(ROLE_NAMES)
-    rows = np.repeat(np.arange(n), 3)
-    cols = np.array(
-        [
-            j
-            for c in cands
-            for j in (
-                _role_col(c.role, "other"),
-                k + _role_col(c.prev_role, "none"),
-                2 * k + _role_col(c.next_role, "none"),
-            )
-        ],
-        dtype=np.int64,
-    )
-    return csr_matrix((np.ones(3 * n, np.float32), (rows, cols)), shape=(n, 3 * k))
+    get, other, none = _ROLE_COL.get, _ROLE_COL["other"], _ROLE_COL["none"]
+    cols = np.empty((n, 3), dtype=np.int32)
+    cols[:, 0] = [get(c.role or "", other) for c in cands]
+    cols[:, 1] = [get(c.prev_role or "", none) for c in cands]
+    cols[:, 2] = [get(c.next_role or "", none) for c in cands]
+    cols += np.array([0, k, 2 * k], dtype=np.int32)
+    indptr = np.arange(0, 3 * n + 1, 3, dtype=np.int32)
+    return csr_matrix((np.ones(3 * n, np.float32), cols.ravel(), indptr), shape=(n, 3 * k))
 
 
 class Features:
-    """TF-IDF word and character n-grams of the turn and its context, plus roles.
+    """TF-IDF word and character n-grams of the turn and its context, plus roles (the optional
+    sentence embeddings are not columns here: they have a head of their own, ``dense_head``)."""
 
-    With the optional ``[embeddings]`` installed, a dense block of sentence embeddings
-    (``app/nlp/embeddings.dense_block``) follows as the last columns; ``embedding_id`` names the
-    encoder, and a model trained with it needs it to score.
-    """
-
-    def __init__(
-        self, words: WordNgrams, chars: CharNgrams, embedding_id: str | None = None
-    ) -> None:
+    def __init__(self, words: WordNgrams, chars: CharNgrams) -> None:
         self.words = words
         self.chars = chars
-        self.embedding_id = embedding_id
         #: The transcript's words on every row, at this weight (0: none).
         self.transcript_weight = TRANSCRIPT_WEIGHT
         self.transcript_top = TRANSCRIPT_TOP
@@ -181,7 +173,6 @@ class Features:
         self,
         cands: Sequence[Candidate],
         known: dict[str, np.ndarray] | None = None,
-        dense: Any = None,
     ) -> csr_matrix:
         """Rows for the candidates. Each distinct text is analysed once: a turn is also its
         neighbours' context, and turns such as "Mm-hmm." recur. ``known``: token hashes of
@@ -189,12 +180,8 @@ class Features:
         from scipy.sparse import hstack
 
         distinct: dict[str, int] = {"": 0}
-        index = {
-            which: np.array(
-                [distinct.setdefault(_text(c, which), len(distinct)) for c in cands], np.int64
-            )
-            for _name, which, _w in CONTEXT
-        }
+        ids = context_ids(cands, distinct)
+        index = {which: ids[b] for b, (_name, which, _w) in enumerate(CONTEXT)}
         tokens = Tokens.of(list(distinct), known)
         word_counts = self.words.counts(tokens)
         turn = hstack(
@@ -207,8 +194,6 @@ class Features:
         )
         blocks = [turn[index[which]] * weight for _name, which, weight in CONTEXT]
         blocks.append(_roles(cands))
-        if self.embedding_id is not None:
-            blocks.append(dense if dense is not None else self._dense(cands))
         # The turn-level columns; then the transcript's: its words, the stacked context.
         x = hstack(blocks, format="csr", dtype=np.float32)
         wide = [x]
@@ -238,20 +223,6 @@ class Features:
         )
         return (pick @ docs) * self.transcript_weight
 
-    def _dense(self, cands: Sequence[Candidate]) -> Any:
-        from app.nlp import embeddings
-
-        dense = (
-            embeddings.dense_block(cands) if embeddings.model_id() == self.embedding_id else None
-        )
-        if dense is None:
-            raise ValueError(
-                f"the stored suggester model was trained with sentence embeddings "
-                f"({self.embedding_id}), which are not installed here: install "
-                '"ipr-workbench[embeddings]" or train it again (suggest train)'
-            )
-        return dense
-
     def describe(self, col: int) -> str | None:
         """The words of a column, quoted, with the turn they come from; None for characters,
         the transcript and roles (not shown in reasons)."""
@@ -272,9 +243,9 @@ class Features:
         }
 
     @staticmethod
-    def from_data(data: dict[str, Any], embedding_id: str | None = None) -> Features:
+    def from_data(data: dict[str, Any]) -> Features:
         features = Features(
-            WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"]), embedding_id
+            WordNgrams.from_data(data["words"]), CharNgrams.from_data(data["chars"])
         )
         features.transcript_weight = float(data.get("transcript_weight", 0.0))
         features.transcript_top = int(data.get("transcript_top", 0))
@@ -380,7 +351,6 @@ class LinearModel:
                     "format": FORMAT,
                     "architecture": ARCHITECTURE,
                     "features": self.features.to_data(),
-                    "embeddings": self.features.embedding_id,
                     "dense": None if self.dense is None else self.dense.to_data(),
                     "heads": [h.to_data() for h in self.heads],
                     "labels": self.labels,
@@ -401,7 +371,7 @@ class LinearModel:
             )
         dense = payload.get("dense")
         return LinearModel(
-            features=Features.from_data(payload["features"], payload.get("embeddings")),
+            features=Features.from_data(payload["features"]),
             heads=[Head.from_data(h) for h in payload["heads"]],
             labels=list(payload["labels"]),
             exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
@@ -479,7 +449,7 @@ def train_linear(
         "c": c,
         "n_examples": len(examples),
         "n_features": int(x.shape[1]),
-        "embeddings": features.embedding_id,
+        "embeddings": None,  # the encoder's id when an embedding head is added (model.train)
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
     model = LinearModel(features, heads, list(labels), exclusive, meta)

@@ -9,7 +9,7 @@ Scoring only needs each row's decision values, and a decision is a sum over feat
   its neighbours' context; "Mm-hmm." recurs), and a row gathers its four blocks by index;
 * each transcript's word counts are multiplied by the transcript block once, and added to the
   rows of that transcript;
-* roles and the optional dense embeddings block are small products per row.
+* roles are a small product per row.
 
 What is built grows with the distinct texts and transcripts, never with rows x transcript
 vocabulary. Scores equal ``LinearModel.score_features(Features.transform(...))`` to float32
@@ -20,11 +20,11 @@ rounding, and the reasons (``explain``) are the same words in the same order; bo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _text, _top_terms
+from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _top_terms, context_ids
 from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class Layout:
     ``coef``: all heads stacked, one row per decision value; ``first``: each head's first row;
     ``row_of``: per explained code, the row whose weights say why; ``by_word``/``by_char``:
     (n-grams x blocks*rows) for one product per part over all context blocks and heads;
-    ``transcript``, ``roles``: the other sparse blocks' (columns x rows); ``dense``: the rest.
+    ``transcript``, ``roles``: the other sparse blocks' (columns x rows).
     """
 
     def __init__(self, model: LinearModel) -> None:
@@ -67,19 +67,15 @@ class Layout:
                 if cls != NONE and (not head.binary or j == 1):
                     self.row_of[cls] = start + (0 if head.binary else j)
         coef, ts, ws, nb = self.coef, features.turn_size, features.words.size, len(CONTEXT)
-        # Columns: the turn-level blocks (context turns, roles, dense), then the transcript's
+        # Columns: the turn-level blocks (context turns, roles), then the transcript's
         # words (if the model has them), then the stacked transcript context (if any).
         stack = features.stack
         n_words = ws if features.transcript_weight > 0 else 0
         n_stack = 0 if stack is None else stack.size
         end_turn = coef.shape[1] - n_words - n_stack
         start_roles = nb * ts
-        start_dense = start_roles + 3 * len(ROLE_NAMES)
-        if (
-            end_turn < start_dense
-            or (features.embedding_id is None and end_turn != start_dense)
-            or (stack is not None and stack.coef.shape[1] != end_turn)
-        ):
+        end_roles = start_roles + 3 * len(ROLE_NAMES)
+        if end_turn != end_roles or (stack is not None and stack.coef.shape[1] != end_turn):
             raise ValueError("the stored suggester model does not fit its features: train it again")
         # The stacked context's first stage reads the turn-level columns: its rows ride along
         # with the heads' (after them) in the per-block products.
@@ -91,8 +87,7 @@ class Layout:
         self.by_char = np.ascontiguousarray(
             np.concatenate([turn[:, b * ts + ws : (b + 1) * ts] for b in range(nb)], axis=0).T
         )
-        self.roles = np.ascontiguousarray(turn[:, start_roles:start_dense].T)
-        self.dense = np.ascontiguousarray(turn[:, start_dense:end_turn].T)
+        self.roles = np.ascontiguousarray(turn[:, start_roles:end_roles].T)
         self.transcript = np.ascontiguousarray(coef[:, end_turn : end_turn + n_words].T)
         self.stacked = np.ascontiguousarray(coef[:, end_turn + n_words :].T)
 
@@ -115,18 +110,12 @@ class CandidateRows:
         model: LinearModel,
         cands: Sequence[Candidate],
         known: dict[str, np.ndarray] | None = None,
-        dense: Any = None,
     ) -> None:
         self.model = model
         self.cands = cands
-        self.dense = dense
         features = model.features
         distinct: dict[str, int] = {"": 0}
-        self.index = []
-        for _name, which, _w in CONTEXT:
-            texts = [_text(c, which) for c in cands] if which != "own" else [c.text for c in cands]
-            ids = [distinct.setdefault(t, len(distinct)) for t in texts]
-            self.index.append(np.array(ids, np.int64))
+        self.index = context_ids(cands, distinct)
         tokens = Tokens.of(list(distinct), known)
         self.word_counts = features.words.counts(tokens)
         self.words = tfidf(self.word_counts, features.words.idf, unique=True)
@@ -174,9 +163,6 @@ class CandidateRows:
         for b, (_name, _which, weight) in enumerate(CONTEXT):
             dec += np.float32(weight) * per_text[self.index[b], b * k : (b + 1) * k]
         dec += np.asarray(_roles(self.cands) @ lay.roles)
-        if features.embedding_id is not None:
-            dense = self.dense if self.dense is not None else features._dense(self.cands)
-            dec += np.asarray(dense, np.float32) @ lay.dense
         stack = features.stack
         if stack is not None:
             first_stage = dec[:, lay.n_heads :].astype(np.float64) + stack.intercept

@@ -156,7 +156,6 @@ def test_the_default_model_uses_embeddings_when_available(coded: Any, fake: Fake
     assert isinstance(model, LinearModel) and model.dense is not None
     # The embeddings have a head of their own, one per TF-IDF head, on the dense block; the
     # TF-IDF part has no dense columns.
-    assert model.features.embedding_id is None
     assert model.dense.encoder_id == "fake-encoder/1"
     assert [h.classes for h in model.dense.heads] == [h.classes for h in model.heads]
     width = 2 * fake.dim + 3 * len(embeddings.ROLES)
@@ -192,7 +191,7 @@ def test_without_embeddings_the_model_has_none(coded: Any) -> None:
         info = train_from_project(coded, "gold")
     assert info.meta["embeddings"] is None
     model = load_trained(coded)
-    assert model is not None and model.features.embedding_id is None  # type: ignore[attr-defined]
+    assert model is not None and model.dense is None  # type: ignore[attr-defined]
     assert embedding_cache.count(coded) == 0  # nothing encoded, nothing cached
 
 

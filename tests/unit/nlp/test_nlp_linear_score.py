@@ -153,7 +153,7 @@ def test_reasons_are_the_full_rows_reasons(model: LinearModel) -> None:
 def test_the_embedding_head_is_fused_into_the_scoring_path() -> None:
     with embeddings.use_encoder(FakeEncoder()):
         model = _train(seed=2)
-        assert model.features.embedding_id is None and model.dense is not None
+        assert model.dense is not None
         cands = _probe()
         fast, rows = model.score_candidates(cands)
         full, x = _full(model, cands)  # the TF-IDF part alone
