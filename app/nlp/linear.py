@@ -265,9 +265,6 @@ class LinearModel:
     meta: dict[str, Any] = field(default_factory=dict)
     #: The sentence-embedding head (optional ``[embeddings]``), fused with the scores.
     dense: DenseModel | None = None
-    #: Transient (never stored): out-of-fold calibrated scores of the training rows, labels
-    #: order, NaN where none (``train_linear``; the embeddings' head chooses its fusion on them).
-    oof_scores: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def architecture(self) -> str:
@@ -441,7 +438,6 @@ def train_linear(
         features.stack = stack
         fitted = fit_problems(problems(x), c, folds, cancelled, stage(0.5, 0.95))
     heads = [calibrated_head(f, y) for f, (_r, y, _w) in zip(fitted, picked, strict=True)]
-    oof = _oof_scores(len(cands), list(labels), heads, fitted, picked)
     if progress is not None:
         progress(1.0, "trained")
     meta = {
@@ -452,25 +448,4 @@ def train_linear(
         "embeddings": None,  # the encoder's id when an embedding head is added (model.train)
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
-    model = LinearModel(features, heads, list(labels), exclusive, meta)
-    model.oof_scores = oof
-    return model
-
-
-def _oof_scores(
-    n: int, labels: list[str], heads: list[Head], fitted: Sequence[Any], picked: Sequence[Any]
-) -> np.ndarray:
-    """(n x labels) out-of-fold calibrated scores of the training rows (NaN where a row has
-    no out-of-fold decision for the label's head): each head's fold decisions with its kappa
-    offsets (the intercept's change from the fitted SVM's), through its calibration. The
-    embeddings' head chooses its fusion on these (``dense_head``)."""
-    out = np.full((n, len(labels)), np.nan, dtype=np.float32)
-    col = {g: j for j, g in enumerate(labels)}
-    for head, f, (rows, _y, _w) in zip(heads, fitted, picked, strict=True):
-        offsets = head.intercept - np.ravel(np.asarray(f.model.intercept_, dtype=np.float64))
-        prob = head.calibrated(f.oof[f.valid] + offsets)
-        at = rows[f.valid]
-        for j, cls in enumerate(head.classes):
-            if cls in col and cls != NONE and (not head.binary or j == 1):
-                out[at, col[cls]] = prob[:, j]
-    return out
+    return LinearModel(features, heads, list(labels), exclusive, meta)

@@ -276,7 +276,6 @@ def train(
             [cats for _cand, cats in examples],
             labels,
             linear.exclusive_groups,
-            sparse_oof=getattr(linear, "oof_scores", None),
             progress=progress,
             cancelled=cancelled,
         )
