@@ -191,6 +191,10 @@ def test_embed_can_be_cancelled_and_reports_progress(fake: FakeEncoder) -> None:
     out = embeddings.embed(texts, progress=lambda f, m: seen.append(m))
     assert out is not None and out.shape == (len(texts), fake.dim)
     assert seen[-1] == f"sentence embeddings {len(texts)}/{len(texts)}" and len(seen) == 2
+    # shortest first: a batch holds turns of about one length (it is padded to its longest)
+    fake.encoded.clear()
+    embeddings.embed(["a much longer turn than the others", "short", "a middling turn"])
+    assert fake.encoded == ["short", "a middling turn", "a much longer turn than the others"]
     with pytest.raises(TrainingCancelled):
         embeddings.embed(["a new text"], cancelled=lambda: True)
 
