@@ -23,11 +23,12 @@ siblings that never co-occur) get one factorised head: a binary SVM "any code of
 "none of them", and a multi-class SVM telling the codes apart on the rows that have one (so the
 codes' boundary is not learnt against, say, the other speaker's turns); a code's score is
 P(any) x P(code | any). Balanced class weights keep a rare code from being drowned by the
-frequent one; other codes get a binary SVM each. Per-class offsets chosen for kappa on 3-fold out-of-fold decision values take back
-part of the balanced weights' over-prediction of rare codes; scores are Platt-calibrated on the
-same decisions (one sigmoid per head, so the calibration keeps the ranking of codes), so 0.7
-means about "seven in ten such suggestions were right" in the training data. The heads, their
-fitting on two threads and their calibration are in ``linear_heads.py``. Stored as plain arrays and
+frequent one; other codes get a binary SVM each. Per-class offsets chosen for kappa on 3-fold
+out-of-fold decision values take back part of the balanced weights' over-prediction of rare
+codes; scores are Platt-calibrated on the same decisions (one sigmoid per head, or per part of a
+factorised head, so the calibration keeps the ranking of codes), so 0.7 means about "seven in
+ten such suggestions were right" in the training data. The heads, their fitting on two threads
+and their calibration are in ``linear_heads.py``. Stored as plain arrays and
 vocabularies (msgpack), never pickled: opening someone's project must not run their code.
 """
 

@@ -61,7 +61,8 @@ def test_code_part_is_fitted_on_the_coded_rows_only(codes: list[str]) -> None:
     assert np.allclose(joined.oof[~coded, 1:], codes_dec + joined.model.intercept_[1:])
     assert joined.valid.all()
     # The coded rows' code decisions are out of fold: not the final model's.
-    final = np.asarray(x[coded] @ np.asarray(joined.model.coef_[1:]).T) + joined.model.intercept_[1:]
+    code_coef, code_intercept = np.asarray(joined.model.coef_[1:]), joined.model.intercept_[1:]
+    final = np.asarray(x[coded] @ code_coef.T) + code_intercept
     assert not np.allclose(joined.oof[coded, 1:], final)
 
 
