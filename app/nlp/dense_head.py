@@ -5,14 +5,22 @@ barely moved therapist kappa on AnnoMI (the dense block's scale against the L2-n
 TF-IDF rows decides how much the SVM listens to it, and one C cannot suit both), and made
 training slower. A separate multinomial logistic regression on the embeddings, whose calibrated
 probabilities are averaged with the TF-IDF model's, lets each side be good at what it sees: the
-sparse model the exact words of a turn and its neighbours, the dense head the meaning of the turn
-and the transcript's overall stance. Measured in ``benchmarks/RESULTS.md``
-("suggester-quality-embeddings"); the parts and the weight were chosen on split seeds 0-4.
+sparse model the exact words of a turn and its neighbours and its transcript's context, the
+dense head the meaning of the turn and of the turn that answers it. Measured in
+``benchmarks/RESULTS.md`` ("suggester-quality-embeddings"); the weight was chosen on split seeds
+0-4 (s12), the parts on 13 inner splits of the training sessions (s13).
 
-Per candidate the head sees (``embeddings.dense_block``): its turn's embedding, the mean of its
-transcript's turns (normalised), and who speaks (own, previous and next speaker's role). One head
-per head of the sparse model (an exclusive group with its "none of them" class, or one free
-code), trained on the same rows with the same targets and balanced class weights.
+Per candidate the head sees (``embeddings.dense_block``, ``embeddings.PARTS``): its turn's
+embedding, the next turn's, and who speaks (own, previous and next speaker's role); a model
+stores the parts it read (models stored before read the turn and its transcript's mean, and
+still do). One head per head of the sparse model (an exclusive group with its "none of them"
+class, or one free code), trained on the same rows with the same targets and balanced class
+weights.
+
+Tried and not kept (s13, 13 inner splits): choosing the weight and kappa offsets per head at
+training on out-of-fold scores (no gain over the fixed weight: the out-of-fold sparse scores,
+from two thirds of the data, favour the embeddings more than the final model does); the turn,
+the next turn and the transcript's mean together.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.nlp.embeddings import LEGACY_PARTS
 from app.nlp.model import TrainingCancelled
 
 if TYPE_CHECKING:
@@ -77,6 +86,8 @@ class DenseModel:
     encoder_id: str
     heads: list[DenseHead]
     weight: float = WEIGHT
+    #: What the heads read (``embeddings.dense_block``); older models read the legacy parts.
+    parts: tuple[str, ...] = LEGACY_PARTS
 
     def scores(self, cands: Sequence[Candidate], labels: Sequence[str]) -> np.ndarray:
         """(n x labels) probabilities; columns no dense head covers are NaN."""
@@ -88,7 +99,7 @@ class DenseModel:
                 f"({self.encoder_id}), which are not installed here: install "
                 '"ipr-workbench[embeddings]" or train it again (suggest train)'
             )
-        x = embeddings.dense_block(cands)
+        x = embeddings.dense_block(cands, self.parts)
         out = np.full((len(cands), len(labels)), np.nan, dtype=np.float32)
         if x is None:  # pragma: no cover - model_id() was checked just above
             return out
@@ -114,13 +125,17 @@ class DenseModel:
         return {
             "encoder": self.encoder_id,
             "weight": self.weight,
+            "parts": list(self.parts),
             "heads": [h.to_data() for h in self.heads],
         }
 
     @staticmethod
     def from_data(d: dict[str, Any]) -> DenseModel:
         return DenseModel(
-            str(d["encoder"]), [DenseHead.from_data(h) for h in d["heads"]], float(d["weight"])
+            str(d["encoder"]),
+            [DenseHead.from_data(h) for h in d["heads"]],
+            float(d["weight"]),
+            tuple(str(p) for p in d.get("parts", LEGACY_PARTS)),
         )
 
 
@@ -157,7 +172,8 @@ def train_dense(
     encoder_id = embeddings.model_id()
     if encoder_id is None:
         return None
-    x = embeddings.dense_block(cands)
+    parts = embeddings.PARTS
+    x = embeddings.dense_block(cands, parts)
     if x is None:  # pragma: no cover - the encoder was there a moment ago
         return None
     targets = head_targets(cats_list, labels, exclusive)
@@ -171,4 +187,4 @@ def train_dense(
         heads.append(_fit(x[rows], y, weights))
         if progress is not None:
             progress((n + 1) / len(targets), f"embedding model {n + 1}/{len(targets)}")
-    return DenseModel(encoder_id, heads) if heads else None
+    return DenseModel(encoder_id, heads, parts=tuple(parts)) if heads else None

@@ -210,8 +210,10 @@ def embed(
     if missing:
         from app.nlp.model import TrainingCancelled
 
-        # Chunks of a few batches: progress and cancel between them (the encoder sorts each
-        # chunk by length itself, so padding stays low).
+        # Chunks of a few batches: progress and cancel between them. Sorted by length first,
+        # so each batch holds turns of about one length: a batch is padded to its longest
+        # turn, and AnnoMI's turns run from 3 to 356 word pieces (median 21).
+        missing.sort(key=len)
         chunk = BATCH * 8
         for start in range(0, len(missing), chunk):
             if cancelled is not None and cancelled():
@@ -233,10 +235,16 @@ def embed(
     return np.stack(rows).astype(np.float32)  # type: ignore[arg-type]
 
 
-#: What the dense head sees per candidate (chosen on AnnoMI's split seeds 0-4, see
-#: ``dense_head``): "own" its turn, "next" the next turn, "prev" the previous turn, "doc" the
-#: normalised mean of its transcript's turns (the candidates given with the same transcript).
-PARTS = ("own", "doc")
+#: What the dense head sees per candidate: "own" its turn, "next" the next turn, "prev" the
+#: previous turn, "doc" the normalised mean of its transcript's turns (the candidates given with
+#: the same transcript). A model stores the parts it was trained on (``DenseModel.parts``).
+#: Chosen on 13 inner splits of AnnoMI's training sessions (benchmarks/RESULTS.md,
+#: "suggester-quality-embeddings"): the turn and the next turn beat the turn and its
+#: transcript's mean (s12's choice, ``LEGACY_PARTS``) on therapist talk, on 10 of 13 splits,
+#: since the default model has had the transcript's context of its own (the stacked context).
+PARTS: tuple[str, ...] = ("own", "next")
+LEGACY_PARTS: tuple[str, ...] = ("own", "doc")  # models stored before the parts were
+KNOWN_PARTS = frozenset({"own", "doc", "prev", "next"})
 ROLES = ("therapist", "client", "interviewer", "other", "none")
 
 
@@ -265,9 +273,18 @@ def _transcript_means(own: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray
     return out
 
 
-def dense_block(cands: Sequence[Candidate]) -> np.ndarray | None:
-    """What the default model's dense head sees (``PARTS``, then the roles), one row per
-    candidate; None when embeddings are not in use."""
+def dense_block(
+    cands: Sequence[Candidate], parts: Sequence[str] | None = None
+) -> np.ndarray | None:
+    """What the default model's dense head sees (``parts``, by default ``PARTS``, then the
+    roles), one row per candidate; None when embeddings are not in use."""
+    parts = PARTS if parts is None else tuple(parts)
+    unknown = [p for p in parts if p not in KNOWN_PARTS]
+    if unknown:
+        raise ValueError(
+            f"the stored suggester model reads embeddings of an unknown part ({unknown[0]}): "
+            "train it again (suggest train)"
+        )
     enc = encoder()
     if enc is None:
         return None
@@ -275,7 +292,7 @@ def dense_block(cands: Sequence[Candidate]) -> np.ndarray | None:
     if own is None:
         return None
     blocks = []
-    for part in PARTS:
+    for part in parts:
         if part == "own":
             blocks.append(own)
         elif part == "doc":

@@ -94,14 +94,42 @@ def test_the_switch_turns_the_installed_encoder_off(monkeypatch: pytest.MonkeyPa
     assert embeddings.encoder() is not None  # the real one (never loaded by this test)
 
 
-def test_dense_block_is_own_turn_transcript_mean_and_roles(fake: FakeEncoder) -> None:
+def test_dense_block_is_own_turn_next_turn_and_roles(fake: FakeEncoder) -> None:
+    texts = ["I want to cut down.", "How is it going?", "Fine, thanks."]
+    cands = [
+        Candidate(texts[0], "client", "", None, texts[1], "therapist", transcript=7),
+        Candidate(texts[1], "therapist", texts[0], "client", texts[2], "client", transcript=7),
+        Candidate(texts[2], "client", texts[1], "therapist", transcript=7),  # last: no next
+    ]
+    assert embeddings.PARTS == ("own", "next")
+    block = embeddings.dense_block(cands)
+    d, k = fake.dim, len(embeddings.ROLES)
+    assert block is not None and block.shape == (3, 2 * d + 3 * k)
+    own = embeddings.embed(texts)
+    assert own is not None
+    np.testing.assert_allclose(block[:, :d], own, atol=1e-3)
+    np.testing.assert_allclose(block[0, d : 2 * d], own[1], atol=1e-3)  # the next turn's
+    np.testing.assert_allclose(block[1, d : 2 * d], own[2], atol=1e-3)
+    assert not block[2, d : 2 * d].any()  # the last turn has none
+    roles = block[:, 2 * d :]
+    assert roles.sum(axis=1).tolist() == [3.0, 3.0, 3.0]
+    assert roles[0, embeddings.ROLES.index("client")] == 1.0
+    assert roles[0, k + embeddings.ROLES.index("none")] == 1.0
+    assert roles[1, k + embeddings.ROLES.index("client")] == 1.0
+    assert roles[0, 2 * k + embeddings.ROLES.index("therapist")] == 1.0
+    assert roles[2, 2 * k + embeddings.ROLES.index("none")] == 1.0
+    # each distinct text was encoded once, however often it was asked for
+    assert sorted(fake.encoded) == sorted(texts)
+
+
+def test_legacy_dense_block_is_own_turn_transcript_mean_and_roles(fake: FakeEncoder) -> None:
     texts = ["I want to cut down.", "How is it going?", "Fine, thanks."]
     cands = [
         Candidate(texts[0], "client", texts[1], "therapist", transcript=7),
         Candidate(texts[1], "therapist", "", None, texts[0], "client", transcript=7),
         Candidate(texts[2], "client", "", None, transcript=-1),  # transcript unknown
     ]
-    block = embeddings.dense_block(cands)
+    block = embeddings.dense_block(cands, embeddings.LEGACY_PARTS)
     d, k = fake.dim, len(embeddings.ROLES)
     assert block is not None and block.shape == (3, 2 * d + 3 * k)
     own = embeddings.embed(texts)
@@ -111,14 +139,35 @@ def test_dense_block_is_own_turn_transcript_mean_and_roles(fake: FakeEncoder) ->
     np.testing.assert_allclose(block[0, d : 2 * d], mean, atol=1e-3)
     np.testing.assert_allclose(block[1, d : 2 * d], mean, atol=1e-3)  # same transcript
     np.testing.assert_allclose(block[2, d : 2 * d], own[2], atol=1e-3)  # its own, alone
-    roles = block[:, 2 * d :]
-    assert roles.sum(axis=1).tolist() == [3.0, 3.0, 3.0]
-    assert roles[0, embeddings.ROLES.index("client")] == 1.0
-    assert roles[0, k + embeddings.ROLES.index("therapist")] == 1.0
-    assert roles[1, 2 * k + embeddings.ROLES.index("client")] == 1.0
-    assert roles[2, k + embeddings.ROLES.index("none")] == 1.0
-    # each distinct text was encoded once, however often it was asked for
-    assert sorted(fake.encoded) == sorted(texts)
+    with pytest.raises(ValueError, match="train it again"):
+        embeddings.dense_block(cands, ("own", "tomorrow"))
+
+
+def test_a_stored_model_reads_the_parts_it_was_trained_on(coded: Any, fake: FakeEncoder) -> None:
+    from app.nlp.dense_head import DenseModel
+    from app.nlp.linear import LinearModel
+    from app.nlp.suggester import load_trained, train_from_project, unit_candidate
+
+    train_from_project(coded, "gold")
+    model = load_trained(coded)
+    assert isinstance(model, LinearModel) and model.dense is not None
+    assert model.dense.parts == embeddings.PARTS
+    cands = [unit_candidate(u) for u in load_units(coded) if u.text.strip()]
+    now = model.dense.scores(cands, model.labels)
+    data = model.dense.to_data()
+    del data["parts"]  # as stored before s13: the turn and its transcript's mean
+    old = DenseModel.from_data(data)
+    assert old.parts == embeddings.LEGACY_PARTS == ("own", "doc")
+    then = old.scores(cands, model.labels)
+    legacy = embeddings.dense_block(cands, embeddings.LEGACY_PARTS)
+    assert legacy is not None
+    head = old.heads[0]
+    np.testing.assert_allclose(
+        then[:, [model.labels.index(c) for c in head.classes if c]],
+        head.probabilities(legacy)[:, [j for j, c in enumerate(head.classes) if c]],
+        atol=1e-5,
+    )
+    assert not np.allclose(np.nan_to_num(now), np.nan_to_num(then))
 
 
 def test_the_memo_is_bounded_and_results_survive_its_clearing(
@@ -142,6 +191,10 @@ def test_embed_can_be_cancelled_and_reports_progress(fake: FakeEncoder) -> None:
     out = embeddings.embed(texts, progress=lambda f, m: seen.append(m))
     assert out is not None and out.shape == (len(texts), fake.dim)
     assert seen[-1] == f"sentence embeddings {len(texts)}/{len(texts)}" and len(seen) == 2
+    # shortest first: a batch holds turns of about one length (it is padded to its longest)
+    fake.encoded.clear()
+    embeddings.embed(["a much longer turn than the others", "short", "a middling turn"])
+    assert fake.encoded == ["short", "a middling turn", "a much longer turn than the others"]
     with pytest.raises(TrainingCancelled):
         embeddings.embed(["a new text"], cancelled=lambda: True)
 

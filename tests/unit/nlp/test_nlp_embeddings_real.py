@@ -55,15 +55,21 @@ def test_the_packaged_model_loads_offline_and_embeds() -> None:
 
 
 @real
-def test_the_real_dense_block_has_the_turn_and_its_transcript() -> None:
+def test_the_real_dense_block_has_the_turn_and_the_next() -> None:
     cands = [
-        Candidate("I want to drink less.", "client", transcript=1),
+        Candidate("I want to drink less.", "client", next_text="You want to drink less.",
+                  next_role="therapist", transcript=1),
         Candidate("You want to drink less.", "therapist", "I want to drink less.", "client",
                   transcript=1),
     ]  # fmt: skip
     block = embeddings.dense_block(cands)
     assert block is not None and block.shape == (2, 2 * 384 + 3 * len(embeddings.ROLES))
-    own, doc = block[:, :384], block[:, 384:768]
-    np.testing.assert_allclose(doc[0], doc[1])  # one transcript, one mean
+    own, nxt = block[:, :384], block[:, 384:768]
+    np.testing.assert_allclose(nxt[0], own[1], atol=1e-3)  # the next turn's vector
+    assert not nxt[1].any()  # the last turn has no next
     assert float(own[0] @ own[1]) > 0.7  # a reflection is near what it reflects
+    legacy = embeddings.dense_block(cands, embeddings.LEGACY_PARTS)
+    assert legacy is not None
+    doc = legacy[:, 384:768]
+    np.testing.assert_allclose(doc[0], doc[1])  # one transcript, one mean
     assert float(doc[0] @ own[0]) > float(own[0] @ own[1])  # the mean is nearer than either
