@@ -19,13 +19,16 @@ hashes, so a suggestion pass does not re-analyse text in Python):
   on every row made rows three times denser and training twice as slow.
 
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
-siblings that never co-occur) get one multi-class SVM with a "none of them" class, with balanced
-class weights so that a rare code is not drowned by the frequent one; other codes get a binary
-SVM each. Per-class offsets chosen for kappa on 3-fold out-of-fold decision values take back
-part of the balanced weights' over-prediction of rare codes; scores are Platt-calibrated on the
-same decisions (one sigmoid per head, so the calibration keeps the ranking of codes), so 0.7
-means about "seven in ten such suggestions were right" in the training data. The heads, their
-fitting on two threads and their calibration are in ``linear_heads.py``. Stored as plain arrays and
+siblings that never co-occur) get one factorised head: a binary SVM "any code of the group" vs
+"none of them", and a multi-class SVM telling the codes apart on the rows that have one (so the
+codes' boundary is not learnt against, say, the other speaker's turns); a code's score is
+P(any) x P(code | any). Balanced class weights keep a rare code from being drowned by the
+frequent one; other codes get a binary SVM each. Per-class offsets chosen for kappa on 3-fold
+out-of-fold decision values take back part of the balanced weights' over-prediction of rare
+codes; scores are Platt-calibrated on the same decisions (one sigmoid per head, or per part of a
+factorised head, so the calibration keeps the ranking of codes), so 0.7 means about "seven in
+ten such suggestions were right" in the training data. The heads, their fitting on two threads
+and their calibration are in ``linear_heads.py``. Stored as plain arrays and
 vocabularies (msgpack), never pickled: opening someone's project must not run their code.
 """
 
@@ -38,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.linear_fit import Stack
-from app.nlp.linear_heads import NONE, Head, Problem, calibrated_head, fit_problems, head_targets
+from app.nlp.linear_heads import NONE, Head, calibrated_head, fit_heads, head_targets
 from app.nlp.model import Candidate
 from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 
@@ -49,7 +52,8 @@ if TYPE_CHECKING:
     from app.nlp.linear_score import CandidateRows
 
 ARCHITECTURE = "tfidf_svm"
-FORMAT = 5  # 5: stacked transcript context instead of the transcript's words; offsets
+FORMAT = 6  # 5: stacked transcript context instead of the transcript's words; offsets
+#            6: factorised group heads (P(any code) x P(code | any))
 #: Each turn is featurised once (word 1-3-grams, character 1-5-grams inside word boundaries);
 #: the candidate's row holds the turn and its neighbours in separate feature spaces:
 #: (name shown in reasons, which turn, weight). The weights were chosen on AnnoMI's training
@@ -68,6 +72,10 @@ WORDS, CHARS = 3, (1, 5)
 #: about 0.03 client kappa, so they are not centred.
 STACK_WEIGHT = 1.0
 STACK_CENTER = False
+#: Exclusive groups with a "none of them" class get factorised heads (``linear_heads``): on
+#: inner splits of AnnoMI's training sessions (8 splits) client-talk kappa +0.009 mean, better
+#: on 6 of 8; therapist talk +0.002 (benchmarks/RESULTS.md, suggester-quality, s13).
+FACTORISE = True
 #: Word n-grams of the whole transcript on every row (0: left out; the stacked context replaces
 #: them: three times fewer non-zeros per row, and a transcript-length-free row).
 TRANSCRIPT_WEIGHT = 0.0
@@ -401,9 +409,6 @@ def train_linear(
     features, x = Features.fit(cands)
     picked = [t for t in head_targets(cats_list, labels, exclusive) if t is not None]
 
-    def problems(x: csr_matrix) -> list[Problem]:
-        return [Problem(x[r], y, sorted(set(y.tolist())), w) for r, y, w in picked]
-
     def stage(lo: float, hi: float) -> Callable[[int, int], None] | None:
         if progress is None:
             return None
@@ -414,7 +419,9 @@ def train_linear(
     stacked = STACK_WEIGHT > 0
     turn = x[:, : features.turn_width] if stacked and features.transcript_weight > 0 else x
     first = stage(0.1, 0.5 if stacked else 0.95)
-    fitted = fit_problems(problems(turn), c, folds, cancelled, first)
+    # The first stage keeps one-vs-rest group heads (its decisions are the stacked columns, as
+    # tuned); the final heads are factorised (``linear_heads``).
+    fitted = fit_heads(turn, picked, c, folds, cancelled, first, FACTORISE and not stacked)
     if fitted and stacked:
         # The stacked transcript context (linear_fit.py): out-of-fold decisions where the
         # rows have them, the final first-stage model's elsewhere.
@@ -436,7 +443,7 @@ def train_linear(
             stack.fit_center(dec, keys)
         x = hstack([x, stack.block(dec, keys)], format="csr", dtype=np.float32)
         features.stack = stack
-        fitted = fit_problems(problems(x), c, folds, cancelled, stage(0.5, 0.95))
+        fitted = fit_heads(x, picked, c, folds, cancelled, stage(0.5, 0.95), FACTORISE)
     heads = [calibrated_head(f, y) for f, (_r, y, _w) in zip(fitted, picked, strict=True)]
     if progress is not None:
         progress(1.0, "trained")

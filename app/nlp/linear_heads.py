@@ -2,6 +2,14 @@
 fitted on two threads with out-of-fold decisions, and their calibration (kappa offsets and
 Platt's sigmoid). Split from ``linear.py`` (features and the stored model); the embeddings'
 heads (``dense_head.py``) train on the same ``head_targets``.
+
+**Factorised group heads.** A group's rows with none of its codes can be most of the data and
+unlike its codes' rows: on AnnoMI the "none" rows of the client-talk group are exactly the
+therapist's turns, so a one-vs-rest "neutral" SVM also had to learn "neutral vs therapist talk",
+which blurs the code-vs-code boundary the coder's choice (and kappa) depends on. A factorised
+head has two parts: "any code of the group" vs "none" on all the head's rows, and the codes
+against each other on the rows that have one; a score is P(any) x P(code | any). Chosen on inner
+splits of AnnoMI's training sessions (benchmarks/RESULTS.md, suggester-quality, s13).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 NONE = ""  # the "none of the group" class
+ANY = "\x00any"  # the factorised head's "some code of the group" class (never a code GUID)
 
 
 @dataclass
@@ -30,6 +39,9 @@ class Head:
     intercept: np.ndarray
     a: np.ndarray
     b: np.ndarray
+    #: Factorised group head (module doc): row 0 is "any code" vs NONE (classes[0]), rows 1..
+    #: the codes against each other; a, b: the first part's sigmoid, then the codes' shared one.
+    factorised: bool = False
 
     @property
     def binary(self) -> bool:
@@ -47,6 +59,11 @@ class Head:
         prob = 1.0 / (1.0 + np.exp(np.clip(self.a * dec + self.b, -30, 30)))
         if self.binary:
             return np.concatenate([1.0 - prob, prob], axis=1)
+        if self.factorised:  # P(none), then P(any) x P(code | any)
+            any_code, codes = prob[:, :1], prob[:, 1:]
+            total = codes.sum(axis=1, keepdims=True)
+            codes = codes / np.where(total > 0, total, 1.0)
+            return np.concatenate([1.0 - any_code, any_code * codes], axis=1)
         total = prob.sum(axis=1, keepdims=True)
         return prob / np.where(total > 0, total, 1.0)
 
@@ -58,6 +75,7 @@ class Head:
             "intercept": self.intercept.astype(np.float64).tobytes(),
             "a": self.a.astype(np.float64).tobytes(),
             "b": self.b.astype(np.float64).tobytes(),
+            "factorised": self.factorised,
         }
 
     @staticmethod
@@ -69,6 +87,7 @@ class Head:
             intercept=np.frombuffer(d["intercept"], dtype=np.float64),
             a=np.frombuffer(d["a"], dtype=np.float64),
             b=np.frombuffer(d["b"], dtype=np.float64),
+            factorised=bool(d.get("factorised", False)),
         )
 
 
@@ -107,11 +126,97 @@ class Problem:
 @dataclass
 class Fitted:
     """Out-of-fold decisions (rows x classes or x 1, in ``model.classes_`` order), which rows
-    have them (a fold lacking a class outside it is skipped), and the model fitted on all."""
+    have them (a fold lacking a class outside it is skipped), and the model fitted on all
+    (``coef_``, ``intercept_``, ``classes_``: a LinearSVC, or a factorised head's ``Joined``)."""
 
     oof: np.ndarray
     valid: np.ndarray
     model: Any
+    factorised: bool = False
+
+
+@dataclass
+class Joined:
+    """A factorised head's two fitted parts as one linear model (rows: "any code", then each
+    code; classes_: NONE, then the codes)."""
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    classes_: np.ndarray
+
+
+def head_problems(x: csr_matrix, picked: Sequence[HeadRows], factorise: bool) -> list[Problem]:
+    """The problems to fit for the heads ``picked`` (``head_targets``) on rows ``x``: one per
+    head, or for a factorised group head (``factorise`` and NONE among at least three classes)
+    two: "any code" vs NONE on all its rows, then the codes on the rows that have one."""
+    out = []
+    for rows, y, w in picked:
+        classes = sorted(set(y.tolist()))
+        if factorise and _factorable(classes):
+            code = y != NONE
+            out.append(Problem(x[rows], np.where(code, ANY, NONE), [NONE, ANY], w))
+            out.append(Problem(x[rows[code]], y[code], classes[1:], _w(w, code)))
+        else:
+            out.append(Problem(x[rows], y, classes, w))
+    return out
+
+
+def _factorable(classes: Sequence[str]) -> bool:
+    return len(classes) >= 3 and classes[0] == NONE
+
+
+def fit_heads(
+    x: csr_matrix,
+    picked: Sequence[HeadRows],
+    c: float,
+    folds: int,
+    cancelled: Callable[[], bool] | None,
+    progress: Callable[[int, int], None] | None = None,
+    factorise: bool = False,
+) -> list[Fitted]:
+    """One ``Fitted`` per head of ``picked``, all fits on ``WORKERS`` threads; a factorised
+    head's parts joined: its out-of-fold decisions are the "any" part's and, on rows without a
+    code of the group (never the code part's training rows), the code part's final model's."""
+    parts = fit_problems(head_problems(x, picked, factorise), c, folds, cancelled, progress)
+    out, i = [], 0
+    for rows, y, _w in picked:
+        classes = sorted(set(y.tolist()))
+        if not (factorise and _factorable(classes)):
+            out.append(parts[i])
+            i += 1
+            continue
+        any_part, code_part = parts[i], parts[i + 1]
+        i += 2
+        code = y != NONE
+        coef, intercept = _code_rows(code_part.model)
+        oof_codes = np.asarray(x[rows[~code]] @ coef.T) + intercept
+        dec = np.zeros((len(y), 1 + len(coef)))
+        dec[:, :1] = any_part.oof
+        dec[np.flatnonzero(code), 1:] = _code_rows_dec(code_part.oof)
+        dec[np.flatnonzero(~code), 1:] = oof_codes
+        valid = any_part.valid.copy()
+        valid[np.flatnonzero(code)] &= code_part.valid
+        joined = Joined(
+            np.vstack([np.asarray(any_part.model.coef_), coef]),
+            np.concatenate([np.ravel(any_part.model.intercept_), intercept]),
+            np.array(classes),
+        )
+        out.append(Fitted(dec, valid, joined, factorised=True))
+    return out
+
+
+def _code_rows(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A code part's coefficients and intercepts, one row per code (two codes: a binary SVM's
+    one row becomes minus it and it, so that the top row is the SVM's choice)."""
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    intercept = np.ravel(np.asarray(model.intercept_, dtype=np.float64))
+    if len(model.classes_) == 2:
+        return np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
+    return coef, intercept
+
+
+def _code_rows_dec(dec: np.ndarray) -> np.ndarray:
+    return np.concatenate([-dec, dec], axis=1) if dec.shape[1] == 1 else dec
 
 
 def fit_problems(
@@ -162,6 +267,8 @@ def calibrated_head(fitted: Fitted, y: np.ndarray) -> Head:
     intercept = np.asarray(model.intercept_, dtype=np.float64)
     order = [str(o) for o in model.classes_]
     dec, yv = fitted.oof[fitted.valid], y[fitted.valid]
+    if fitted.factorised:
+        return _factorised_head(order, coef, intercept, dec, yv)
     if len(order) == 2:
         a, b = _platt(dec[:, 0], yv == order[1])
         return Head(order, coef, intercept, np.array([a]), np.array([b]))
@@ -177,6 +284,31 @@ def calibrated_head(fitted: Fitted, y: np.ndarray) -> Head:
     a, b = _platt((dec + offsets).ravel(), hits.ravel())
     k = len(order)
     return Head(order, coef, intercept, np.full(k, a), np.full(k, b))
+
+
+def _factorised_head(
+    order: list[str], coef: np.ndarray, intercept: np.ndarray, dec: np.ndarray, yv: np.ndarray
+) -> Head:
+    """A factorised head's calibration on out-of-fold decisions: Platt's sigmoid of "any code"
+    (column 0); kappa offsets and one shared sigmoid for the codes, on the rows with a code."""
+    a0, b0 = _platt(dec[:, 0], yv != NONE)
+    code = yv != NONE
+    sub, yc = dec[code][:, 1:], yv[code]
+    codes = order[1:]
+    position = {o: j for j, o in enumerate(codes)}
+    gold = np.array([position[v] for v in yc], dtype=np.int64)
+    offsets = kappa_offsets(sub, gold, np.ones(len(codes), dtype=bool))
+    hits = np.stack([yc == cls for cls in codes], axis=1)
+    a, b = _platt((sub + offsets).ravel(), hits.ravel())
+    k = len(codes)
+    return Head(
+        order,
+        coef,
+        intercept + np.concatenate([[0.0], offsets]),
+        np.concatenate([[a0], np.full(k, a)]),
+        np.concatenate([[b0], np.full(k, b)]),
+        factorised=True,
+    )
 
 
 def _target(cats: dict[str, float], members: list[str], is_group: bool) -> tuple[str, float] | None:

@@ -70,6 +70,11 @@ def test_calibration_keeps_the_svms_ranking() -> None:
     for head in model.heads:
         dec = head.decision(x)
         prob = head.probabilities(x)
+        assert np.allclose(prob.sum(axis=1), 1.0)
+        if head.factorised:  # "any code" has its own sigmoid; the codes share one
+            assert (dec[:, 1:].argmax(axis=1) == prob[:, 1:].argmax(axis=1)).all()
+            assert np.allclose(head.a[1:], head.a[1]) and head.a[1] < 0 and head.a[0] < 0
+            continue
         if not head.binary:
             assert (dec.argmax(axis=1) == prob.argmax(axis=1)).all()
         assert np.allclose(head.a, head.a[0]) and head.a[0] < 0  # one increasing sigmoid
