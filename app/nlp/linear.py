@@ -42,7 +42,7 @@ import numpy as np
 
 from app.nlp.linear_fit import Stack
 from app.nlp.linear_heads import NONE, Head, calibrated_head, fit_heads, head_targets
-from app.nlp.model import Candidate
+from app.nlp.model import Candidate, TrainingCancelled
 from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
     from app.nlp.dense_head import DenseModel
     from app.nlp.linear_score import CandidateRows
+    from app.nlp.lsa_head import LsaHead
 
 ARCHITECTURE = "tfidf_svm"
 FORMAT = 6  # 5: stacked transcript context instead of the transcript's words; offsets
@@ -76,6 +77,8 @@ STACK_CENTER = False
 #: inner splits of AnnoMI's training sessions (8 splits) client-talk kappa +0.009 mean, better
 #: on 6 of 8; therapist talk +0.002 (benchmarks/RESULTS.md, suggester-quality, s13).
 FACTORISE = True
+#: A latent-semantic head (``lsa_head``) fused with the SVMs' scores (False: none).
+LSA = True
 #: Word n-grams of the whole transcript on every row (0: left out; the stacked context replaces
 #: them: three times fewer non-zeros per row, and a transcript-length-free row).
 TRANSCRIPT_WEIGHT = 0.0
@@ -273,6 +276,8 @@ class LinearModel:
     meta: dict[str, Any] = field(default_factory=dict)
     #: The sentence-embedding head (optional ``[embeddings]``), fused with the scores.
     dense: DenseModel | None = None
+    #: The latent-semantic head (``lsa_head``), fused with the SVMs' scores first.
+    lsa: LsaHead | None = None
 
     @property
     def architecture(self) -> str:
@@ -287,15 +292,24 @@ class LinearModel:
     ) -> tuple[np.ndarray, CandidateRows]:
         """Scores of the candidates, and their rows by reference (for ``CandidateRows.explain``);
         ``known``: token hashes of texts the caller has tokenised already (the suggestion pass
-        has). Never builds the full feature rows (``linear_score``). With an embedding head,
-        its scores are fused in (``fused``)."""
+        has). Never builds the full feature rows (``linear_score``). The latent-semantic and
+        the embedding heads' scores are fused in (``fused``)."""
         from app.nlp.linear_score import CandidateRows
 
         rows = CandidateRows(self, cands, known)
-        return self.fused(rows.scores(), cands), rows
+        return self.fused(rows.scores(), cands, rows), rows
 
-    def fused(self, scores: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
-        """The TF-IDF scores of ``cands`` with the embedding head's averaged in (if trained)."""
+    def fused(
+        self, scores: np.ndarray, cands: Sequence[Candidate], rows: CandidateRows | None = None
+    ) -> np.ndarray:
+        """The SVMs' scores of ``cands`` with the latent-semantic head's averaged in, then the
+        embedding head's (each if trained); ``rows``: the candidates' ``CandidateRows``, whose
+        counts the latent-semantic head reuses."""
+        if self.lsa is not None and len(cands):
+            from app.nlp.lsa_head import lsa_scores
+
+            dense = lsa_scores(self.lsa, self.features, cands, self.labels, rows)
+            scores = self.lsa.fuse(scores, dense)
         return scores if self.dense is None else self.dense.fuse(scores, cands, self.labels)
 
     def score_features(self, x: csr_matrix) -> tuple[np.ndarray, csr_matrix]:
@@ -357,6 +371,7 @@ class LinearModel:
                     "architecture": ARCHITECTURE,
                     "features": self.features.to_data(),
                     "dense": None if self.dense is None else self.dense.to_data(),
+                    "lsa": None if self.lsa is None else self.lsa.to_data(),
                     "heads": [h.to_data() for h in self.heads],
                     "labels": self.labels,
                     "exclusive_groups": self.exclusive_groups,
@@ -368,13 +383,14 @@ class LinearModel:
     @staticmethod
     def from_payload(payload: dict[str, Any]) -> LinearModel:
         from app.nlp.dense_head import DenseModel
+        from app.nlp.lsa_head import LsaHead
 
         if payload.get("embeddings"):  # embeddings as SVM columns: an earlier layout
             raise ValueError(
                 "the stored suggester model uses an earlier layout of the sentence embeddings: "
                 "train it again (suggest train)"
             )
-        dense = payload.get("dense")
+        dense, lsa = payload.get("dense"), payload.get("lsa")
         return LinearModel(
             features=Features.from_data(payload["features"]),
             heads=[Head.from_data(h) for h in payload["heads"]],
@@ -382,6 +398,7 @@ class LinearModel:
             exclusive_groups=[list(g) for g in payload["exclusive_groups"]],
             meta=dict(payload["meta"]),
             dense=None if dense is None else DenseModel.from_data(dense),
+            lsa=None if lsa is None else LsaHead.from_data(lsa),
         )
 
 
@@ -395,6 +412,7 @@ def train_linear(
     cancelled: Callable[[], bool] | None = None,
 ) -> LinearModel:
     """Fit the features and one head per exclusive group / free code (see the module doc)."""
+    from app.nlp.lsa_head import train_lsa
     from app.nlp.model import exclusive_groups_from
 
     if not labels:
@@ -446,6 +464,11 @@ def train_linear(
         fitted = fit_heads(x, picked, c, folds, cancelled, stage(0.5, 0.95), FACTORISE)
     heads = [calibrated_head(f, y) for f, (_r, y, _w) in zip(fitted, picked, strict=True)]
     if progress is not None:
+        progress(0.96, "semantic head")
+    if cancelled is not None and cancelled():
+        raise TrainingCancelled()
+    lsa = train_lsa(features, cands, picked) if LSA else None
+    if progress is not None:
         progress(1.0, "trained")
     meta = {
         "architecture": ARCHITECTURE,
@@ -453,6 +476,7 @@ def train_linear(
         "n_examples": len(examples),
         "n_features": int(x.shape[1]),
         "embeddings": None,  # the encoder's id when an embedding head is added (model.train)
+        "lsa_dim": 0 if lsa is None else int(lsa.words.shape[1]),
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
-    return LinearModel(features, heads, list(labels), exclusive, meta)
+    return LinearModel(features, heads, list(labels), exclusive, meta, lsa=lsa)

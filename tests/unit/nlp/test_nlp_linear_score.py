@@ -113,7 +113,14 @@ def model(request: pytest.FixtureRequest) -> Iterator[LinearModel]:
 
 
 def _full(model: LinearModel, cands: list[Candidate]) -> tuple[np.ndarray, object]:
-    return model.score_features(model.features.transform(cands))
+    """The reference: the SVMs on the full rows, then the heads fused without the rows' counts
+    (the latent-semantic head tokenises the texts again)."""
+    scores, x = model.score_features(model.features.transform(cands))
+    dense, model.dense = model.dense, None
+    try:
+        return model.fused(scores, cands), x
+    finally:
+        model.dense = dense
 
 
 def test_scores_equal_the_full_feature_rows(model: LinearModel) -> None:

@@ -1,0 +1,194 @@
+"""The default model's latent-semantic head: what a turn is about, without pretrained weights.
+
+Why: on AnnoMI, sentence embeddings fused with the TF-IDF model's scores raised client-talk
+kappa by about 0.03 (``dense_head``), but they need the optional ``[embeddings]`` (torch). Most of
+that gain is meaning shared by turns with few words in common ("I want to quit" / "I'd like to
+stop"), which a truncated SVD of the project's own TF-IDF turns (latent semantic analysis)
+captures in part, with scikit-learn alone. So the default model has a second, small head: a
+multinomial logistic regression per sparse head on
+
+* the turn's LSA vector, the next turn's (the turn that answers it) and its transcript's mean
+  (each normalised), and who speaks (own, previous and next speaker's role);
+
+whose calibrated probabilities are averaged with the SVMs' at ``WEIGHT``. The SVD reads the
+model's own TF-IDF columns (turn words and characters), so a suggestion pass reuses the counts
+it already made for the SVMs (``linear_score.CandidateRows``): one product per distinct text.
+
+Chosen on 13 inner splits of AnnoMI's training sessions (``benchmarks/RESULTS.md``,
+"suggester-quality"): fused at 0.3 it raised therapist kappa by about 0.005 and client kappa by
+about 0.02 over the SVMs alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.nlp.dense_head import DenseHead
+from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+    from app.nlp.linear import Features
+    from app.nlp.model import Candidate
+
+#: Dimensions of the SVD (fewer when a project has fewer distinct turns).
+DIM = 128
+#: The head's share of a fused score (the SVMs have the rest).
+WEIGHT = 0.3
+#: Below this many distinct turns there is no head (an SVD of a handful of turns says nothing).
+MIN_TEXTS = 50
+
+
+@dataclass
+class LsaHead:
+    """The SVD's components split by feature block, and one logistic regression per sparse
+    head (``DenseHead``: same classes, same rows and targets)."""
+
+    words: np.ndarray  # (word n-grams x dim) float32
+    chars: np.ndarray  # (character n-grams x dim) float32
+    heads: list[DenseHead]
+    weight: float = WEIGHT
+
+    def text_vectors(self, words: csr_matrix, char_counts: csr_matrix, idf: np.ndarray) -> Any:
+        """Normalised LSA vectors of texts from their word TF-IDF rows and raw character counts
+        (the blocks ``Features`` and ``CandidateRows`` compute); an empty text gets zeros."""
+        z = np.asarray(words @ self.words) + tfidf_dot(char_counts, idf, self.chars)
+        norms = np.linalg.norm(z, axis=1, keepdims=True)
+        return z / np.where(norms > 0, norms, 1.0)
+
+    def block(
+        self, z: np.ndarray, own: np.ndarray, nxt: np.ndarray, cands: Sequence[Candidate]
+    ) -> np.ndarray:
+        """The head's input per candidate: its turn's vector (``z[own]``), the next turn's
+        (``z[nxt]``; index 0 is the empty text), its transcript's mean, roles."""
+        from app.nlp.linear import _roles
+
+        mine = z[own]
+        keys = np.array([c.transcript for c in cands], np.int64)
+        doc = mine.copy()  # a candidate of no known transcript is its own context
+        known = np.flatnonzero(keys >= 0)
+        if len(known):
+            _uniq, where = np.unique(keys[known], return_inverse=True)
+            where = where.ravel()
+            sums = np.zeros((int(where.max()) + 1, z.shape[1]))
+            np.add.at(sums, where, mine[known])
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            doc[known] = (sums / np.where(norms > 0, norms, 1.0))[where]
+        return np.hstack([mine, z[nxt], doc, _roles(cands).toarray()]).astype(np.float32)
+
+    def probabilities(self, x: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+        """(n x labels) probabilities from ``block`` rows; columns no head covers are NaN."""
+        out = np.full((len(x), len(labels)), np.nan, dtype=np.float32)
+        col = {g: j for j, g in enumerate(labels)}
+        for head in self.heads:
+            prob = head.probabilities(x)
+            for j, cls in enumerate(head.classes):
+                if cls in col and (len(head.coef) > 1 or j == 1):
+                    out[:, col[cls]] = prob[:, j]
+        return out
+
+    def fuse(self, sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """The SVMs' scores averaged with this head's (``weight`` to the head)."""
+        fused = (1.0 - self.weight) * sparse + self.weight * dense
+        return np.where(np.isnan(dense), sparse, fused).astype(np.float32)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "dim": int(self.words.shape[1]),
+            "words": self.words.astype(np.float32).tobytes(),
+            "chars": self.chars.astype(np.float32).tobytes(),
+            "heads": [h.to_data() for h in self.heads],
+            "weight": self.weight,
+        }
+
+    @staticmethod
+    def from_data(d: dict[str, Any]) -> LsaHead:
+        dim = int(d["dim"])
+        return LsaHead(
+            np.frombuffer(d["words"], np.float32).reshape(-1, dim),
+            np.frombuffer(d["chars"], np.float32).reshape(-1, dim),
+            [DenseHead.from_data(h) for h in d["heads"]],
+            float(d["weight"]),
+        )
+
+
+def texts_block(features: Features, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix]:
+    """Word TF-IDF rows and raw character counts of texts, as the scoring path makes them."""
+    tokens = Tokens.of(list(texts))
+    words = tfidf(features.words.counts(tokens), features.words.idf, unique=True)
+    return words, features.chars.counts(tokens)
+
+
+def context_indices(
+    cands: Sequence[Candidate], distinct: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each candidate's own and next turn as indices into ``distinct`` (extended in place)."""
+    add = distinct.setdefault
+    own = np.array([add(c.text, len(distinct)) for c in cands], np.int64)
+    nxt = np.array(
+        [add(c.next_text if c.next_role else "", len(distinct)) for c in cands], np.int64
+    )
+    return own, nxt
+
+
+def train_lsa(
+    features: Features,
+    cands: Sequence[Candidate],
+    targets: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None] | None],
+) -> LsaHead | None:
+    """The SVD of the training turns' TF-IDF rows and one logistic regression per head target
+    (``linear_heads.head_targets``); None for a project too small for an SVD."""
+    from scipy.sparse import hstack
+    from sklearn.decomposition import TruncatedSVD
+    from threadpoolctl import threadpool_limits
+
+    from app.nlp.dense_head import _fit
+
+    distinct: dict[str, int] = {"": 0}
+    own, nxt = context_indices(cands, distinct)
+    texts = list(distinct)
+    words, char_counts = texts_block(features, texts)
+    chars = tfidf(char_counts, features.chars.idf, unique=True)
+    x = hstack([words, chars], format="csr", dtype=np.float32)
+    used = np.unique(own)  # the SVD reads the training turns (each distinct text once)
+    dim = min(DIM, len(used) - 1, x.shape[1] - 1)
+    if len(used) < MIN_TEXTS or dim < 2:
+        return None
+    with threadpool_limits(limits=1):
+        svd = TruncatedSVD(dim, algorithm="randomized", random_state=0).fit(x[used])
+    comp = np.asarray(svd.components_, dtype=np.float32).T
+    lsa = LsaHead(comp[: features.words.size].copy(), comp[features.words.size :].copy(), [])
+    block = lsa.block(lsa.text_vectors(words, char_counts, features.chars.idf), own, nxt, cands)
+    for target in targets:
+        if target is not None:
+            rows, y, weights = target
+            lsa.heads.append(_fit(block[rows], y, weights))
+    return lsa if lsa.heads else None
+
+
+def lsa_scores(
+    lsa: LsaHead,
+    features: Features,
+    cands: Sequence[Candidate],
+    labels: Sequence[str],
+    rows: Any = None,
+) -> np.ndarray:
+    """The head's (n x labels) probabilities; ``rows``: the candidates' ``CandidateRows``
+    (its word TF-IDF and character counts of each distinct text are reused)."""
+    if rows is not None:
+        z = lsa.text_vectors(rows.words, rows.char_counts, features.chars.idf)
+        from app.nlp.linear import CONTEXT
+
+        blocks = [which for _n, which, _w in CONTEXT]
+        own, nxt = rows.index[blocks.index("own")], rows.index[blocks.index("next")]
+    else:
+        distinct: dict[str, int] = {"": 0}
+        own, nxt = context_indices(cands, distinct)
+        words, char_counts = texts_block(features, list(distinct))
+        z = lsa.text_vectors(words, char_counts, features.chars.idf)
+    return lsa.probabilities(lsa.block(z, own, nxt, cands), labels)
