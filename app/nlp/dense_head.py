@@ -139,7 +139,9 @@ class DenseModel:
         )
 
 
-def _fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> DenseHead:
+def fit_dense_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> DenseHead:
+    """A balanced logistic regression on dense rows (also the latent-semantic head's,
+    ``lsa_head``)."""
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
@@ -184,7 +186,7 @@ def train_dense(
         if target is None:
             continue
         rows, y, weights = target
-        heads.append(_fit(x[rows], y, weights))
+        heads.append(fit_dense_head(x[rows], y, weights))
         if progress is not None:
             progress((n + 1) / len(targets), f"embedding model {n + 1}/{len(targets)}")
     return DenseModel(encoder_id, heads, parts=tuple(parts)) if heads else None

@@ -147,7 +147,7 @@ def train_lsa(
     from sklearn.decomposition import TruncatedSVD
     from threadpoolctl import threadpool_limits
 
-    from app.nlp.dense_head import _fit
+    from app.nlp.dense_head import fit_dense_head
 
     distinct: dict[str, int] = {"": 0}
     own, nxt = context_indices(cands, distinct)
@@ -167,7 +167,7 @@ def train_lsa(
     for target in targets:
         if target is not None:
             rows, y, weights = target
-            lsa.heads.append(_fit(block[rows], y, weights))
+            lsa.heads.append(fit_dense_head(block[rows], y, weights))
     return lsa if lsa.heads else None
 
 
