@@ -7,6 +7,7 @@ training uses), and that what it builds does not grow with transcript length x v
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Iterator
 
@@ -70,11 +71,14 @@ def _cats(cand: Candidate) -> dict[str, float]:
     return cats
 
 
-def _train(seed: int = 1) -> LinearModel:
+def _train(seed: int = 1, with_embeddings: bool = False) -> LinearModel:
+    """A model on six transcripts; without an embedding head unless asked, even where the
+    ``[embeddings]`` extra is installed (these tests compare the default model's own paths)."""
     rnd = random.Random(seed)
     vocab = _words(80, seed)
     cands = [c for t in range(6) for c in _transcript(t, 40, rnd, vocab)]
-    model = train([(c, _cats(c)) for c in cands], CODES, groups=[["q", "r"], ["c", "n"]])
+    with contextlib.nullcontext() if with_embeddings else embeddings.disabled():
+        model = train([(c, _cats(c)) for c in cands], CODES, groups=[["q", "r"], ["c", "n"]])
     assert isinstance(model, LinearModel)
     assert any(h.binary for h in model.heads) and any(not h.binary for h in model.heads)
     return model
@@ -159,7 +163,7 @@ def test_reasons_are_the_full_rows_reasons(model: LinearModel) -> None:
 
 def test_the_embedding_head_is_fused_into_the_scoring_path() -> None:
     with embeddings.use_encoder(FakeEncoder()):
-        model = _train(seed=2)
+        model = _train(seed=2, with_embeddings=True)
         assert model.dense is not None
         cands = _probe()
         fast, rows = model.score_candidates(cands)
