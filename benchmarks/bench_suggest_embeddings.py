@@ -32,7 +32,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,8 +180,7 @@ def run(name: str, train: list[Any], held: list[Any], data: dict[str, Any]) -> d
 
 
 def main() -> int:
-    from bench_suggest import ANNOMI, annomi_project
-    from bench_suggest_quality import load, measure_splits, seed_list
+    from bench_suggest_quality import annomi_data, measure_splits, seed_list
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--vectors", required=True, help=".npz of saved vectors (made if missing)")
@@ -204,12 +202,10 @@ def main() -> int:
         if args.write:
             write_section(SECTION, text)
         return 0
-    if not ANNOMI.is_file():
-        print(f"AnnoMI not found at {ANNOMI}", file=sys.stderr)
-        return 1
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        data = load(annomi_project(Path(tmp)))
+    data = annomi_data()
+    if data is None:
+        return 1
     vectors = Path(args.vectors)
     n_loaded = load_vectors(vectors)
     cold = None

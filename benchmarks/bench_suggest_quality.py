@@ -78,6 +78,18 @@ def load(db: Path) -> dict[str, Any]:
     }
 
 
+def annomi_data() -> dict[str, Any] | None:
+    """AnnoMI-simple imported into a temporary project and read back (``load``); None, with a
+    line on stderr, when the shared data is absent. Both quality benchmarks start here."""
+    from bench_suggest import ANNOMI, annomi_project
+
+    if not ANNOMI.is_file():
+        print(f"AnnoMI not found at {ANNOMI}", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        return load(annomi_project(Path(tmp)))
+
+
 def split(data: dict[str, Any], seed: int) -> tuple[list[Any], list[Any]]:
     order = list(data["sessions"])
     random.Random(seed).shuffle(order)
@@ -426,8 +438,6 @@ def _at(rows: list[dict[str, Any]], model: str, seed: int, group: str) -> float:
 
 
 def main() -> int:
-    from bench_suggest import ANNOMI, annomi_project
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--seeds", type=int, default=13)
     ap.add_argument("--models", default="default,tfidf_lr@1,tfidf_lr@10,context_bow")
@@ -455,12 +465,10 @@ def main() -> int:
         if args.write:
             write_section(SECTION, text)
         return 0
-    if not ANNOMI.is_file():
-        print(f"AnnoMI not found at {ANNOMI}", file=sys.stderr)
-        return 1
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        data = load(annomi_project(Path(tmp)))
+    data = annomi_data()
+    if data is None:
+        return 1
     seeds = seed_list(args.seed_list, args.seeds)
     curve: list[dict[str, Any]] = []
 
