@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.nlp.linear import CONTEXT, NONE, ROLE_NAMES, _roles, _top_terms, context_ids
-from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
+from app.nlp.ngrams import Tokens, rows_dot, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -90,11 +90,20 @@ class Layout:
         self.roles = np.ascontiguousarray(turn[:, start_roles:end_roles].T)
         self.transcript = np.ascontiguousarray(coef[:, end_turn : end_turn + n_words].T)
         self.stacked = np.ascontiguousarray(coef[:, end_turn + n_words :].T)
+        # The latent-semantic head's SVD components ride along as the last columns: its text
+        # vectors come out of the same two products (the character block's weighting and its
+        # millions of non-zeros are read once).
+        lsa = model.lsa
+        self.n_lsa = 0 if lsa is None else int(lsa.words.shape[1])
+        if lsa is not None:
+            self.by_word = np.ascontiguousarray(np.hstack([self.by_word, lsa.words]))
+            self.by_char = np.ascontiguousarray(np.hstack([self.by_char, lsa.chars]))
+        self.key = [*self.key, id(lsa)]
 
     @staticmethod
     def of(model: LinearModel) -> Layout:
         cached = getattr(model, "_layout", None)
-        if cached is None or cached.key != [id(h.coef) for h in model.heads]:
+        if cached is None or cached.key != [*(id(h.coef) for h in model.heads), id(model.lsa)]:
             cached = Layout(model)
             model._layout = cached  # type: ignore[attr-defined]
         return cached
@@ -113,6 +122,8 @@ class CandidateRows:
     ) -> None:
         self.model = model
         self.cands = cands
+        #: The latent-semantic head's text vectors, unnormalised (set by ``decisions``).
+        self.lsa_vectors: np.ndarray | None = None
         features = model.features
         distinct: dict[str, int] = {"": 0}
         self.index = context_ids(cands, distinct)
@@ -155,10 +166,14 @@ class CandidateRows:
         if not heads:
             return []
         lay = Layout.of(model)
-        k = lay.by_word.shape[1] // len(CONTEXT)  # heads' rows, then the first stage's
-        per_text = np.asarray(self.words @ lay.by_word) + tfidf_dot(
+        width = lay.by_word.shape[1] - lay.n_lsa
+        k = width // len(CONTEXT)  # heads' rows, then the first stage's
+        per_text = rows_dot(self.words, lay.by_word) + tfidf_dot(
             self.char_counts, features.chars.idf, lay.by_char
         )
+        if lay.n_lsa:
+            self.lsa_vectors = per_text[:, width:]  # unnormalised (``LsaHead.text_vectors``)
+            per_text = per_text[:, :width]
         dec = np.zeros((self.n, k), dtype=np.float32)
         for b, (_name, _which, weight) in enumerate(CONTEXT):
             dec += np.float32(weight) * per_text[self.index[b], b * k : (b + 1) * k]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.dense_head import DenseHead
-from app.nlp.ngrams import Tokens, tfidf, tfidf_dot
+from app.nlp.ngrams import Tokens, rows_dot, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -57,9 +57,8 @@ class LsaHead:
     def text_vectors(self, words: csr_matrix, char_counts: csr_matrix, idf: np.ndarray) -> Any:
         """Normalised LSA vectors of texts from their word TF-IDF rows and raw character counts
         (the blocks ``Features`` and ``CandidateRows`` compute); an empty text gets zeros."""
-        z = np.asarray(words @ self.words) + tfidf_dot(char_counts, idf, self.chars)
-        norms = np.linalg.norm(z, axis=1, keepdims=True)
-        return z / np.where(norms > 0, norms, 1.0)
+        z = rows_dot(words, self.words) + tfidf_dot(char_counts, idf, self.chars)
+        return _normalised(z)
 
     def block(
         self, z: np.ndarray, own: np.ndarray, nxt: np.ndarray, cands: Sequence[Candidate]
@@ -115,6 +114,11 @@ class LsaHead:
             [DenseHead.from_data(h) for h in d["heads"]],
             float(d["weight"]),
         )
+
+
+def _normalised(z: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    return z / np.where(norms > 0, norms, 1.0)
 
 
 def texts_block(features: Features, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix]:
@@ -181,7 +185,11 @@ def lsa_scores(
     """The head's (n x labels) probabilities; ``rows``: the candidates' ``CandidateRows``
     (its word TF-IDF and character counts of each distinct text are reused)."""
     if rows is not None:
-        z = lsa.text_vectors(rows.words, rows.char_counts, features.chars.idf)
+        if rows.lsa_vectors is None:  # its SVMs' decisions were not computed (explain only)
+            rows.lsa_vectors = rows_dot(rows.words, lsa.words) + tfidf_dot(
+                rows.char_counts, features.chars.idf, lsa.chars
+            )
+        z = _normalised(rows.lsa_vectors)
         from app.nlp.linear import CONTEXT
 
         blocks = [which for _n, which, _w in CONTEXT]

@@ -18,6 +18,8 @@ token's lower-case hash as a number. From those:
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -94,9 +96,31 @@ def tfidf_dot(counts: csr_matrix, idf: np.ndarray, right: np.ndarray) -> np.ndar
         sq[filled] = np.add.reduceat(np.square(weighted), counts.indptr[filled])
     norms = np.sqrt(sq)
     x = csr_matrix((weighted, counts.indices, counts.indptr), shape=counts.shape)
-    out = np.asarray(x @ right)
+    out = rows_dot(x, right)
     out /= np.where(norms > 0, norms, 1.0)[:, None]
     return out
+
+
+#: Threads for the products of many rows (SciPy's sparse products release the GIL).
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: Below this many rows one thread does the product (a thread's start costs more).
+THREADED_ROWS = 4096
+
+
+def rows_dot(x: csr_matrix, right: np.ndarray) -> np.ndarray:
+    """``x @ right`` as a dense array, its row blocks on ``WORKERS`` threads: the same numbers
+    (each row's sum is computed as in one product), in half the wall time on two cores for a
+    suggestion pass's character block (millions of non-zeros times a few hundred columns)."""
+    n = x.shape[0]
+    if WORKERS < 2 or n < THREADED_ROWS:
+        return np.asarray(x @ right)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, n, WORKERS + 1).astype(int).tolist()
+    blocks = [x[a:b] for a, b in itertools.pairwise(bounds)]
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="dot") as pool:
+        parts = list(pool.map(lambda block: np.asarray(block @ right), blocks))
+    return np.vstack(parts)
 
 
 def _grams(tokens: Tokens, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
