@@ -311,8 +311,8 @@ def report(
         SECTION,
         "",
         f"`nice -n 10 python benchmarks/bench_suggest_quality.py --write` on {now}; machine: "
-        f"{os.cpu_count()} CPUs (nproc), {cpu_model()}, shared with six other engineers' test "
-        f"runs (so seconds are pessimistic); Python {platform.python_version()}, scikit-learn "
+        f"{os.cpu_count()} CPUs (nproc), {cpu_model()}, a shared machine (wall seconds depend "
+        f"on its load; CPU seconds less so); Python {platform.python_version()}, scikit-learn "
         f"{sklearn.__version__}, spaCy {spacy.__version__}. Whole run: "
         + (f"{wall / 60:.1f} min wall time." if wall else "rebuilt from the printed lines."),
         "",
