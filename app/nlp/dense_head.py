@@ -79,6 +79,26 @@ class DenseHead:
         )
 
 
+def place_heads(heads: Sequence[DenseHead], x: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+    """(n x labels) probabilities of the heads on rows ``x``; columns no head covers are NaN
+    (a binary head gives its positive class; "none of them" has no column)."""
+    out = np.full((len(x), len(labels)), np.nan, dtype=np.float32)
+    col = {g: j for j, g in enumerate(labels)}
+    for head in heads:
+        prob = head.probabilities(x)
+        for j, cls in enumerate(head.classes):
+            if cls in col and (len(head.coef) > 1 or j == 1):
+                out[:, col[cls]] = prob[:, j]
+    return out
+
+
+def fuse_scores(sparse: np.ndarray, dense: np.ndarray, weight: float) -> np.ndarray:
+    """``sparse`` averaged with a head's ``dense`` probabilities (``weight`` to the head); a
+    NaN column (no head for that code) keeps the sparse score."""
+    fused = (1.0 - weight) * sparse + weight * dense
+    return np.where(np.isnan(dense), sparse, fused).astype(np.float32)
+
+
 @dataclass
 class DenseModel:
     """The dense heads of a default model, the encoder they need and their share."""
@@ -100,16 +120,9 @@ class DenseModel:
                 '"ipr-workbench[embeddings]" or train it again (suggest train)'
             )
         x = embeddings.dense_block(cands, self.parts)
-        out = np.full((len(cands), len(labels)), np.nan, dtype=np.float32)
         if x is None:  # pragma: no cover - model_id() was checked just above
-            return out
-        col = {g: j for j, g in enumerate(labels)}
-        for head in self.heads:
-            prob = head.probabilities(x)
-            for j, cls in enumerate(head.classes):
-                if cls in col and (len(head.coef) > 1 or j == 1):
-                    out[:, col[cls]] = prob[:, j]
-        return out
+            return np.full((len(cands), len(labels)), np.nan, dtype=np.float32)
+        return place_heads(self.heads, x, labels)
 
     def fuse(
         self, sparse: np.ndarray, cands: Sequence[Candidate], labels: Sequence[str]
@@ -117,9 +130,7 @@ class DenseModel:
         """The TF-IDF model's scores averaged with the dense heads' (``weight`` to the dense)."""
         if not len(cands):
             return sparse
-        dense = self.scores(cands, labels)
-        fused = (1.0 - self.weight) * sparse + self.weight * dense
-        return np.where(np.isnan(dense), sparse, fused).astype(np.float32)
+        return fuse_scores(sparse, self.scores(cands, labels), self.weight)
 
     def to_data(self) -> dict[str, Any]:
         return {

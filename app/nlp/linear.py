@@ -88,21 +88,30 @@ ROLE_NAMES = ("therapist", "client", "interviewer", "other", "none")
 Progress = Callable[[float, str], None]
 
 
-def context_ids(cands: Sequence[Candidate], distinct: dict[str, int]) -> list[np.ndarray]:
-    """Per ``CONTEXT`` block, each candidate's text in that block as an index into
-    ``distinct`` (text -> index, extended in place). A context turn that is missing (no
-    previous or next speaker) is the empty text. One comprehension per block: a suggestion pass
-    does this for every turn of a project."""
+def _block_texts(cands: Sequence[Candidate], which: str) -> list[str]:
+    """Each candidate's text in one context block; a missing context turn (no previous or next
+    speaker) is the empty text."""
+    if which == "own":
+        return [c.text for c in cands]
+    if which == "prev":
+        return [c.prev_text if c.prev_role else "" for c in cands]
+    if which == "prev2":
+        return [c.prev2_text if c.prev_role else "" for c in cands]
+    return [c.next_text if c.next_role else "" for c in cands]
+
+
+def context_ids(
+    cands: Sequence[Candidate], distinct: dict[str, int], blocks: Sequence[str] | None = None
+) -> list[np.ndarray]:
+    """Per context block (``blocks``; default every ``CONTEXT`` block, in its order), each
+    candidate's text in that block as an index into ``distinct`` (text -> index, extended in
+    place). One comprehension per block: a suggestion pass does this for every turn."""
     add = distinct.setdefault
-    texts = {
-        "own": [c.text for c in cands],
-        "prev": [c.prev_text if c.prev_role else "" for c in cands],
-        "prev2": [c.prev2_text if c.prev_role else "" for c in cands],
-        "next": [c.next_text if c.next_role else "" for c in cands],
-    }
+    if blocks is None:
+        blocks = [which for _name, which, _w in CONTEXT]
     return [
-        np.array([add(t, len(distinct)) for t in texts[which]], np.int64)
-        for _name, which, _w in CONTEXT
+        np.array([add(t, len(distinct)) for t in _block_texts(cands, which)], np.int64)
+        for which in blocks
     ]
 
 

@@ -17,7 +17,6 @@ offsets chosen for kappa, and the stacked transcript context.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -25,10 +24,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from app.nlp.model import TrainingCancelled
+from app.nlp.ngrams import WORKERS as NGRAM_WORKERS
 
 T = TypeVar("T")
-#: Parallel SVM fits: the bar is a 2-core laptop, and each fit holds a copy of its rows.
-WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: Parallel SVM fits (the same thread count as the products of ``ngrams``: the bar is a 2-core
+#: laptop, and each fit holds a copy of its rows).
+WORKERS = NGRAM_WORKERS
 #: Offsets are searched on this grid (decision units; a margin is 1), one class at a time.
 OFFSET_GRID = np.round(np.arange(-0.5, 0.5001, 0.025), 3)
 #: An offset move must raise the out-of-fold kappa by this much: smaller gains are noise.

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.nlp.dense_head import DenseHead
+from app.nlp.dense_head import DenseHead, fuse_scores, place_heads
 from app.nlp.ngrams import Tokens, rows_dot, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
@@ -54,11 +54,15 @@ class LsaHead:
     heads: list[DenseHead]
     weight: float = WEIGHT
 
+    def raw_vectors(self, words: csr_matrix, char_counts: csr_matrix, idf: np.ndarray) -> Any:
+        """Unnormalised LSA vectors of texts from their word TF-IDF rows and raw character
+        counts (the blocks ``Features`` and ``CandidateRows`` compute; ``CandidateRows`` gets
+        them from the SVMs' products, where the components ride along)."""
+        return rows_dot(words, self.words) + tfidf_dot(char_counts, idf, self.chars)
+
     def text_vectors(self, words: csr_matrix, char_counts: csr_matrix, idf: np.ndarray) -> Any:
-        """Normalised LSA vectors of texts from their word TF-IDF rows and raw character counts
-        (the blocks ``Features`` and ``CandidateRows`` compute); an empty text gets zeros."""
-        z = rows_dot(words, self.words) + tfidf_dot(char_counts, idf, self.chars)
-        return _normalised(z)
+        """``raw_vectors`` normalised; an empty text gets zeros."""
+        return _normalised(self.raw_vectors(words, char_counts, idf))
 
     def block(
         self, z: np.ndarray, own: np.ndarray, nxt: np.ndarray, cands: Sequence[Candidate]
@@ -82,19 +86,11 @@ class LsaHead:
 
     def probabilities(self, x: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         """(n x labels) probabilities from ``block`` rows; columns no head covers are NaN."""
-        out = np.full((len(x), len(labels)), np.nan, dtype=np.float32)
-        col = {g: j for j, g in enumerate(labels)}
-        for head in self.heads:
-            prob = head.probabilities(x)
-            for j, cls in enumerate(head.classes):
-                if cls in col and (len(head.coef) > 1 or j == 1):
-                    out[:, col[cls]] = prob[:, j]
-        return out
+        return place_heads(self.heads, x, labels)
 
     def fuse(self, sparse: np.ndarray, dense: np.ndarray) -> np.ndarray:
         """The SVMs' scores averaged with this head's (``weight`` to the head)."""
-        fused = (1.0 - self.weight) * sparse + self.weight * dense
-        return np.where(np.isnan(dense), sparse, fused).astype(np.float32)
+        return fuse_scores(sparse, dense, self.weight)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -128,18 +124,6 @@ def texts_block(features: Features, texts: Sequence[str]) -> tuple[csr_matrix, c
     return words, features.chars.counts(tokens)
 
 
-def context_indices(
-    cands: Sequence[Candidate], distinct: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each candidate's own and next turn as indices into ``distinct`` (extended in place)."""
-    add = distinct.setdefault
-    own = np.array([add(c.text, len(distinct)) for c in cands], np.int64)
-    nxt = np.array(
-        [add(c.next_text if c.next_role else "", len(distinct)) for c in cands], np.int64
-    )
-    return own, nxt
-
-
 def train_lsa(
     features: Features,
     cands: Sequence[Candidate],
@@ -152,9 +136,10 @@ def train_lsa(
     from threadpoolctl import threadpool_limits
 
     from app.nlp.dense_head import fit_dense_head
+    from app.nlp.linear import context_ids
 
     distinct: dict[str, int] = {"": 0}
-    own, nxt = context_indices(cands, distinct)
+    own, nxt = context_ids(cands, distinct, ("own", "next"))
     texts = list(distinct)
     words, char_counts = texts_block(features, texts)
     chars = tfidf(char_counts, features.chars.idf, unique=True)
@@ -184,19 +169,17 @@ def lsa_scores(
 ) -> np.ndarray:
     """The head's (n x labels) probabilities; ``rows``: the candidates' ``CandidateRows``
     (its word TF-IDF and character counts of each distinct text are reused)."""
+    from app.nlp.linear import CONTEXT, context_ids
+
     if rows is not None:
         if rows.lsa_vectors is None:  # its SVMs' decisions were not computed (explain only)
-            rows.lsa_vectors = rows_dot(rows.words, lsa.words) + tfidf_dot(
-                rows.char_counts, features.chars.idf, lsa.chars
-            )
+            rows.lsa_vectors = lsa.raw_vectors(rows.words, rows.char_counts, features.chars.idf)
         z = _normalised(rows.lsa_vectors)
-        from app.nlp.linear import CONTEXT
-
         blocks = [which for _n, which, _w in CONTEXT]
         own, nxt = rows.index[blocks.index("own")], rows.index[blocks.index("next")]
     else:
         distinct: dict[str, int] = {"": 0}
-        own, nxt = context_indices(cands, distinct)
+        own, nxt = context_ids(cands, distinct, ("own", "next"))
         words, char_counts = texts_block(features, list(distinct))
         z = lsa.text_vectors(words, char_counts, features.chars.idf)
     return lsa.probabilities(lsa.block(z, own, nxt, cands), labels)

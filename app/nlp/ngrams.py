@@ -101,7 +101,8 @@ def tfidf_dot(counts: csr_matrix, idf: np.ndarray, right: np.ndarray) -> np.ndar
     return out
 
 
-#: Threads for the products of many rows (SciPy's sparse products release the GIL).
+#: Threads for the products of many rows (SciPy's sparse products release the GIL) and, in
+#: ``linear_fit``, for the SVM fits (liblinear releases it too): the bar is a 2-core laptop.
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 #: Below this many rows one thread does the product (a thread's start costs more).
 THREADED_ROWS = 4096
