@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 DIM = 128
 #: The head's share of a fused score (the SVMs have the rest).
 WEIGHT = 0.3
+#: The components' stored precision (models stored before say none: float32). They are most
+#: of the model (AnnoMI: 58k n-gram columns x 128 dimensions); the vectors are normalised
+#: afterwards, so float16's three digits hardly move the head's probabilities
+#: (benchmarks/RESULTS.md, "suggester-quality").
+STORED = np.float16
 #: Below this many distinct turns there is no head (an SVD of a handful of turns says nothing).
 MIN_TEXTS = 50
 
@@ -95,18 +100,19 @@ class LsaHead:
     def to_data(self) -> dict[str, Any]:
         return {
             "dim": int(self.words.shape[1]),
-            "words": self.words.astype(np.float32).tobytes(),
-            "chars": self.chars.astype(np.float32).tobytes(),
+            "words": self.words.astype(STORED).tobytes(),
+            "chars": self.chars.astype(STORED).tobytes(),
+            "dtype": np.dtype(STORED).name,
             "heads": [h.to_data() for h in self.heads],
             "weight": self.weight,
         }
 
     @staticmethod
     def from_data(d: dict[str, Any]) -> LsaHead:
-        dim = int(d["dim"])
+        dim, dtype = int(d["dim"]), np.dtype(d.get("dtype", "float32"))
         return LsaHead(
-            np.frombuffer(d["words"], np.float32).reshape(-1, dim),
-            np.frombuffer(d["chars"], np.float32).reshape(-1, dim),
+            np.frombuffer(d["words"], dtype).astype(np.float32).reshape(-1, dim),
+            np.frombuffer(d["chars"], dtype).astype(np.float32).reshape(-1, dim),
             [DenseHead.from_data(h) for h in d["heads"]],
             float(d["weight"]),
         )
@@ -150,7 +156,9 @@ def train_lsa(
         return None
     with threadpool_limits(limits=1):
         svd = TruncatedSVD(dim, algorithm="randomized", random_state=0).fit(x[used])
-    comp = np.asarray(svd.components_, dtype=np.float32).T
+    # Kept at float16 precision (``STORED``): the model's largest part, halved in the project,
+    # and the same numbers in memory as after a reload.
+    comp = np.asarray(svd.components_, dtype=STORED).astype(np.float32).T
     lsa = LsaHead(comp[: features.words.size].copy(), comp[features.words.size :].copy(), [])
     block = lsa.block(lsa.text_vectors(words, char_counts, features.chars.idf), own, nxt, cands)
     for target in targets:

@@ -60,3 +60,27 @@ def test_a_project_with_few_distinct_turns_has_no_head() -> None:
     assert len({c.text for c in turns}) < MIN_TEXTS
     assert model.lsa is None and model.meta["lsa_dim"] == 0
     assert model.score_matrix(turns).shape == (len(turns), len(CODES))
+
+
+def test_components_are_stored_at_half_precision_and_older_float32_models_still_load() -> None:
+    model = _train()
+    assert model.lsa is not None
+    cands = _probe()
+    fused = model.score_matrix(cands)
+    payload = srsly.msgpack_loads(model.to_bytes())
+    stored = payload["lsa"]
+    assert stored["dtype"] == "float16"
+    assert len(stored["words"]) == 2 * model.lsa.words.size  # two bytes a component
+    assert len(stored["chars"]) == 2 * model.lsa.chars.size
+    # Rounded at training: the model scores the same before and after a reload.
+    np.testing.assert_allclose(
+        linear.LinearModel.from_payload(payload).score_matrix(cands), fused, atol=1e-6
+    )
+    # A model stored before (float32 components, no "dtype") reads them as they were.
+    stored["words"] = model.lsa.words.astype(np.float32).tobytes()
+    stored["chars"] = model.lsa.chars.astype(np.float32).tobytes()
+    del stored["dtype"]
+    older = linear.LinearModel.from_payload(payload)
+    assert older.lsa is not None
+    np.testing.assert_array_equal(older.lsa.words, model.lsa.words)
+    np.testing.assert_allclose(older.score_matrix(cands), fused, atol=1e-6)
