@@ -180,7 +180,7 @@ def train_dense(
     """The dense heads for the sparse model's heads (same rows, targets and weights), or None
     when embeddings are not in use."""
     from app.nlp import embeddings
-    from app.nlp.linear_heads import head_targets
+    from app.nlp.linear_heads import codebook_keys, guid_classes, head_targets
 
     encoder_id = embeddings.model_id()
     if encoder_id is None:
@@ -189,7 +189,8 @@ def train_dense(
     x = embeddings.dense_block(cands, parts)
     if x is None:  # pragma: no cover - the encoder was there a moment ago
         return None
-    targets = head_targets(cats_list, labels, exclusive)
+    keyed, keys, groups, guid = codebook_keys(cats_list, labels, exclusive)
+    targets = head_targets(keyed, keys, groups)  # the SVMs' heads and classes, in their order
     heads = []
     for n, target in enumerate(targets):
         if cancelled is not None and cancelled():
@@ -197,7 +198,9 @@ def train_dense(
         if target is None:
             continue
         rows, y, weights = target
-        heads.append(fit_dense_head(x[rows], y, weights))
+        head = fit_dense_head(x[rows], y, weights)
+        head.classes = guid_classes(head.classes, guid)
+        heads.append(head)
         if progress is not None:
             progress((n + 1) / len(targets), f"embedding model {n + 1}/{len(targets)}")
     return DenseModel(encoder_id, heads, parts=tuple(parts)) if heads else None

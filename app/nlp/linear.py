@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.linear_fit import Stack
-from app.nlp.linear_heads import NONE, Head, calibrated_head, fit_heads, head_targets
+from app.nlp.linear_heads import (
+    NONE,
+    Head,
+    calibrated_head,
+    codebook_keys,
+    fit_heads,
+    guid_classes,
+    head_targets,
+)
 from app.nlp.model import Candidate, TrainingCancelled
 from app.nlp.ngrams import CharNgrams, Tokens, WordNgrams, tfidf
 
@@ -420,7 +428,9 @@ def train_linear(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> LinearModel:
-    """Fit the features and one head per exclusive group / free code (see the module doc)."""
+    """Fit the features and one head per exclusive group / free code (see the module doc).
+    The heads are fitted with the codes in the codebook's order, not their GUIDs'
+    (``linear_heads.codebook_keys``); the model names them by GUID."""
     from app.nlp.lsa_head import train_lsa
     from app.nlp.model import exclusive_groups_from
 
@@ -429,7 +439,7 @@ def train_linear(
     if not any(v >= 0.5 for _c, cats in examples for v in cats.values()):
         raise ValueError("nothing to train: the coder has no segments on these codes")
     cands = [cand for cand, _cats in examples]
-    cats_list = [cats for _cand, cats in examples]
+    cats_list, labels, groups, guid = codebook_keys([cats for _c, cats in examples], labels, groups)
     exclusive = exclusive_groups_from(cats_list, groups)
     if progress is not None:
         progress(0.05, "features")
@@ -488,4 +498,9 @@ def train_linear(
         "lsa_dim": 0 if lsa is None else int(lsa.words.shape[1]),
         "n_positive": sum(1 for cats in cats_list if any(v >= 0.5 for v in cats.values())),
     }
-    return LinearModel(features, heads, list(labels), exclusive, meta, lsa=lsa)
+    for head in heads:
+        head.classes = guid_classes(head.classes, guid)
+    for dense in [] if lsa is None else lsa.heads:
+        dense.classes = guid_classes(dense.classes, guid)
+    named = [[guid[k] for k in grp] for grp in exclusive]
+    return LinearModel(features, heads, [guid[k] for k in labels], named, meta, lsa=lsa)
