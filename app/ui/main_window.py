@@ -4,7 +4,10 @@ Layout: the transcript (with its find bar) is the centre; docks hold the session
 the video (left), the codebook and the segment list with its memo/rating editor (right). Other
 parts of the app plug in through their hookups (import, codebook, agreement, suggestions), which
 look for ``self.undo_stack``, ``self.transcript_view`` and ``self.coder_name``. Dock layout and
-window geometry persist per user (``app/ui/settings.py``).
+window geometry persist per user (``app/ui/settings.py``). The window's other parts are mixins in
+their own modules: files and recent projects (``window_files``), menus and the coder toolbar
+(``window_menus``), the active coder's slots (``window_coders``), the saved layout
+(``window_layout``).
 """
 
 from __future__ import annotations
@@ -12,17 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDockWidget,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -36,40 +35,32 @@ from app.core.project import Project, open_project
 from app.core.timeutil import format_ms
 from app.core.write_behind import stop_write_behind, write_behind
 from app.ui import settings
-from app.ui.about import show_about
 from app.ui.active_coder import ActiveCoder
-from app.ui.agreement.hookup import install_agreement
 from app.ui.backup_wait import BackupWait
-from app.ui.blind_mode import BlindMode
-from app.ui.codebook.hookup import install_codebook
-from app.ui.export.hookup import install_export
-from app.ui.importing.hookup import install_import
 from app.ui.live import LiveUpdates, refresh_from_others
 from app.ui.navigator import Navigator
-from app.ui.reliability import install_reliability
 from app.ui.segments.panel import SegmentPanel
 from app.ui.server_open import (
     ServerDialogs,
-    ask_server_project,
     is_server_url,
     open_server_project,
     remembered_form,
 )
-from app.ui.suggestions.hookup import install_suggestions
 from app.ui.team_rules import guard_lead_work
 from app.ui.transcript.code_popup import CodePopup
 from app.ui.transcript.coding import CodingController
 from app.ui.transcript.find_bar import FindBar
 from app.ui.transcript.view import TranscriptView
-from app.ui.undo import make_undo_actions
 from app.ui.video.follow import VideoFollower
 from app.ui.video.hookup import install_video_coding
 from app.ui.video.pane import VideoPane
+from app.ui.window_coders import CoderActions
 from app.ui.window_files import FileActions
 from app.ui.window_layout import WindowLayout
+from app.ui.window_menus import WindowMenus
 
 
-class MainWindow(FileActions, WindowLayout, QMainWindow):
+class MainWindow(FileActions, WindowLayout, WindowMenus, CoderActions, QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.project: Project | None = None
@@ -151,125 +142,6 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
     def coder_name(self) -> str:
         """The active coder's name (read-only view of ``active_coder``)."""
         return self.active_coder.name
-
-    # ------------------------------------------------------------------ building
-
-    def _dock(self, title: str, name: str, widget: QWidget, *, left: bool) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        area = (
-            Qt.DockWidgetArea.LeftDockWidgetArea if left else Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.addDockWidget(area, dock)
-        return dock
-
-    def _action(self, menu: object, text: str, slot: object, shortcut: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)  # type: ignore[arg-type]
-        menu.addAction(action)  # type: ignore[attr-defined]
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New project…", self._ask_new, "Ctrl+N")
-        self._action(file_menu, "&Open project…", self._ask_open, "Ctrl+O")
-        self._action(file_menu, "Open &server project…", lambda: ask_server_project(self))
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self._action(file_menu, "Open the &demo project", self.open_demo)
-        file_menu.addSeparator()
-        # File > Import… (Ctrl+I) and files dropped on the window open the import dialog
-        self.import_hookup = install_import(self, file_menu, lambda: self.project, self.refresh)
-        self.export_hookup = install_export(self, file_menu, lambda: self.project)
-        self._action(file_menu, "&Close project", self.close_project, "Ctrl+W")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
-
-        edit = bar.addMenu("&Edit")
-        make_undo_actions(self.undo_stack, self, edit)
-        edit.addSeparator()
-        self._action(edit, "&Find in transcript…", self.find_bar.open_bar, "Ctrl+F")
-        self._action(edit, "Find &next", self.find_bar.find_next, "F3")
-
-        coding = bar.addMenu("&Coding")
-        self._action(coding, "&Apply code…", self.code_popup, "Ctrl+Space")
-        self._action(coding, "Edit &memo of the segment", self.focus_memo, "Ctrl+M")
-        self._action(coding, "&Remove segment", self._remove_current, "Ctrl+Del")
-        self._action(coding, "Fit segment to &selection", self._resize_current, "Ctrl+R")
-        coding.addSeparator()
-        self.switch_coder_action = self._action(
-            coding, "Switch &coder…", self.ask_coder_name, "Ctrl+Shift+C"
-        )
-        # Blind coding is a project setting that holds (app/ui/blind_mode.py).
-        self.blind = BlindMode(self)
-        self.blind_action = QAction("&Blind coding (project setting)", self, checkable=True)
-        self.blind_action.setShortcut(QKeySequence("Ctrl+B"))
-        self.blind_action.toggled.connect(self.blind.toggled)
-        coding.addAction(self.blind_action)
-        self._action(coding, "Prepare coder &copies…", self._prepare_copies)
-        self.consensus_action = QAction("Show co&nsensus layer", self, checkable=True)
-        self.consensus_action.toggled.connect(self._toggle_consensus)
-        coding.addAction(self.consensus_action)
-        self.coding.blind = self.blind_action.isChecked()
-
-        view = bar.addMenu("&View")
-        self._action(
-            view, "&Sessions", lambda: self._focus(self.navigator_dock, self.navigator.tree), "F4"
-        )
-        self._action(view, "&Transcript", self.transcript_view.setFocus, "F5")
-        self._action(
-            view,
-            "Se&gments",
-            lambda: self._focus(self.segments_dock, self.segment_panel.table),
-            "F6",
-        )
-        self._action(view, "&Codebook", self._focus_codebook, "F7")
-        self._action(view, "&Play / pause video", self.video.toggle, "Ctrl+P")
-        view.addSeparator()
-        for dock in (self.navigator_dock, self.video_dock, self.segments_dock):
-            view.addAction(dock.toggleViewAction())
-
-        self.codebook_hookup = install_codebook(self, lambda: self.project, self.coding.apply_code)
-        view.addAction(self.codebook_hookup.dock.toggleViewAction())
-        # Analysis > Compare coders… (agreement statistics, side by side, adjudication)
-        self.agreement_hookup = install_agreement(
-            self, lambda: self.project, lambda: self.undo_stack
-        )
-        # Analysis > Suggested passages (spaCy suggestions dock; highlights in the transcript)
-        # (the transcript view paints them itself: see _paint_suggestions)
-        self.suggestions_hookup = install_suggestions(self, lambda: self.project, lambda: None)
-        # Pending suggestions are painted only while their panel is open (never as coding).
-        self.suggestions_hookup.dock.visibilityChanged.connect(self._repaint_suggestions)
-        # File > Restore from backup…, View > Audit log… (issue #13: backups and the audit log)
-        install_reliability(self, file_menu, view)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About IPR Workbench", lambda: show_about(self))
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Coder")
-        bar.setObjectName("coder_toolbar")
-        self.coder_toolbar = bar
-        bar.addWidget(QLabel(" Coder: "))
-        self.coder_box = QComboBox()
-        self.coder_box.setMinimumWidth(140)
-        self.coder_box.activated.connect(self._coder_chosen)
-        bar.addWidget(self.coder_box)
-        self.blind_box = QCheckBox("Blind")
-        self.blind_box.setToolTip("Blind coding for this project: only your own coding is "
-                                  "shown and the coder is locked (Ctrl+B)")  # fmt: skip
-        self.blind_box.setChecked(self.blind_action.isChecked())
-        self.blind_box.toggled.connect(self.blind.toggled)  # BlindMode keeps box and action in step
-        bar.addWidget(self.blind_box)
-        self.consensus_box = QCheckBox("Consensus")
-        self.consensus_box.setToolTip("Show the consensus layer")
-        self.consensus_box.toggled.connect(self.consensus_action.setChecked)
-        self.consensus_action.toggled.connect(self.consensus_box.setChecked)
-        bar.addWidget(self.consensus_box)
-        self.addToolBar(bar)
 
     # ------------------------------------------------------------------ project
 
@@ -387,85 +259,6 @@ class MainWindow(FileActions, WindowLayout, QMainWindow):
         self.video_hookup.session_shown()
         self.suggestions_hookup.set_transcript(transcript_id)
         self._show_position(self.transcript_view.current_utterance())
-
-    # ------------------------------------------------------------------ coders
-
-    def ask_coder_name(self) -> str | None:
-        """Ask who is coding (first run, or Coding > Switch coder); remembered per user."""
-        name, ok = QInputDialog.getText(
-            self, "Who is coding?", "Your name as a coder (segments are saved under it):",
-            text=self.coder_name,
-        )  # fmt: skip
-        if ok and name.strip():
-            self.set_coder(name.strip())
-            return name.strip()
-        return None
-
-    def ensure_coder_name(self) -> None:
-        if not settings.coder_name():
-            self.ask_coder_name()
-
-    def set_coder(self, name: str) -> bool:
-        """Switch the active coder (the toolbar box, Coding > Switch coder); refused while the
-        project is coded blind (leaving blind mode unlocks it)."""
-        if self.blind.on and name.strip() != self.coder_name:
-            self.report("Blind coding: leave blind mode (Coding > Blind coding) to switch coder")
-            self._fill_coders()
-            return False
-        self.active_coder.set_name(name)
-        return True
-
-    def _active_coder_changed(self, name: str) -> None:
-        settings.set_coder_name(name)
-        if self.project is not None:
-            self.project.actor = name or None  # audit entries name the active coder
-        self.coding.set_coder(name)
-        self._fill_coders()
-        self._update_status_coder()
-        self._sync_codebook_counts()
-
-    def _coder_chosen(self, index: int) -> None:
-        name = self.coder_box.itemData(index)
-        if name is None:
-            self.ask_coder_name()
-            self._fill_coders()
-        elif name != self.coder_name:
-            self.set_coder(str(name))
-
-    def _fill_coders(self) -> None:
-        self.coder_box.blockSignals(True)
-        self.coder_box.clear()
-        humans = [c.name for c in self.coding.coders if c.kind == "human"]
-        if self.coder_name and self.coder_name not in humans:
-            humans.append(self.coder_name)
-        for name in sorted(humans, key=str.casefold):
-            self.coder_box.addItem(name, name)
-        self.coder_box.addItem("New coder…", None)
-        self.coder_box.setCurrentIndex(max(0, self.coder_box.findData(self.coder_name)))
-        self.coder_box.blockSignals(False)
-        has_consensus = bool(self.coding.consensus_coders())
-        self.consensus_action.setEnabled(has_consensus)
-        self.consensus_box.setEnabled(has_consensus)
-        self._update_status_coder()
-
-    def _prepare_copies(self) -> None:
-        from app.ui.coder_copies import prepare_coder_copies
-
-        prepare_coder_copies(self)
-
-    def _toggle_consensus(self, on: bool) -> None:
-        self.coding.set_show_consensus(on)
-
-    def _sync_codebook_counts(self) -> None:
-        panel = self.codebook_hookup.panel
-        if panel is not None:
-            panel.set_coder(self._blind_coder_id())
-        if self.project is not None:  # whose segments count changed: every label
-            self.navigator.update_counts(self.project, self._blind_coder_id())
-
-    def _update_status_coder(self) -> None:
-        mode = "blind" if self.blind_action.isChecked() else "all coders shown"
-        self.status_coder.setText(f"Coder: <b>{self.coder_name or '—'}</b> ({mode})")
 
     # ------------------------------------------------------------------ coding actions
 
