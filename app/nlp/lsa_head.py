@@ -10,7 +10,8 @@ multinomial logistic regression per sparse head on
 * the turn's LSA vector, the next turn's (the turn that answers it) and its transcript's mean
   (each normalised), and who speaks (own, previous and next speaker's role);
 
-whose calibrated probabilities are averaged with the SVMs' at ``WEIGHT``. The SVD reads the
+whose calibrated probabilities are averaged with the SVMs' at ``weight_for`` the number of
+training examples (``WEIGHT`` for a large project, more for a small one). The SVD reads the
 model's own TF-IDF columns (turn words and characters), so a suggestion pass reuses the counts
 it already made for the SVMs (``linear_score.CandidateRows``): one product per distinct text.
 
@@ -40,6 +41,15 @@ if TYPE_CHECKING:
 DIM = 128
 #: The head's share of a fused score (the SVMs have the rest).
 WEIGHT = 0.3
+#: ... but more in a small project, where the n-gram SVMs have seen few examples of each word and
+#: the head's few dense dimensions generalise better: ``SMALL_WEIGHT`` up to ``SMALL`` training
+#: examples, ``WEIGHT`` from ``LARGE`` on, log-linear between (``weight_for``). Chosen on 13
+#: inner splits of AnnoMI's training sessions subsampled to 25-500 coded examples per code
+#: (benchmarks/RESULTS.md, "suggester-quality", s14): 0.5 beat 0.3 by +0.023 / -0.000 kappa
+#: (therapist / client) at 25 per code (175 examples), +0.017 / +0.002 at 50, +0.010 / +0.003 at
+#: 100; on all of an inner split's ~5,800 examples 0.3 was best (0.4: -0.000 / -0.003).
+SMALL_WEIGHT = 0.5
+SMALL, LARGE = 1750, 6000
 #: The components' stored precision (models stored before say none: float32). They are most
 #: of the model (AnnoMI: 58k n-gram columns x 128 dimensions); the vectors are normalised
 #: afterwards, so float16's three digits hardly move the head's probabilities
@@ -132,6 +142,16 @@ class LsaHead:
         )
 
 
+def weight_for(n_examples: int) -> float:
+    """The head's share of a fused score for a model trained on ``n_examples`` examples."""
+    if n_examples <= SMALL:
+        return SMALL_WEIGHT
+    if n_examples >= LARGE:
+        return WEIGHT
+    t = float(np.log(n_examples / SMALL) / np.log(LARGE / SMALL))
+    return SMALL_WEIGHT + (WEIGHT - SMALL_WEIGHT) * t
+
+
 def _normalised(z: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(z, axis=1, keepdims=True)
     return z / np.where(norms > 0, norms, 1.0)
@@ -173,7 +193,8 @@ def train_lsa(
     # Kept at float16 precision (``STORED``): the model's largest part, halved in the project,
     # and the same numbers in memory as after a reload.
     comp = np.asarray(svd.components_, dtype=STORED).astype(np.float32).T
-    lsa = LsaHead(comp[: features.words.size].copy(), comp[features.words.size :].copy(), [])
+    split = features.words.size
+    lsa = LsaHead(comp[:split].copy(), comp[split:].copy(), [], weight_for(len(cands)))
     block = lsa.block(lsa.text_vectors(words, char_counts, features.chars.idf), own, nxt, cands)
     for target in targets:
         if target is not None:

@@ -84,3 +84,15 @@ def test_components_are_stored_at_half_precision_and_older_float32_models_still_
     assert older.lsa is not None
     np.testing.assert_array_equal(older.lsa.words, model.lsa.words)
     np.testing.assert_allclose(older.score_matrix(cands), fused, atol=1e-6)
+
+
+def test_a_small_project_gives_the_head_a_larger_share() -> None:
+    from app.nlp import lsa_head
+
+    shares = [lsa_head.weight_for(n) for n in (50, lsa_head.SMALL, 3000, lsa_head.LARGE, 50_000)]
+    assert shares[0] == shares[1] == lsa_head.SMALL_WEIGHT > lsa_head.WEIGHT
+    assert shares[1] > shares[2] > shares[3] == shares[4] == lsa_head.WEIGHT
+    model = _train()  # 240 examples: a small project
+    assert model.lsa is not None and model.lsa.weight == lsa_head.SMALL_WEIGHT
+    payload = srsly.msgpack_loads(model.to_bytes())
+    assert linear.LinearModel.from_payload(payload).lsa.weight == lsa_head.SMALL_WEIGHT  # type: ignore[union-attr]
