@@ -245,32 +245,8 @@ def embed(
 PARTS: tuple[str, ...] = ("own", "next")
 LEGACY_PARTS: tuple[str, ...] = ("own", "doc")  # models stored before the parts were
 KNOWN_PARTS = frozenset({"own", "doc", "prev", "next"})
+#: The role columns' order (``linear.ROLE_NAMES``, whose ``_roles`` makes them).
 ROLES = ("therapist", "client", "interviewer", "other", "none")
-
-
-def _role_columns(cands: Sequence[Candidate]) -> np.ndarray:
-    """One-hot: the speaker's role, the previous and the next speaker's."""
-    k = len(ROLES)
-    out = np.zeros((len(cands), 3 * k), dtype=np.float32)
-    for i, c in enumerate(cands):
-        out[i, ROLES.index(c.role if c.role in ROLES else "other")] = 1.0
-        out[i, k + ROLES.index(c.prev_role if c.prev_role in ROLES else "none")] = 1.0
-        out[i, 2 * k + ROLES.index(c.next_role if c.next_role in ROLES else "none")] = 1.0
-    return out
-
-
-def _transcript_means(own: np.ndarray, cands: Sequence[Candidate]) -> np.ndarray:
-    """Each row's transcript's mean embedding, normalised (its own vector when unknown)."""
-    keys = np.array([c.transcript for c in cands], np.int64)
-    out = own.copy()
-    known_rows = np.flatnonzero(keys >= 0)
-    if len(known_rows):
-        uniq, doc_of = np.unique(keys[known_rows], return_inverse=True)
-        sums = np.zeros((len(uniq), own.shape[1]), dtype=np.float64)
-        np.add.at(sums, doc_of.ravel(), own[known_rows])
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        out[known_rows] = (sums / np.where(norms > 0, norms, 1.0))[doc_of.ravel()]
-    return out
 
 
 def dense_block(
@@ -291,12 +267,16 @@ def dense_block(
     own = embed([c.text for c in cands])
     if own is None:
         return None
+    from app.nlp.linear import _roles  # the default model's role columns
+    from app.nlp.linear_fit import transcript_means
+
     blocks = []
     for part in parts:
         if part == "own":
             blocks.append(own)
         elif part == "doc":
-            blocks.append(_transcript_means(own, cands))
+            keys = np.array([c.transcript for c in cands], np.int64)
+            blocks.append(transcript_means(own, keys))
         else:
             text, role = (
                 ("prev_text", "prev_role") if part == "prev" else ("next_text", "next_role")
@@ -309,7 +289,7 @@ def dense_block(
                     return None
                 ctx[rows] = found
             blocks.append(ctx)
-    blocks.append(_role_columns(cands))
+    blocks.append(_roles(cands).toarray())
     return np.hstack(blocks).astype(np.float32)
 
 

@@ -152,7 +152,7 @@ def head_problems(x: csr_matrix, picked: Sequence[HeadRows], factorise: bool) ->
     out = []
     for rows, y, w in picked:
         classes = sorted(set(y.tolist()))
-        if factorise and _factorable(classes):
+        if _factorised(classes, factorise):
             code = y != NONE
             out.append(Problem(x[rows], np.where(code, ANY, NONE), [NONE, ANY], w))
             out.append(Problem(x[rows[code]], y[code], classes[1:], _w(w, code)))
@@ -161,8 +161,10 @@ def head_problems(x: csr_matrix, picked: Sequence[HeadRows], factorise: bool) ->
     return out
 
 
-def _factorable(classes: Sequence[str]) -> bool:
-    return len(classes) >= 3 and classes[0] == NONE
+def _factorised(classes: Sequence[str], factorise: bool) -> bool:
+    """Whether a head with these (sorted) classes is fitted factorised: asked for, and a group
+    with NONE among at least three classes (``head_problems`` and ``fit_heads`` agree on it)."""
+    return factorise and len(classes) >= 3 and classes[0] == NONE
 
 
 def fit_heads(
@@ -181,7 +183,7 @@ def fit_heads(
     out, i = [], 0
     for rows, y, _w in picked:
         classes = sorted(set(y.tolist()))
-        if not (factorise and _factorable(classes)):
+        if not _factorised(classes, factorise):
             out.append(parts[i])
             i += 1
             continue

@@ -58,7 +58,7 @@ class Layout:
 
     def __init__(self, model: LinearModel) -> None:
         heads, features = model.heads, model.features
-        self.key = [id(h.coef) for h in heads]
+        self.key = Layout.key_of(model)
         self.coef = np.vstack([h.coef for h in heads]).astype(np.float32, copy=False)
         self.first = np.cumsum([0, *[len(h.coef) for h in heads]]).tolist()
         self.row_of: dict[str, int] = {}
@@ -98,12 +98,17 @@ class Layout:
         if lsa is not None:
             self.by_word = np.ascontiguousarray(np.hstack([self.by_word, lsa.words]))
             self.by_char = np.ascontiguousarray(np.hstack([self.by_char, lsa.chars]))
-        self.key = [*self.key, id(lsa)]
+
+    @staticmethod
+    def key_of(model: LinearModel) -> list[int]:
+        """What a cached layout was made from: the heads' coefficients and the latent-semantic
+        head (a model whose heads or head were replaced gets a new layout)."""
+        return [*(id(h.coef) for h in model.heads), id(model.lsa)]
 
     @staticmethod
     def of(model: LinearModel) -> Layout:
         cached = getattr(model, "_layout", None)
-        if cached is None or cached.key != [*(id(h.coef) for h in model.heads), id(model.lsa)]:
+        if cached is None or cached.key != Layout.key_of(model):
             cached = Layout(model)
             model._layout = cached  # type: ignore[attr-defined]
         return cached

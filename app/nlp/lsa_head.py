@@ -84,9 +84,8 @@ class LsaHead:
     ) -> np.ndarray:
         """The head's input per candidate: its turn's vector (``z[own]``), the next turn's
         (``z[nxt]``; index 0 is the empty text), its transcript's mean, roles."""
-        from scipy.sparse import csr_matrix
-
         from app.nlp.linear import _roles
+        from app.nlp.linear_fit import transcript_means
 
         d = z.shape[1]
         roles = _roles(cands)
@@ -95,21 +94,7 @@ class LsaHead:
         mine[:] = z[own]
         out[:, d : 2 * d] = z[nxt]
         keys = np.array([c.transcript for c in cands], np.int64)
-        doc = out[:, 2 * d : 3 * d]
-        doc[:] = mine  # a candidate of no known transcript is its own context
-        known = np.flatnonzero(keys >= 0)
-        if len(known):
-            _uniq, where = np.unique(keys[known], return_inverse=True)
-            where = where.ravel()
-            # The transcripts' sums as one sparse product (``np.add.at`` row by row was a sixth
-            # of a suggestion pass's scoring time).
-            member = csr_matrix(
-                (np.ones(len(known)), (where, np.arange(len(known)))),
-                shape=(int(where.max()) + 1, len(known)),
-            )
-            sums = np.asarray(member @ mine[known].astype(np.float64))
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            doc[known] = (sums / np.where(norms > 0, norms, 1.0))[where]
+        out[:, 2 * d : 3 * d] = transcript_means(mine, keys)
         out[:, 3 * d :] = roles.toarray()
         return out
 
