@@ -68,15 +68,15 @@ def save_vectors(path: Path) -> None:
 
     from app.nlp import embeddings
 
-    model = embeddings.model_id()
-    assert model is not None
-    memo = embeddings.known(model)
+    enc = embeddings.encoder()
+    assert enc is not None
+    memo = embeddings.known(enc.model_id)
     texts = list(memo)
     np.savez(
         path,
-        model_id=np.array(model),
+        model_id=np.array(enc.model_id),
         texts=np.array(texts, dtype=str),
-        vectors=np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float16),
+        vectors=np.stack([memo[t] for t in texts]) if texts else np.zeros((0, enc.dim), np.float16),
     )
 
 

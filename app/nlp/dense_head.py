@@ -113,11 +113,18 @@ class DenseModel:
         """(n x labels) probabilities; columns no dense head covers are NaN."""
         from app.nlp import embeddings
 
-        if embeddings.model_id() != self.encoder_id:
+        here = embeddings.model_id()
+        if here is None:
             raise ValueError(
                 f"the stored suggester model was trained with sentence embeddings "
                 f"({self.encoder_id}), which are not installed here: install "
                 '"ipr-workbench[embeddings]" or train it again (suggest train)'
+            )
+        if here != self.encoder_id:  # e.g. a model from before the encoder read two layers
+            raise ValueError(
+                f"the stored suggester model was trained with other sentence embeddings "
+                f"({self.encoder_id}) than this installation makes ({here}): "
+                "train it again (suggest train)"
             )
         x = embeddings.dense_block(cands, self.parts)
         if x is None:  # pragma: no cover - model_id() was checked just above

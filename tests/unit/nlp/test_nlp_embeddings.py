@@ -336,6 +336,28 @@ def test_another_encoder_does_not_read_this_ones_vectors(coded: Any, fake: FakeE
     assert embedding_cache.count(coded) == 48
 
 
+def test_a_model_from_other_embeddings_asks_for_a_retrain(coded: Any, fake: FakeEncoder) -> None:
+    """A model whose vectors this installation cannot make says why, in one line: the extra is
+    missing, or the encoder makes other vectors (a model from before it read two layers)."""
+    from app.nlp.suggester import load_trained, train_from_project, unit_candidate
+
+    train_from_project(coded, "gold")
+    model = load_trained(coded)
+    cands = [unit_candidate(u) for u in load_units(coded) if u.text.strip()]
+    assert model.score_matrix(cands).shape[0] == len(cands)
+
+    class Other(FakeEncoder):
+        model_id = "fake-encoder/1/layers-6+4"
+
+    with embeddings.use_encoder(Other()), pytest.raises(ValueError) as other:
+        model.score_matrix(cands)
+    assert "other sentence embeddings (fake-encoder/1)" in str(other.value)
+    assert "(fake-encoder/1/layers-6+4): train it again (suggest train)" in str(other.value)
+    assert "[embeddings]" not in str(other.value)
+    with embeddings.disabled(), pytest.raises(ValueError, match="not installed here: install"):
+        model.score_matrix(cands)
+
+
 def test_a_read_only_project_still_gets_embeddings(coded: Any, fake: FakeEncoder) -> None:
     units = load_units(coded)
     coded.readonly = True
