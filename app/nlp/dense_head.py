@@ -14,8 +14,8 @@ Per candidate the head sees (``embeddings.dense_block``, ``embeddings.PARTS``): 
 embedding, the next turn's, and who speaks (own, previous and next speaker's role); a model
 stores the parts it read (models stored before read the turn and its transcript's mean, and
 still do). One head per head of the sparse model (an exclusive group with its "none of them"
-class, or one free code), trained on the same rows with the same targets and balanced class
-weights.
+class, or one free code), trained on the same rows with the same targets, its classes evened out
+half-way (``BALANCE``).
 
 Tried and not kept (s13, 13 inner splits): choosing the weight and kappa offsets per head at
 training on out-of-fold scores (no gain over the fixed weight: the out-of-fold sparse scores,
@@ -41,6 +41,15 @@ if TYPE_CHECKING:
 WEIGHT = 0.4
 #: The logistic regressions' C (the embeddings are unit vectors; chosen on AnnoMI).
 C = 1.0
+#: How far the embedding heads even out their classes: each class weighs (its count) to the
+#: power -BALANCE, scaled so the weights sum to the number of rows (1 is scikit-learn's
+#: "balanced", 0 no weighting). Half-way, because the sparse scores the head is averaged with
+#: are already calibrated for kappa (``linear_fit.kappa_offsets``): a fully balanced head pulls
+#: the fused top code towards rare classes. On 13 inner splits of AnnoMI's training sessions
+#: 0.5 beat 1 by +0.004 / +0.004 kappa (therapist / client; better on 11 / 7 of 13), 0.25 by
+#: +0.004 / -0.001, 0.75 +0.002 / +0.006, 0 +0.004 / -0.000 (benchmarks/RESULTS.md,
+#: "suggester-quality-embeddings", s15).
+BALANCE = 0.5
 Progress = Callable[[float, str], None]
 
 
@@ -157,17 +166,33 @@ class DenseModel:
         )
 
 
-def fit_dense_head(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> DenseHead:
-    """A balanced logistic regression on dense rows (also the latent-semantic head's,
-    ``lsa_head``)."""
+def class_weights(y: np.ndarray, balance: float, weights: np.ndarray | None = None) -> np.ndarray:
+    """Per-row weights evening out ``y``'s classes by ``balance`` (see ``BALANCE``), the rows'
+    own ``weights`` included: 1 gives scikit-learn's "balanced" exactly (which counts a class by
+    its rows' weights), 0 the rows' weights as they are."""
+    _classes, index = np.unique(y, return_inverse=True)
+    index = index.ravel()
+    own = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
+    counts = np.bincount(index, weights=own)
+    per_class = counts**-balance
+    per_class *= own.sum() / float(per_class @ counts)
+    return np.asarray(per_class[index] * own, dtype=np.float64)
+
+
+def fit_dense_head(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, balance: float | None = None
+) -> DenseHead:
+    """A logistic regression on dense rows, its classes evened out by ``balance`` (default
+    ``BALANCE``; the latent-semantic head, ``lsa_head``, passes its own)."""
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
+    rows = class_weights(y, BALANCE if balance is None else balance, weights)
+    model = LogisticRegression(C=C, max_iter=1000)
     # One BLAS thread: the products are small, and BLAS threads waiting for work burned ten
     # times the CPU time of the fit itself on a busy 2-core machine (22 s against 2 s on AnnoMI).
     with threadpool_limits(limits=1):
-        model.fit(x, y, sample_weight=weights)
+        model.fit(x, y, sample_weight=rows)
     return DenseHead(
         [str(c) for c in model.classes_],
         np.asarray(model.coef_, dtype=np.float32),

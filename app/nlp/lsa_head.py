@@ -55,6 +55,9 @@ SMALL, LARGE = 1750, 6000
 #: afterwards, so float16's three digits hardly move the head's probabilities
 #: (benchmarks/RESULTS.md, "suggester-quality").
 STORED = np.float16
+#: How far the head evens out its classes (``dense_head.BALANCE``; 1: scikit-learn's
+#: "balanced", as chosen with the head in s13).
+BALANCE = 1.0
 #: Below this many distinct turns there is no head (an SVD of a handful of turns says nothing).
 MIN_TEXTS = 50
 
@@ -184,7 +187,7 @@ def train_lsa(
     for target in targets:
         if target is not None:
             rows, y, weights = target
-            lsa.heads.append(fit_dense_head(block[rows], y, weights))
+            lsa.heads.append(fit_dense_head(block[rows], y, weights, BALANCE))
     return lsa if lsa.heads else None
 
 
