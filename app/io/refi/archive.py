@@ -287,6 +287,29 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: 
                         f"{limit // (1024 * 1024)} MiB import limit; refusing a likely zip bomb"
                     )
                 chunks.append(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+    except NotImplementedError as exc:  # zipfile's word for a compression method it lacks
+        method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+        raise UserError(
+            f"{path}: member {info.filename} is compressed with {method}, which this app cannot "
+            "read; zip the project again with ordinary (deflate) compression"
+        ) from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise UserError(f"{path}: member {info.filename} is damaged: {exc}") from exc
     return b"".join(chunks)
+
+
+#: Compression methods an archiver may use that Python's zipfile cannot read (PKWARE APPNOTE).
+_METHODS = {
+    1: "Shrink",
+    6: "Implode",
+    9: "Deflate64",
+    10: "PKWARE DCL Implode",
+    18: "IBM TERSE",
+    19: "IBM LZ77",
+    93: "Zstandard",
+    95: "XZ",
+    96: "JPEG",
+    97: "WavPack",
+    98: "PPMd",
+    99: "AES encryption",
+}

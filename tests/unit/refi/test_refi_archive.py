@@ -59,6 +59,28 @@ def test_refuses_damaged_member(tmp_path: Path) -> None:
         arc.read_source("a.txt")
 
 
+@pytest.mark.parametrize(("method", "name"), [(9, "Deflate64"), (98, "PPMd"), (77, "method 77")])
+def test_an_unreadable_compression_method_is_named_not_called_damage(
+    tmp_path: Path, method: int, name: str
+) -> None:
+    """Windows' archiver writes Deflate64 for large files, 7-Zip can write PPMd: the member is
+    fine, this reader lacks the method. The message says which, and what to do."""
+    import struct
+
+    path = _zip(tmp_path / "m.qdpx", {"project.qde": QDE, "sources/a.txt": b"hello " * 50})
+    data = bytearray(path.read_bytes())
+    local = data.find(b"PK\x03\x04", data.find(b"sources/a.txt") - 40)
+    central = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02") + 4)  # the second entry
+    struct.pack_into("<H", data, local + 8, method)
+    struct.pack_into("<H", data, central + 10, method)
+    path.write_bytes(bytes(data))
+    with open_project_file(path) as arc, pytest.raises(UserError) as err:
+        arc.read_source("a.txt")
+    message = str(err.value)
+    assert f"member sources/a.txt is compressed with {name}, which this app cannot read" in message
+    assert "deflate" in message and "damaged" not in message and "\n" not in message
+
+
 def test_archive_without_project_qde(tmp_path: Path) -> None:
     path = _zip(tmp_path / "x.qdpx", {"readme.txt": b"hi"})
     with pytest.raises(UserError, match=r"no project\.qde"):
