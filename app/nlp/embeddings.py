@@ -101,6 +101,8 @@ class MiniLMEncoder:
             return np.zeros((0, self.dim), dtype=np.float32)
         import torch
 
+        from app.nlp.linear_fit import unit_rows
+
         model = self._load()
         tokenizer, network = model.tokenizer, model[0].auto_model
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -119,14 +121,8 @@ class MiniLMEncoder:
                 for n, layer in enumerate(self.LAYERS):
                     pooled = ((hidden[layer] * mask).sum(1) / count).numpy()
                     cols = slice(n * self.WIDTH, (n + 1) * self.WIDTH)
-                    out[start : start + BATCH, cols] = _unit(pooled)
-        return _unit(out)
-
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (a zero row stays zero)."""
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
+                    out[start : start + BATCH, cols] = unit_rows(pooled)
+        return np.asarray(unit_rows(out), dtype=np.float32)
 
 
 class _State:

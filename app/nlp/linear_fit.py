@@ -139,6 +139,13 @@ def others_mean(dec: np.ndarray, keys: np.ndarray, with_mask: bool = False) -> A
     return (out, has) if with_mask else out
 
 
+def unit_rows(z: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, a zero row left zero (the dense heads' vectors: the
+    latent-semantic head's, the transcripts' means, the sentence encoder's layers)."""
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    return z / np.where(norms > 0, norms, 1.0)
+
+
 def transcript_means(vectors: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Per row, the normalised sum (the direction of the mean) of ``vectors`` over the rows of
     its transcript (same key >= 0); a row of no known transcript (key < 0) keeps its own vector.
@@ -156,8 +163,7 @@ def transcript_means(vectors: np.ndarray, keys: np.ndarray) -> np.ndarray:
             shape=(int(where.max()) + 1, len(known)),
         )
         sums = np.asarray(member @ vectors[known].astype(np.float64))
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        out[known] = (sums / np.where(norms > 0, norms, 1.0))[where]
+        out[known] = unit_rows(sums)[where]
     return out
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.nlp.dense_head import DenseHead, fuse_scores, place_heads
+from app.nlp.linear_fit import unit_rows
 from app.nlp.ngrams import Tokens, rows_dot, tfidf, tfidf_dot
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class LsaHead:
 
     def text_vectors(self, words: csr_matrix, char_counts: csr_matrix, idf: np.ndarray) -> Any:
         """``raw_vectors`` normalised; an empty text gets zeros."""
-        return _normalised(self.raw_vectors(words, char_counts, idf))
+        return unit_rows(self.raw_vectors(words, char_counts, idf))
 
     def block(
         self, z: np.ndarray, own: np.ndarray, nxt: np.ndarray, cands: Sequence[Candidate]
@@ -138,11 +139,6 @@ def weight_for(n_examples: int) -> float:
         return WEIGHT
     t = float(np.log(n_examples / SMALL) / np.log(LARGE / SMALL))
     return SMALL_WEIGHT + (WEIGHT - SMALL_WEIGHT) * t
-
-
-def _normalised(z: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
-    return z / np.where(norms > 0, norms, 1.0)
 
 
 def texts_block(features: Features, texts: Sequence[str]) -> tuple[csr_matrix, csr_matrix]:
@@ -205,7 +201,7 @@ def lsa_scores(
     if rows is not None:
         if rows.lsa_vectors is None:  # its SVMs' decisions were not computed (explain only)
             rows.lsa_vectors = lsa.raw_vectors(rows.words, rows.char_counts, features.chars.idf)
-        z = _normalised(rows.lsa_vectors)
+        z = unit_rows(rows.lsa_vectors)
         blocks = [which for _n, which, _w in CONTEXT]
         own, nxt = rows.index[blocks.index("own")], rows.index[blocks.index("next")]
     else:
