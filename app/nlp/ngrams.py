@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,18 +51,29 @@ class Tokens:
     @staticmethod
     def of(texts: Sequence[str], known: dict[str, np.ndarray] | None = None) -> Tokens:
         """Tokenise the texts (reusing ``known`` arrays of texts already tokenised)."""
-        from app.nlp.context_bow import lower_array
         from app.nlp.pipeline import get_pipeline
 
-        nlp = get_pipeline()
         arrays: list[np.ndarray | None] = [None if known is None else known.get(t) for t in texts]
         missing = [i for i, a in enumerate(arrays) if a is None]
-        docs = nlp.tokenizer.pipe((texts[i] for i in missing), batch_size=1000)  # type: ignore[union-attr]
-        for i, doc in zip(missing, docs, strict=True):
-            arrays[i] = lower_array(doc)
+        for i, array in zip(missing, lower_arrays([texts[i] for i in missing]), strict=True):
+            arrays[i] = array
         parts = [a for a in arrays if a is not None]
         hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
-        return Tokens(hashes, np.array([len(a) for a in parts], np.int64), nlp.vocab.strings)
+        return Tokens(
+            hashes, np.array([len(a) for a in parts], np.int64), get_pipeline().vocab.strings
+        )
+
+
+def lower_arrays(texts: Sequence[str]) -> list[np.ndarray]:
+    """Each text's lower-case token hashes, from spaCy's tokenizer (nothing is done, and the
+    tokenizer is not touched, for no texts: ``scan`` relies on that to keep it on one thread)."""
+    if not texts:
+        return []
+    from app.nlp.context_bow import lower_array
+    from app.nlp.pipeline import get_pipeline
+
+    docs = get_pipeline().tokenizer.pipe(texts, batch_size=1000)  # type: ignore[union-attr]
+    return [lower_array(doc) for doc in docs]
 
 
 def _df_keep(x: csr_matrix, min_df: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,12 +121,26 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 THREADED_ROWS = 4096
 
 
+_products = threading.local()
+
+
+@contextmanager
+def products_on_one_thread() -> Iterator[None]:
+    """``rows_dot`` on the calling thread alone, for code on this thread in the block: a pass
+    scoring one part while the next is tokenised (``scan``) leaves the other core to spaCy."""
+    _products.one_thread = True
+    try:
+        yield
+    finally:
+        _products.one_thread = False
+
+
 def rows_dot(x: csr_matrix, right: np.ndarray) -> np.ndarray:
     """``x @ right`` as a dense array, its row blocks on ``WORKERS`` threads: the same numbers
     (each row's sum is computed as in one product), in half the wall time on two cores for a
     suggestion pass's character block (millions of non-zeros times a few hundred columns)."""
     n = x.shape[0]
-    if WORKERS < 2 or n < THREADED_ROWS:
+    if getattr(_products, "one_thread", False) or WORKERS < 2 or n < THREADED_ROWS:
         return np.asarray(x @ right)
     from concurrent.futures import ThreadPoolExecutor
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,138 +20,34 @@ import numpy as np
 from app.core.dto import CodeInfo
 from app.core.suggestions import NewSuggestion, UnitRecord
 from app.nlp.model import Candidate, TrainedModel, TrainingCancelled
+from app.nlp.scan_model import (
+    ModelJob,
+    ModelRows,
+    PassSetup,
+    PassStats,
+    applicable_mask,
+    choose_matrix,
+    unit_candidate,
+)
+from app.nlp.scan_parts import QUICK_SWITCHING, parts_of
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
     from app.nlp.rules import RuleMatcher
 
+__all__ = [
+    "DEFAULT_MIN_SCORE",
+    "PassStats",
+    "Progress",
+    "applicable_mask",
+    "choose_matrix",
+    "suggest_units",
+    "unit_candidate",
+]
+
 DEFAULT_MIN_SCORE = 0.35
 Progress = Callable[[float, str], None]
-
-
-@dataclass
-class PassStats:
-    """What a pass left out, so a summary can say it: per exclusive group (code GUIDs), how
-    many turns the group applies to and how many of them got no suggestion from it."""
-
-    group_turns: dict[tuple[str, ...], int]
-    group_without: dict[tuple[str, ...], int]
-
-    @staticmethod
-    def empty() -> PassStats:
-        return PassStats({}, {})
-
-
-def _reasons(
-    model: TrainedModel,
-    spans: Sequence[tuple[UnitRecord, int, int]],
-    candidates: Sequence[Candidate],
-    labels: Sequence[str],
-    kept: Sequence[tuple[int, int, float]],
-    features: object = None,
-) -> list[str]:
-    """Why each kept model suggestion: the words that weighed most (models that can tell)."""
-    if features is not None and kept:  # the default model's rows, kept by reference
-        rows = [row for row, _col, _s in kept]
-        return list(features.explain(rows, [labels[c] for _r, c, _s in kept]))  # type: ignore[attr-defined]
-    explain = getattr(model, "explain_many", None)
-    if explain is None or not kept:
-        return ["model"] * len(kept)
-    items = []
-    for row, col, _score in kept:
-        cand = candidates[row] if row < len(candidates) else None
-        if cand is None:
-            unit, a, b = spans[row]
-            cand = unit_candidate(unit, unit.text[a - unit.start_char : b - unit.start_char])
-        items.append((cand, labels[col]))
-    return list(explain(items))
-
-
-def _count_gaps(
-    stats: PassStats,
-    spans: Sequence[tuple[UnitRecord, int, int]],
-    matrix: np.ndarray,
-    labels: Sequence[str],
-    groups: Sequence[Sequence[str]],
-    chosen: Sequence[tuple[int, int, float]],
-) -> None:
-    """Whole-utterance rows where a group applies (some code scored >= 0) but none was chosen."""
-    col = {label: j for j, label in enumerate(labels)}
-    whole = np.array([(a, b) == (u.start_char, u.end_char) for u, a, b in spans], dtype=bool)
-    picked = np.zeros(matrix.shape, dtype=bool)
-    for r, c, _s in chosen:
-        picked[r, c] = True
-    for group in groups:
-        cols = [col[g] for g in group if g in col]
-        if not cols:
-            continue
-        applies = whole & (matrix[:, cols] >= 0).any(axis=1)
-        got = picked[:, cols].any(axis=1)
-        key = tuple(group)
-        stats.group_turns[key] = stats.group_turns.get(key, 0) + int(applies.sum())
-        stats.group_without[key] = stats.group_without.get(key, 0) + int((applies & ~got).sum())
-
-
-def applicable_mask(
-    spans: Sequence[tuple[UnitRecord, int, int]], codes: Sequence[CodeInfo]
-) -> np.ndarray:
-    """(rows x codes) 1.0 where the code may apply to the row's speaker role and transcript
-    kind, else 0.0: multiplied into the model's scores, so an exclusive group's best code is
-    chosen among the codes that apply there."""
-    scoped = [j for j, c in enumerate(codes) if c.speakers or c.transcripts]
-    mask = np.ones((len(spans), len(codes)), dtype=np.float32)
-    if not scoped:
-        return mask
-    cache: dict[tuple[str, str], np.ndarray] = {}
-    for i, (unit, _a, _b) in enumerate(spans):
-        key = (unit.role, unit.kind)
-        row = cache.get(key)
-        if row is None:
-            row = cache[key] = np.array(
-                [1.0 if c.applies_to(*key) else 0.0 for c in codes], dtype=np.float32
-            )
-        mask[i] = row
-    return mask
-
-
-def unit_candidate(unit: UnitRecord, text: str | None = None) -> Candidate:
-    """The unit (or ``text``, a part of it) with its context: turns around it, transcript."""
-    return Candidate(
-        unit.text if text is None else text,
-        unit.role,
-        unit.prev_text,
-        unit.prev_role,
-        unit.next_text,
-        unit.next_role,
-        unit.prev2_text,
-        unit.transcript_id,
-    )
-
-
-def choose_matrix(
-    scores: np.ndarray, labels: Sequence[str], groups: Sequence[Sequence[str]], min_score: float
-) -> list[tuple[int, int, float]]:
-    """``choose`` for a whole score matrix at once: (row, label column, score) to suggest."""
-    col = {label: j for j, label in enumerate(labels)}
-    picked = np.zeros(scores.shape, dtype=bool)
-    grouped: set[int] = set()
-    for group in groups:
-        cols = [col[g] for g in group if g in col]
-        if not cols:
-            continue
-        grouped.update(cols)
-        sub = scores[:, cols]
-        best = sub.argmax(axis=1)
-        hit = np.nonzero(sub[np.arange(len(sub)), best] >= min_score)[0]
-        picked[hit, np.asarray(cols)[best[hit]]] = True
-    free = [j for j in range(len(labels)) if j not in grouped]
-    if free:
-        picked[:, free] = scores[:, free] >= min_score
-    where_rows, where_cols = np.nonzero(picked)
-    return [
-        (int(r), int(c), float(scores[r, c])) for r, c in zip(where_rows, where_cols, strict=True)
-    ]
 
 
 @dataclass
@@ -171,8 +67,11 @@ def _tokenise(
     matcher: RuleMatcher,
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
+    done: int = 0,
+    total: int | None = None,
 ) -> _Batch:
-    """Every utterance tokenised on its own; only hashes and phrase matches are kept.
+    """Every utterance tokenised on its own; only hashes and phrase matches are kept
+    (``done`` of ``total`` utterances of the pass before these: for progress).
 
     A doc is dropped as soon as its hashes are taken: holding thousands of docs makes spaCy's
     allocations several times slower, and one doc per transcript would lose the tokenizer's
@@ -193,7 +92,7 @@ def _tokenise(
             if cancelled is not None and cancelled():
                 raise TrainingCancelled()
             if progress is not None:
-                progress(0.7 * i / max(1, len(units)), "reading transcripts")
+                progress(0.7 * (done + i) / max(1, total or len(units)), "reading transcripts")
         lowers.append(lower_array(doc))
         found = find(doc) if find is not None else None
         phrases.append(matcher.phrase_matches(doc, found) if found else none)
@@ -209,17 +108,7 @@ def _batch(
     return _Batch(group, lower, ends - sizes, ends, phrases)
 
 
-@dataclass
-class _Rows:
-    """Model candidates of one batch: spans, and their features (flat) or Candidates (slow)."""
-
-    spans: list[tuple[UnitRecord, int, int]]
-    flat: np.ndarray
-    lengths: np.ndarray
-    candidates: list[Candidate]
-
-
-def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) -> _Rows:
+def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) -> ModelRows:
     """Utterances (then, for sentence-level models, their sentences) of a batch as model rows."""
     from app.nlp.context_bow import batch_sequences, concat_ranges, context_sequence
     from app.nlp.rules import sentence_spans
@@ -266,7 +155,7 @@ def _model_rows(nlp: Language, batch: _Batch, fast: bool, sentence_level: bool) 
         if extra_flat:
             flat = np.concatenate([flat, *extra_flat])
             lengths = np.concatenate([lengths, np.array(extra_len, dtype=np.int64)])
-    return _Rows(spans, flat, lengths, candidates)
+    return ModelRows(spans, flat, lengths, candidates)
 
 
 @contextmanager
@@ -317,85 +206,88 @@ def _suggest(
     cancelled: Callable[[], bool] | None,
     stats: PassStats | None,
 ) -> list[NewSuggestion]:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from app.nlp.pipeline import get_pipeline
     from app.nlp.rules import compiled, patterns_of
 
     nlp = get_pipeline()
     id_of = {c.guid: c.id for c in codes}
-    code_of = {c.guid: c for c in codes}
-    matcher = compiled(nlp, patterns_of(codes))
-    labels = [g for g in model.labels if g in id_of] if model is not None else []
     fast = model is not None and model.architecture == "context_bow"
-    sentence_level = bool(model is not None and model.meta.get("sentence_examples"))
-    out: list[NewSuggestion] = []
-    spans: list[tuple[UnitRecord, int, int]] = []
-    flats: list[np.ndarray] = []
-    lengths: list[np.ndarray] = []
-    slow: list[Candidate] = []
-    batch = _tokenise(nlp, units, matcher, progress, cancelled)
-    if matcher:
-        texts = [u.text for u in batch.units]
-        groups = matcher.may_match_flat(batch.lower, batch.ends - batch.starts)
-        hits = matcher.match_texts(texts, groups, batch.phrase_matches)
-        for k, hit in hits:
-            unit = batch.units[k]
-            if not code_of[hit.code_key].applies_to(unit.role, unit.kind):
-                continue  # a client marker on a therapist turn, a recall code on session talk
-            out.append(
-                NewSuggestion(
-                    unit.transcript_id,
-                    id_of[hit.code_key],
-                    unit.start_char + hit.start_char,
-                    unit.start_char + hit.end_char,
-                    hit.score,
-                    "rule",
-                    hit.reason,
-                )
-            )
-    if labels:
-        rows = _model_rows(nlp, batch, fast, sentence_level)
-        spans.extend(rows.spans)
-        flats.append(rows.flat)
-        lengths.append(rows.lengths)
-        slow.extend(rows.candidates)
-    features = None
-    if model is not None and spans:
-        if fast:
-            matrix = model.score_flat(np.concatenate(flats), np.concatenate(lengths))
-        elif hasattr(model, "score_candidates"):  # the default model: rows reused for reasons
-            # The utterances' token hashes are there already: the features need no new tokenising.
-            known = {
-                u.text: batch.lower[a:b]
-                for u, a, b in zip(batch.units, batch.starts, batch.ends, strict=True)
-            }
-            matrix, features = model.score_candidates(slow, known)
-        else:
-            matrix = np.asarray([[sc[g] for g in model.labels] for sc in model.predict(slow)])
-        keep = [model.labels.index(g) for g in labels]
-        matrix = matrix[:, keep]
-        # Codes that do not apply there score -1: never chosen, whatever the threshold.
-        matrix = np.where(applicable_mask(spans, [code_of[g] for g in labels]) > 0, matrix, -1.0)
-        chosen = choose_matrix(matrix, labels, model.exclusive_groups, min_score)
-        if stats is not None:
-            _count_gaps(stats, spans, matrix, labels, model.exclusive_groups, chosen)
-        best_utt: dict[tuple[int, int], float] = {}
-        kept: list[tuple[int, int, float]] = []
-        for row, col, score in chosen:
-            unit, a, b = spans[row]
-            key = (unit.utterance_id, id_of[labels[col]])
-            if (a, b) == (unit.start_char, unit.end_char):
-                best_utt[key] = score
-            elif score <= best_utt.get(key, 0.0) + 0.1:
-                continue  # a sentence is worth suggesting only if it beats its utterance
-            kept.append((row, col, score))
-        reasons = _reasons(model, spans, slow, labels, kept, features)
-        for (row, col, score), why in zip(kept, reasons, strict=True):
-            unit, a, b = spans[row]
-            out.append(
-                NewSuggestion(
-                    unit.transcript_id, id_of[labels[col]], a, b, round(score, 4), "model", why
-                )
-            )
+    setup = PassSetup(
+        nlp,
+        compiled(nlp, patterns_of(codes)),
+        model,
+        [g for g in model.labels if g in id_of] if model is not None else [],
+        id_of,
+        {c.guid: c for c in codes},
+        fast,
+        bool(model is not None and model.meta.get("sentence_examples")),
+        min_score,
+    )
+    # Only the default model's scoring is known to leave spaCy alone (its texts arrive
+    # tokenised): other models score on the pass's own thread, in one part.
+    threaded = bool(setup.labels) and (fast or hasattr(model, "score_candidates"))
+    parts = parts_of(units) if threaded else [units]
+    rules: list[NewSuggestion] = []
+    scored: list[list[NewSuggestion] | Future[list[NewSuggestion]]] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score") if len(parts) > 1 else None
+    try:
+        with QUICK_SWITCHING if pool is not None else nullcontext():
+            done = 0
+            for part in parts:
+                batch = _tokenise(nlp, part, setup.matcher, progress, cancelled, done, len(units))
+                done += len(part)
+                rules.extend(_rule_suggestions(setup, batch))
+                if not setup.labels:
+                    continue
+                rows = _model_rows(nlp, batch, fast, setup.sentence_level)
+                job = ModelJob(setup, rows, _known(batch))
+                if pool is None:
+                    scored.append(job.run(stats))
+                else:
+                    job.tokenise_context()  # here: the scoring thread never touches spaCy
+                    last = part is parts[-1]  # the others share the cores with the tokenising
+                    scored.append(pool.submit(job.run, stats, alone=last))
+            out = rules
+            for result in scored:
+                out.extend(result if isinstance(result, list) else result.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     if progress is not None:
         progress(1.0, f"{len(out)} suggestions")
+    return out
+
+
+def _known(batch: _Batch) -> dict[str, np.ndarray]:
+    """The batch's utterances' token hashes by text (the model needs no new tokenising)."""
+    return {
+        u.text: batch.lower[a:b]
+        for u, a, b in zip(batch.units, batch.starts, batch.ends, strict=True)
+    }
+
+
+def _rule_suggestions(setup: PassSetup, batch: _Batch) -> list[NewSuggestion]:
+    matcher = setup.matcher
+    if not matcher:
+        return []
+    out = []
+    texts = [u.text for u in batch.units]
+    groups = matcher.may_match_flat(batch.lower, batch.ends - batch.starts)
+    for k, hit in matcher.match_texts(texts, groups, batch.phrase_matches):
+        unit = batch.units[k]
+        if not setup.code_of[hit.code_key].applies_to(unit.role, unit.kind):
+            continue  # a client marker on a therapist turn, a recall code on session talk
+        out.append(
+            NewSuggestion(
+                unit.transcript_id,
+                setup.id_of[hit.code_key],
+                unit.start_char + hit.start_char,
+                unit.start_char + hit.end_char,
+                hit.score,
+                "rule",
+                hit.reason,
+            )
+        )
     return out
