@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -116,6 +116,27 @@ def store(project: Project, model_id: str, rows: Sequence[tuple[int, str, bytes]
         log.warning("embedding cache not written (%s)", type(exc.orig or exc).__name__)
         return False
     return True
+
+
+def drop_other_encoders(project: Project, keep: Collection[str]) -> int:
+    """Drop the vectors of every encoder not in ``keep``; how many were dropped (0 when this
+    connection may not write the cache, or the write is refused: logged and ignored).
+
+    Why: after the encoder changes (a release that reads other layers names it differently),
+    the previous encoder's vectors can serve only a model trained with it; once no stored model
+    is, they are dead weight (1.5 kB per turn)."""
+    if not writable(project):
+        return 0
+    engine = project.engine.execution_options(**{WRITE_OPTION: True})
+    try:
+        with engine.begin() as conn:
+            gone = conn.execute(
+                delete(UtteranceEmbedding).where(UtteranceEmbedding.model_id.not_in(list(keep)))
+            )
+            return int(gone.rowcount or 0)
+    except (DBAPIError, OperationalError) as exc:
+        log.warning("old embedding vectors not dropped (%s)", type(exc.orig or exc).__name__)
+        return 0
 
 
 def count(project: Project, model_id: str | None = None) -> int:

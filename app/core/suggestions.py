@@ -393,6 +393,14 @@ def model_info(project: Project, name: str = DEFAULT_MODEL) -> ModelInfo | None:
         return ModelInfo(mid, name, coder_name, trained_at, n, dict(meta or {}))
 
 
+def model_encoders(project: Project) -> set[str]:
+    """The sentence encoders the stored models read (``meta["embeddings"]``; none for a model
+    trained without embeddings)."""
+    with project.reading() as s:
+        metas = s.scalars(select(SuggesterModel.meta)).all()
+    return {str(m["embeddings"]) for m in metas if m and m.get("embeddings")}
+
+
 def load_model_data(project: Project, name: str = DEFAULT_MODEL) -> bytes | None:
     with project.reading() as s:
         return s.scalar(select(SuggesterModel.data).where(SuggesterModel.name == name))

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from app.core import embedding_cache
 from app.core.codebook import resolve_codes
 from app.core.dto import CodeInfo
 from app.core.errors import UserError
@@ -25,6 +26,7 @@ from app.core.suggestions import (
     load_model_data,
     load_units,
     majority_codes,
+    model_encoders,
     model_info,
     replace_pending,
     save_model,
@@ -222,6 +224,9 @@ def train_from_project(
     info = save_model(
         project, model.to_bytes(), coder_id=coder_info.id, n_examples=len(examples), meta=meta
     )
+    if meta.get("embeddings"):
+        # Vectors of another encoder (an earlier release's) served only the model just replaced.
+        embedding_cache.drop_other_encoders(project, model_encoders(project))
     if progress:
         progress(1.0, "model stored in the project")
     return info

@@ -358,6 +358,35 @@ def test_a_model_from_other_embeddings_asks_for_a_retrain(coded: Any, fake: Fake
         model.score_matrix(cands)
 
 
+def test_training_drops_the_vectors_of_an_encoder_no_stored_model_reads(
+    coded: Any, fake: FakeEncoder
+) -> None:
+    """After an upgrade of the encoder (a new name), the previous one's vectors serve only the
+    model a training replaces: they go then, and only then."""
+    from app.nlp.suggester import train_from_project
+
+    class Previous(FakeEncoder):
+        model_id = "fake-encoder/0"
+
+    units = load_units(coded)
+    with embeddings.use_encoder(Previous()):
+        train_from_project(coded, "gold")  # the stored model reads fake-encoder/0
+    assert embedding_cache.count(coded, "fake-encoder/0") == 24
+    embeddings.prepare(coded, units)  # this release's vectors beside them: nothing dropped
+    assert embedding_cache.count(coded) == 48
+    with embeddings.disabled():
+        train_from_project(coded, "gold")  # a model without embeddings: nothing dropped
+    assert embedding_cache.count(coded) == 48
+    coded.readonly = True
+    try:  # a connection that may not write the cache drops nothing, and says nothing
+        assert embedding_cache.drop_other_encoders(coded, {fake.model_id}) == 0
+    finally:
+        coded.readonly = False
+    train_from_project(coded, "gold")  # the model now reads fake-encoder/1
+    assert embedding_cache.count(coded, "fake-encoder/0") == 0
+    assert embedding_cache.count(coded, fake.model_id) == 24
+
+
 def test_a_read_only_project_still_gets_embeddings(coded: Any, fake: FakeEncoder) -> None:
     units = load_units(coded)
     coded.readonly = True
