@@ -1,10 +1,10 @@
 """Wire the suggestions panel into the main window with a few calls from it.
 
-The window owns its layout; this puts the panel in a dock ("Suggestions", on the right, tabbed
-under the codebook when there is one), adds Analysis > Suggested passages (Ctrl+Shift+G) to show
-it, and paints pending suggestions into the window's transcript widget when that is a plain
-text widget (the transcript view can instead listen to ``panel.suggestionsChanged`` and paint
-them itself with ``highlight.suggestion_selections``).
+The window owns its layout; this puts the panel in a dock ("Suggestions", on the right, in a
+tab with the codebook the first time it opens), adds Analysis > Suggested passages
+(Ctrl+Shift+G) to show it, and paints pending suggestions into the window's transcript widget
+when that is a plain text widget (the transcript view can instead listen to
+``panel.suggestionsChanged`` and paint them itself with ``highlight.suggestion_selections``).
 
 The window calls ``project_opened()`` after opening a project, ``set_transcript(id)`` when it
 shows a transcript, ``notify_coding_grew()`` when the researcher codes by hand, and
@@ -27,6 +27,8 @@ from app.ui.suggestions.highlight import suggestion_selections
 from app.ui.suggestions.panel import SuggestionsPanel
 
 SHORTCUT = "Ctrl+Shift+G"
+#: Set once the queue was given the codebook's tab (``SuggestionsHookup._make_room``).
+PLACED_KEY = "window/suggestions_tabbed"
 
 
 def _menu(window: QMainWindow, title: str) -> QMenu:
@@ -129,11 +131,40 @@ class SuggestionsHookup:
     def show(self) -> None:
         if self.panel is None:
             self.project_opened()
+        opening = self.dock.isHidden()
         self.dock.show()
+        if opening:
+            self._make_room()
         self.dock.raise_()
         if self.panel is not None:
             self.panel.reload()  # what is pending now (a run from the CLI may have added some)
             self.panel.table.setFocus()
+
+    def _make_room(self) -> None:
+        """The first time the queue opens for this researcher, put it in a tab with the codebook.
+
+        Why: beside the segments and the codebook it got a third of the right-hand column, about
+        two rows of a 300-suggestion queue in a 1400 x 900 window; in the codebook's tab it gets
+        the codebook's share, and the codebook is a click away. Done once (a setting remembers
+        it): afterwards the dock stays where the researcher puts it (the window saves its layout).
+        """
+        from app.ui import settings
+
+        store = settings.settings()
+        if store.value(PLACED_KEY, False, type=bool):
+            return
+        codebook = getattr(getattr(self.window, "codebook_hookup", None), "dock", None)
+        if (
+            not isinstance(codebook, QDockWidget)
+            or codebook.isHidden()
+            or codebook.isFloating()
+            or self.dock.isFloating()
+            or self.window.tabifiedDockWidgets(self.dock)
+            or self.window.dockWidgetArea(codebook) != self.window.dockWidgetArea(self.dock)
+        ):
+            return  # nothing to share a tab with, or the researcher placed it already
+        self.window.tabifyDockWidget(codebook, self.dock)
+        store.setValue(PLACED_KEY, True)
 
     def shutdown(self) -> None:
         if self.panel is not None:

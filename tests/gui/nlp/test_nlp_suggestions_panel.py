@@ -213,3 +213,51 @@ def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> N
     assert _suggestion_marks(window.transcript_view) == []
     hookup.action.trigger()
     assert len(_suggestion_marks(window.transcript_view)) == 1
+
+
+def test_the_queue_first_opens_in_the_codebook_tab_then_stays_where_put(
+    tmp_path: Path, qtbot: Any
+) -> None:
+    """Beside the segments and the codebook the queue got about two rows; the first time it
+    opens it shares the codebook's tab instead, and later the researcher's arrangement holds."""
+    from app.core.codebook import add_scheme
+    from app.core.project import create_project
+    from app.io.codebook_yaml import load_scheme
+    from app.ui import settings
+    from app.ui.main_window import MainWindow
+    from app.ui.suggestions.hookup import PLACED_KEY
+
+    store = settings.settings()
+    for key in ("window/state", "window/geometry", PLACED_KEY):
+        store.remove(key)
+    store.sync()
+    path = tmp_path / "q.iprw"
+    project = create_project(path)
+    add_scheme(
+        project, load_scheme(Path(__file__).resolve().parents[2] / "data" / "mini_scheme.yaml")
+    )
+    _import(project, repeat=20)
+    project.close()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_project(str(path))
+    hookup, codebook = window.suggestions_hookup, window.codebook_hookup.dock
+    assert not codebook.isHidden() and hookup.dock.isHidden()
+    hookup.action.trigger()
+    assert codebook in window.tabifiedDockWidgets(hookup.dock)
+    assert settings.settings().value(PLACED_KEY, False, type=bool)
+    table = hookup.panel.table
+    rows = table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: table.isVisible() and table.height() >= 5 * rows)
+    # The researcher takes it out of the tab; closing and opening it again leaves it there.
+    window.removeDockWidget(hookup.dock)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, hookup.dock)
+    hookup.dock.show()
+    assert codebook not in window.tabifiedDockWidgets(hookup.dock)
+    hookup.dock.close()
+    hookup.action.trigger()
+    assert not hookup.dock.isHidden()
+    assert codebook not in window.tabifiedDockWidgets(hookup.dock)
