@@ -159,8 +159,9 @@ def _suggestion_marks(view: Any) -> list[Any]:
     return [s for s in view.extraSelections() if s.format.property(key) == "suggestion"]
 
 
-def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> None:
-    from app.core.codebook import add_scheme, list_codes
+def _window(tmp_path: Path, qtbot: Any, repeat: int = 1) -> Any:
+    """The main window on a new project: the mini scheme, one session coded by gold."""
+    from app.core.codebook import add_scheme
     from app.core.project import create_project
     from app.io.codebook_yaml import load_scheme
     from app.ui.main_window import MainWindow
@@ -170,13 +171,21 @@ def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> N
     add_scheme(
         project, load_scheme(Path(__file__).resolve().parents[2] / "data" / "mini_scheme.yaml")
     )
-    _import(project)
+    _import(project, repeat=repeat)
     project.close()
     window = MainWindow()
     qtbot.addWidget(window)
+    window.resize(1400, 900)
     window.show()
     qtbot.waitExposed(window)
     window.open_project(str(path))
+    return window
+
+
+def test_main_window_dock_highlights_and_reveal(tmp_path: Path, qtbot: Any) -> None:
+    from app.core.codebook import list_codes
+
+    window = _window(tmp_path, qtbot)
     hookup = window.suggestions_hookup
     project = window.project
     tid = list_transcripts(project)[0].id
@@ -220,30 +229,14 @@ def test_the_queue_first_opens_in_the_codebook_tab_then_stays_where_put(
 ) -> None:
     """Beside the segments and the codebook the queue got about two rows; the first time it
     opens it shares the codebook's tab instead, and later the researcher's arrangement holds."""
-    from app.core.codebook import add_scheme
-    from app.core.project import create_project
-    from app.io.codebook_yaml import load_scheme
     from app.ui import settings
-    from app.ui.main_window import MainWindow
     from app.ui.suggestions.hookup import PLACED_KEY
 
     store = settings.settings()
     for key in ("window/state", "window/geometry", PLACED_KEY):
         store.remove(key)
     store.sync()
-    path = tmp_path / "q.iprw"
-    project = create_project(path)
-    add_scheme(
-        project, load_scheme(Path(__file__).resolve().parents[2] / "data" / "mini_scheme.yaml")
-    )
-    _import(project, repeat=20)
-    project.close()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.open_project(str(path))
+    window = _window(tmp_path, qtbot, repeat=20)
     hookup, codebook = window.suggestions_hookup, window.codebook_hookup.dock
     assert not codebook.isHidden() and hookup.dock.isHidden()
     hookup.action.trigger()
