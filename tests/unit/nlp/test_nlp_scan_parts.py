@@ -154,6 +154,33 @@ def test_a_pass_in_parts_suggests_exactly_what_one_part_does(model: TrainedModel
         assert len(scan_parts.parts_of(units)) == 4
 
 
+def test_with_embeddings_a_pass_in_parts_suggests_what_one_part_does() -> None:
+    """The embedding head is scored on the second thread too (its vectors from the process's
+    memo, missing ones encoded there): the same suggestions as in one part."""
+    from app.nlp.model import TrainConfig, train
+    from app.nlp.suggester import build_examples, sibling_groups
+    from tests.fake_encoder import FakeEncoder
+
+    units = _units(12, 40, seed=5)
+    with embeddings.use_encoder(FakeEncoder()):
+        examples, _ = build_examples(_units(8, 40, seed=6), CODES)
+        model = train(
+            examples, [c.guid for c in CODES if c.codable], groups=sibling_groups(CODES),
+            config=TrainConfig(),
+        )  # fmt: skip
+        assert getattr(model, "dense", None) is not None
+        found = {}
+        for size in (10**9, 100):
+            with _part_size(size):
+                found[size] = scan.suggest_units(units, CODES, model)
+    whole, parted = found[10**9], found[100]
+    assert any(s.origin == "model" for s in whole)
+    assert [(s.code_id, s.start_char, s.end_char, s.reason) for s in parted] == [
+        (s.code_id, s.start_char, s.end_char, s.reason) for s in whole
+    ]
+    assert max(abs(a.score - b.score) for a, b in zip(whole, parted, strict=True)) <= 1e-4
+
+
 class _WatchedTokenizer:
     """spaCy's tokenizer, noting the thread of every text it tokenises."""
 
