@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import Connection, delete, func, insert, select, tuple_
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.core.models import UtteranceEmbedding
@@ -87,35 +87,46 @@ def writable(project: Project) -> bool:
     return bool(known)
 
 
-def store(project: Project, model_id: str, rows: Sequence[tuple[int, str, bytes]]) -> bool:
-    """Write (utterance id, text hash, vector) rows, replacing older ones; False if refused
-    (nothing is written, and the caller keeps the vectors in memory)."""
-    if not rows or not writable(project):
-        return False
-    ids = [uid for uid, _h, _v in rows]
+def _write(project: Project, what: str, work: Callable[[Connection], int]) -> int | None:
+    """``work`` in its own short write transaction; None when this connection may not write
+    the cache or the write is refused (logged as ``what`` and the kind of refusal, never the
+    statement or its parameters)."""
+    if not writable(project):
+        return None
     engine = project.engine.execution_options(**{WRITE_OPTION: True})
     try:
         with engine.begin() as conn:
-            for part in _chunks(ids):
-                conn.execute(
-                    delete(UtteranceEmbedding).where(
-                        tuple_(UtteranceEmbedding.utterance_id, UtteranceEmbedding.model_id).in_(
-                            [(uid, model_id) for uid in part]
-                        )
+            return work(conn)
+    except (DBAPIError, OperationalError) as exc:
+        log.warning("%s (%s)", what, type(exc.orig or exc).__name__)
+        return None
+
+
+def store(project: Project, model_id: str, rows: Sequence[tuple[int, str, bytes]]) -> bool:
+    """Write (utterance id, text hash, vector) rows, replacing older ones; False if refused
+    (nothing is written, and the caller keeps the vectors in memory)."""
+    if not rows:
+        return False
+
+    def replace(conn: Connection) -> int:
+        for part in _chunks([uid for uid, _h, _v in rows]):
+            conn.execute(
+                delete(UtteranceEmbedding).where(
+                    tuple_(UtteranceEmbedding.utterance_id, UtteranceEmbedding.model_id).in_(
+                        [(uid, model_id) for uid in part]
                     )
                 )
-            conn.execute(
-                insert(UtteranceEmbedding),
-                [
-                    {"utterance_id": u, "model_id": model_id, "text_hash": h, "vector": v}
-                    for u, h, v in rows
-                ],
             )
-    except (DBAPIError, OperationalError) as exc:
-        # Never the statement or its parameters: only what kind of refusal it was.
-        log.warning("embedding cache not written (%s)", type(exc.orig or exc).__name__)
-        return False
-    return True
+        conn.execute(
+            insert(UtteranceEmbedding),
+            [
+                {"utterance_id": u, "model_id": model_id, "text_hash": h, "vector": v}
+                for u, h, v in rows
+            ],
+        )
+        return len(rows)
+
+    return _write(project, "embedding cache not written", replace) is not None
 
 
 def drop_other_encoders(project: Project, keep: Collection[str]) -> int:
@@ -125,18 +136,12 @@ def drop_other_encoders(project: Project, keep: Collection[str]) -> int:
     Why: after the encoder changes (a release that reads other layers names it differently),
     the previous encoder's vectors can serve only a model trained with it; once no stored model
     is, they are dead weight (1.5 kB per turn)."""
-    if not writable(project):
-        return 0
-    engine = project.engine.execution_options(**{WRITE_OPTION: True})
-    try:
-        with engine.begin() as conn:
-            gone = conn.execute(
-                delete(UtteranceEmbedding).where(UtteranceEmbedding.model_id.not_in(list(keep)))
-            )
-            return int(gone.rowcount or 0)
-    except (DBAPIError, OperationalError) as exc:
-        log.warning("old embedding vectors not dropped (%s)", type(exc.orig or exc).__name__)
-        return 0
+
+    def drop(conn: Connection) -> int:
+        where = UtteranceEmbedding.model_id.not_in(list(keep))
+        return int(conn.execute(delete(UtteranceEmbedding).where(where)).rowcount or 0)
+
+    return _write(project, "old embedding vectors not dropped", drop) or 0
 
 
 def count(project: Project, model_id: str | None = None) -> int:
