@@ -99,9 +99,8 @@ class QdpxArchive:
         info = self._sources.get(internal_name.lower())
         if info is None:
             return False
-        if (
-            info.file_size > _CHUNK
-            and info.file_size > MEDIA_MAX_RATIO * max(info.compress_size, 1)
+        if info.file_size > _CHUNK and info.file_size > MEDIA_MAX_RATIO * max(
+            info.compress_size, 1
         ):
             raise UserError(
                 f"{self.path}: media {info.filename} would expand "
@@ -188,12 +187,33 @@ def _open_bare_qde(path: Path) -> QdpxArchive:
         if candidate.is_dir():
             source_dir = candidate
             break
-    return QdpxArchive(path=path, qde_name=path.name, qde_bytes=path.read_bytes(),
-                       _source_dir=source_dir)
+    return QdpxArchive(
+        path=path, qde_name=path.name, qde_bytes=path.read_bytes(), _source_dir=source_dir
+    )
 
 
-_MEDIA = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".mpg", ".mpeg", ".mp3",
-          ".m4a", ".wav", ".aac", ".ogg", ".flac", ".wma", ".jpg", ".jpeg", ".png", ".pdf")
+_MEDIA = (
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".avi",
+    ".mkv",
+    ".webm",
+    ".wmv",
+    ".mpg",
+    ".mpeg",
+    ".mp3",
+    ".m4a",
+    ".wav",
+    ".aac",
+    ".ogg",
+    ".flac",
+    ".wma",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".pdf",
+)
 
 
 def _parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
@@ -205,13 +225,12 @@ def _root_prefix(path: Path, files: list[zipfile.ZipInfo]) -> tuple[str, ...]:
     zipped the project folder itself (``Study/project.qde``, ``Study/sources/...``)."""
     if any(len(_parts(i)) == 1 and _parts(i)[0].lower().endswith(".qde") for i in files):
         return ()
-    nested = {_parts(i)[0] for i in files
-              if len(_parts(i)) == 2 and _parts(i)[1].lower().endswith(".qde")}
+    nested = {
+        _parts(i)[0] for i in files if len(_parts(i)) == 2 and _parts(i)[1].lower().endswith(".qde")
+    }
     if len(nested) == 1:
         return (nested.pop(),)
-    raise UserError(
-        f"{path}: no project.qde at the root of the archive; not a REFI-QDA project"
-    )
+    raise UserError(f"{path}: no project.qde at the root of the archive; not a REFI-QDA project")
 
 
 def _open_zip(path: Path, zf: zipfile.ZipFile) -> QdpxArchive:
@@ -249,8 +268,15 @@ def _open_zip(path: Path, zf: zipfile.ZipFile) -> QdpxArchive:
             raise UserError(f"{path}: several project files at the root ({names}); expected one")
         qdes = preferred
     qde = _read_member(zf, qdes[0], path, MAX_QDE_BYTES)
-    return QdpxArchive(path=path, qde_name=qdes[0].filename, qde_bytes=qde, _zip=zf,
-                       _sources=sources, _root_files=root_files, _read_total=len(qde))
+    return QdpxArchive(
+        path=path,
+        qde_name=qdes[0].filename,
+        qde_bytes=qde,
+        _zip=zf,
+        _sources=sources,
+        _root_files=root_files,
+        _read_total=len(qde),
+    )
 
 
 def _check_bomb(path: Path, info: zipfile.ZipInfo) -> None:
@@ -272,6 +298,12 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: 
             f"{path}: member {info.filename} is {info.file_size // (1024 * 1024)} MiB, more than "
             f"the {limit // (1024 * 1024)} MiB import limit"
         )
+    if info.compress_type not in _READABLE:
+        method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
+        raise UserError(
+            f"{path}: member {info.filename} is compressed with {method}, which this app cannot "
+            "read; zip the project again with ordinary (deflate) compression"
+        )
     chunks: list[bytes] = []
     size = 0
     try:
@@ -287,17 +319,13 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limit: 
                         f"{limit // (1024 * 1024)} MiB import limit; refusing a likely zip bomb"
                     )
                 chunks.append(chunk)
-    except NotImplementedError as exc:  # zipfile's word for a compression method it lacks
-        method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
-        raise UserError(
-            f"{path}: member {info.filename} is compressed with {method}, which this app cannot "
-            "read; zip the project again with ordinary (deflate) compression"
-        ) from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise UserError(f"{path}: member {info.filename} is damaged: {exc}") from exc
     return b"".join(chunks)
 
 
+#: The compression methods Python's zipfile reads.
+_READABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 #: Compression methods an archiver may use that Python's zipfile cannot read (PKWARE APPNOTE).
 _METHODS = {
     1: "Shrink",
