@@ -4,6 +4,8 @@ Run:  nice -n 10 python benchmarks/bench_suggest_quality.py [--seeds 13] [--writ
       [--models default,tfidf_lr@1,tfidf_lr@10] [--curve 25,50,100,250,500] [--curve-seeds 13]
       On a shared machine, split the work and combine:  --seed-list 0,1,2 --rows-out a.json
       ... then  --combine a.json b.json ... --write
+      Choosing a model (never on the test splits):  --inner SALT [--seed-list ...] (inner_split)
+
 
 AnnoMI-simple (133 sessions, 9,699 utterances) is imported with ``--code-columns
 main_therapist_behaviour,client_talk_type`` under the coder ``gold``. For each seed 0..12 the
@@ -97,6 +99,24 @@ def split(data: dict[str, Any], seed: int) -> tuple[list[Any], list[Any]]:
     train = [u for u in data["units"] if u.session_name not in test]
     held = [u for u in data["units"] if u.session_name in test and u.text.strip()]
     return train, held
+
+
+def inner_split(data: dict[str, Any], seed: int, salt: int) -> tuple[list[Any], list[Any]]:
+    """The split a model is chosen on: the training sessions of test split ``seed`` (sorted by
+    number), shuffled with ``random.Random(salt + seed)``, the first 20% held out. The test
+    split's held-out sessions are never read, so a choice made here cannot have seen them.
+
+    Why a salt: settings chosen on one set of inner splits look better there than they are (the
+    best of many tries is partly luck), so an alternative compared on the same splits starts
+    behind. Stops 13-16 tuned on salt 100; a fresh salt (200) gives them a fair comparison
+    (benchmarks/RESULTS.md, "suggester-quality", s17)."""
+    train, _ = split(data, seed)
+    order = sorted({u.session_name for u in train}, key=lambda n: (len(n), n))
+    random.Random(salt + seed).shuffle(order)
+    test = set(order[: round(len(order) * 0.2)])
+    fit = [u for u in train if u.session_name not in test]
+    held = [u for u in train if u.session_name in test and u.text.strip()]
+    return fit, held
 
 
 def group_codes(data: dict[str, Any]) -> dict[str, dict[int, str]]:
@@ -231,18 +251,22 @@ def measure_splits(
     models: str,
     run: Callable[[str, list[Any], list[Any], dict[str, Any]], dict[str, Any]],
     after_row: Callable[[list[dict[str, Any]]], None] | None = None,
+    splitter: Callable[[dict[str, Any], int], tuple[list[Any], list[Any]]] = split,
+    prefix: str = "",
 ) -> list[dict[str, Any]]:
     """Every model on every split, one printed line each (the format ``from_logs`` reads back);
-    ``after_row`` sees the rows so far after each model (a long run can save them as it goes)."""
+    ``after_row`` sees the rows so far after each model (a long run can save them as it goes);
+    ``splitter``: the test splits, or ``inner_split`` with a salt (then ``prefix`` says so on
+    every line, and ``from_logs`` does not read them as the test splits')."""
     rows: list[dict[str, Any]] = []
     for seed in seeds:
-        train, held = split(data, seed)
+        train, held = splitter(data, seed)
         for name in [m for m in models.split(",") if m]:
             row = run(name, train, held, data) | {"seed": seed}
             rows.append(row)
             g = row["groups"]
             print(
-                f"seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
+                f"{prefix}seed {seed} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} client "
                 f"{g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
                 f"{row['cpu']:.1f} s CPU)",
                 flush=True,
@@ -399,6 +423,22 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def inner_report(rows: list[dict[str, Any]], seeds: list[int], salt: int) -> str:
+    """Mean kappa per model on inner splits, and each split's: no targets, which are the test
+    splits' (a model chosen here is then measured once on those)."""
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    listed = ", ".join(map(str, seeds))
+    lines = [f"Inner splits (salt {salt}, seeds {listed}), not the test splits."]
+    for m in models:
+        t, c = (mean(rows, m, g, "kappa") for g in GROUPS)
+        each = ", ".join(
+            f"{s}: {_at(rows, m, s, GROUPS[0]):.4f} / {_at(rows, m, s, GROUPS[1]):.4f}"
+            for s in seeds
+        )
+        lines.append(f"{m}: therapist {t:.4f} / client {c:.4f} (mean kappa); {each}")
+    return "\n".join(lines)
+
+
 def _versus(rows: list[dict[str, Any]], lr_best: dict[str, str], seeds: list[int]) -> str:
     """Default vs the better baseline on the splits where both were measured."""
     parts = []
@@ -449,16 +489,32 @@ def main() -> int:
     ap.add_argument("--combine", nargs="+", help="report from saved rows files")
     ap.add_argument("--logs", nargs="+", help="report from the printed lines of stopped runs")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    ap.add_argument(
+        "--inner",
+        type=int,
+        metavar="SALT",
+        help="measure on inner splits of the training sessions (inner_split), to choose a model",
+    )
     args = ap.parse_args()
+    if args.inner is not None and (args.write or args.combine or args.logs):
+        # Inner-split figures choose a model; the table in RESULTS is the test splits'.
+        ap.error("--inner measures new splits: not with --write, --combine or --logs")
     if args.combine or args.logs:
         import json
 
         rows, curve, wall = from_logs(args.logs or []), [], 0.0
+        salts = set()
         for name in args.combine or []:
             part = json.loads(Path(name).read_text(encoding="utf-8"))
             rows += part["rows"]
             curve += part["curve"]
             wall = max(wall, part["wall"])
+            salts.add(part.get("inner"))
+        if salts - {None}:
+            if len(salts) > 1 or args.write:
+                ap.error("inner-split rows are reported alone (one salt) and never written")
+            print(inner_report(rows, sorted({r["seed"] for r in rows}), salts.pop()))
+            return 0
         seeds = sorted({r["seed"] for r in rows})
         text = report(rows, curve, seeds, wall)
         print(text)
@@ -471,6 +527,7 @@ def main() -> int:
         return 1
     seeds = seed_list(args.seed_list, args.seeds)
     curve: list[dict[str, Any]] = []
+    salt = args.inner
 
     def save(rows: list[dict[str, Any]]) -> None:
         """With --rows-out, the rows so far after every measurement: a run stopped early (a
@@ -479,16 +536,29 @@ def main() -> int:
             import json
 
             Path(args.rows_out).write_text(
-                json.dumps({"rows": rows, "curve": curve, "wall": time.perf_counter() - started}),
+                json.dumps(
+                    {
+                        "rows": rows,
+                        "curve": curve,
+                        "wall": time.perf_counter() - started,
+                        "inner": salt,
+                    }
+                ),
                 encoding="utf-8",
             )
 
-    rows = measure_splits(data, seeds, args.models, run_model, after_row=save)
+    def splitter(d: dict[str, Any], seed: int) -> tuple[list[Any], list[Any]]:
+        return split(d, seed) if salt is None else inner_split(d, seed, salt)
+
+    prefix = "" if salt is None else f"inner {salt} "
+    rows = measure_splits(
+        data, seeds, args.models, run_model, after_row=save, splitter=splitter, prefix=prefix
+    )
     sizes = [int(x) for x in args.curve.split(",") if x]
     # Split by split (all sizes of one split before the next), so that a stopped run leaves
     # whole splits; the report uses only splits with every size.
     for seed in [s for s in range(args.curve_seeds) if args.seed_list is None or s in seeds]:
-        train, held = split(data, seed)
+        train, held = splitter(data, seed)
         for n in sizes:
             small = subsample(train, data, n, seed)
             for name in [m for m in args.curve_models.split(",") if m]:
@@ -497,13 +567,17 @@ def main() -> int:
                 save(rows)
                 g = row["groups"]
                 print(
-                    f"curve seed {seed} n {n} {name}: therapist {g[GROUPS[0]]['kappa']:.3f} "
-                    f"client {g[GROUPS[1]]['kappa']:.3f} ({row['seconds']:.1f} s wall, "
+                    f"{prefix}curve seed {seed} n {n} {name}: therapist "
+                    f"{g[GROUPS[0]]['kappa']:.3f} client {g[GROUPS[1]]['kappa']:.3f} "
+                    f"({row['seconds']:.1f} s wall, "
                     f"{row['cpu']:.1f} s CPU)",
                     flush=True,
                 )
     if args.rows_out:
         save(rows)
+        return 0
+    if salt is not None:
+        print(inner_report(rows, seeds, salt))
         return 0
     text = report(rows, curve, seeds, time.perf_counter() - started)
     print(text)
