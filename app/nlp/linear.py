@@ -13,22 +13,21 @@ hashes, so a suggestion pass does not re-analyse text in Python):
   suggestions are made; the next turn often answers the candidate: a reflection after change
   talk);
 * the speaker's role, the previous and the next speaker's role;
-* the stacked transcript context (``linear_fit.py``): the mean decision values of a first-stage
-  model (the same SVMs on the columns above) over the *other* turns of the transcript: its
-  topic and the client's overall stance in a few columns, where putting the transcript's words
-  on every row made rows three times denser and training twice as slow.
+* (models stored before s17: the stacked transcript context, ``linear_fit.py``: the mean
+  decision values of a first-stage model over the *other* turns of the transcript).
 
 Codes a coder never applies together (an *exclusive group*: one ``--code-columns`` column, or
 siblings that never co-occur) get one factorised head: a binary SVM "any code of the group" vs
-"none of them", and a multi-class SVM telling the codes apart on the rows that have one (so the
-codes' boundary is not learnt against, say, the other speaker's turns); a code's score is
-P(any) x P(code | any). Balanced class weights keep a rare code from being drowned by the
-frequent one; other codes get a binary SVM each. Per-class offsets chosen for kappa on 3-fold
-out-of-fold decision values take back part of the balanced weights' over-prediction of rare
-codes; scores are Platt-calibrated on the same decisions (one sigmoid per head, or per part of a
-factorised head, so the calibration keeps the ranking of codes), so 0.7 means about "seven in
-ten such suggestions were right" in the training data. The heads, their fitting on two threads
-and their calibration are in ``linear_heads.py``. Stored as plain arrays and
+"none of them" (Platt-calibrated on 3-fold out-of-fold decisions), and a balanced multinomial
+logistic regression telling the codes apart on the rows that have one (so the codes' boundary
+is not learnt against, say, the other speaker's turns); a code's score is P(any) x
+P(code | any). Other codes get a binary SVM each, and groups without "none" rows one multi-class
+SVM: balanced class weights keep a rare code from being drowned by the frequent one; per-class
+offsets chosen for kappa on 3-fold out-of-fold decision values take back part of their
+over-prediction of rare codes; scores are Platt-calibrated on the same decisions (one sigmoid
+per head, so the calibration keeps the ranking of codes), so 0.7 means about "seven in ten such
+suggestions were right" in the training data. The heads, their fitting on two threads and
+their calibration are in ``linear_heads.py``. Stored as plain arrays and
 vocabularies (msgpack), never pickled: opening someone's project must not run their code.
 """
 
@@ -61,8 +60,12 @@ if TYPE_CHECKING:
     from app.nlp.lsa_head import LsaHead
 
 ARCHITECTURE = "tfidf_svm"
-FORMAT = 6  # 5: stacked transcript context instead of the transcript's words; offsets
+FORMAT = 7  # 5: stacked transcript context instead of the transcript's words; offsets
 #            6: factorised group heads (P(any code) x P(code | any))
+#            7: a factorised head's code part is a logistic regression (softmax); no stacking
+#: Formats this version scores: a format-6 model's heads are SVMs (no ``softmax`` flag) and its
+#: stack is stored with it, so it keeps working until it is trained again.
+READS = (6, 7)
 #: Each turn is featurised once (word 1-3-grams, character 1-5-grams inside word boundaries);
 #: the candidate's row holds the turn and its neighbours in separate feature spaces:
 #: (name shown in reasons, which turn, weight). The weights were chosen on AnnoMI's training
@@ -76,10 +79,13 @@ CONTEXT = (
 WORDS, CHARS = 3, (1, 5)
 #: The transcript's other turns, through the first-stage model's mean decision values
 #: (``linear_fit.Stack``): its topic and the client's overall stance, in a few columns. Chosen
-#: on inner splits of AnnoMI's training sessions (benchmarks/RESULTS.md, suggester-quality):
-#: weight 1 beat 0.5 and 2 on client talk; centring the columns trained 40% faster but lost
-#: about 0.03 client kappa, so they are not centred.
-STACK_WEIGHT = 1.0
+#: on inner splits of AnnoMI's training sessions in s12 (weight 1 beat 0.5 and 2 on client
+#: talk); 0 (off) since s17, when the factorised heads' code part became a logistic regression
+#: (``linear_heads.CODE_LR``): without the first stage, on 13 fresh inner splits (salt 200)
+#: +0.002 / +0.011 kappa (therapist / client), on the 13 the stack was chosen on (salt 100)
+#: -0.001 / +0.001, with one stage of fits instead of two (benchmarks/RESULTS.md, s17). Models
+#: stored with the stack still read it. Centring the columns lost about 0.03 client kappa.
+STACK_WEIGHT = 0.0
 STACK_CENTER = False
 #: Exclusive groups with a "none of them" class get factorised heads (``linear_heads``): on
 #: inner splits of AnnoMI's training sessions (8 splits) client-talk kappa +0.009 mean, better

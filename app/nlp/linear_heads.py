@@ -42,6 +42,9 @@ class Head:
     #: Factorised group head (module doc): row 0 is "any code" vs NONE (classes[0]), rows 1..
     #: the codes against each other; a, b: the first part's sigmoid, then the codes' shared one.
     factorised: bool = False
+    #: A factorised head whose code part is a multinomial logistic regression (``CODE_LR``):
+    #: P(code | any) is the softmax of its rows, not a sigmoid of offset SVM decisions.
+    softmax: bool = False
 
     @property
     def binary(self) -> bool:
@@ -59,6 +62,11 @@ class Head:
         prob = 1.0 / (1.0 + np.exp(np.clip(self.a * dec + self.b, -30, 30)))
         if self.binary:
             return np.concatenate([1.0 - prob, prob], axis=1)
+        if self.factorised and self.softmax:
+            z = dec[:, 1:] - dec[:, 1:].max(axis=1, keepdims=True)
+            codes = np.exp(z)
+            codes /= codes.sum(axis=1, keepdims=True)
+            return np.concatenate([1.0 - prob[:, :1], prob[:, :1] * codes], axis=1)
         if self.factorised:  # P(none), then P(any) x P(code | any)
             any_code, codes = prob[:, :1], prob[:, 1:]
             total = codes.sum(axis=1, keepdims=True)
@@ -76,6 +84,7 @@ class Head:
             "a": self.a.astype(np.float64).tobytes(),
             "b": self.b.astype(np.float64).tobytes(),
             "factorised": self.factorised,
+            "softmax": self.softmax,
         }
 
     @staticmethod
@@ -88,6 +97,7 @@ class Head:
             a=np.frombuffer(d["a"], dtype=np.float64),
             b=np.frombuffer(d["b"], dtype=np.float64),
             factorised=bool(d.get("factorised", False)),
+            softmax=bool(d.get("softmax", False)),
         )
 
 
@@ -95,6 +105,18 @@ def _svm(c: float, balanced: bool) -> Any:
     from sklearn.svm import LinearSVC
 
     return LinearSVC(C=c, class_weight="balanced" if balanced else None, dual=True, max_iter=4000)
+
+
+#: A factorised head's code part is a balanced multinomial logistic regression (C ``CODE_LR_C``,
+#: probabilities as they come: no folds, offsets or sigmoid) instead of SVMs.
+CODE_LR = True
+CODE_LR_C = 1.0
+
+
+def _code_lr() -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=CODE_LR_C, class_weight="balanced", max_iter=2000)
 
 
 def _platt(dec: np.ndarray, hit: np.ndarray) -> tuple[float, float]:
@@ -121,6 +143,8 @@ class Problem:
     y: np.ndarray
     classes: list[str]
     weights: np.ndarray | None
+    #: A code part fitted by logistic regression (``CODE_LR``): one fit, no out-of-fold rows.
+    lr: bool = False
 
 
 @dataclass
@@ -133,6 +157,7 @@ class Fitted:
     valid: np.ndarray
     model: Any
     factorised: bool = False
+    softmax: bool = False
 
 
 @dataclass
@@ -155,7 +180,7 @@ def head_problems(x: csr_matrix, picked: Sequence[HeadRows], factorise: bool) ->
         if _factorised(classes, factorise):
             code = y != NONE
             out.append(Problem(x[rows], np.where(code, ANY, NONE), [NONE, ANY], w))
-            out.append(Problem(x[rows[code]], y[code], classes[1:], _w(w, code)))
+            out.append(Problem(x[rows[code]], y[code], classes[1:], _w(w, code), lr=CODE_LR))
         else:
             out.append(Problem(x[rows], y, classes, w))
     return out
@@ -179,7 +204,8 @@ def fit_heads(
     """One ``Fitted`` per head of ``picked``, all fits on ``WORKERS`` threads; a factorised
     head's parts joined: its out-of-fold decisions are the "any" part's and, on rows without a
     code of the group (never the code part's training rows), the code part's final model's."""
-    parts = fit_problems(head_problems(x, picked, factorise), c, folds, cancelled, progress)
+    problems = head_problems(x, picked, factorise)
+    parts = fit_problems(problems, c, folds, cancelled, progress)
     out, i = [], 0
     for rows, y, _w in picked:
         classes = sorted(set(y.tolist()))
@@ -188,30 +214,37 @@ def fit_heads(
             i += 1
             continue
         any_part, code_part = parts[i], parts[i + 1]
+        lr = problems[i + 1].lr
         i += 2
         code = y != NONE
-        coef, intercept = _code_rows(code_part.model)
+        coef, intercept = _code_rows(code_part.model, lr)
         oof_codes = np.asarray(x[rows[~code]] @ coef.T) + intercept
         dec = np.zeros((len(y), 1 + len(coef)))
         dec[:, :1] = any_part.oof
         dec[np.flatnonzero(code), 1:] = _code_rows_dec(code_part.oof)
         dec[np.flatnonzero(~code), 1:] = oof_codes
         valid = any_part.valid.copy()
-        valid[np.flatnonzero(code)] &= code_part.valid
+        if not lr:  # a logistic code part has no out-of-fold rows and needs none
+            valid[np.flatnonzero(code)] &= code_part.valid
         joined = Joined(
             np.vstack([np.asarray(any_part.model.coef_), coef]),
             np.concatenate([np.ravel(any_part.model.intercept_), intercept]),
             np.array(classes),
         )
-        out.append(Fitted(dec, valid, joined, factorised=True))
+        out.append(Fitted(dec, valid, joined, factorised=True, softmax=lr))
     return out
 
 
-def _code_rows(model: Any) -> tuple[np.ndarray, np.ndarray]:
+def _code_rows(model: Any, lr: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A code part's coefficients and intercepts, one row per code (two codes: a binary SVM's
-    one row becomes minus it and it, so that the top row is the SVM's choice)."""
+    one row becomes minus it and it, so that the top row is the SVM's choice; a binary
+    logistic regression's becomes minus and plus half of it, so that their softmax is its
+    probability and each code's row says which words weigh for it)."""
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.ravel(np.asarray(model.intercept_, dtype=np.float64))
+    if len(model.classes_) == 2 and lr:
+        half, mid = coef / 2, intercept / 2
+        return np.vstack([-half, half]), np.concatenate([-mid, mid])
     if len(model.classes_) == 2:
         return np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
     return coef, intercept
@@ -231,6 +264,8 @@ def fit_problems(
     """Every head's ``folds`` calibration fits and final fit, on ``WORKERS`` threads."""
 
     def fit(p: Problem, train: np.ndarray | None) -> Any:
+        if p.lr:
+            return _code_lr().fit(p.x, p.y, sample_weight=p.weights)
         if train is None:
             return _svm(c, True).fit(p.x, p.y, sample_weight=p.weights)
         return _svm(c, True).fit(p.x[train], p.y[train], sample_weight=_w(p.weights, train))
@@ -238,7 +273,7 @@ def fit_problems(
     tasks: list[Callable[[], Any]] = []
     plan: list[tuple[int, np.ndarray | None]] = []
     for i, p in enumerate(problems):
-        for held in [*fold_masks(len(p.y), folds), None]:
+        for held in [*([] if p.lr else fold_masks(len(p.y), folds)), None]:
             if held is not None and len(set(p.y[~held].tolist())) < len(p.classes):
                 continue  # too few rows of a class outside this fold: no decisions there
             tasks.append(partial(fit, p, None if held is None else ~held))
@@ -270,7 +305,7 @@ def calibrated_head(fitted: Fitted, y: np.ndarray) -> Head:
     order = [str(o) for o in model.classes_]
     dec, yv = fitted.oof[fitted.valid], y[fitted.valid]
     if fitted.factorised:
-        return _factorised_head(order, coef, intercept, dec, yv)
+        return _factorised_head(order, coef, intercept, dec, yv, fitted.softmax)
     if len(order) == 2:
         a, b = _platt(dec[:, 0], yv == order[1])
         return Head(order, coef, intercept, np.array([a]), np.array([b]))
@@ -289,11 +324,27 @@ def calibrated_head(fitted: Fitted, y: np.ndarray) -> Head:
 
 
 def _factorised_head(
-    order: list[str], coef: np.ndarray, intercept: np.ndarray, dec: np.ndarray, yv: np.ndarray
+    order: list[str],
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    dec: np.ndarray,
+    yv: np.ndarray,
+    softmax: bool = False,
 ) -> Head:
     """A factorised head's calibration on out-of-fold decisions: Platt's sigmoid of "any code"
     (column 0); kappa offsets and one shared sigmoid for the codes, on the rows with a code."""
     a0, b0 = _platt(dec[:, 0], yv != NONE)
+    k = len(order) - 1
+    if softmax:  # a logistic code part's probabilities as they come
+        return Head(
+            order,
+            coef,
+            intercept,
+            np.concatenate([[a0], np.ones(k)]),
+            np.concatenate([[b0], np.zeros(k)]),
+            factorised=True,
+            softmax=True,
+        )
     code = yv != NONE
     sub, yc = dec[code][:, 1:], yv[code]
     codes = order[1:]

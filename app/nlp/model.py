@@ -146,9 +146,9 @@ class TrainedModel:
 
         payload = srsly.msgpack_loads(data)
         if payload.get("architecture") == "tfidf_svm":
-            from app.nlp.linear import FORMAT, LinearModel
+            from app.nlp.linear import FORMAT, READS, LinearModel
 
-            if payload.get("format") != FORMAT:
+            if payload.get("format") not in READS:
                 raise ValueError(
                     f"the stored suggester model has format {payload.get('format')}, this "
                     f"version reads format {FORMAT}: train it again (suggest train)"

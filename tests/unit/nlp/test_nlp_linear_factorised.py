@@ -1,6 +1,8 @@
 """Factorised group heads (``linear_heads``): the codes are told apart on the rows that have one
 of them only, a score is P(any code) x P(code | any), and the out-of-fold decisions keep their
-meaning (rows the code part never saw get its final model's decisions)."""
+meaning (rows the code part never saw get its final model's decisions). The code part is a
+logistic regression (``CODE_LR``, the default since s17) or SVMs with offsets and a sigmoid
+(models stored before, and ``CODE_LR = False``): both are tested."""
 
 from __future__ import annotations
 
@@ -23,6 +25,12 @@ def _exact_svm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(linear_heads, "_svm", svm)
 
 
+@pytest.fixture
+def svm_codes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code part as SVMs (how models stored before s17 were fitted)."""
+    monkeypatch.setattr(linear_heads, "CODE_LR", False)
+
+
 def _rows(codes: list[str], n_none: int, seed: int = 0) -> tuple[csr_matrix, np.ndarray]:
     """Rows of each code around its own direction; NONE rows copy the first code's rows (what
     a one-vs-rest head mixes up: the same words are that code and "none")."""
@@ -43,6 +51,7 @@ def _rows(codes: list[str], n_none: int, seed: int = 0) -> tuple[csr_matrix, np.
     return csr_matrix(np.array(xs)[order]), np.array(ys)[order]
 
 
+@pytest.mark.usefixtures("svm_codes")
 @pytest.mark.parametrize("codes", [["a", "b", "c"], ["a", "b"]])
 def test_code_part_is_fitted_on_the_coded_rows_only(codes: list[str]) -> None:
     x, y = _rows(codes, n_none=60)
@@ -66,6 +75,7 @@ def test_code_part_is_fitted_on_the_coded_rows_only(codes: list[str]) -> None:
     assert not np.allclose(joined.oof[coded, 1:], final)
 
 
+@pytest.mark.usefixtures("svm_codes")
 def test_scores_are_p_any_times_p_code_given_any() -> None:
     x, y = _rows(["a", "b", "c"], n_none=60, seed=1)
     (fitted,) = fit_heads(x, [(np.arange(len(y)), y, None)], 0.3, 3, None, factorise=True)
@@ -92,3 +102,27 @@ def test_groups_without_none_rows_or_with_one_code_are_not_factorised() -> None:
     x, y = _rows(["a"], n_none=30)
     (fitted,) = fit_heads(x, [(np.arange(len(y)), y, None)], 0.3, 3, None, factorise=True)
     assert not fitted.factorised and np.asarray(fitted.model.coef_).shape[0] == 1
+
+
+@pytest.mark.parametrize("codes", [["a", "b", "c"], ["a", "b"]])
+def test_a_logistic_code_part_is_the_coded_rows_regression_times_p_any(codes: list[str]) -> None:
+    """P(code | any) is exactly a balanced logistic regression fitted on the coded rows alone
+    (no offsets, no sigmoid), stored and read back; "any code" keeps its SVM and sigmoid."""
+    from sklearn.linear_model import LogisticRegression
+
+    assert linear_heads.CODE_LR
+    x, y = _rows(codes, n_none=60, seed=2)
+    (fitted,) = fit_heads(x, [(np.arange(len(y)), y, None)], 0.3, 3, None, factorise=True)
+    head = Head.from_data(calibrated_head(fitted, y).to_data())
+    assert head.factorised and head.softmax and head.classes == [NONE, *codes]
+    coded = y != NONE
+    alone = LogisticRegression(C=linear_heads.CODE_LR_C, class_weight="balanced", max_iter=2000)
+    alone.fit(x[coded], y[coded])
+    prob = head.probabilities(x)
+    p_any = prob[:, 1:].sum(axis=1)
+    assert np.allclose(prob.sum(axis=1), 1.0)
+    assert np.allclose(prob[:, 1:] / p_any[:, None], alone.predict_proba(x), atol=1e-6)
+    dec = head.decision(x)
+    assert np.allclose(p_any, 1.0 / (1.0 + np.exp(head.a[0] * dec[:, 0] + head.b[0])))
+    # Every row out of fold for the "any" sigmoid: the code part needs no folds.
+    assert fitted.valid.all()

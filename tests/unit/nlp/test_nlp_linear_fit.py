@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from app.nlp import linear, linear_heads
 from app.nlp.linear_fit import kappa_codes, kappa_offsets, others_mean, run_all
 from app.nlp.model import Candidate, TrainingCancelled, train
 
@@ -95,9 +96,13 @@ def _transcripts(n: int = 24) -> list[tuple[Candidate, dict[str, float]]]:
     return out
 
 
-def test_the_transcript_context_reaches_turns_that_say_nothing_themselves() -> None:
+def test_the_transcript_context_reaches_turns_that_say_nothing_themselves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """ "Yes, that." is change talk in one transcript and sustain talk in another: only the
-    other turns (the stacked transcript context) can tell them apart."""
+    other turns (the stacked transcript context, off by default since s17 and read from models
+    stored with it) can tell them apart."""
+    monkeypatch.setattr(linear, "STACK_WEIGHT", 1.0)
     model = train(_transcripts(), ["q", "c", "s"], groups=[["c", "s"]])
     assert model.features.stack is not None  # type: ignore[attr-defined]
 
@@ -117,16 +122,25 @@ def test_the_transcript_context_reaches_turns_that_say_nothing_themselves() -> N
     assert np.allclose(alone[0, -model.features.stack.size :], 0.0)  # type: ignore[attr-defined]
 
 
-def test_a_model_stored_in_the_previous_format_asks_to_train_again() -> None:
+def test_a_model_stored_in_an_older_format_asks_to_train_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Format 6 (SVM code parts, a stack) is still read and scores as stored; 5 is not."""
     import srsly
 
     from app.nlp.linear import FORMAT
     from app.nlp.model import TrainedModel
 
+    monkeypatch.setattr(linear, "STACK_WEIGHT", 1.0)
+    monkeypatch.setattr(linear_heads, "CODE_LR", False)
     model = train(_transcripts(6), ["q", "c", "s"], groups=[["c", "s"]])
     payload = srsly.msgpack_loads(model.to_bytes())
     assert payload["format"] == FORMAT and payload["features"]["stack"] is not None
-    payload["format"] = FORMAT - 1
+    payload["format"] = 6
+    cands = [c for c, _ in _transcripts(2)]
+    again = TrainedModel.from_bytes(srsly.msgpack_dumps(payload))
+    assert np.allclose(again.score_matrix(cands), model.score_matrix(cands))  # type: ignore[attr-defined]
+    payload["format"] = 5
     with pytest.raises(ValueError, match=r"train it again \(suggest train\)"):
         TrainedModel.from_bytes(srsly.msgpack_dumps(payload))
 
@@ -138,10 +152,9 @@ def test_transcript_words_when_chosen_score_alike_by_block_and_by_full_rows(
     the model and scored by ``linear_score`` as by the full rows."""
     import srsly
 
-    from app.nlp import linear
-
     monkeypatch.setattr(linear, "TRANSCRIPT_WEIGHT", 0.5)
     monkeypatch.setattr(linear, "TRANSCRIPT_TOP", 3)
+    monkeypatch.setattr(linear, "STACK_WEIGHT", 1.0)  # the block sits between turn and stack
     model = train(_transcripts(8), ["q", "c", "s"], groups=[["c", "s"]])
     monkeypatch.setattr(linear, "TRANSCRIPT_WEIGHT", 0.0)  # the stored model keeps its own
     again = linear.LinearModel.from_payload(srsly.msgpack_loads(model.to_bytes()))

@@ -71,9 +71,15 @@ def test_calibration_keeps_the_svms_ranking() -> None:
         dec = head.decision(x)
         prob = head.probabilities(x)
         assert np.allclose(prob.sum(axis=1), 1.0)
-        if head.factorised:  # "any code" has its own sigmoid; the codes share one
+        if head.factorised:  # "any code" has its own sigmoid; the codes share one (or softmax)
             assert (dec[:, 1:].argmax(axis=1) == prob[:, 1:].argmax(axis=1)).all()
-            assert np.allclose(head.a[1:], head.a[1]) and head.a[1] < 0 and head.a[0] < 0
+            assert head.a[0] < 0
+            if head.softmax:  # a logistic code part: P(code | any) is the softmax of its rows
+                z = np.exp(dec[:, 1:] - dec[:, 1:].max(axis=1, keepdims=True))
+                given = z / z.sum(axis=1, keepdims=True)
+                assert np.allclose(prob[:, 1:], prob[:, 1:].sum(axis=1, keepdims=True) * given)
+            else:
+                assert np.allclose(head.a[1:], head.a[1]) and head.a[1] < 0
             continue
         if not head.binary:
             assert (dec.argmax(axis=1) == prob.argmax(axis=1)).all()
