@@ -10,6 +10,13 @@ which blurs the code-vs-code boundary the coder's choice (and kappa) depends on.
 head has two parts: "any code of the group" vs "none" on all the head's rows, and the codes
 against each other on the rows that have one; a score is P(any) x P(code | any). Chosen on inner
 splits of AnnoMI's training sessions (benchmarks/RESULTS.md, suggester-quality, s13).
+
+**The code part is a logistic regression** (``CODE_LR``, s17): balanced, multinomial, its
+probabilities used as they come. The SVMs' code part needed kappa offsets and a shared sigmoid
+chosen on 3-fold out-of-fold decisions (four fits per part, and the offsets' search is noisy);
+the regression is one fit whose probabilities average well with the latent-semantic head's
+(also a balanced logistic regression). Without the stacked context: +0.002 / +0.011 kappa on
+13 fresh inner splits, -0.001 / +0.001 on the 13 the SVM settings were chosen on (s17).
 """
 
 from __future__ import annotations
