@@ -225,13 +225,12 @@ def fit_heads(
         i += 2
         code = y != NONE
         coef, intercept = _code_rows(code_part.model, lr)
-        oof_codes = np.asarray(x[rows[~code]] @ coef.T) + intercept
         dec = np.zeros((len(y), 1 + len(coef)))
         dec[:, :1] = any_part.oof
-        dec[np.flatnonzero(code), 1:] = _code_rows_dec(code_part.oof)
-        dec[np.flatnonzero(~code), 1:] = oof_codes
         valid = any_part.valid.copy()
-        if not lr:  # a logistic code part has no out-of-fold rows and needs none
+        if not lr:  # the SVMs' offsets and sigmoid are chosen on these; a regression needs none
+            dec[np.flatnonzero(code), 1:] = _code_rows_dec(code_part.oof)
+            dec[np.flatnonzero(~code), 1:] = np.asarray(x[rows[~code]] @ coef.T) + intercept
             valid[np.flatnonzero(code)] &= code_part.valid
         joined = Joined(
             np.vstack([np.asarray(any_part.model.coef_), coef]),
@@ -339,10 +338,12 @@ def _factorised_head(
     softmax: bool = False,
 ) -> Head:
     """A factorised head's calibration on out-of-fold decisions: Platt's sigmoid of "any code"
-    (column 0); kappa offsets and one shared sigmoid for the codes, on the rows with a code."""
+    (column 0); kappa offsets and one shared sigmoid for the codes, on the rows with a code
+    (``softmax``: none, the code part's regression gives probabilities as they are)."""
     a0, b0 = _platt(dec[:, 0], yv != NONE)
-    k = len(order) - 1
-    if softmax:  # a logistic code part's probabilities as they come
+    codes = order[1:]
+    k = len(codes)
+    if softmax:
         return Head(
             order,
             coef,
@@ -354,13 +355,11 @@ def _factorised_head(
         )
     code = yv != NONE
     sub, yc = dec[code][:, 1:], yv[code]
-    codes = order[1:]
     position = {o: j for j, o in enumerate(codes)}
     gold = np.array([position[v] for v in yc], dtype=np.int64)
     offsets = kappa_offsets(sub, gold, np.ones(len(codes), dtype=bool))
     hits = np.stack([yc == cls for cls in codes], axis=1)
     a, b = _platt((sub + offsets).ravel(), hits.ravel())
-    k = len(codes)
     return Head(
         order,
         coef,
