@@ -92,13 +92,21 @@ def annomi_data() -> dict[str, Any] | None:
         return load(annomi_project(Path(tmp)))
 
 
-def split(data: dict[str, Any], seed: int) -> tuple[list[Any], list[Any]]:
-    order = list(data["sessions"])
-    random.Random(seed).shuffle(order)
+def _hold_out(
+    units: list[Any], sessions: list[str], rnd: random.Random
+) -> tuple[list[Any], list[Any]]:
+    """``sessions`` (sorted by number) shuffled with ``rnd``, the first 20% held out: (the
+    units of the others, the non-empty units of the held-out ones)."""
+    order = list(sessions)
+    rnd.shuffle(order)
     test = set(order[: round(len(order) * 0.2)])
-    train = [u for u in data["units"] if u.session_name not in test]
-    held = [u for u in data["units"] if u.session_name in test and u.text.strip()]
-    return train, held
+    kept = [u for u in units if u.session_name not in test]
+    held = [u for u in units if u.session_name in test and u.text.strip()]
+    return kept, held
+
+
+def split(data: dict[str, Any], seed: int) -> tuple[list[Any], list[Any]]:
+    return _hold_out(data["units"], data["sessions"], random.Random(seed))
 
 
 def inner_split(data: dict[str, Any], seed: int, salt: int) -> tuple[list[Any], list[Any]]:
@@ -111,12 +119,9 @@ def inner_split(data: dict[str, Any], seed: int, salt: int) -> tuple[list[Any], 
     behind. Stops 13-16 tuned on salt 100; a fresh salt (200) gives them a fair comparison
     (benchmarks/RESULTS.md, "suggester-quality", s17)."""
     train, _ = split(data, seed)
-    order = sorted({u.session_name for u in train}, key=lambda n: (len(n), n))
-    random.Random(salt + seed).shuffle(order)
-    test = set(order[: round(len(order) * 0.2)])
-    fit = [u for u in train if u.session_name not in test]
-    held = [u for u in train if u.session_name in test and u.text.strip()]
-    return fit, held
+    in_train = {u.session_name for u in train}
+    sessions = [s for s in data["sessions"] if s in in_train]
+    return _hold_out(train, sessions, random.Random(salt + seed))
 
 
 def group_codes(data: dict[str, Any]) -> dict[str, dict[int, str]]:
